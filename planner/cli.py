@@ -1,0 +1,182 @@
+"""`python -m planner`: the same rules as the app, for scripts and checks.
+
+Every command takes `--db URL` (default: the app's database) and prints JSON with `--json`.
+Exit status: 0 on success, 2 on bad input (with the errors in the JSON), 1 on refusal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from planner.auth import SYSTEM, Actor, add_user, list_users
+from planner.config import get_settings
+from planner.db import make_engine, migrate, read_session, write_session
+from planner.errors import NotFound, PermissionDenied, PlannerError, ValidationFailed
+from planner.models import ROLES, User
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m planner",
+                                     description="Workforce restructure and TUPE planner")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="database URL (default: the app's database)")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    common.add_argument("--user", metavar="NAME",
+                        help="act as this user (default: the system administrator)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", parents=[common], help="migrate and load reference data")
+    demo = sub.add_parser("load-demo", parents=[common], help="load the demo establishment and users")
+    demo.add_argument("--force", action="store_true", help="replace an existing establishment")
+    imp = sub.add_parser("import", parents=[common], help="import an establishment (xlsx or csv files)")
+    imp.add_argument("files", nargs="+", type=Path)
+    exp = sub.add_parser("export", parents=[common], help="export the establishment")
+    exp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    exp.add_argument("out", type=Path, help="an .xlsx file, or a folder (or .zip) for csv")
+    sub.add_parser("summary", parents=[common], help="the headline metrics")
+    tpl = sub.add_parser("template", parents=[common], help="write the import template (xlsx)")
+    tpl.add_argument("out", type=Path)
+    users = sub.add_parser("users", help="manage users")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    add = usub.add_parser("add", parents=[common], help="add a user")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--email", default=None, help="email for single sign-on (OpenID Connect)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input (else prompt; none with --email)")
+    usub.add_parser("list", parents=[common], help="list users")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = args.db or get_settings().effective_database_url
+    engine = make_engine(url)
+    try:
+        result, text = _dispatch(args, engine)
+    except ValidationFailed as exc:
+        return _fail(args, 2, str(exc), [e.as_dict() for e in exc.errors])
+    except PermissionDenied as exc:
+        return _fail(args, 1, str(exc))
+    except (NotFound, PlannerError, FileNotFoundError) as exc:
+        return _fail(args, 2, str(exc))
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps({"ok": True, **result}, default=str, indent=2))
+    else:
+        print(text)
+    return 0
+
+
+def _fail(args: argparse.Namespace, code: int, message: str,
+          errors: list[dict[str, Any]] | None = None) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "message": message, "errors": errors or []}, indent=2))
+    else:
+        print(f"error: {message}", file=sys.stderr)
+        for e in errors or []:
+            where = e["sheet"] + (f" row {e['row']}" if e["row"] else "")
+            where += f" [{e['column']}]" if e["column"] else ""
+            print(f"  {where}: {e['message']}", file=sys.stderr)
+    return code
+
+
+def _actor(args: argparse.Namespace, engine) -> Actor:
+    if not getattr(args, "user", None):
+        return SYSTEM
+    with read_session(engine) as session:
+        user = session.exec(select(User).where(User.username == args.user)).first()
+        if user is None or not user.active:
+            raise NotFound(f"No active user {args.user!r}.")
+        return Actor.of(user)
+
+
+def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
+    from planner import demo, establishment, exports, importer
+
+    cmd = args.command
+    if cmd == "init-db":
+        counts = demo.init_database(engine)
+        return {"loaded": counts}, "Database ready. Loaded: " + _counts(counts)
+    if cmd == "load-demo":
+        report = demo.load_demo(engine, force=args.force)
+        text = ("Demo establishment loaded." if report.demo_loaded
+                else "An establishment already exists; left as it is (use --force to replace).")
+        return ({"demo_loaded": report.demo_loaded, "users_created": report.users_created,
+                 "reference": report.reference}, text)
+    migrate(engine)
+    actor = _actor(args, engine)
+    if cmd == "import":
+        files = [(p.name, p.read_bytes()) for p in args.files]
+        with write_session(engine) as session:
+            s = importer.import_establishment(session=session, actor=actor, files=files)
+        summary = {"posts": s.posts, "people": s.people, "occupancies": s.occupancies,
+                   "partners": s.partners, "structure_id": s.structure_id}
+        return {"imported": summary}, "Imported: " + _counts(summary)
+    if cmd == "export":
+        with read_session(engine) as session:
+            if args.format == "xlsx":
+                args.out.write_bytes(exports.export_xlsx(session=session, actor=actor))
+                written = [args.out]
+            elif args.out.suffix == ".zip":
+                args.out.write_bytes(exports.export_csv_zip(session=session, actor=actor))
+                written = [args.out]
+            else:
+                written = exports.export_csv_dir(session=session, actor=actor, out_dir=args.out)
+        return {"written": [str(p) for p in written]}, "Wrote " + ", ".join(map(str, written))
+    if cmd == "template":
+        args.out.write_bytes(exports.template_xlsx())
+        return {"written": [str(args.out)]}, f"Wrote {args.out}"
+    if cmd == "summary":
+        with read_session(engine) as session:
+            m = establishment.headline_metrics(session=session, actor=actor)
+        d = m.as_dict()
+        lines = [
+            f"Posts: {m.posts}", f"Establishment FTE: {m.establishment_fte:g}",
+            f"Staff in post FTE: {m.staff_in_post_fte:g}",
+            f"Vacancies: {m.vacancies} ({m.vacancies_covered_by_interims} covered by interims)",
+            f"Interims and agency workers: {m.interims}", f"Employees: {m.employees}",
+            "Employees by origin: " + ", ".join(f"{k} {v}" for k, v in m.people_by_origin.items()),
+        ]
+        return {"summary": d}, "\n".join(lines)
+    if cmd == "users":
+        if args.users_command == "list":
+            with read_session(engine) as session:
+                rows = [{"username": u.username, "role": u.role, "name": u.display_name,
+                         "email": u.email, "active": u.active}
+                        for u in list_users(session=session, actor=actor)]
+            text = "\n".join(f"{r['username']:<20} {r['role']:<8} {r['name']}" for r in rows)
+            return {"users": rows}, text or "No users."
+        password = None
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        elif not args.email:
+            password = getpass.getpass("Password: ")
+        with write_session(engine) as session:
+            user = add_user(session=session, actor=actor, username=args.username, role=args.role,
+                            password=password, display_name=args.name, email=args.email)
+            row = {"username": user.username, "role": user.role, "email": user.email}
+        return {"user": row}, f"Added {row['username']} ({row['role']})."
+    raise PlannerError(f"unknown command {cmd}")
+
+
+def _counts(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()) or "nothing new"
+EOF
+cat > planner/__main__.py <<'EOF'
+import sys
+
+from planner.cli import main
+
+sys.exit(main())
+EOF
+echo ok

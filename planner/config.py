@@ -1,0 +1,59 @@
+"""The one place that reads the environment (STYLE.md habit 3)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+class Settings(BaseSettings):
+    """Start-up settings; `PLANNER_` prefix, `.env` supported.
+
+    `DATABASE_URL` is accepted unprefixed because that is what a council's platform team sets.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PLANNER_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("PLANNER_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; empty means the SQLite file under var/",
+    )
+    var_dir: Path = ROOT / "var"
+    session_timeout_minutes: int = 30
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_import_rows: int = 200_000
+    max_xlsx_uncompressed_bytes: int = 400 * 1024 * 1024
+    max_xlsx_members: int = 2_000
+    max_text_length: int = 200
+    max_notes_length: int = 2_000
+    sqlite_busy_timeout_ms: int = 15_000
+    # Tests and CI only.
+    test_database_url: str = ""
+    require_browser: bool = False
+    chromium_path: str = "/usr/bin/chromium"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return normalise_url(self.database_url)
+        return f"sqlite:///{self.var_dir / 'planner.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Platforms hand out `postgres://` or `postgresql://`; we speak psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

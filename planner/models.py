@@ -1,0 +1,151 @@
+"""The single schema (SQLModel tables). Changed only through an Alembic migration.
+
+Money is stored as integer pence and percentages as integer basis points (1% = 100) so no
+binary float ever holds a stored value. FTE is a fixed-point NUMERIC(6,4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ROLES = ("manager", "hr", "union", "admin")
+CONTRACTS = ("permanent", "fixed_term", "interim", "agency", "secondment")
+FUNDING = ("base", "project")
+STRUCTURE_KINDS = ("baseline", "option")
+STRUCTURE_STATUSES = ("current", "draft", "proposed", "published", "final", "implemented")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def fte_column(nullable: bool = False) -> Any:
+    return Column(Numeric(6, 4), nullable=nullable)
+
+
+class Partner(SQLModel, table=True):
+    """A council or customer sharing the service, with its default share of shared costs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    kind: str = Field(default="council", max_length=20)  # council | customer
+    is_host: bool = False
+    share_bp: int = 0  # basis points of shared costs
+    lgps_employer_rate_bp: int = 2000
+    london_weighting_pence: int = 0
+
+
+class PaySpinePoint(SQLModel, table=True):
+    """One spinal column point's annual value (at 1.0 FTE) for one pay year."""
+
+    __table_args__ = (UniqueConstraint("pay_year", "scp"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pay_year: str = Field(max_length=7)  # e.g. 2025/26
+    scp: int
+    annual_pence: int
+    source: str = Field(default="njc", max_length=10)  # njc | local
+
+
+class Grade(SQLModel, table=True):
+    """A grade as an inclusive range of spinal points."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=20, unique=True)
+    family: str = Field(max_length=20)
+    min_scp: int
+    max_scp: int
+    sort_order: int = 0
+
+
+class Structure(SQLModel, table=True):
+    """The baseline (current establishment) or a structure option."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: str = Field(default="baseline", max_length=20)
+    status: str = Field(default="current", max_length=20)
+    description: str = Field(default="", max_length=2000)
+    copied_from_id: int | None = Field(default=None, foreign_key="structure.id")
+    envelope_pence: int | None = None
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    """A post of one structure; `post_ref` is the interchange `post_id`."""
+
+    __table_args__ = (
+        UniqueConstraint("structure_id", "post_ref"),
+        Index("ix_post_structure_reports_to", "structure_id", "reports_to_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    post_ref: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    division: str = Field(default="", max_length=200)
+    team: str = Field(default="", max_length=200)
+    reports_to_id: int | None = Field(default=None, foreign_key="post.id")
+    grade: str = Field(max_length=20)
+    fte: Decimal = Field(default=Decimal("1"), sa_column=fte_column())
+    partner_id: int | None = Field(default=None, foreign_key="partner.id")  # None = shared
+    funding: str = Field(default="base", max_length=10)
+    notes: str = Field(default="", max_length=2000)
+    baseline_post_id: int | None = Field(default=None, foreign_key="post.id")
+    version: int = 1
+
+
+class Person(SQLModel, table=True):
+    """An employee, interim, agency worker or secondee; `employee_ref` is the interchange id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_ref: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    contract: str = Field(max_length=20)
+    scp: int | None = None
+    annual_salary_pence: int | None = None
+    day_rate_pence: int | None = None
+    start_date: dt.date | None = None
+    continuous_service_date: dt.date | None = None
+    date_of_birth: dt.date | None = None
+    origin: str = Field(default="", max_length=80)
+    tupe_transfer_date: dt.date | None = None
+
+
+class Occupancy(SQLModel, table=True):
+    """Puts a person into a baseline post with an FTE (job shares allowed)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "post_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    fte: Decimal = Field(default=Decimal("1"), sa_column=fte_column())
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    display_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str | None = Field(default=None, max_length=300)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, to which entity: before and after as JSON."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    username: str = Field(default="", max_length=80, index=True)
+    action: str = Field(max_length=30, index=True)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(default="", max_length=80)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,109 @@
+"""Test wiring: every database test runs on SQLite and, when PLANNER_TEST_DATABASE_URL is set,
+on PostgreSQL too (in a schema of its own, dropped at the end, so runs never collide)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+import planner.models  # noqa: F401
+from planner.config import get_settings
+from planner.db import make_engine
+from planner.reference import load_reference_data
+
+SETTINGS = get_settings()
+BACKENDS = ["sqlite"] + (["postgresql"] if SETTINGS.test_database_url else [])
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway schema on the test PostgreSQL; yields a URL whose search_path points at it."""
+    base = SETTINGS.test_database_url
+    schema = f"planner_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_engine(pg_url: str) -> Iterator[Engine]:
+    eng = make_engine(pg_url)
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+def _truncate(eng: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path, request) -> str:
+    """A URL for an empty, unmigrated database on the current backend (for CLI/app tests)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'planner.db'}"
+    url = request.getfixturevalue("pg_url")
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        for t in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{t.name}" CASCADE'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    eng.dispose()
+    request.addfinalizer(lambda: _reset_pg(url, request))
+    return url
+
+
+def _reset_pg(url: str, request) -> None:
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        for t in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{t.name}" CASCADE'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    SQLModel.metadata.create_all(eng)
+    eng.dispose()
+
+
+@pytest.fixture
+def engine(backend: str, tmp_path, request) -> Iterator[Engine]:
+    """An empty database with the schema, on each backend in turn."""
+    if backend == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        SQLModel.metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("_pg_engine")
+        _truncate(eng)
+        yield eng
+        _truncate(eng)
+
+
+@pytest.fixture
+def seeded_engine(engine: Engine) -> Engine:
+    """The schema plus the shipped reference data (spine, grades, partners)."""
+    with Session(engine) as s:
+        load_reference_data(s)
+        s.commit()
+    return engine
+
+
+@pytest.fixture
+def session(seeded_engine: Engine) -> Iterator[Session]:
+    with Session(seeded_engine, expire_on_commit=False) as s:
+        yield s
