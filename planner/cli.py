@@ -171,12 +171,3 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
 
 def _counts(counts: dict[str, Any]) -> str:
     return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()) or "nothing new"
-EOF
-cat > planner/__main__.py <<'EOF'
-import sys
-
-from planner.cli import main
-
-sys.exit(main())
-EOF
-echo ok
