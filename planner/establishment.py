@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select as sa_select
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner import audit
@@ -200,10 +201,7 @@ def filter_options(df: pd.DataFrame) -> dict[str, list[str]]:
     """The distinct values offered by each filter (blank excluded)."""
     out: dict[str, list[str]] = {}
     for col in FILTERS:
-        if col in ("contracts", "origin"):
-            vals = df[col].str.split("; ").explode()
-        else:
-            vals = df[col]
+        vals = df[col].str.split("; ").explode() if col in ("contracts", "origin") else df[col]
         out[col] = sorted(v for v in vals.dropna().unique() if v)
     return out
 
@@ -310,7 +308,7 @@ def apply_post_edits(*, session: Session, actor: Actor, edits: PostEdits,
         errors.append(RowError(sheet, _pos(current, ref), "reports_to",
                                f"{ref} reports to {manager}, which you are deleting; move it to "
                                "another manager first."))
-    added = pd.DataFrame(edits.added, columns=POST_COLUMNS).fillna("")
+    added = pd.DataFrame(edits.added, columns=POST_COLUMNS, dtype=object).fillna("")
     added["fte"] = added["fte"].replace("", "1")
     added["partner"] = added["partner"].replace("", "shared")
     added["funding"] = added["funding"].replace("", "base")

@@ -55,7 +55,7 @@ DAY_RATE_REFUSED = ("permanent", "fixed_term")
 # What exports prefix to neutralise formula injection (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ZIP_SIGNATURE = b"PK\x03\x04"
-MAX_FTE = Decimal("99.9999")
+MAX_FTE = Decimal(1)  # a post is one job; a team of five is five posts
 
 
 @dataclass
@@ -370,9 +370,9 @@ def _text_errors(df: pd.DataFrame, sheet: str, columns: Iterable[str],
     return errors
 
 
-def _required_errors(df: pd.DataFrame, sheet: str) -> list[RowError]:
+def _required_errors(df: pd.DataFrame, sheet: str, kind: str) -> list[RowError]:
     errors = []
-    for col in REQUIRED[sheet]:
+    for col in REQUIRED[kind]:
         for row in df.loc[df[col] == "", "_row"]:
             errors.append(RowError(sheet, int(row), col, f"{col} is required."))
     return errors
@@ -421,7 +421,7 @@ def validate_posts(posts: pd.DataFrame, *, grades: Mapping[str, GradeBand],
                    settings: Settings | None = None) -> list[RowError]:
     """Every rule a posts table must meet; shared by the import and the establishment editor."""
     settings = settings or get_settings()
-    errors = _required_errors(posts, sheet)
+    errors = _required_errors(posts, sheet, "posts")
     errors += _text_errors(posts, sheet, [c for c in POST_COLUMNS if c != "fte"], settings)
     errors += _duplicate_errors(posts, sheet, "post_id")
     known_partners = {p.lower() for p in partner_names} | {"shared", ""}
@@ -435,7 +435,7 @@ def validate_posts(posts: pd.DataFrame, *, grades: Mapping[str, GradeBand],
             fte = _fte(r.fte)
             if fte is None or fte <= 0 or fte > MAX_FTE:
                 errors.append(RowError(sheet, row, "fte", (
-                    f"FTE {r.fte!r} is not a number above 0 (up to 4 decimal places).")))
+                    f"Post FTE {r.fte!r} must be above 0 and at most 1 (up to 4 decimal places).")))
         if r.partner.lower() not in known_partners:
             errors.append(RowError(sheet, row, "partner", (
                 f"Partner {r.partner!r} is not one of: shared, {', '.join(partner_names)}.")))
@@ -461,7 +461,7 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
     """Every rule a people table must meet, against the posts of the same upload."""
     settings = settings or get_settings()
     sheet = "people"
-    errors = _required_errors(people, sheet)
+    errors = _required_errors(people, sheet, "people")
     errors += _text_errors(people, sheet, ["employee_id", "name", "post_id", "origin"], settings)
     errors += _duplicate_errors(people, sheet, "employee_id")
     posts = posts.drop_duplicates("post_id")  # duplicates are reported with the posts
@@ -547,7 +547,7 @@ def _date_errors(r: Any, row: int, today: dt.date) -> list[RowError]:
 
 def validate_partners(partners: pd.DataFrame) -> list[RowError]:
     sheet = "partners"
-    errors = _required_errors(partners, sheet) + _duplicate_errors(partners, sheet, "partner")
+    errors = _required_errors(partners, sheet, "partners") + _duplicate_errors(partners, sheet, "partner")
     total = 0
     for row, r in zip(partners["_row"].astype(int), partners.itertuples(index=False),
                       strict=True):

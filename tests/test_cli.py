@@ -1,0 +1,110 @@
+"""`python -m planner`: a real interface, exercised as a script would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from planner.cli import main
+from tests.factories import csv_bytes, posts_frame
+
+
+def run(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+@pytest.fixture
+def demo_db(database_url, capsys) -> str:
+    code, out = run(capsys, "load-demo", "--db", database_url, "--json")
+    assert code == 0 and out["demo_loaded"] is True and out["users_created"] == 4
+    return database_url
+
+
+def test_init_db_loads_reference_once(database_url, capsys):
+    code, out = run(capsys, "init-db", "--db", database_url, "--json")
+    assert code == 0 and out["loaded"]["grades"] == 19 and out["loaded"]["partners"] == 4
+    code, out = run(capsys, "init-db", "--db", database_url, "--json")
+    assert out["loaded"] == {"pay_spine": 0, "grades": 0, "partners": 0}
+
+
+def test_load_demo_twice_keeps_data(demo_db, capsys):
+    code, out = run(capsys, "load-demo", "--db", demo_db, "--json")
+    assert code == 0 and out["demo_loaded"] is False and out["users_created"] == 0
+
+
+def test_summary_json(demo_db, capsys):
+    from planner.auth import SYSTEM
+    from planner.db import make_engine, read_session
+    from planner.establishment import headline_metrics
+
+    code, out = run(capsys, "summary", "--db", demo_db, "--json")
+    assert code == 0
+    engine = make_engine(demo_db)
+    with read_session(engine) as s:
+        expected = headline_metrics(session=s, actor=SYSTEM).as_dict()
+    engine.dispose()
+    assert out["summary"] == expected
+
+
+def test_summary_as_union_is_refused(demo_db, capsys):
+    code, out = run(capsys, "summary", "--db", demo_db, "--json", "--user", "union")
+    assert code == 1 and out["ok"] is False and "union" in out["message"]
+
+
+def test_import_bad_file_exit_2_with_errors(demo_db, capsys, tmp_path):
+    bad = tmp_path / "posts.csv"
+    bad.write_bytes(csv_bytes(posts_frame([
+        {"post_id": "P1", "title": "Head", "grade": "SM2"},
+        {"post_id": "P2", "title": "Officer", "grade": "PO99", "reports_to": "P1"},
+    ])))
+    code, before = run(capsys, "summary", "--db", demo_db, "--json")
+    code, out = run(capsys, "import", str(bad), "--db", demo_db, "--json")
+    assert code == 2 and out["ok"] is False
+    assert out["errors"][0]["sheet"] == "posts"
+    assert out["errors"][0]["row"] == 3
+    assert out["errors"][0]["column"] == "grade"
+    code, after = run(capsys, "summary", "--db", demo_db, "--json")
+    assert after == before
+
+
+def test_export_then_import_round_trip(demo_db, capsys, tmp_path):
+    out_file = tmp_path / "est.xlsx"
+    code, out = run(capsys, "export", "--format", "xlsx", str(out_file), "--db", demo_db, "--json")
+    assert code == 0 and out_file.stat().st_size > 0
+    code, before = run(capsys, "summary", "--db", demo_db, "--json")
+    code, out = run(capsys, "import", str(out_file), "--db", demo_db, "--json")
+    assert code == 0, out
+    code, after = run(capsys, "summary", "--db", demo_db, "--json")
+    assert after == before
+    csv_dir = tmp_path / "csv"
+    code, out = run(capsys, "export", "--format", "csv", str(csv_dir), "--db", demo_db, "--json")
+    assert code == 0 and {p.rsplit("/", 1)[-1] for p in out["written"]} >= {"posts.csv", "people.csv"}
+
+
+def test_users_add_and_list(database_url, capsys, monkeypatch):
+    import io
+
+    run(capsys, "init-db", "--db", database_url, "--json")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
+    code, out = run(capsys, "users", "add", "jo", "--role", "hr", "--name", "Jo Bloggs",
+                    "--password-stdin", "--db", database_url, "--json")
+    assert code == 0 and out["user"] == {"username": "jo", "role": "hr", "email": None}
+    code, out = run(capsys, "users", "list", "--db", database_url, "--json")
+    assert [u["username"] for u in out["users"]] == ["jo"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, out = run(capsys, "users", "add", "kim", "--role", "hr", "--password-stdin",
+                    "--db", database_url, "--json")
+    assert code == 2 and out["errors"][0]["column"] == "password"
+
+
+def test_module_entry_point_runs(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    proc = subprocess.run([sys.executable, "-m", "planner", "init-db", "--db", url],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Database ready" in proc.stdout

@@ -1,0 +1,172 @@
+"""The synthetic demo establishment (data/demo): it loads, its headline figures are the ones
+counted by hand in data/demo/README.md, and its generator is deterministic.
+
+The numbers below are literals on purpose: they were counted from the CSVs independently of
+planner/, so a change to the data or to the metric rules shows up here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from planner.auth import SYSTEM, authenticate
+from planner.config import ROOT
+from planner.db import make_engine
+from planner.demo import load_demo
+from planner.establishment import baseline_id, headline_metrics, posts_frame
+from planner.models import Occupancy, Person, Post
+
+DEMO = ROOT / "data" / "demo"
+SEEDS = ROOT.parent / "shared" / "seeds"
+AS_AT = dt.date(2026, 11, 27)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DEMO / name).open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def demo_engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    report = load_demo(eng)
+    assert report.demo_loaded
+    assert report.users_created == 4
+    yield eng
+    eng.dispose()
+
+
+def test_headline_figures_match_the_hand_count(demo_engine):
+    with Session(demo_engine) as s:
+        m = headline_metrics(session=s, actor=SYSTEM)
+    assert m.posts == 94
+    assert m.establishment_fte == 93.5
+    assert m.staff_in_post_fte == 63.3
+    assert m.vacancies == 30
+    assert m.vacancies_covered_by_interims == 23
+    assert m.vacant_uncovered == 7
+    assert m.interims == 23
+    assert m.employees == 65
+    assert m.people_by_origin == {"Brent": 51, "Capita": 11, "Lewisham": 1, "Southwark": 2}
+
+
+def test_structure_has_one_root_and_five_levels(demo_engine):
+    with Session(demo_engine) as s:
+        posts = posts_frame(s, baseline_id(s))
+    manager = dict(zip(posts["post_id"], posts["reports_to"], strict=True))
+    roots = [p for p, m in manager.items() if not m]
+    assert len(roots) == 1
+    root = posts.set_index("post_id").loc[roots[0]]
+    assert (root["title"], root["grade"]) == ("Chief Digital & Information Officer", "SM3")
+
+    def level(post_id: str) -> int:
+        n = 1
+        while manager[post_id]:
+            post_id = manager[post_id]
+            n += 1
+            assert n <= len(manager), "reporting cycle"
+        return n
+
+    levels = Counter(level(p) for p in manager)
+    assert dict(levels) == {1: 1, 2: 6, 3: 17, 4: 41, 5: 29}
+    assert Counter(posts["division"]) == {
+        "Infrastructure & Service Delivery": 50, "Applications": 23,
+        "Programmes, Transformation & Budget Management": 15, "Digital Services": 6}
+    assert Counter(posts["partner"]) == {"shared": 88, "LGA": 2, "Lewisham": 2, "Southwark": 2}
+    assert Counter(posts["funding"]) == {"base": 90, "project": 4}
+
+
+def test_tupe_cohorts_job_share_fixed_term_and_secondment(demo_engine):
+    with Session(demo_engine) as s:
+        people = s.exec(select(Person)).all()
+        capita = [p for p in people if p.origin == "Capita"]
+        assert len(capita) == 11
+        for p in capita:
+            assert p.contract == "permanent"
+            assert p.tupe_transfer_date == dt.date(2016, 4, 1)
+            assert p.start_date == dt.date(2016, 4, 1)
+            assert p.continuous_service_date < dt.date(2016, 4, 1)
+        southwark = [p for p in people if p.origin == "Southwark"]
+        assert len(southwark) == 2
+        for p in southwark:
+            assert p.tupe_transfer_date == dt.date(2017, 11, 1)
+            assert p.start_date == dt.date(2017, 11, 1)
+            assert p.continuous_service_date < dt.date(2017, 11, 1)
+        assert sum(p.tupe_transfer_date is not None for p in people) == 13
+
+        contracts = Counter(p.contract for p in people)
+        assert contracts == {"permanent": 63, "interim": 18, "agency": 5, "fixed_term": 1,
+                             "secondment": 1}
+        assert all(p.day_rate_pence and p.scp is None and p.origin == ""
+                   for p in people if p.contract in ("interim", "agency"))
+
+        rows = s.exec(select(Post.post_ref, Post.fte, Person.contract, Occupancy.fte)
+                      .join(Occupancy, Occupancy.post_id == Post.id)
+                      .join(Person, Person.id == Occupancy.person_id)).all()
+    by_post: dict[str, list] = {}
+    for ref, post_fte, contract, fte in rows:
+        by_post.setdefault(ref, []).append((post_fte, contract, fte))
+    shared = {ref: occ for ref, occ in by_post.items() if len(occ) > 1}
+    assert list(shared) == ["ICT-031"]
+    assert [(float(pf), c, float(f)) for pf, c, f in shared["ICT-031"]] == [
+        (1.0, "permanent", 0.5), (1.0, "permanent", 0.5)]
+
+
+def test_demo_users_can_sign_in(demo_engine):
+    with Session(demo_engine) as s:
+        actor = authenticate(session=s, username="hr", password="demo-hr-2026")
+        assert actor.role == "hr"
+        s.commit()
+
+
+def test_csv_rules_the_importer_does_not_check():
+    posts, people = _rows("posts.csv"), _rows("people.csv")
+    for row in posts + people:
+        for value in row.values():
+            assert len(value) <= 200
+            assert not value.startswith(("=", "+", "-", "@"))
+    assert len({p["name"] for p in people}) == len(people)
+    for p in people:
+        born = dt.date.fromisoformat(p["date_of_birth"])
+        age = AS_AT.year - born.year - ((AS_AT.month, AS_AT.day) < (born.month, born.day))
+        assert 22 <= age <= 64, p["employee_id"]
+        sixteen = dt.date(born.year + 16, born.month, min(born.day, 28))
+        for col in ("start_date", "continuous_service_date", "tupe_transfer_date"):
+            if p[col]:
+                assert sixteen <= dt.date.fromisoformat(p[col]) <= AS_AT, (p["employee_id"], col)
+
+
+def test_no_demo_name_appears_in_the_seed_documents():
+    texts = [f.read_text(encoding="utf-8", errors="replace").lower()
+             for f in sorted(SEEDS.glob("*.txt"))]
+    assert texts, f"no seed documents under {SEEDS}"
+    names = [p["name"] for p in _rows("people.csv")]
+    assert [n for n in names if any(n.lower() in t for t in texts)] == []
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("demo_make_demo", DEMO / "make_demo.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
+
+
+def test_generator_regenerates_the_committed_files(tmp_path: Path):
+    _load_generator().main(tmp_path)
+    for name in ("posts.csv", "people.csv"):
+        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name

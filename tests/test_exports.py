@@ -1,0 +1,83 @@
+"""Export then import gives back the same structure; exported cells cannot run as formulas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from planner.auth import SYSTEM
+from planner.errors import PermissionDenied
+from planner.exports import export_csv_zip, export_tables, export_xlsx, neutralise, template_xlsx
+from planner.importer import COLUMNS, import_establishment
+from tests.factories import make_actors
+from tests.test_importer import PEOPLE, POSTS, TODAY, edit, files
+
+TRICKY_POSTS = edit(edit(POSTS, 0, notes="=HYPERLINK(\"http://evil\",\"click\")"), 1,
+                    title="+44 line manager", team="@risk team")
+TRICKY_PEOPLE = edit(PEOPLE, 0, name="-Dash Person", annual_salary="61234.56")
+
+
+def _tables(session):
+    return {k: v.to_dict("records") for k, v in export_tables(session=session, actor=SYSTEM).items()}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_then_import_gives_back_the_same_structure(session, fmt):
+    import_establishment(session=session, actor=SYSTEM, files=files(TRICKY_POSTS, TRICKY_PEOPLE),
+                         today=TODAY)
+    first = _tables(session)
+    if fmt == "xlsx":
+        upload = [("establishment.xlsx", export_xlsx(session=session, actor=SYSTEM))]
+    else:
+        with zipfile.ZipFile(io.BytesIO(export_csv_zip(session=session, actor=SYSTEM))) as zf:
+            upload = [(n, zf.read(n)) for n in zf.namelist()]
+    import_establishment(session=session, actor=SYSTEM, files=upload, today=TODAY)
+    assert _tables(session) == first
+    assert first["posts"][0]["notes"] == "=HYPERLINK(\"http://evil\",\"click\")"
+    assert first["people"][0]["annual_salary"] == "61234.56"
+
+
+def test_exported_text_is_neutralised_in_xlsx_and_csv(session):
+    import_establishment(session=session, actor=SYSTEM, files=files(TRICKY_POSTS, TRICKY_PEOPLE),
+                         today=TODAY)
+    wb = load_workbook(io.BytesIO(export_xlsx(session=session, actor=SYSTEM)))
+    ws = wb["posts"]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert ws["J2"].value == "'=HYPERLINK(\"http://evil\",\"click\")"
+    assert ws["B3"].value == "'+44 line manager" and ws["D3"].value == "'@risk team"
+    people = wb["people"]
+    assert people["B2"].value == "'-Dash Person"
+    assert isinstance(people["I2"].value, dt.datetime)  # a real Excel date
+    assert people["E2"].value == 1 and people["G2"].value == pytest.approx(61234.56)
+    with zipfile.ZipFile(io.BytesIO(export_csv_zip(session=session, actor=SYSTEM))) as zf:
+        posts_csv = zf.read("posts.csv")
+    assert posts_csv.startswith(b"\xef\xbb\xbf")
+    assert "'=HYPERLINK" in posts_csv.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("plain", "plain"), ("", ""), ("a=b", "a=b"),
+])
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_template_has_the_interchange_columns():
+    wb = load_workbook(io.BytesIO(template_xlsx()))
+    assert wb.sheetnames == list(COLUMNS)
+    for sheet, columns in COLUMNS.items():
+        assert [c.value for c in wb[sheet][1]] == list(columns)
+
+
+def test_export_refused_for_union(session):
+    import_establishment(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    actors = make_actors(session)
+    with pytest.raises(PermissionDenied):
+        export_xlsx(session=session, actor=actors["union"])
+    assert export_xlsx(session=session, actor=actors["manager"])
