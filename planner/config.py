@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     max_text_length: int = 200
     max_notes_length: int = 2_000
     sqlite_busy_timeout_ms: int = 15_000
+    # Spans of control outside [narrow_span, wide_span] direct reports are flagged.
+    narrow_span: int = 3
+    wide_span: int = 12
     # Tests and CI only.
     test_database_url: str = ""
     require_browser: bool = False
