@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from planner import audit
-from planner.errors import PermissionDenied, PlannerError, ValidationFailed, RowError
+from planner.errors import PermissionDenied, PlannerError, RowError, ValidationFailed
 from planner.models import ROLES, User
 
 log = logging.getLogger("planner.security")

@@ -1,0 +1,29 @@
+"""Entry point: sign-in, then st.navigation with the pages this role may open.
+
+Run with `streamlit run app.py`.
+"""
+
+import streamlit as st
+
+from planner.ui.format import md_escape
+from planner.ui.navigation import streamlit_pages
+from planner.ui.session import current_actor, enforce_timeout, sign_out
+from planner.ui.signin import oidc_sign_in, sign_in_page
+
+st.set_page_config(page_title="Restructure planner", page_icon=":material/account_tree:",
+                   layout="wide")
+
+enforce_timeout()
+actor = current_actor() or oidc_sign_in()
+
+if actor is None:
+    # A single hidden page: nothing else is reachable, by menu or by URL, before sign-in.
+    sign_in = st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in")
+    page = st.navigation([sign_in], position="hidden")
+else:
+    with st.sidebar:
+        st.markdown(f"**{md_escape(actor.display_name or actor.username)}**")
+        st.caption(f"Signed in as {actor.role}")
+        st.button("Sign out", on_click=sign_out, icon=":material/logout:", key="sign_out")
+    page = st.navigation(streamlit_pages(actor))
+page.run()

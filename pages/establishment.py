@@ -1,0 +1,100 @@
+"""Establishment: the register of posts and people, its headline figures, edits and files."""
+
+import streamlit as st
+
+from planner.auth import can
+from planner.charts import grade_mix_chart, origin_chart, status_chart
+from planner.ui import establishment as ui
+from planner.ui.session import guard
+
+actor = guard("establishment.read")
+st.title("Establishment")
+
+flash = ui.pop_flash()
+if flash:
+    st.success(flash)
+
+register = ui.load_register(actor)
+if register is None:
+    st.info("There is no establishment yet. Import one below, or load the demo data with "
+            "`python -m planner load-demo`.")
+else:
+    cols = st.columns(5)
+    for col, (label, value, help_text) in zip(cols, ui.metric_values(register.metrics),
+                                              strict=True):
+        col.metric(label, value, help=help_text, border=True)
+    st.caption(ui.origin_summary(register.metrics))
+    with st.expander("Filters", icon=":material/filter_list:"):
+        chosen = ui.filter_widgets(register.frame)
+    shown = ui.apply_filters(register.frame, chosen)
+
+tabs = ["Register"]
+if register is not None and can(actor, "establishment.edit"):
+    tabs.append("Edit posts")
+if can(actor, "establishment.import") or can(actor, "establishment.export"):
+    tabs.append("Import and export")
+containers = dict(zip(tabs, st.tabs(tabs, key="establishment_tab", on_change="rerun"),
+                      strict=True))
+
+if register is not None and containers["Register"].open:
+    with containers["Register"]:
+        left, middle, right = st.columns([5, 4, 3])
+        left.altair_chart(grade_mix_chart(shown, register.grades), width="stretch")
+        middle.altair_chart(status_chart(shown), width="stretch")
+        right.altair_chart(origin_chart(register.metrics.people_by_origin), width="stretch")
+        st.caption(f"Showing {len(shown):,} of {len(register.frame):,} posts.")
+        st.dataframe(ui.table_frame(shown), hide_index=True, column_config=ui.TABLE_CONFIG,
+                     key="establishment_table")
+
+if register is not None and "Edit posts" in containers and containers["Edit posts"].open:
+    with containers["Edit posts"]:
+        st.caption("Change cells, add rows at the bottom or select rows to delete, then save. "
+                   "Nothing is written until you press Save changes; a save with any problem "
+                   "changes nothing. Changing the filters discards unsaved edits.")
+        original = ui.editor_input(shown)
+        key = ui.editor_key(register, chosen)
+        st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
+                       column_config=ui.EDITOR_CONFIG)
+        saved = st.button("Save changes", type="primary", key="save_posts") and ui.save_edits(
+            actor, register, original, st.session_state[key])
+        if saved:
+            st.rerun()
+        ui.show_errors(ui.EDIT_ERRORS_KEY, "Your changes were not saved:")
+
+if "Import and export" in containers and containers["Import and export"].open:
+    with containers["Import and export"]:
+        if can(actor, "establishment.import"):
+            st.subheader("Import")
+            st.caption("A workbook with sheets posts, people and optionally partners, or "
+                       "posts.csv, people.csv and partners.csv. An import replaces the "
+                       "establishment and is all-or-nothing: a file with any error changes "
+                       "nothing.")
+            files = st.file_uploader("Establishment files", type=["xlsx", "csv"],
+                                     accept_multiple_files=True, key="import_files")
+            if st.button("Import", type="primary", key="import_button", disabled=not files):
+                oversize = ui.too_large(files)
+                if oversize:
+                    st.error("Too large to import: " + ", ".join(oversize))
+                else:
+                    with st.spinner("Checking and importing…"):
+                        summary = ui.run_import(actor, [(f.name, f.getvalue()) for f in files])
+                    if summary is not None:
+                        st.rerun()
+            ui.show_errors(ui.IMPORT_ERRORS_KEY, "The import was refused:")
+        if register is not None and can(actor, "establishment.export"):
+            st.subheader("Export")
+            c1, c2 = st.columns(2)
+            c1.download_button(
+                "Download workbook (.xlsx)", lambda: ui.export_xlsx(actor, register.structure_id),
+                file_name="establishment.xlsx", on_click="ignore", key="export_xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            c2.download_button(
+                "Download CSV files (.zip)",
+                lambda: ui.export_csv_zip(actor, register.structure_id),
+                file_name="establishment.zip", mime="application/zip", on_click="ignore",
+                key="export_csv")
+        if can(actor, "establishment.export") or can(actor, "establishment.import"):
+            st.download_button(
+                "Download the blank import template", ui.template_xlsx,
+                file_name="establishment_template.xlsx", on_click="ignore", key="template",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

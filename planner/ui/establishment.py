@@ -1,0 +1,288 @@
+"""The establishment page's Streamlit wiring: the cached register, the editor, import, export.
+
+Everything the page does beyond arranging widgets lives here or in `planner.establishment`,
+so pages/establishment.py stays a list of widgets (STYLE.md habit 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner.auth import Actor
+from planner.config import get_settings
+from planner.errors import PermissionDenied, StaleVersion, ValidationFailed
+from planner.establishment import (
+    EDITABLE_COLUMNS,
+    FILTERS,
+    EditResult,
+    Metrics,
+    apply_post_edits,
+    baseline_id,
+    edits_from_editor,
+    establishment_frame,
+    filter_frame,
+    filter_options,
+    headline_metrics,
+    structure_version,
+)
+from planner.reference import grade_table
+from planner.ui import format as fmt
+from planner.ui.session import database_url, reading, writing
+
+EDIT_ERRORS_KEY = "post_edit_errors"
+IMPORT_ERRORS_KEY = "import_errors"
+FLASH_KEY = "establishment_flash"
+FILTER_KEY_PREFIX = "filter_"
+FILTER_LABELS = {"division": "Division", "team": "Team", "grade": "Grade", "status": "Status",
+                 "contracts": "Contract", "origin": "Origin"}
+
+# The register as people read it: interchange columns first, the derived ones after.
+TABLE_COLUMNS = ["post_id", "title", "division", "team", "reports_to", "grade", "fte", "status",
+                 "incumbents", "contracts", "staff_fte", "interim", "interim_fte", "origin",
+                 "partner", "funding", "notes"]
+TABLE_CONFIG: dict[str, Any] = {
+    "post_id": st.column_config.TextColumn("Post", pinned=True),
+    "title": st.column_config.TextColumn("Title"),
+    "division": st.column_config.TextColumn("Division"),
+    "team": st.column_config.TextColumn("Team"),
+    "reports_to": st.column_config.TextColumn("Reports to"),
+    "grade": st.column_config.TextColumn("Grade"),
+    "fte": st.column_config.TextColumn("FTE"),
+    "status": st.column_config.TextColumn("Status"),
+    "incumbents": st.column_config.TextColumn("Post holders"),
+    "contracts": st.column_config.TextColumn("Contract"),
+    "staff_fte": st.column_config.NumberColumn("Staff FTE", format="%.2f"),
+    "interim": st.column_config.TextColumn("Interim / agency"),
+    "interim_fte": st.column_config.NumberColumn("Interim FTE", format="%.2f"),
+    "origin": st.column_config.TextColumn("Origin"),
+    "partner": st.column_config.TextColumn("Charged to"),
+    "funding": st.column_config.TextColumn("Funding"),
+    "notes": st.column_config.TextColumn("Notes"),
+    # Internal: never shown.
+    "id": None, "version": None, "fte_value": None, "interim_contracts": None,
+}
+EDITOR_COLUMNS = [*EDITABLE_COLUMNS, "version"]
+EDITOR_CONFIG: dict[str, Any] = {
+    "post_id": st.column_config.TextColumn("Post", required=True, max_chars=40),
+    "title": st.column_config.TextColumn("Title", required=True, max_chars=200),
+    "division": st.column_config.TextColumn("Division", max_chars=200),
+    "team": st.column_config.TextColumn("Team", max_chars=200),
+    "reports_to": st.column_config.TextColumn("Reports to", max_chars=40),
+    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=20),
+    "fte": st.column_config.TextColumn("FTE", help="0.01 to 1, e.g. 0.6"),
+    "partner": st.column_config.TextColumn("Charged to", help="shared or a partner's name"),
+    "funding": st.column_config.SelectboxColumn("Funding", options=["base", "project"]),
+    "notes": st.column_config.TextColumn("Notes", max_chars=2000),
+    # The version the user saw: sent back with each change so a concurrent save is refused.
+    "version": None,
+}
+ERROR_TABLE_CONFIG: dict[str, Any] = {
+    "sheet": st.column_config.TextColumn(fmt.ERROR_COLUMN_LABELS["sheet"], width="small"),
+    "row": st.column_config.NumberColumn(fmt.ERROR_COLUMN_LABELS["row"], format="%d",
+                                         width="small"),
+    "column": st.column_config.TextColumn(fmt.ERROR_COLUMN_LABELS["column"], width="small"),
+    "message": st.column_config.TextColumn(fmt.ERROR_COLUMN_LABELS["message"], width="large"),
+}
+
+
+@dataclass(frozen=True)
+class Register:
+    """The establishment as the page shows it: one snapshot per structure version."""
+
+    structure_id: int
+    version: int
+    frame: pd.DataFrame
+    metrics: Metrics
+    grades: list[str]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _snapshot(url: str, structure_id: int, version: int, role: str,
+              _actor: Actor) -> tuple[pd.DataFrame, Metrics, list[str]]:
+    """The register for one (database, structure, version, role).
+
+    Keyed by the structure's version, which every change bumps, so a cached copy is never
+    stale and a rerun (every click) costs no database work. The role is in the key so a
+    role that sees less can never be served a richer role's copy.
+    """
+    with reading() as session:
+        frame = establishment_frame(session=session, actor=_actor, structure_id=structure_id)
+        metrics = headline_metrics(session=session, actor=_actor, structure_id=structure_id,
+                                   frame=frame)
+        grades = list(grade_table(session))
+    return frame, metrics, grades
+
+
+def load_register(actor: Actor) -> Register | None:
+    """The current establishment for `actor`, or None when there is none yet."""
+    with reading() as session:
+        sid = baseline_id(session)
+        if sid is None:
+            return None
+        version = structure_version(session, sid)
+    frame, metrics, grades = _snapshot(database_url(), sid, version, actor.role, actor)
+    return Register(sid, version, frame, metrics, grades)
+
+
+def clear_caches() -> None:
+    _snapshot.clear()
+
+
+def metric_values(metrics: Metrics) -> list[tuple[str, str, str]]:
+    """(label, value, help) for the headline row, formatted for display."""
+    return [
+        ("Posts", fmt.count(metrics.posts), "Posts in the establishment."),
+        ("Establishment FTE", fmt.fte(metrics.establishment_fte),
+         "Full-time equivalents of all posts."),
+        ("Staff in post FTE", fmt.fte(metrics.staff_in_post_fte),
+         "FTE of employees in post (interims and agency workers excluded)."),
+        ("Vacancies", fmt.count(metrics.vacancies), "Posts with no employee in them."),
+        ("Covered by interims", fmt.count(metrics.vacancies_covered_by_interims),
+         "Vacancies covered by an interim or agency worker."),
+    ]
+
+
+def origin_summary(metrics: Metrics) -> str:
+    """'Employees by origin: Brent 1 · Lewisham 2', escaped for Markdown."""
+    if not metrics.people_by_origin:
+        return "No employees in post."
+    parts = [f"{fmt.md_escape(origin)} {fmt.count(n)}"
+             for origin, n in metrics.people_by_origin.items()]
+    return "Employees by origin: " + " · ".join(parts)
+
+
+def filter_widgets(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """One multiselect per filter, options from the data; returns the choices."""
+    options = filter_options(frame)
+    cols = st.columns(3)
+    chosen: dict[str, list[str]] = {}
+    for i, name in enumerate(FILTERS):
+        with cols[i % 3]:
+            chosen[name] = st.multiselect(FILTER_LABELS[name], options[name],
+                                          key=FILTER_KEY_PREFIX + name, placeholder="All")
+    return chosen
+
+
+def apply_filters(frame: pd.DataFrame, chosen: dict[str, list[str]]) -> pd.DataFrame:
+    return filter_frame(frame, **chosen)
+
+
+def table_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[TABLE_COLUMNS]
+
+
+def editor_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """The editor's input: interchange columns plus the hidden version, positional index.
+
+    Derived only from the cached register, so it is identical on every rerun until the
+    structure changes; the editor's output is never fed back in (streamlit issue #7749).
+    """
+    return frame[EDITOR_COLUMNS].reset_index(drop=True)
+
+
+def editor_key(register: Register, chosen: dict[str, list[str]]) -> str:
+    """Stable while the structure, its version and the filters are unchanged.
+
+    The editor's delta refers to rows by position in its input, so a different input (a new
+    version after a save, a new structure after an import, or other filters) must get a fresh
+    editor rather than old edits.
+    """
+    sig = hashlib.sha1(repr(sorted((k, sorted(v)) for k, v in chosen.items())).encode(),
+                       usedforsecurity=False)
+    return f"post_editor_{register.structure_id}_v{register.version}_{sig.hexdigest()[:10]}"
+
+
+def save_edits(actor: Actor, register: Register, original: pd.DataFrame,
+               state: dict[str, Any]) -> EditResult | None:
+    """Save the editor's delta; on refusal keep the user's edits and remember why.
+
+    Returns the result on success (caches cleared), None when nothing was saved.
+    """
+    st.session_state.pop(EDIT_ERRORS_KEY, None)
+    edits = edits_from_editor(original, state)
+    if edits.is_empty():
+        st.info("There are no changes to save.")
+        return None
+    try:
+        with writing() as session:
+            result = apply_post_edits(session=session, actor=actor, edits=edits,
+                                      structure_id=register.structure_id)
+    except ValidationFailed as exc:
+        st.session_state[EDIT_ERRORS_KEY] = fmt.errors_table(exc)
+        return None
+    except StaleVersion as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return None
+    except PermissionDenied as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return None
+    clear_caches()
+    st.session_state[FLASH_KEY] = (
+        f"Saved: {fmt.plural(result.added, 'post')} added, {fmt.count(result.updated)} changed, "
+        f"{fmt.count(result.deleted)} deleted.")
+    return result
+
+
+def show_errors(key: str, headline: str) -> None:
+    """The kept error table of a refused save or import, if any."""
+    table = st.session_state.get(key)
+    if isinstance(table, pd.DataFrame) and not table.empty:
+        st.error(f"{headline} {fmt.plural(len(table), 'problem')} to fix; nothing was saved.")
+        st.dataframe(table, hide_index=True, column_config=ERROR_TABLE_CONFIG, key=f"{key}_table")
+
+
+def pop_flash() -> str | None:
+    return st.session_state.pop(FLASH_KEY, None)
+
+
+def too_large(files: list[Any]) -> list[str]:
+    """Names of uploaded files over the configured limit (checked before reading them),
+    escaped for Markdown: a file name is the user's text."""
+    limit = get_settings().max_upload_bytes
+    return [fmt.md_escape(f.name) for f in files if f.size > limit]
+
+
+def run_import(actor: Actor, files: list[tuple[str, bytes]]) -> Any | None:
+    """Import all-or-nothing; on refusal remember every error for the page to show."""
+    from planner.importer import import_establishment
+
+    st.session_state.pop(IMPORT_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            summary = import_establishment(session=session, actor=actor, files=files)
+    except ValidationFailed as exc:
+        st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
+        return None
+    except PermissionDenied as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return None
+    clear_caches()
+    st.session_state[FLASH_KEY] = (
+        f"Imported {fmt.plural(summary.posts, 'post')}, {fmt.plural(summary.people, 'person', 'people')}"
+        f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}.")
+    return summary
+
+
+def export_xlsx(actor: Actor, structure_id: int) -> bytes:
+    from planner import exports
+
+    with reading() as session:
+        return exports.export_xlsx(session=session, actor=actor, structure_id=structure_id)
+
+
+def export_csv_zip(actor: Actor, structure_id: int) -> bytes:
+    from planner import exports
+
+    with reading() as session:
+        return exports.export_csv_zip(session=session, actor=actor, structure_id=structure_id)
+
+
+def template_xlsx() -> bytes:
+    from planner import exports
+
+    return exports.template_xlsx()

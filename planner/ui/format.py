@@ -1,0 +1,121 @@
+"""Display formatting: money, FTE, counts, error tables and audit summaries.
+
+Rounding happens here and only here, for display (DESIGN.md: "Money is exact"); the values
+underneath stay pence, Decimal or the domain's own figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import ValidationFailed
+
+ERROR_COLUMNS = ["sheet", "row", "column", "message"]
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def count(value: int) -> str:
+    """1234 -> '1,234'."""
+    return f"{int(value):,}"
+
+
+def fte(value: float | Decimal | str) -> str:
+    """Full-time equivalents to two places: 412.6 -> '412.60'."""
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def money(pounds: Decimal | int | float | str) -> str:
+    """£ with thousands separators; pence shown only when there are any: '£24,796', '£5.50'."""
+    d = Decimal(str(pounds))
+    sign = "-" if d < 0 else ""
+    d = abs(d)
+    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    return f"{sign}£{text}"
+
+
+def money_from_pence(pence: int) -> str:
+    return money(Decimal(int(pence)) / 100)
+
+
+def percent(value: Decimal | int | float | str) -> str:
+    """33.34 -> '33.34%', 20 -> '20%'."""
+    d = Decimal(str(value)).normalize()
+    return f"{d:f}%"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 post', '2 posts'."""
+    return f"{count(n)} {one if n == 1 else (many or one + 's')}"
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown so a user's or an imported value shows as typed, never as markup."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def errors_table(exc: ValidationFailed) -> pd.DataFrame:
+    """Every error of a rejected import or edit as rows a person can work through."""
+    rows = [e.as_dict() for e in exc.errors]
+    table = pd.DataFrame(rows, columns=ERROR_COLUMNS)
+    table["row"] = pd.array(table["row"], dtype="Int64")
+    for col in ("sheet", "column", "message"):
+        table[col] = table[col].fillna("").astype(str)
+    return table
+
+
+ERROR_COLUMN_LABELS = {"sheet": "Sheet", "row": "Row", "column": "Column", "message": "Problem"}
+
+
+def _short(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def change_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """An audit event's before/after as 'title: Officer → Senior officer; fte: 1 → 0.8'."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    if before and after:
+        keys = [k for k in after if before.get(k) != after.get(k)]
+        keys += [k for k in before if k not in after]
+        return "; ".join(f"{k}: {_short(before.get(k))} → {_short(after.get(k))}" for k in keys)
+    side = after or before
+    return "; ".join(f"{k}: {_short(v)}" for k, v in side.items())
+
+
+AUDIT_ACTIONS = ("create", "update", "delete", "import", "signin", "signin_failed", "signout",
+                 "timeout", "denied")
+AUDIT_ENTITIES = ("post", "person", "structure", "user", "grade", "pay_spine", "partner",
+                  "audit")
+
+
+def _json_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def audit_table(events: pd.DataFrame) -> pd.DataFrame:
+    """audit.list_events' frame for display: a one-line change summary, before/after as JSON."""
+    out = events.drop(columns=["id"]).copy()
+    out["change"] = [change_summary(b, a) for b, a in zip(events["before"], events["after"],
+                                                           strict=True)]
+    out["before"] = events["before"].map(_json_text)
+    out["after"] = events["after"].map(_json_text)
+    return out[["at", "user", "action", "entity", "entity_id", "change", "before", "after"]]
+
+
+def users_table(users: list[Any]) -> pd.DataFrame:
+    """User rows for display: never the password hash, only whether there is one."""
+    return pd.DataFrame(
+        [{"username": u.username, "display_name": u.display_name, "role": u.role,
+          "email": u.email or "", "active": bool(u.active), "password": bool(u.password_hash)}
+         for u in users],
+        columns=["username", "display_name", "role", "email", "active", "password"])

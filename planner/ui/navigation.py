@@ -1,0 +1,51 @@
+"""Which pages a role sees: built from the permission table, never from a list per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from planner.auth import Actor, can
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    action: str  # the permission that opens the page
+    # Never the file's stem: with a pages/ folder beside app.py, Streamlit's older folder-based
+    # navigation claims URLs named after the files and would run a page without app.py (no
+    # timeout check, no sidebar) whenever it resolves a URL before st.navigation has run.
+    url_path: str = ""
+    # Shown only to roles that may NOT do this (see the drafts page below).
+    unless: str | None = None
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/establishment.py", "Establishment", ":material/groups:", "establishment.read",
+             url_path="establishment-register"),
+    PageSpec("pages/reference.py", "Reference data", ":material/table_chart:", "reference.read",
+             url_path="reference-data"),
+    PageSpec("pages/audit.py", "Audit", ":material/history:", "audit.read",
+             url_path="audit-log"),
+    PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "users.manage",
+             url_path="user-accounts"),
+    # Until publishing arrives, the drafts page is only the union rep's landing page; roles
+    # that can read the establishment would see nothing there they do not already have.
+    PageSpec("pages/drafts.py", "Published drafts", ":material/article:", "drafts.read",
+             url_path="published-drafts", unless="establishment.read"),
+)
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    """The pages `actor` may open, in menu order."""
+    return [p for p in PAGES
+            if can(actor, p.action) and not (p.unless and can(actor, p.unless))]
+
+
+def streamlit_pages(actor: Actor) -> list[st.Page]:
+    """`pages_for(actor)` as st.Page objects for st.navigation (the first is the default)."""
+    return [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0))
+            for i, p in enumerate(pages_for(actor))]

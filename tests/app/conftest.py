@@ -1,0 +1,193 @@
+"""AppTest wiring: a real temporary database behind the real app, one signed-in role at a time.
+
+The app reads its database from the settings (PLANNER_DATABASE_URL) and keeps its engine in
+planner.db and st.cache_resource, so each test points the settings at its own SQLite file and
+forgets every cached engine, setting and frame before and after (STYLE.md habit 8).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+import planner.db
+from planner.auth import SYSTEM, Actor, add_user
+from planner.config import get_settings
+from planner.db import make_engine, migrate, write_session
+from planner.models import Occupancy, Partner, Person, Post, Structure
+from planner.reference import load_reference_data
+from planner.ui.session import ACTOR_KEY, LAST_ACTIVITY_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+ROLES = ("manager", "hr", "union", "admin")
+PASSWORDS = {role: f"{role}-password-2026" for role in ROLES}
+TIMEOUT = 30  # seconds per AppTest run: generous for a loaded CI machine
+
+
+@dataclass
+class AppDB:
+    url: str
+    engine: Engine
+    actors: dict[str, Actor]
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit() -> Iterator[None]:
+    """No cached engine, frame or setting leaks from one test (or one database) to the next."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    get_settings.cache_clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    get_settings.cache_clear()
+
+
+def build_establishment(session: Session) -> int:
+    """Six posts whose figures are counted by hand in test_establishment_page.py.
+
+    H1 Head (SM2, 1.0) <- Brent employee
+      M1 Team lead (PO6, 1.0) <- job share: two Lewisham employees at 0.5
+        O1 Officer (PO2, 1.0) <- interim only               (covered by interim)
+        O2 Officer (PO2, 0.5) <- nobody                     (vacant)
+        O3 Officer (PO1, 1.0) <- Capita employee at 0.8
+      M2 Analyst (PO3, 0.6) <- agency worker                (covered by interim)
+    """
+    s = Structure(name="Current establishment", kind="baseline")
+    session.add(s)
+    session.flush()
+    lew = session.exec(select(Partner).where(Partner.name == "Lewisham")).one()
+
+    def post(ref, title, grade, fte="1", mgr=None, **kw):
+        p = Post(structure_id=s.id, post_ref=ref, title=title, grade=grade, fte=Decimal(fte),
+                 reports_to_id=mgr.id if mgr else None, division="Digital",
+                 team=kw.pop("team", "Core"), **kw)
+        session.add(p)
+        session.flush()
+        return p
+
+    h1 = post("H1", "Head of Service", "SM2", team="Management")
+    m1 = post("M1", "Team Leader", "PO6", mgr=h1)
+    o1 = post("O1", "Officer", "PO2", mgr=m1)
+    post("O2", "Officer", "PO2", "0.5", mgr=m1)
+    o3 = post("O3", "Officer", "PO1", mgr=m1)
+    m2 = post("M2", "Analyst", "PO3", "0.6", mgr=h1, partner_id=lew.id, team="Analysis")
+
+    def person(ref, name, contract, post_, fte="1", origin="", **kw):
+        pe = Person(employee_ref=ref, name=name, contract=contract, origin=origin, **kw)
+        session.add(pe)
+        session.flush()
+        session.add(Occupancy(person_id=pe.id, post_id=post_.id, fte=Decimal(fte)))
+
+    person("E1", "Ada Brown", "permanent", h1, origin="Brent", annual_salary_pence=8_000_000)
+    person("E2", "Bea Cole", "permanent", m1, "0.5", origin="Lewisham", scp=47)
+    person("E3", "Cal Dunn", "permanent", m1, "0.5", origin="Lewisham", scp=47)
+    person("I1", "Dee Evans", "interim", o1, day_rate_pence=45_000)
+    person("E4", "Eli Fox", "permanent", o3, "0.8", origin="Capita", scp=32)
+    person("A1", "Fay Gray", "agency", m2, "0.6", day_rate_pence=38_000)
+    session.flush()
+    return s.id
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, tuple[Path, dict]]:
+    """Migrated databases with reference data and users, built once and copied per test
+    (migrations and password hashing are most of a test's set-up time otherwise)."""
+    out: dict[bool, tuple[Path, dict]] = {}
+    for establishment in (False, True):
+        path = tmp_path_factory.mktemp("app-template") / "app.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        actors: dict[str, Actor] = {}
+        with write_session(engine) as session:
+            load_reference_data(session)
+            for role in ROLES:
+                user = add_user(session=session, actor=SYSTEM, username=role, role=role,
+                                password=PASSWORDS[role], display_name=f"Test {role}",
+                                email=f"{role}@council.example")
+                actors[role] = Actor.of(user)
+            if establishment:
+                build_establishment(session)
+        engine.dispose()  # last connection closed: the WAL is checkpointed into the file
+        out[establishment] = (path, actors)
+    return out
+
+
+def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: tuple[Path, dict]
+              ) -> AppDB:
+    source, actors = template
+    path = tmp_path / "app.db"
+    shutil.copyfile(source, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("PLANNER_DATABASE_URL", url)
+    get_settings.cache_clear()
+    engine = make_engine(url)
+    # planner.db keeps one engine per process; hand it this test's (already migrated) one.
+    # The app still finds it through the settings: session._engine_for rebuilds the engine
+    # if the URLs differ, and the test would then see none of its data.
+    monkeypatch.setattr(planner.db, "_engine", engine)
+    return AppDB(url=url, engine=engine, actors=dict(actors))
+
+
+@pytest.fixture
+def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _templates) -> Iterator[AppDB]:
+    """Reference data, one user per role (password `<role>-password-2026`), six posts."""
+    db = _database(tmp_path, monkeypatch, _templates[True])
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _templates) -> Iterator[AppDB]:
+    """Reference data and users, but no establishment yet (the first-run state)."""
+    db = _database(tmp_path, monkeypatch, _templates[False])
+    yield db
+    db.engine.dispose()
+
+
+def app_as(actor: Actor | None, page: str | None = None) -> AppTest:
+    """The real app.py, run once with `actor` signed in (and switched to `page` if given)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if actor is not None:
+        at.session_state[ACTOR_KEY] = actor
+        at.session_state[LAST_ACTIVITY_KEY] = time.time()
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def page_alone(path: str, actor: Actor | None) -> AppTest:
+    """One page file run as the main script, as if its URL were opened directly."""
+    at = AppTest.from_file(ROOT / path, default_timeout=TIMEOUT)
+    if actor is not None:
+        at.session_state[ACTOR_KEY] = actor
+        at.session_state[LAST_ACTIVITY_KEY] = time.time()
+    return at.run()
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def all_text(at: AppTest) -> str:
+    """Every piece of text the run showed, for 'is this message somewhere on the page'."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
+                 "info", "success"):
+        parts += texts(getattr(at, kind))
+    return "\n".join(parts)

@@ -1,0 +1,125 @@
+"""The app in a real browser: sign in as HR and read the demo establishment's headline figures.
+
+The figures are those counted by hand in data/demo/README.md, not computed with planner/, so
+a wrong count anywhere between the CSVs and the screen shows up here. Screenshots go to
+tests/e2e/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+# Label -> value, from the table "Headline figures (counted by hand)" in data/demo/README.md.
+DEMO_HEADLINES = {
+    "Posts": Decimal("94"),
+    "Establishment FTE": Decimal("93.5"),
+    "Staff in post FTE": Decimal("63.3"),
+    "Vacancies": Decimal("30"),
+    "Covered by interims": Decimal("23"),
+}
+
+
+def wait_for_app_run(page, settle_ms: int = 150) -> None:
+    """Wait until Streamlit has finished the rerun an interaction started.
+
+    The script-state attribute still reads notRunning for a moment after a click, before the
+    rerun request reaches the server, so pause briefly first (as Streamlit's own e2e suite does).
+    """
+    page.wait_for_timeout(settle_ms)
+    page.wait_for_selector(APP_IDLE, state="attached")
+
+
+def full_page_screenshot(page, path: Path) -> None:
+    """A screenshot of the whole page, not just the window.
+
+    Streamlit scrolls inside its own main container rather than the document, so Playwright's
+    full_page option sees one window's worth; grow the window by the hidden overflow instead,
+    let the layout settle, and put it back afterwards.
+    """
+    hidden = page.evaluate(
+        """() => {
+            // The nearest scrolling ancestor of the page's content, not the dataframe's own
+            // scroller (whose rows never grow the page however tall the window is).
+            let e = document.querySelector("[data-testid='stMainBlockContainer']");
+            for (; e; e = e.parentElement) {
+                const scrolls = ['auto', 'scroll'].includes(getComputedStyle(e).overflowY);
+                if (scrolls && e.scrollHeight > e.clientHeight) {
+                    return e.scrollHeight - e.clientHeight;
+                }
+            }
+            return 0;
+        }"""
+    )
+    size = page.viewport_size
+    if hidden > 0:
+        page.set_viewport_size({"width": size["width"], "height": size["height"] + hidden})
+        wait_for_app_run(page, settle_ms=500)
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(size)
+
+
+def read_metrics(page) -> dict[str, str]:
+    """{label: shown value} for every st.metric on the page."""
+    metrics = {}
+    for metric in page.locator("[data-testid='stMetric']").all():
+        label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        value = metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+        metrics[label] = value
+    return metrics
+
+
+def wait_for_charts(page, count: int) -> None:
+    """Vega renders after the script run ends; wait for each chart's canvas or SVG."""
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    page.wait_for_function(
+        """n => {
+            const charts = document.querySelectorAll("[data-testid='stVegaLiteChart']");
+            return charts.length >= n && [...charts].every(c => c.querySelector('canvas, svg'));
+        }""",
+        arg=count,
+    )
+    assert charts.count() >= count
+
+
+def test_hr_signs_in_and_sees_the_demo_establishment(page, screenshots: Path) -> None:
+    page.goto("/")
+    wait_for_app_run(page)
+    username = page.get_by_label("Username", exact=True)
+    username.wait_for()
+    full_page_screenshot(page, screenshots / "01-sign-in.png")
+
+    username.fill("hr")
+    page.get_by_label("Password", exact=True).fill("demo-hr-2026")
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+
+    # The establishment is hr's default page; open it from the menu if that ever changes.
+    title = page.get_by_role("heading", name="Establishment", level=1)
+    if not title.is_visible():
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Establishment").click()
+        wait_for_app_run(page)
+    title.wait_for()
+    page.locator("[data-testid='stMetric']").nth(len(DEMO_HEADLINES) - 1).wait_for()
+
+    shown = read_metrics(page)
+    figures = {label: Decimal(value.replace(",", "")) for label, value in shown.items()}
+    assert figures == DEMO_HEADLINES, shown
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    wait_for_charts(page, 3)
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    full_page_screenshot(page, screenshots / "02-establishment.png")
+
+    page.get_by_role("tab", name="Edit posts").click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Save changes").wait_for()
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    full_page_screenshot(page, screenshots / "03-edit-posts.png")
