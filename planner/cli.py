@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     exp.add_argument("out", type=Path, help="an .xlsx file, or a folder (or .zip) for csv")
     sub.add_parser("summary", parents=[common], help="the headline metrics")
+    hier = sub.add_parser("hierarchy", parents=[common],
+                          help="roots, cycles, orphans, layers and spans of control")
+    hier.add_argument("--root", action="append", default=None, metavar="POST_ID",
+                      help="a declared root (repeat for several); default: exactly one root")
     tpl = sub.add_parser("template", parents=[common], help="write the import template (xlsx)")
     tpl.add_argument("out", type=Path)
     users = sub.add_parser("users", help="manage users")
@@ -148,6 +152,22 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
             "Employees by origin: " + ", ".join(f"{k} {v}" for k, v in m.people_by_origin.items()),
         ]
         return {"summary": d}, "\n".join(lines)
+    if cmd == "hierarchy":
+        from planner import hierarchy
+
+        with read_session(engine) as session:
+            h = hierarchy.load(session=session, actor=actor)
+        d = h.summary(roots=args.root)
+        span = d["span"]
+        lines = [
+            f"Posts: {d['posts']} in {d['layers']} layers; roots: {', '.join(d['roots']) or 'none'}",
+            f"Spans of control: {span['managers']} managers, min {span['min']}, "
+            f"median {span['median']}, max {span['max']}",
+            f"Narrow (< {d['narrow_span']}): {', '.join(d['narrow_managers']) or 'none'}",
+            f"Wide (> {d['wide_span']}): {', '.join(d['wide_managers']) or 'none'}",
+            *(f"Problem: {p['message']}" for p in d["problems"]),
+        ]
+        return {"hierarchy": d}, "\n".join(lines)
     if cmd == "users":
         if args.users_command == "list":
             with read_session(engine) as session:

@@ -108,3 +108,22 @@ def test_module_entry_point_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Database ready" in proc.stdout
+
+
+def test_hierarchy_json_on_the_demo(demo_db, capsys):
+    code, out = run(capsys, "hierarchy", "--db", demo_db, "--json")
+    h = out["hierarchy"]
+    assert code == 0 and h["valid"] is True
+    assert (h["posts"], h["roots"], h["layers"]) == (94, ["ICT-001"], 5)
+    assert h["cycles"] == [] and h["unknown_managers"] == {}
+    assert h["narrow_managers"] == ["ICT-004", "ICT-035", "ICT-044", "ICT-053", "ICT-055",
+                                    "ICT-073", "ICT-078"]
+    assert h["wide_managers"] == [] and h["span"]["max"] == 7
+
+
+def test_hierarchy_accepts_declared_roots_and_refuses_union(demo_db, capsys):
+    code, out = run(capsys, "hierarchy", "--db", demo_db, "--json", "--root", "ICT-001",
+                    "--root", "ICT-002")
+    assert code == 0 and out["hierarchy"]["valid"] is True
+    code, out = run(capsys, "hierarchy", "--db", demo_db, "--json", "--user", "union")
+    assert code == 1
