@@ -87,7 +87,7 @@ def establishment_frame(*, session: Session, actor: Actor,
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     q = (
         sa_select(o.c.post_id.label("pk"), o.c.fte.label("occ_fte"), pe.c.name, pe.c.contract,
-                  pe.c.origin, pe.c.employee_ref)
+                  pe.c.origin, pe.c.employee_ref, pe.c.tupe_transfer_date)
         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
         .where(p.c.structure_id == sid)
         .order_by(o.c.post_id, pe.c.employee_ref)
@@ -96,12 +96,14 @@ def establishment_frame(*, session: Session, actor: Actor,
     occ["occ_fte"] = occ["occ_fte"].astype(float)
     occ["is_employee"] = occ["contract"].isin(EMPLOYEE_CONTRACTS)
     occ["origin"] = occ["origin"].fillna("")
+    occ["tupe"] = occ["tupe_transfer_date"].notna()
     emp = occ[occ.is_employee]
     cover = occ[~occ.is_employee]
     by_emp = emp.groupby("pk").agg(
         incumbents=("name", "; ".join), staff_fte=("occ_fte", "sum"),
         contracts=("contract", lambda s: "; ".join(dict.fromkeys(s))),
         origin=("origin", lambda s: "; ".join(dict.fromkeys(x for x in s if x))),
+        tupe=("tupe", "any"),
     )
     by_cover = cover.groupby("pk").agg(
         interim=("name", "; ".join), interim_fte=("occ_fte", "sum"),
@@ -110,6 +112,7 @@ def establishment_frame(*, session: Session, actor: Actor,
     df = posts.join(by_emp, on="id").join(by_cover, on="id")
     for col in ("incumbents", "contracts", "origin", "interim", "interim_contracts"):
         df[col] = df[col].fillna("")
+    df["tupe"] = df["tupe"].astype("boolean").fillna(False).astype(bool)
     df["staff_fte"] = df["staff_fte"].fillna(0.0).round(4)
     df["interim_fte"] = df["interim_fte"].fillna(0.0).round(4)
     has_emp = df["incumbents"] != ""

@@ -26,6 +26,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/establishment.py", "Establishment", ":material/groups:", "establishment.read",
              url_path="establishment-register"),
+    PageSpec("pages/org_chart.py", "Org chart", ":material/account_tree:", "establishment.read",
+             url_path="org-chart"),
     PageSpec("pages/reference.py", "Reference data", ":material/table_chart:", "reference.read",
              url_path="reference-data"),
     PageSpec("pages/audit.py", "Audit", ":material/history:", "audit.read",

@@ -1,0 +1,104 @@
+"""The org chart page: chart, focus search, spans and layers, downloads, refusals."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from sqlmodel import select
+
+from planner.models import Post
+from tests.app.conftest import all_text, app_as, page_alone
+
+PAGE = "pages/org_chart.py"
+
+
+def _chart(at):
+    charts = list(at.get("vega_lite_chart"))
+    assert charts, "no chart on the page"
+    return charts[0]
+
+
+def _chart_rows(chart) -> list[dict]:
+    """Every data row the browser receives for the chart (Streamlit sends them as Arrow)."""
+    rows: list[dict] = []
+    for dataset in chart.proto.datasets:
+        table = pa.ipc.open_stream(dataset.data.data).read_all()
+        rows += table.to_pylist()
+    return rows
+
+
+def test_hr_sees_the_chart_focused_on_the_top_post(app_db):
+    """Catches: the page failing to load the hierarchy, or a chart without the posts' boxes."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Org chart"]
+    assert at.selectbox(key="org_focus").value == "H1"
+    rows = _chart_rows(_chart(at))
+    post_ids = {r.get("post_id") for r in rows if r.get("kind") == "post"}
+    assert post_ids == {"H1", "M1", "M2", "O1", "O2", "O3"}
+    categories = {r["post_id"]: r["category"] for r in rows if r.get("kind") == "post"}
+    assert categories == {"H1": "Filled", "M1": "Filled", "O1": "Covered by interim",
+                          "O2": "Vacant", "O3": "Filled", "M2": "Covered by interim"}
+
+
+def test_spans_and_layers_panel(app_db):
+    """Catches: the panel showing the wrong layer count or missing the narrow managers."""
+    at = app_as(app_db.actors["manager"], PAGE)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Layers"] == "3" and metrics["Median span"] == "2.5"
+    narrow = at.dataframe[0].value
+    assert narrow["Post"].tolist() == ["H1"] and narrow["Reports"].tolist() == [2]
+    assert "Wide spans** (0)" in all_text(at)
+
+
+def test_search_focuses_on_a_post_by_holder_name(app_db):
+    """Catches: search that ignores post-holders, or a focus that does not redraw the chart."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    at.text_input(key="org_search").input("bea cole").run()
+    assert at.selectbox(key="org_focus").options == ["M1 · Team Leader · Bea Cole +1"]
+    at.selectbox(key="org_focus").select("M1").run()
+    rows = _chart_rows(_chart(at))
+    kinds = {r["post_id"]: r["kind"] for r in rows if "kind" in r}
+    assert kinds == {"H1": "ancestor", "M1": "post", "O1": "post", "O2": "post", "O3": "post"}
+
+
+def test_depth_limit_hides_lower_levels(app_db):
+    """Catches: the levels slider not reaching the layout."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    at.slider(key="org_depth").set_value(1).run()
+    rows = _chart_rows(_chart(at))
+    assert {r["post_id"] for r in rows if r.get("kind") == "post"} == {"H1", "M1", "M2"}
+
+
+def test_a_cycle_is_reported_on_the_page(app_db):
+    """Catches: a broken hierarchy crashing the page instead of naming the chain."""
+    with app_db.session() as s:
+        posts = {p.post_ref: p for p in s.exec(select(Post)).all()}
+        posts["H1"].reports_to_id = posts["O1"].id
+        s.add(posts["H1"])
+        s.commit()
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    assert any("Reporting cycle: H1 → O1 → M1 → H1." == w.value for w in at.warning)
+
+
+def test_downloads_are_offered_after_preparing_them(app_db):
+    """Catches: the SVG/PNG export failing (vl-convert) only when someone clicks."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download SVG", "Download PNG"]
+
+
+def test_union_is_refused(app_db):
+    """Catches: the org chart (with names) reaching a union rep through its URL."""
+    at = page_alone(PAGE, app_db.actors["union"])
+    assert not at.exception
+    assert len(at.error) == 1 and not at.get("vega_lite_chart")
+
+
+def test_empty_database_invites_an_import(empty_db):
+    at = app_as(empty_db.actors["hr"], PAGE)
+    assert not at.exception
+    assert "There is no establishment yet" in all_text(at)
