@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pyarrow as pa
-
 from sqlmodel import select
 
 from planner.models import Post
@@ -79,7 +78,7 @@ def test_a_cycle_is_reported_on_the_page(app_db):
         s.commit()
     at = app_as(app_db.actors["hr"], PAGE)
     assert not at.exception, at.exception
-    assert any("Reporting cycle: H1 → O1 → M1 → H1." == w.value for w in at.warning)
+    assert any(w.value == "Reporting cycle: H1 → O1 → M1 → H1." for w in at.warning)
 
 
 def test_downloads_are_offered_after_preparing_them(app_db):
