@@ -5,7 +5,7 @@ Run with `streamlit run app.py`.
 
 import streamlit as st
 
-from planner.ui.format import md_escape
+from planner.ui.format import md_escape, role_label
 from planner.ui.navigation import streamlit_pages
 from planner.ui.session import current_actor, enforce_timeout, sign_out
 from planner.ui.signin import oidc_sign_in, sign_in_page
@@ -22,8 +22,8 @@ if actor is None:
     page = st.navigation([sign_in], position="hidden")
 else:
     with st.sidebar:
-        st.markdown(f"**{md_escape(actor.display_name or actor.username)}**")
-        st.caption(f"Signed in as {actor.role}")
+        st.markdown(f":small[**{md_escape(actor.display_name or actor.username)}**]")
+        st.caption(f"Signed in as {role_label(actor.role)}")
         st.button("Sign out", on_click=sign_out, icon=":material/logout:", key="sign_out")
     page = st.navigation(streamlit_pages(actor))
 page.run()

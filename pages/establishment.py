@@ -38,23 +38,24 @@ containers = dict(zip(tabs, st.tabs(tabs, key="establishment_tab", on_change="re
 
 if register is not None and containers["Register"].open:
     with containers["Register"]:
-        left, middle, right = st.columns([5, 4, 3])
+        left, middle, right = st.columns([5, 4, 3], gap="large")
         left.altair_chart(grade_mix_chart(shown, register.grades), width="stretch")
         middle.altair_chart(status_chart(shown), width="stretch")
         right.altair_chart(origin_chart(register.metrics.people_by_origin), width="stretch")
         st.caption(f"Showing {len(shown):,} of {len(register.frame):,} posts.")
         st.dataframe(ui.table_frame(shown), hide_index=True, column_config=ui.TABLE_CONFIG,
-                     key="establishment_table")
+                     height=ui.TABLE_HEIGHT, key="establishment_table")
 
 if register is not None and "Edit posts" in containers and containers["Edit posts"].open:
     with containers["Edit posts"]:
-        st.caption("Change cells, add rows at the bottom or select rows to delete, then save. "
-                   "Nothing is written until you press Save changes; a save with any problem "
-                   "changes nothing. Changing the filters discards unsaved edits.")
+        st.caption("Change cells, add rows at the bottom (a new post gets its id in its new "
+                   "row) or select rows to delete, then save. Scroll right for Funding and "
+                   "Notes. Nothing is written until you press Save changes; a save with any "
+                   "problem changes nothing. Changing the filters discards unsaved edits.")
         original = ui.editor_input(shown)
         key = ui.editor_key(register, chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       column_config=ui.EDITOR_CONFIG)
+                       column_config=ui.EDITOR_CONFIG, height=ui.TABLE_HEIGHT)
         saved = st.button("Save changes", type="primary", key="save_posts") and ui.save_edits(
             actor, register, original, st.session_state[key])
         if saved:

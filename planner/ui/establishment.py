@@ -41,43 +41,53 @@ FILTER_KEY_PREFIX = "filter_"
 FILTER_LABELS = {"division": "Division", "team": "Team", "grade": "Grade", "status": "Status",
                  "contracts": "Contract", "origin": "Origin"}
 
-# The register as people read it: interchange columns first, the derived ones after.
-TABLE_COLUMNS = ["post_id", "title", "division", "team", "reports_to", "grade", "fte", "status",
-                 "incumbents", "contracts", "staff_fte", "interim", "interim_fte", "origin",
-                 "partner", "funding", "notes"]
+# The register as people read it: the post and who is in it first, so they fit one screen;
+# the rest (team and reports-to among them) by scrolling right.
+TABLE_COLUMNS = ["post_id", "title", "division", "grade", "fte", "status", "incumbents",
+                 "contracts", "staff_fte", "interim", "interim_fte", "origin", "team",
+                 "reports_to", "partner", "funding", "notes"]
 TABLE_CONFIG: dict[str, Any] = {
-    "post_id": st.column_config.TextColumn("Post", pinned=True),
-    "title": st.column_config.TextColumn("Title"),
-    "division": st.column_config.TextColumn("Division"),
-    "team": st.column_config.TextColumn("Team"),
-    "reports_to": st.column_config.TextColumn("Reports to"),
-    "grade": st.column_config.TextColumn("Grade"),
-    "fte": st.column_config.TextColumn("FTE"),
-    "status": st.column_config.TextColumn("Status"),
-    "incumbents": st.column_config.TextColumn("Post holders"),
-    "contracts": st.column_config.TextColumn("Contract"),
-    "staff_fte": st.column_config.NumberColumn("Staff FTE", format="%.2f"),
-    "interim": st.column_config.TextColumn("Interim / agency"),
-    "interim_fte": st.column_config.NumberColumn("Interim FTE", format="%.2f"),
-    "origin": st.column_config.TextColumn("Origin"),
-    "partner": st.column_config.TextColumn("Charged to"),
-    "funding": st.column_config.TextColumn("Funding"),
-    "notes": st.column_config.TextColumn("Notes"),
+    "post_id": st.column_config.TextColumn("Post", width=80, pinned=True),
+    "title": st.column_config.TextColumn("Title", width=280),
+    "division": st.column_config.TextColumn("Division", width=210),
+    "grade": st.column_config.TextColumn("Grade", width=65),
+    "fte": st.column_config.TextColumn("FTE", width=55),
+    "status": st.column_config.TextColumn("Status", width=140),
+    "incumbents": st.column_config.TextColumn("Post holders", width="medium"),
+    "contracts": st.column_config.TextColumn("Contract", width=110),
+    "staff_fte": st.column_config.NumberColumn("Staff FTE", format="plain", width=80),
+    "interim": st.column_config.TextColumn("Interim / agency", width="medium"),
+    "interim_fte": st.column_config.NumberColumn("Interim FTE", format="plain", width=90),
+    "origin": st.column_config.TextColumn("Origin", width=110),
+    "partner": st.column_config.TextColumn("Charged to", width=100),
+    "funding": st.column_config.TextColumn("Funding", width=80),
+    "team": st.column_config.TextColumn("Team", width=160),
+    "reports_to": st.column_config.TextColumn("Reports to", width=90),
+    "notes": st.column_config.TextColumn("Notes", width="large"),
     # Internal: never shown.
     "id": None, "version": None, "fte_value": None, "interim_contracts": None,
 }
+# About twenty rows before the table scrolls (35 px a row plus the header).
+TABLE_HEIGHT = 36 * 21
 EDITOR_COLUMNS = [*EDITABLE_COLUMNS, "version"]
+# Widths so that everything up to Charged to is on screen beside a 1440 px sidebar layout;
+# headers carry an edit icon, so each is a little wider than in the register.
 EDITOR_CONFIG: dict[str, Any] = {
-    "post_id": st.column_config.TextColumn("Post", required=True, max_chars=40),
-    "title": st.column_config.TextColumn("Title", required=True, max_chars=200),
-    "division": st.column_config.TextColumn("Division", max_chars=200),
-    "team": st.column_config.TextColumn("Team", max_chars=200),
-    "reports_to": st.column_config.TextColumn("Reports to", max_chars=40),
-    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=20),
-    "fte": st.column_config.TextColumn("FTE", help="0.01 to 1, e.g. 0.6"),
-    "partner": st.column_config.TextColumn("Charged to", help="shared or a partner's name"),
-    "funding": st.column_config.SelectboxColumn("Funding", options=["base", "project"]),
-    "notes": st.column_config.TextColumn("Notes", max_chars=2000),
+    "post_id": st.column_config.TextColumn(
+        "Post", required=True, max_chars=40, width=85,
+        help="The post's id, e.g. ICT-095: give a new post its id in its new row. A post "
+             "that others report to keeps its id."),
+    "title": st.column_config.TextColumn("Title", required=True, max_chars=200, width=220),
+    "division": st.column_config.TextColumn("Division", max_chars=200, width=140),
+    "team": st.column_config.TextColumn("Team", max_chars=200, width=130),
+    "reports_to": st.column_config.TextColumn("Reports to", max_chars=40, width=100),
+    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=20, width=75),
+    "fte": st.column_config.TextColumn("FTE", help="0.01 to 1, e.g. 0.6", width=65),
+    "partner": st.column_config.TextColumn("Charged to", help="shared or a partner's name",
+                                           width=110),
+    "funding": st.column_config.SelectboxColumn("Funding", options=["base", "project"],
+                                                width=95),
+    "notes": st.column_config.TextColumn("Notes", max_chars=2000, width="large"),
     # The version the user saw: sent back with each change so a concurrent save is refused.
     "version": None,
 }
@@ -141,9 +151,10 @@ def metric_values(metrics: Metrics) -> list[tuple[str, str, str]]:
          "Full-time equivalents of all posts."),
         ("Staff in post FTE", fmt.fte(metrics.staff_in_post_fte),
          "FTE of employees in post (interims and agency workers excluded)."),
-        ("Vacancies", fmt.count(metrics.vacancies), "Posts with no employee in them."),
-        ("Covered by interims", fmt.count(metrics.vacancies_covered_by_interims),
-         "Vacancies covered by an interim or agency worker."),
+        ("Vacancies", fmt.count(metrics.vacancies),
+         "Posts with no employee in them, whether or not an interim covers them."),
+        ("Covered by interim", fmt.count(metrics.vacancies_covered_by_interims),
+         "Vacancies covered for now by an interim or agency worker (counted in Vacancies)."),
     ]
 
 
@@ -173,6 +184,7 @@ def apply_filters(frame: pd.DataFrame, chosen: dict[str, list[str]]) -> pd.DataF
 
 
 def table_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The overview's columns, in TABLE_COLUMNS order."""
     return frame[TABLE_COLUMNS]
 
 
@@ -197,6 +209,17 @@ def editor_key(register: Register, chosen: dict[str, list[str]]) -> str:
     return f"post_editor_{register.structure_id}_v{register.version}_{sig.hexdigest()[:10]}"
 
 
+def renamed_managers(frame: pd.DataFrame, updated: dict[str, dict[str, str]]) -> list[str]:
+    """Existing posts whose id the edits change although other posts report to them.
+
+    A post with reports cannot be renamed in one save (its reports would point at an id that
+    no longer exists), so the page refuses it with a plain message before trying.
+    """
+    renamed = {ref for ref, changes in updated.items()
+               if changes.get("post_id", ref) != ref}
+    return sorted(renamed.intersection(frame["reports_to"]))
+
+
 def save_edits(actor: Actor, register: Register, original: pd.DataFrame,
                state: dict[str, Any]) -> EditResult | None:
     """Save the editor's delta; on refusal keep the user's edits and remember why.
@@ -207,6 +230,13 @@ def save_edits(actor: Actor, register: Register, original: pd.DataFrame,
     edits = edits_from_editor(original, state)
     if edits.is_empty():
         st.info("There are no changes to save.")
+        return None
+    managers = renamed_managers(register.frame, edits.updated)
+    if managers:
+        st.error(f"{fmt.md_escape(', '.join(managers))} "
+                 f"{'has' if len(managers) == 1 else 'have'} posts reporting to "
+                 f"{'it' if len(managers) == 1 else 'them'}, so the id cannot be changed here; "
+                 "nothing was saved. Put the old id back, or ask an administrator to re-import.")
         return None
     try:
         with writing() as session:

@@ -25,8 +25,11 @@ def count(value: int) -> str:
 
 
 def fte(value: float | Decimal | str) -> str:
-    """Full-time equivalents to two places: 412.6 -> '412.60'."""
-    return f"{Decimal(str(value)):,.2f}"
+    """Full-time equivalents to at most two places, no trailing zeros:
+    412.6 -> '412.6', 93.50 -> '93.5', 1234 -> '1,234', 0.25 -> '0.25'."""
+    text = f"{Decimal(str(value)):,.2f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text == "-0" else text
 
 
 def money(pounds: Decimal | int | float | str) -> str:
@@ -46,6 +49,15 @@ def percent(value: Decimal | int | float | str) -> str:
     """33.34 -> '33.34%', 20 -> '20%'."""
     d = Decimal(str(value)).normalize()
     return f"{d:f}%"
+
+
+ROLE_LABELS = {"hr": "HR", "manager": "Senior manager", "union": "Trade-union representative",
+               "admin": "Administrator"}
+
+
+def role_label(role: str) -> str:
+    """A role as people say it: 'hr' -> 'HR'; an unknown code is shown as it is."""
+    return ROLE_LABELS.get(role, role)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -14,6 +14,8 @@ from planner.ui.format import md_escape
 from planner.ui.session import OIDC_PAUSED_KEY, pop_notice, sign_in, writing
 
 WRONG_PASSWORD = "Wrong username or password."
+ABOUT = "Workforce restructure and TUPE planning for the shared ICT service."
+ACCOUNTS = "Ask your system administrator for an account."
 OIDC_REFUSED_KEY = "oidc_refused"
 
 
@@ -77,21 +79,28 @@ def _oidc_section() -> None:
 
 
 def sign_in_page() -> None:
-    """Rendered through st.navigation as the only page until someone signs in."""
-    st.title("Restructure planner")
-    notice = pop_notice()
-    if notice:
-        st.info(notice)
-    with st.form("sign_in"):
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        actor = password_sign_in(username, password)
-        if actor is None:
-            st.error(WRONG_PASSWORD)
-        else:
-            sign_in(actor)
-            st.rerun()
-    if oidc_configured():
-        _oidc_section()
+    """Rendered through st.navigation as the only page until someone signs in.
+
+    A narrow centred column: a two-field form stretched across a wide screen looks unfinished.
+    """
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title("Restructure planner")
+        st.caption(f"{ABOUT} {ACCOUNTS}")
+        notice = pop_notice()
+        if notice:
+            st.info(notice)
+        with st.form("sign_in"):
+            username = st.text_input("Username", autocomplete="username")
+            password = st.text_input("Password", type="password",
+                                     autocomplete="current-password")
+            submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+        if submitted:
+            actor = password_sign_in(username, password)
+            if actor is None:
+                st.error(WRONG_PASSWORD)
+            else:
+                sign_in(actor)
+                st.rerun()
+        if oidc_configured():
+            _oidc_section()

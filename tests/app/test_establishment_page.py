@@ -48,8 +48,8 @@ def test_headline_metrics_show_the_hand_counted_figures(app_db):
     """Catches: metrics wired to the wrong Metrics fields, or formatted wrongly (FTE places)."""
     at = app_as(app_db.actors["hr"])
     assert {m.label: m.value for m in at.metric} == {
-        "Posts": "6", "Establishment FTE": "5.10", "Staff in post FTE": "2.80",
-        "Vacancies": "3", "Covered by interims": "2"}
+        "Posts": "6", "Establishment FTE": "5.1", "Staff in post FTE": "2.8",
+        "Vacancies": "3", "Covered by interim": "2"}
     assert "Employees by origin: Brent 1 · Capita 1 · Lewisham 2" in all_text(at)
 
 
@@ -157,6 +157,32 @@ def test_adding_a_post_through_the_editor(app_db):
     at.button(key="save_posts").click().run()
     assert not at.exception, at.exception
     assert _post(app_db, "N1").title == "New Analyst"
+
+
+def _rename(app_db, ref: str, new: str) -> AppTest:
+    at = _open_tab(app_as(app_db.actors["hr"]), "Edit posts")
+    editor = _editor(at)
+    pos = int(editor.value.index[editor.value["post_id"] == ref][0])
+    at.session_state[editor.key] = {"edited_rows": {pos: {"post_id": new}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    return at.button(key="save_posts").click().run()
+
+
+def test_renaming_a_post_nobody_reports_to(app_db):
+    """Catches: the Post column locked (new ids could not be typed either) or a rename lost."""
+    at = _rename(app_db, "O2", "O9")
+    assert not at.exception, at.exception
+    assert _post(app_db, "O9").title == "Officer"
+
+
+def test_renaming_a_post_with_reports_is_refused_plainly(app_db):
+    """Catches: a manager's rename reaching apply_post_edits, whose reports would then point
+    at an id that no longer exists (a row of confusing errors, or a crash)."""
+    at = _rename(app_db, "M1", "M9")
+    assert not at.exception, at.exception
+    assert any("M1 has posts reporting to it" in e.value for e in at.error)
+    assert _post(app_db, "M1").title == "Team Leader"
 
 
 def test_a_stale_edit_is_refused_with_a_clear_message(app_db):

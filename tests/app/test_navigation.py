@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.ui.format import role_label
 from tests.app.conftest import ROOT, all_text, app_as, page_alone
 
 ALL_PAGES = ("pages/establishment.py", "pages/org_chart.py", "pages/reference.py", "pages/audit.py",
@@ -60,7 +61,8 @@ def test_every_offered_page_runs_for_the_role(app_db, role, page):
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == [TITLES[page]]
     assert not at.error, [e.value for e in at.error]
-    assert f"Signed in as {role}" in all_text(at)  # app.py ran around the page
+    # app.py ran around the page
+    assert f"Signed in as {role_label(role)}" in all_text(at)
 
 
 @pytest.mark.parametrize("role", list(OFFERED))

@@ -32,6 +32,7 @@ def test_sign_in_page_shows_the_form_and_nothing_else(app_db):
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.metric and not at.dataframe
     assert "Establishment" not in [t.value for t in at.title]
+    assert any("Ask your system administrator for an account." in c.value for c in at.caption)
 
 
 def test_wrong_password_shows_a_plain_error_and_is_audited(app_db):
@@ -51,7 +52,7 @@ def test_correct_sign_in_as_hr_opens_the_establishment(app_db):
     assert not at.exception
     assert at.session_state[ACTOR_KEY].username == "hr"
     assert [t.value for t in at.title] == ["Establishment"]
-    assert "Signed in as hr" in all_text(at)
+    assert "Signed in as HR" in all_text(at)
     assert len(_actions(app_db, "signin")) == 1
 
 

@@ -22,7 +22,7 @@ DEMO_HEADLINES = {
     "Establishment FTE": Decimal("93.5"),
     "Staff in post FTE": Decimal("63.3"),
     "Vacancies": Decimal("30"),
-    "Covered by interims": Decimal("23"),
+    "Covered by interim": Decimal("23"),
 }
 
 
