@@ -381,6 +381,11 @@ def _write_edits(session: Session, actor: Actor, sid: int, edits: PostEdits,
                 "grade": post.grade, "fte": post.fte, "partner": partner,
                 "funding": post.funding, "notes": post.notes}
 
+    # A renamed post is known by its new id from here on, so reports moved to it in the same
+    # batch (and new posts placed under it) find it.
+    for ref, changes in edits.updated.items():
+        if changes.get("post_id") and changes["post_id"] != ref:
+            posts[changes["post_id"]] = posts[ref]
     new_posts: list[tuple[Post, dict[str, str]]] = []
     for row in edits.added:
         full = {c: row.get(c, "") for c in POST_COLUMNS}

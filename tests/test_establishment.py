@@ -243,3 +243,24 @@ def test_empty_edit_is_a_no_op(session, actors, sid):
     assert est.apply_post_edits(session=session, actor=actors["hr"],
                                 edits=est.PostEdits()) == est.EditResult(0, 0, 0)
     assert isinstance(editor_frame(session, actors["hr"]), pd.DataFrame)
+
+
+def test_renaming_a_manager_with_its_reports_moved_in_the_same_batch(session, actors, sid):
+    """A rename plus reports_to changes to the new id is one consistent edit."""
+    edits = est.PostEdits(
+        updated={"M1": {"post_id": "M9"}, "O1": {"reports_to": "M9"},
+                 "O2": {"reports_to": "M9"}, "O3": {"reports_to": "M9"}},
+        added=[{"post_id": "N1", "title": "Apprentice", "grade": "Scale 3", "reports_to": "M9"}],
+        versions={"M1": 1, "O1": 1, "O2": 1, "O3": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=edits)
+    session.commit()
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert "M1" not in df.index and df.at["M9", "incumbents"] == "Bea Cole; Cal Dunn"
+    assert df.loc[["O1", "O2", "O3", "N1"], "reports_to"].tolist() == ["M9"] * 4
+
+
+def test_renaming_a_manager_alone_leaves_its_reports_pointing_nowhere(session, actors, sid):
+    errors = _refused(session, actors["hr"],
+                      est.PostEdits(updated={"M1": {"post_id": "M9"}}, versions={"M1": 1}))
+    assert sorted(errors) == [("reports_to", "reports_to 'M1' is not a post_id in this sheet.")
+                              ] * 3
