@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner import orgchart
+from planner.hierarchy import default_spans
 from planner.layout import layout
 from planner.ui import orgchart as ui
 from planner.ui.session import guard
@@ -32,47 +33,55 @@ focus = c2.selectbox("Focus on", options, key=ui.FOCUS_KEY, format_func=lambda p
                      "command above it and the chosen number of levels below.")
 depth = c3.slider("Levels below", 1, 6, 2, key=ui.DEPTH_KEY)
 
-chart_col, panel = st.columns([3, 1], gap="large")
 lay = layout(h, focus=focus or default, depth=depth, expanded=frozenset(
     st.session_state.get(ui.OPEN_KEY, [])), stack_over=1)
 teams = orgchart.collapsed_teams(lay, h)
-with chart_col:
-    if teams or st.session_state.get(ui.OPEN_KEY):
-        labels = dict(teams)
-        st.multiselect("Open teams", list(labels) + [k for k in st.session_state.get(ui.OPEN_KEY, [])
-                                                     if k not in labels],
-                       format_func=lambda k: labels.get(k, k.split(":", 1)[-1]), key=ui.OPEN_KEY,
-                       help="Large teams are drawn as one box; choose them here to open them.")
-    if lay.truncated:
-        st.caption("Only part of this structure fits in one view: focus on a lower post to see "
-                   "the rest.")
-    chart = orgchart.org_chart(lay, h)
-    st.altair_chart(chart, width="content", key="org_chart")
-    st.caption(f"{len(lay.boxes):,} boxes. Drag to pan, scroll to zoom, hover a box for details.")
-    if st.button("Prepare SVG and PNG downloads", icon=":material/download:"):
-        with st.spinner("Drawing the chart…"):
-            svg, png = orgchart.chart_images(orgchart.org_chart(lay, h, whole=True))
-        d1, d2 = st.columns(2)
-        d1.download_button("Download SVG", svg, file_name=f"org-chart-{focus}.svg",
-                           mime="image/svg+xml")
-        d2.download_button("Download PNG", png, file_name=f"org-chart-{focus}.png",
-                           mime="image/png")
+if teams or st.session_state.get(ui.OPEN_KEY):
+    labels = dict(teams)
+    st.multiselect("Open teams", list(labels) + [k for k in st.session_state.get(ui.OPEN_KEY, [])
+                                                 if k not in labels],
+                   format_func=lambda k: labels.get(k, k.split(":", 1)[-1]), key=ui.OPEN_KEY,
+                   help="Large teams are drawn as one box; choose them here to open them.")
+if lay.truncated:
+    st.caption("Only part of this structure fits in one view: focus on a lower post to see "
+               "the rest.")
+st.altair_chart(orgchart.org_chart(lay, h), width="content", key="org_chart")
+note, button = st.columns([3, 1], vertical_alignment="center")
+note.caption(f"{len(lay.boxes):,} boxes. Drag to pan, scroll to zoom, hover a box for its "
+             "details; double-click to reset.")
+if button.button("Export SVG and PNG", icon=":material/download:"):
+    with st.spinner("Drawing the chart…"):
+        svg, png = orgchart.chart_images(orgchart.org_chart(lay, h, whole=True))
+    d1, d2 = st.columns(2)
+    d1.download_button("Download SVG", svg, file_name=f"org-chart-{focus}.svg",
+                       mime="image/svg+xml")
+    d2.download_button("Download PNG", png, file_name=f"org-chart-{focus}.png",
+                       mime="image/png")
 
-with panel:
-    st.subheader("Spans and layers")
-    stats = h.span_stats()
-    m1, m2 = st.columns(2)
-    m1.metric("Layers", h.layers)
-    m2.metric("Median span", stats["median"] if stats["median"] is not None else "–")
-    histogram = h.spans_histogram()
-    if not histogram.empty:
-        st.altair_chart(orgchart.spans_chart(histogram), width="stretch")
-    st.altair_chart(orgchart.layers_chart(h.posts_per_layer()), width="stretch")
-    narrow, wide = h.narrow_managers(), h.wide_managers()
+st.subheader("Spans and layers")
+stats = h.span_stats()
+narrow, wide = h.narrow_managers(), h.wide_managers()
+narrow_span, wide_span = default_spans()
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Layers", h.layers, border=True)
+m2.metric("Managers", stats["managers"], border=True)
+m3.metric("Median span", stats["median"] if stats["median"] is not None else "–", border=True)
+m4.metric("Narrow spans", len(narrow), border=True,
+          help=f"Managers with fewer than {narrow_span} direct reports.")
+m5.metric("Wide spans", len(wide), border=True,
+          help=f"Managers with more than {wide_span} direct reports.")
+c1, c2, c3 = st.columns([4, 3, 4], gap="large")
+histogram = h.spans_histogram()
+if not histogram.empty:
+    c1.altair_chart(orgchart.spans_chart(histogram), width="stretch")
+c2.altair_chart(orgchart.layers_chart(h.posts_per_layer()), width="stretch")
+with c3:
     st.markdown(f"**Narrow spans** ({len(narrow)})")
-    st.dataframe(orgchart.manager_table(narrow, h), hide_index=True, width="stretch")
+    st.dataframe(orgchart.manager_table(narrow, h), hide_index=True, width="stretch",
+                 height=min(36 * (len(narrow) + 1) + 2, 250))
     st.markdown(f"**Wide spans** ({len(wide)})")
     if wide.empty:
         st.caption("None.")
     else:
-        st.dataframe(orgchart.manager_table(wide, h), hide_index=True, width="stretch")
+        st.dataframe(orgchart.manager_table(wide, h), hide_index=True, width="stretch",
+                     height=min(36 * (len(wide) + 1) + 2, 250))

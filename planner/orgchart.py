@@ -26,7 +26,7 @@ CHANGE_COLOURS = {"new": "#2e7d32", "deleted": "#c62828", "moved": "#1565c0",
                   "regraded": "#6a1b9a", "resized": "#ef6c00", "unchanged": "#8a939c"}
 TITLE_CHARS = 30
 LINE_CHARS = 32
-MAX_VIEW_WIDTH = 1400
+MAX_VIEW_WIDTH = 960  # the main column of a 1440-px screen beside the sidebar
 
 
 def _clip(text: str, limit: int) -> str:
@@ -169,7 +169,8 @@ def spans_chart(histogram: pd.DataFrame) -> alt.Chart:
                         scale=alt.Scale(domain=["narrow", "within range", "wide"],
                                         range=["#d49a3a", "#1f5f5b", "#c62828"])),
         tooltip=["direct_reports", "managers", "band"],
-    ).properties(height=180)
+    ).properties(height=180, width="container",
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def layers_chart(per_layer: pd.DataFrame) -> alt.Chart:
@@ -177,7 +178,8 @@ def layers_chart(per_layer: pd.DataFrame) -> alt.Chart:
     return alt.Chart(per_layer, title="Posts per layer").mark_bar(color="#1f5f5b").encode(
         y=alt.Y("layer:O", title="Layer"), x=alt.X("posts:Q", title="Posts"),
         tooltip=["layer", "posts"],
-    ).properties(height=max(100, 26 * len(per_layer)))
+    ).properties(height=max(100, 26 * len(per_layer)), width="container",
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def search(h: Hierarchy, query: str, limit: int = 50) -> list[str]:

@@ -123,3 +123,31 @@ def test_hr_signs_in_and_sees_the_demo_establishment(page, screenshots: Path) ->
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     full_page_screenshot(page, screenshots / "03-edit-posts.png")
+
+
+def test_manager_opens_the_org_chart_of_a_division(page, screenshots: Path) -> None:
+    """The demo org chart as a manager sees it: the top of the service, then one division."""
+    page.goto("/")
+    wait_for_app_run(page)
+    page.get_by_label("Username", exact=True).fill("manager")
+    page.get_by_label("Password", exact=True).fill("demo-manager-2026")
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Org chart").click()
+    wait_for_app_run(page)
+    page.get_by_role("heading", name="Org chart", level=1).wait_for()
+    wait_for_charts(page, 3)
+    assert page.locator("[data-testid='stException']").count() == 0
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    assert "Chief Digital" in chart.inner_html() or chart.locator("canvas").count() == 1
+    page.mouse.move(5, 5)
+    full_page_screenshot(page, screenshots / "04-org-chart.png")
+
+    page.get_by_label("Find a post", exact=True).fill("Head of Infrastructure")
+    page.keyboard.press("Enter")
+    wait_for_app_run(page)
+    wait_for_charts(page, 3)
+    page.mouse.move(5, 5)
+    full_page_screenshot(page, screenshots / "05-org-chart-division.png")
+    focus = page.get_by_test_id("stSelectbox").filter(has_text="Focus on")
+    assert "ICT-007 · Head of Infrastructure" in focus.inner_html()
