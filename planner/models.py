@@ -72,8 +72,25 @@ class Structure(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     copied_from_id: int | None = Field(default=None, foreign_key="structure.id")
     envelope_pence: int | None = None
+    # The period the envelope covers (the seeds' 2017/18 envelope covered 5 months).
+    envelope_months: int = 12
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class EnvelopeShare(SQLModel, table=True):
+    """A partner's part of a structure's budget envelope: a fixed amount, or a share.
+
+    No rows means equal shares between the councils; `amount_pence` set means the partner
+    agreed a fixed sum (as Brent, Lewisham and Southwark did for 2017/18); otherwise `share_bp`.
+    """
+
+    __table_args__ = (UniqueConstraint("structure_id", "partner_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    amount_pence: int | None = None
+    share_bp: int | None = None
 
 
 class Post(SQLModel, table=True):

@@ -142,3 +142,32 @@ def test_concurrent_writers_queue_instead_of_failing(tmp_path):
     engine.dispose()
     assert total == workers * per
     assert len(set(seen)) == workers * per
+
+
+def test_upgrade_of_a_populated_sqlite_database_keeps_foreign_keys(tmp_path):
+    """Batch migrations rebuild referenced tables; the data must survive and FKs come back on."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from planner.config import ROOT
+    from planner.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO structure (name, kind, status, description, version, "
+                          "created_at) VALUES ('Current', 'baseline', 'current', '', 1, "
+                          "'2026-01-01')"))
+        conn.execute(text("INSERT INTO post (structure_id, post_ref, title, division, team, "
+                          "grade, fte, funding, notes, version) VALUES (1, 'P1', 'Head', '', "
+                          "'', 'SM2', 1, 'base', '', 1)"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT envelope_months FROM structure")).scalar() == 12
+        assert conn.execute(text("SELECT count(*) FROM post")).scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
