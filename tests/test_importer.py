@@ -225,7 +225,7 @@ CASES = [
     ("start before birth", files(people=edit(PEOPLE, 0, start_date="1970-01-01",
                                              continuous_service_date="1970-01-01")),
      RowError("people", 2, "start_date",
-              "start_date 1970-01-01 is before the date of birth 1975-06-14.")),
+              "start_date 1970-01-01 is not after the date of birth 1975-06-14.")),
     ("day rate on a permanent contract", files(people=edit(PEOPLE, 0, day_rate="600")),
      RowError("people", 2, "day_rate",
               "A day rate is for interims and agency workers; E1 is on a permanent contract.")),

@@ -1,0 +1,1 @@
+"""Performance benchmarks: a synthetic establishment generator and the timing harness."""
