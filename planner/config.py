@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,15 @@ class Settings(BaseSettings):
     # Spans of control outside [narrow_span, wide_span] direct reports are flagged.
     narrow_span: int = 3
     wide_span: int = 12
+    # Pay and on-costs (DOMAIN.md §5), dated by pay year where the law dates them: a pay year
+    # with no entry uses the latest earlier one. JSON in the environment, e.g.
+    # PLANNER_EMPLOYER_NI_RATE_BP='{"2025/26": 1500}'.
+    employer_ni_rate_bp: dict[str, int] = {"2024/25": 1380, "2025/26": 1500}
+    employer_ni_threshold_pence: dict[str, int] = {"2024/25": 910_000, "2025/26": 500_000}
+    default_lgps_employer_rate_bp: int = 2000  # when no partner gives a rate
+    default_london_weighting_pence: int = 0  # when no partner gives an amount
+    interim_working_days: int = 220
+    vacancy_cost_point: Literal["top", "mid", "bottom"] = "top"
     # Tests and CI only.
     test_database_url: str = ""
     require_browser: bool = False
