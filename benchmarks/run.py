@@ -636,7 +636,9 @@ def main(argv: list[str] | None = None) -> int:
                             res.backend, Path(tmp), pg_url, files)
     report = render(results, argv, profiles, pg_note, time.perf_counter() - started,
                     load_at_start)
-    args.out.write_text(report, encoding="utf-8")
+    from benchmarks.sections import keep_sections
+
+    args.out.write_text(keep_sections(args.out, report), encoding="utf-8")
     log(f"wrote {args.out}")
     return 0
 

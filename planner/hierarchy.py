@@ -106,10 +106,21 @@ class Hierarchy:
     def __contains__(self, post_id: object) -> bool:
         return post_id in self.graph
 
+    @cached_property
+    def _position_of(self) -> dict[str, int]:
+        return {str(p): i for i, p in enumerate(self._ids)}
+
+    @cached_property
+    def _natural_rank(self) -> dict[str, int]:
+        """Each post's place in natural post_id order, computed once per hierarchy (the app
+        caches the hierarchy per structure version), so laying out a team sorts by integers."""
+        order = sorted(self._position_of, key=natural_key)
+        return {p: i for i, p in enumerate(order)}
+
     def position(self, post_id: str) -> int:
         """Row number of a post in `posts` (raises NotFound for a post not in the structure)."""
         try:
-            return int(self.posts.index.get_loc(post_id))
+            return self._position_of[post_id]
         except KeyError:
             raise NotFound(f"There is no post {post_id!r} in this structure.") from None
 
@@ -121,7 +132,9 @@ class Hierarchy:
     def reports_of(self, post_id: str) -> list[str]:
         """Direct reports in natural post_id order (the order every chart and layout uses)."""
         self.position(post_id)
-        return sorted((c for c in self.graph.successors(post_id) if c != post_id), key=natural_key)
+        rank = self._natural_rank
+        return sorted((c for c in self.graph.successors(post_id) if c != post_id),
+                      key=rank.__getitem__)
 
     @property
     def tops(self) -> list[str]:

@@ -409,7 +409,7 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
     def column(name: str, default: Any) -> np.ndarray:
         if name not in posts.columns:
             return np.full(len(b), default, dtype=object)
-        values = posts[name].fillna(default).to_numpy(dtype=object)[take]
+        values = posts[name].take(take).fillna(default).to_numpy(dtype=object)
         return np.where(is_post, values, default)
 
     cx = b["cx"].to_numpy(dtype=float)
@@ -421,7 +421,7 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
     labels = column("title", "")
     summary_at = np.flatnonzero(~is_post)
     labels[summary_at] = [summary_label(int(hidden[i]), float(hidden_fte[i])) for i in summary_at]
-    layer = posts["layer"].to_numpy(dtype=object, na_value=None)[take]
+    layer = posts["layer"].take(take).to_numpy(dtype=object, na_value=None)
     boxes = pd.DataFrame({
         "key": b["key"], "kind": b["kind"], "post_id": b["post_id"],
         "parent_key": b["parent_key"], "row": b["row"].astype(np.int64), "x": cx,
@@ -429,9 +429,9 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
         "x2": cx + BOX_W / 2, "y1": top, "y2": top + BOX_H, "label": labels,
         "title": column("title", ""), "grade": column("grade", ""),
         "incumbents": column("incumbents", ""), "status": column("status", ""),
-        "fte": np.where(is_post, posts["fte_value"].to_numpy()[take], 0.0),
+        "fte": np.where(is_post, posts["fte_value"].take(take).to_numpy(), 0.0),
         "layer": np.where(is_post, layer, None),
-        "direct_reports": np.where(is_post, posts["direct_reports"].to_numpy()[take], 0),
+        "direct_reports": np.where(is_post, posts["direct_reports"].take(take).to_numpy(), 0),
         "below_posts": bp.astype(np.int64), "below_fte": bf.astype(float),
         "hidden_below": np.where(is_post & ~b["has_children"].to_numpy(dtype=bool), bp,
                                  np.where(is_post, 0, hidden)).astype(np.int64),
