@@ -132,9 +132,16 @@ class Hierarchy:
     def reports_of(self, post_id: str) -> list[str]:
         """Direct reports in natural post_id order (the order every chart and layout uses)."""
         self.position(post_id)
+        return list(self._reports.get(post_id, ()))
+
+    @cached_property
+    def _reports(self) -> dict[str, tuple[str, ...]]:
+        """Every manager's reports in natural order, sorted once per hierarchy (the app caches
+        the hierarchy per structure version), so drawing a team is a lookup, not a sort."""
         rank = self._natural_rank
-        return sorted((c for c in self.graph.successors(post_id) if c != post_id),
-                      key=rank.__getitem__)
+        adj = self.graph.adj
+        return {m: tuple(sorted((c for c in kids if c != m), key=rank.__getitem__))
+                for m, kids in adj.items() if kids}
 
     @property
     def tops(self) -> list[str]:

@@ -100,6 +100,20 @@ def layout(h: Hierarchy, focus: str | None = None, depth: int = 3,
     Linear in the number of boxes drawn (plus sorting each drawn manager's reports), never in
     the size of the establishment.
     """
+    raw = positions(h, focus, depth, expanded, max_boxes, stack_over, collapse_over)
+    if raw is None:
+        return _empty(focus)
+    return _frames(h, *raw)
+
+
+def positions(h: Hierarchy, focus: str | None = None, depth: int = 3,
+              expanded: Collection[str] = frozenset(), max_boxes: int = 2000,
+              stack_over: int = 6, collapse_over: int = 12) -> tuple[Any, ...] | None:
+    """The layout proper: which boxes, and where (the tidy tree), before any frame is built.
+
+    `layout` turns this into the chart's frames; the benchmark times both, this part against
+    Graphviz (which, like it, only computes positions).
+    """
     if max_boxes < 1:
         raise ValueError("max_boxes must be at least 1")
     expanded = frozenset(expanded)
@@ -113,7 +127,7 @@ def layout(h: Hierarchy, focus: str | None = None, depth: int = 3,
         if len(tops) == 1:
             focus = tops[0]
     if not tops:
-        return _empty(focus)
+        return None
 
     posts = h.posts
     totals = h.subtree_totals
@@ -164,7 +178,7 @@ def layout(h: Hierarchy, focus: str | None = None, depth: int = 3,
 
     _mark_stacks(nodes, stack_over)
     x, rows = _positions(nodes, 0)  # node 0: the virtual root or the one top
-    return _frames(h, nodes, x, rows, ancestors, focus, truncated, below_posts, below_fte)
+    return nodes, x, rows, ancestors, focus, truncated, below_posts, below_fte
 
 
 def _plan(h: Hierarchy, nodes: list[_Node], level: list[int], seen: set[str],
@@ -174,11 +188,12 @@ def _plan(h: Hierarchy, nodes: list[_Node], level: list[int], seen: set[str],
     for one summary box when the team is large and not expanded; and how many boxes that is."""
     plan: list[tuple[int, list[str] | None]] = []
     count = 0
+    reports = h._reports
     for i in level:
         node = nodes[i]
-        if node.kind != "post" or not direct[h.position(node.post_id)]:
+        if node.kind != "post":
             continue
-        kids = [c for c in h.reports_of(node.post_id) if c not in seen]  # seen: cycle guard
+        kids = [c for c in reports.get(node.post_id, ()) if c not in seen]  # seen: cycle guard
         if not kids:
             continue
         if len(kids) > collapse_over and not ({node.post_id, summary_key(node.post_id)}
@@ -381,11 +396,17 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
     virtual = nodes[0].kind == "virtual"
     offset = len(ancestors) - (1 if virtual else 0)  # the virtual root's level is not a row
     focus_x = x[0] if ancestors else 0.0
-    base: list[dict[str, Any]] = []
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "key", "kind", "post_id", "parent_key", "row", "cx", "stacked", "reason", "hidden",
+        "hidden_fte", "has_children")}
+
+    def add(*values: Any) -> None:
+        for col, value in zip(cols.values(), values, strict=True):
+            col.append(value)
+
     for j, pid in enumerate(ancestors):
-        base.append({"key": pid, "kind": "ancestor", "post_id": pid,
-                     "parent_key": ancestors[j - 1] if j else "", "row": j, "cx": focus_x,
-                     "stacked": False, "reason": "", "hidden": 0, "has_children": True})
+        add(pid, "ancestor", pid, ancestors[j - 1] if j else "", j, focus_x, False, "", 0, 0.0,
+            True)
     for i, nd in enumerate(nodes):
         if nd.kind == "virtual":
             continue
@@ -393,29 +414,28 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
             parent_key = nodes[nd.parent].key
         else:
             parent_key = ancestors[-1] if ancestors else ""
-        base.append({"key": nd.key, "kind": nd.kind, "post_id": nd.post_id,
-                     "parent_key": parent_key, "row": level[i] + offset,
-                     "cx": x[i] + (STACK_INDENT if nd.stacked else 0.0), "stacked": nd.stacked,
-                     "reason": nd.reason, "hidden": nd.hidden_posts, "hidden_fte": nd.hidden_fte,
-                     "has_children": bool(nd.children)})
-    if not base:
+        add(nd.key, nd.kind, nd.post_id, parent_key, level[i] + offset,
+            x[i] + (STACK_INDENT if nd.stacked else 0.0), nd.stacked, nd.reason, nd.hidden_posts,
+            nd.hidden_fte, bool(nd.children))
+    if not cols["key"]:
         return _empty(focus)
-    b = pd.DataFrame(base)
-    is_post = (b["kind"] != "summary").to_numpy()
-    at = h.posts.index.get_indexer(b["post_id"].where(is_post, None))
+    b = {k: np.asarray(v, dtype=object if k in ("key", "kind", "post_id", "parent_key", "reason")
+                       else None) for k, v in cols.items()}
+    is_post = b["kind"] != "summary"
+    at = h.posts.index.get_indexer(np.where(is_post, b["post_id"], None))
     take = np.maximum(at, 0)
     posts = h.posts
 
     def column(name: str, default: Any) -> np.ndarray:
         if name not in posts.columns:
-            return np.full(len(b), default, dtype=object)
+            return np.full(len(is_post), default, dtype=object)
         values = posts[name].take(take).fillna(default).to_numpy(dtype=object)
         return np.where(is_post, values, default)
 
-    cx = b["cx"].to_numpy(dtype=float)
-    top = b["row"].to_numpy(dtype=float) * ROW
-    hidden = b["hidden"].to_numpy(dtype=np.int64)
-    hidden_fte = b.get("hidden_fte", pd.Series(0.0, index=b.index)).fillna(0.0).to_numpy(float)
+    cx = b["cx"].astype(float)
+    top = b["row"].astype(float) * ROW
+    hidden = b["hidden"].astype(np.int64)
+    hidden_fte = b["hidden_fte"].astype(float)
     bp = np.where(is_post, below_posts[take], hidden)
     bf = np.where(is_post, below_fte[take], hidden_fte.round(4))
     labels = column("title", "")
@@ -433,10 +453,10 @@ def _frames(h: Hierarchy, nodes: list[_Node], x: list[float], level: list[int],
         "layer": np.where(is_post, layer, None),
         "direct_reports": np.where(is_post, posts["direct_reports"].take(take).to_numpy(), 0),
         "below_posts": bp.astype(np.int64), "below_fte": bf.astype(float),
-        "hidden_below": np.where(is_post & ~b["has_children"].to_numpy(dtype=bool), bp,
+        "hidden_below": np.where(is_post & ~b["has_children"].astype(bool), bp,
                                  np.where(is_post, 0, hidden)).astype(np.int64),
         "stacked": b["stacked"].astype(bool),
-        "is_focus": (b["kind"] == "post").to_numpy() & (b["post_id"] == (focus or "")).to_numpy(),
+        "is_focus": (b["kind"] == "post") & (b["post_id"] == (focus or "")),
         "reason": b["reason"],
     }, columns=BOX_COLUMNS)
     edges = _edges(nodes, x, level, offset, ancestors, focus_x)
