@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"hr", "admin"}),
     "users.manage": frozenset({"admin"}),
     "drafts.read": frozenset({"manager", "hr", "union", "admin"}),
+    # A union rep sees an option only once it is published (drafts.read), never a working copy.
+    "options.read": frozenset({"manager", "hr", "admin"}),
+    "options.edit": frozenset({"manager", "hr"}),
 }
 
 

@@ -57,6 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input (else prompt; none with --email)")
     usub.add_parser("list", parents=[common], help="list users")
+    option = sub.add_parser("option", help="structure options (copies of the establishment)")
+    osub = option.add_subparsers(dest="option_command", required=True)
+    create = osub.add_parser("create", parents=[common], help="copy a structure into a new option")
+    create.add_argument("name")
+    create.add_argument("--from", dest="source", default="baseline", metavar="STRUCTURE",
+                        help="the structure to copy, by name or id (default: baseline)")
+    create.add_argument("--description", default="")
+    oimp = osub.add_parser("import", parents=[common],
+                           help="a new option from a posts sheet (xlsx) or posts.csv")
+    oimp.add_argument("name")
+    oimp.add_argument("files", nargs="+", type=Path)
+    oimp.add_argument("--from", dest="source", default="baseline", metavar="STRUCTURE",
+                      help="the structure whose post_ids the file continues (default: baseline)")
+    osub.add_parser("list", parents=[common], help="the baseline and the options")
+    diff = sub.add_parser("diff", parents=[common],
+                          help="new, deleted, regraded, resized and moved posts of B against A")
+    diff.add_argument("base", metavar="A", help="a structure name or id; baseline = the establishment")
+    diff.add_argument("other", metavar="B")
     return parser
 
 
@@ -186,7 +204,61 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
                             password=password, display_name=args.name, email=args.email)
             row = {"username": user.username, "role": user.role, "email": user.email}
         return {"user": row}, f"Added {row['username']} ({row['role']})."
+    if cmd == "option":
+        return _option_command(args, engine, actor)
+    if cmd == "diff":
+        from planner import options
+
+        with read_session(engine) as session:
+            d = options.compare_structures(session=session, actor=actor, base=args.base,
+                                           other=args.other).as_dict()
+        c = d["counts"]
+        lines = [f"{d['other']} against {d['base']}: " + ", ".join(
+                     f"{v} {k}" for k, v in c.items()),
+                 *(f"new {r['post_id']}: {r['title_after']} ({r['grade_after']})" for r in d["new"]),
+                 *(f"deleted {r['post_id']}: {r['title_before']} ({r['grade_before']})"
+                   for r in d["deleted"]),
+                 *(f"regraded {r['post_id']}: {r['grade_before']} → {r['grade_after']}"
+                   for r in d["regraded"]),
+                 *(f"resized {r['post_id']}: {r['fte_before']} → {r['fte_after']} FTE"
+                   for r in d["resized"]),
+                 *(f"moved {r['post_id']}: under {r['reports_to_before'] or 'nobody'} → under "
+                   f"{r['reports_to_after'] or 'nobody'}" for r in d["moved"]),
+                 *(f"at risk: {p['name']} ({p['employee_id']}) in deleted {p['post_id']}"
+                   for p in d["people_in_deleted_posts"])]
+        return {"diff": d}, "\n".join(lines)
     raise PlannerError(f"unknown command {cmd}")
+
+
+def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:
+    from planner import options
+
+    if args.option_command == "list":
+        with read_session(engine) as session:
+            df = options.list_structures(session=session, actor=actor)
+        rows = [{"id": int(r["id"]), "name": r["name"], "kind": r["kind"], "status": r["status"],
+                 "posts": int(r["posts"]), "fte": r["fte"], "copied_from": r["copied_from"],
+                 "version": int(r["version"]), "created_at": str(r["created_at"])}
+                for r in df.to_dict(orient="records")]
+        text = "\n".join(f"{r['id']:>4} {r['name']:<30} {r['kind']:<8} {r['status']:<10} "
+                         f"{r['posts']:>6} posts {r['fte']:>10} FTE" for r in rows)
+        return {"structures": rows}, text or "No structures."
+    if args.option_command == "create":
+        with write_session(engine) as session:
+            s = options.create_option(session=session, actor=actor, name=args.name,
+                                      source=args.source, description=args.description)
+            row = {"id": s.id, "name": s.name, "status": s.status,
+                   "copied_from_id": s.copied_from_id, "version": s.version}
+        return {"option": row}, f"Created option {row['name']} (id {row['id']})."
+    files = [(p.name, p.read_bytes()) for p in args.files]
+    with write_session(engine) as session:
+        summary = options.import_option(session=session, actor=actor, name=args.name,
+                                        files=files, source=args.source)
+    d = summary.as_dict()
+    text = (f"Imported option {d['name']} (id {d['structure_id']}): {d['posts']} posts, "
+            f"{d['continued']} continued, {d['new']} new, {d['deleted']} deleted, "
+            f"{d['regraded']} regraded, {d['resized']} resized, {d['moved']} moved.")
+    return {"imported": d}, "\n".join([text, *d["notes"]])
 
 
 def _counts(counts: dict[str, Any]) -> str:

@@ -280,6 +280,9 @@ def apply_post_edits(*, session: Session, actor: Actor, edits: PostEdits,
     sid = _resolve(session, structure_id)
     if edits.is_empty():
         return EditResult(0, 0, 0)
+    # Lock the structure row (PostgreSQL) before reading versions, so two saves cannot both
+    # pass the version check; SQLite write sessions already hold the lock (BEGIN IMMEDIATE).
+    session.exec(select(Structure.id).where(Structure.id == sid).with_for_update()).one()
     current = posts_frame(session, sid)
     by_ref = current.set_index("post_id", drop=False)
     sheet = "establishment"

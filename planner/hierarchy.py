@@ -504,7 +504,7 @@ def difference(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     o_ids = o["post_id"].astype(str)
     mapped = "baseline_post_id" in o.columns
     key = (o["baseline_post_id"].fillna("").astype(str) if mapped else o_ids).to_numpy(object)
-    key = np.where(np.isin(key, b["post_id"].to_numpy(dtype=object)), key, "")
+    key = np.where(pd.Index(b["post_id"]).get_indexer(key) >= 0, key, "")
     out = pd.DataFrame({"post_id": o_ids.to_numpy(dtype=object), "baseline_post_id": key})
     at = pd.Index(b["post_id"]).get_indexer(key)
     found = at >= 0

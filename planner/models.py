@@ -106,13 +106,13 @@ class Post(SQLModel, table=True):
     title: str = Field(max_length=200)
     division: str = Field(default="", max_length=200)
     team: str = Field(default="", max_length=200)
-    reports_to_id: int | None = Field(default=None, foreign_key="post.id")
+    reports_to_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     grade: str = Field(max_length=20)
     fte: Decimal = Field(default=Decimal("1"), sa_column=fte_column())
     partner_id: int | None = Field(default=None, foreign_key="partner.id")  # None = shared
     funding: str = Field(default="base", max_length=10)
     notes: str = Field(default="", max_length=2000)
-    baseline_post_id: int | None = Field(default=None, foreign_key="post.id")
+    baseline_post_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     version: int = 1
 
 

@@ -23,6 +23,8 @@ EXPECTED = {
     "audit.read": {"hr", "admin"},
     "users.manage": {"admin"},
     "drafts.read": {"manager", "hr", "union", "admin"},
+    "options.read": {"manager", "hr", "admin"},
+    "options.edit": {"manager", "hr"},
 }
 
 

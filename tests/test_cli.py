@@ -127,3 +127,81 @@ def test_hierarchy_accepts_declared_roots_and_refuses_union(demo_db, capsys):
     assert code == 0 and out["hierarchy"]["valid"] is True
     code, out = run(capsys, "hierarchy", "--db", demo_db, "--json", "--user", "union")
     assert code == 1
+
+
+# --- options and diff ------------------------------------------------------------------------
+
+
+def test_option_create_list_and_diff(demo_db, capsys):
+    code, out = run(capsys, "option", "create", "Option A", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["option"]["name"] == "Option A" and out["option"]["status"] == "draft"
+    code, out = run(capsys, "option", "create", "Option B", "--from", "Option A", "--db", demo_db,
+                    "--json", "--user", "hr")
+    assert code == 0 and out["option"]["copied_from_id"] is not None
+    code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
+    assert [(s["name"], s["kind"], s["posts"]) for s in out["structures"]] == [
+        ("Current establishment", "baseline", 94), ("Option A", "option", 94),
+        ("Option B", "option", 94)]
+    code, out = run(capsys, "diff", "baseline", "Option B", "--db", demo_db, "--json")
+    assert code == 0 and out["diff"]["counts"]["unchanged"] == 94
+    assert out["diff"]["deleted"] == [] and out["diff"]["people_in_deleted_posts"] == []
+
+
+def test_option_import_then_diff_names_the_people_in_deleted_posts(demo_db, capsys, tmp_path):
+    import pandas as pd
+
+    run(capsys, "export", "--format", "csv", str(tmp_path), "--db", demo_db, "--json")
+    posts = pd.read_csv(tmp_path / "posts.csv", dtype=str, keep_default_na=False)
+    leaf = "ICT-094"  # a Business Intelligence Analyst: nobody reports to it, one person in it
+    assert leaf in set(posts["post_id"]) and leaf not in set(posts["reports_to"])
+    posts = posts[posts["post_id"] != leaf].copy()
+    posts.loc[posts["post_id"] == "ICT-012", "grade"] = "PO5"
+    edited = tmp_path / "edited" / "posts.csv"
+    edited.parent.mkdir()
+    edited.write_bytes(csv_bytes(posts))
+    code, out = run(capsys, "option", "import", "Lean", str(edited), str(tmp_path / "people.csv"),
+                    "--db", demo_db, "--json", "--user", "manager")
+    assert code == 0, out
+    imported = out["imported"]
+    assert (imported["posts"], imported["deleted"], imported["regraded"], imported["new"]) == (
+        93, 1, 1, 0)
+    assert imported["notes"] and "people sheet was ignored" in imported["notes"][0]
+    code, out = run(capsys, "diff", "baseline", "Lean", "--db", demo_db, "--json",
+                    "--user", "hr")
+    d = out["diff"]
+    assert code == 0 and [r["post_id"] for r in d["deleted"]] == [leaf]
+    assert [r["post_id"] for r in d["regraded"]] == ["ICT-012"]
+    assert d["regraded"][0]["grade_after"] == "PO5"
+    people = pd.read_csv(tmp_path / "people.csv", dtype=str, keep_default_na=False)
+    expected = people[people["post_id"] == leaf]
+    assert [(p["employee_id"], p["name"], p["post_id"]) for p in d["people_in_deleted_posts"]] == [
+        (e, n, leaf) for e, n in zip(expected["employee_id"], expected["name"], strict=True)]
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["option", "create", "X"], 1),  # the default user is the system administrator
+    (["option", "create", "X", "--user", "union"], 1),
+    (["option", "list", "--user", "union"], 1),
+    (["diff", "baseline", "baseline", "--user", "union"], 1),
+    (["option", "create", "baseline", "--user", "hr"], 2),
+    (["option", "create", "X", "--from", "Nowhere", "--user", "hr"], 2),
+    (["diff", "baseline", "Nowhere"], 2),
+])
+def test_option_commands_refuse(demo_db, capsys, argv, code):
+    got, out = run(capsys, *argv, "--db", demo_db, "--json")
+    assert got == code and out["ok"] is False
+
+
+def test_option_import_bad_file_exit_2_and_nothing_created(demo_db, capsys, tmp_path):
+    bad = tmp_path / "posts.csv"
+    bad.write_bytes(csv_bytes(posts_frame([
+        {"post_id": "P1", "title": "Head", "grade": "SM2"},
+        {"post_id": "P2", "title": "Officer", "grade": "PO99", "reports_to": "P9"},
+    ])))
+    code, out = run(capsys, "option", "import", "Bad", str(bad), "--db", demo_db, "--json",
+                    "--user", "hr")
+    assert code == 2
+    assert {(e["row"], e["column"]) for e in out["errors"]} == {(3, "grade"), (3, "reports_to")}
+    code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
+    assert [s["name"] for s in out["structures"]] == ["Current establishment"]
