@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="new, deleted, regraded, resized and moved posts of B against A")
     diff.add_argument("base", metavar="A", help="a structure name or id; baseline = the establishment")
     diff.add_argument("other", metavar="B")
+    cost = sub.add_parser("cost", parents=[common],
+                          help="a structure's cost by division, partner and funding, and its "
+                               "envelope position per partner")
+    cost.add_argument("--structure", default="baseline", metavar="NAME",
+                      help="a structure name or id (default: baseline, the establishment)")
+    cost.add_argument("--months", type=int, default=None,
+                      help="part-year months (default: the envelope's period)")
     return parser
 
 
@@ -206,6 +213,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return {"user": row}, f"Added {row['username']} ({row['role']})."
     if cmd == "option":
         return _option_command(args, engine, actor)
+    if cmd == "cost":
+        return _cost_command(args, engine, actor)
     if cmd == "diff":
         from planner import options
 
@@ -263,3 +272,51 @@ def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dic
 
 def _counts(counts: dict[str, Any]) -> str:
     return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()) or "nothing new"
+
+
+def _pounds(pence: Any) -> str:
+    return "–" if pence is None or pence != pence else f"£{int(pence) / 100:,.2f}"
+
+
+def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:
+    """Totals by division, partner and funding, the envelope and each partner's headroom."""
+    from planner import costing, options
+
+    with read_session(engine) as session:
+        structure = options.resolve_structure(session, args.structure)
+        name = structure.name
+        months = args.months or structure.envelope_months
+        cost = costing.cost_structure(session=session, actor=actor, structure_id=structure.id,
+                                      months=months)
+        env = cost.envelope(months)
+
+    def table(by: str) -> list[dict[str, Any]]:
+        frame = cost.totals(by)
+        return [{by: str(r[by]), "posts": int(r["posts"]), "fte": float(r["fte"]),
+                 "full_year_pence": int(r["total"]), "part_year_pence": int(r["part_year"])}
+                for r in frame.to_dict(orient="records")]
+
+    partners = [{"partner": str(r["partner"]), "spend_pence": int(r["spend"]),
+                 "envelope_pence": None if r["envelope"] != r["envelope"] or r["envelope"] is None
+                 else int(r["envelope"]),
+                 "headroom_pence": None if r["headroom"] != r["headroom"] or r["headroom"] is None
+                 else int(r["headroom"])}
+                for r in env.by_partner.to_dict(orient="records")]
+    result = {"structure": name, "months": months,
+              "full_year_pence": cost.full_year_total, "part_year_pence": cost.part_year_total,
+              "by_division": table("division"), "by_partner": table("partner"),
+              "by_funding": table("funding"),
+              "envelope": {"months": env.months, "envelope_pence": env.envelope,
+                           "spend_pence": env.spend, "headroom_pence": env.headroom,
+                           "partners": partners}}
+    lines = [f"{name}: full year {_pounds(cost.full_year_total)}; "
+             f"{months} months {_pounds(cost.part_year_total)}",
+             *(f"  {r['division'] or '(no division)'}: {_pounds(r['full_year_pence'])}"
+               for r in result["by_division"]),
+             f"Envelope for {env.months} months: {_pounds(env.envelope)}; spend "
+             f"{_pounds(env.spend)}; headroom {_pounds(env.headroom)}",
+             *(f"  {p['partner']}: spend {_pounds(p['spend_pence'])}, envelope "
+               f"{_pounds(p['envelope_pence'])}, headroom {_pounds(p['headroom_pence'])}"
+               + (" (OVERSPEND)" if (p["headroom_pence"] or 0) < 0 else "")
+               for p in partners)]
+    return {"cost": result}, "\n".join(lines)

@@ -10,10 +10,11 @@ from sqlmodel import select
 from planner.auth import SYSTEM, add_user
 from planner.config import DATA_DIR
 from planner.db import migrate, write_session
-from planner.models import Post, User
+from planner.models import Post, Structure, User
 from planner.reference import load_reference_data
 
 DEMO_DIR = DATA_DIR / "demo"
+DEMO_ENVELOPE_PENCE = 7_000_000_00  # £7.0m a year for the synthetic service
 
 # For the demo only: documented in the README with that warning.
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
@@ -48,7 +49,13 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
         loaded = False
         if force or not has_posts:
             files = [(p.name, p.read_bytes()) for p in sorted(DEMO_DIR.glob("*.csv"))]
-            import_establishment(session=session, actor=SYSTEM, files=files)
+            summary = import_establishment(session=session, actor=SYSTEM, files=files)
+            baseline = session.get(Structure, summary.structure_id)
+            if baseline is not None and baseline.envelope_pence is None:
+                # The partners' agreed budget for the year, shared as in data/partners.csv.
+                baseline.envelope_pence = DEMO_ENVELOPE_PENCE
+                baseline.envelope_months = 12
+                session.add(baseline)
             loaded = True
         created = 0
         for username, role, display, password in DEMO_USERS:

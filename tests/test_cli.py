@@ -205,3 +205,23 @@ def test_option_import_bad_file_exit_2_and_nothing_created(demo_db, capsys, tmp_
     assert {(e["row"], e["column"]) for e in out["errors"]} == {(3, "grade"), (3, "reports_to")}
     code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
     assert [s["name"] for s in out["structures"]] == ["Current establishment"]
+
+
+def test_cost_of_the_demo_against_its_envelope(demo_db, capsys):
+    code, out = run(capsys, "cost", "--db", demo_db, "--json")
+    assert code == 0
+    cost = out["cost"]
+    assert cost["months"] == 12 and cost["full_year_pence"] == cost["part_year_pence"]
+    assert sum(d["full_year_pence"] for d in cost["by_division"]) == cost["full_year_pence"]
+    assert sum(p["full_year_pence"] for p in cost["by_partner"]) == cost["full_year_pence"]
+    assert sum(f["posts"] for f in cost["by_funding"]) == 94
+    env = cost["envelope"]
+    assert env["envelope_pence"] == 7_000_000_00 and env["spend_pence"] == cost["full_year_pence"]
+    assert env["headroom_pence"] == env["envelope_pence"] - env["spend_pence"]
+    assert sum(p["spend_pence"] for p in env["partners"]) == env["spend_pence"]
+    code, out = run(capsys, "cost", "--db", demo_db, "--json", "--months", "5")
+    assert out["cost"]["part_year_pence"] < out["cost"]["full_year_pence"]
+    code, out = run(capsys, "cost", "--db", demo_db, "--json", "--user", "union")
+    assert code == 1
+    code, out = run(capsys, "cost", "--db", demo_db, "--json", "--structure", "No such")
+    assert code == 2
