@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from planner import cli_dates
 from planner.auth import SYSTEM, Actor, add_user, list_users
 from planner.config import get_settings
 from planner.db import make_engine, migrate, read_session, write_session
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="new, deleted, regraded, resized and moved posts of B against A")
     diff.add_argument("base", metavar="A", help="a structure name or id; baseline = the establishment")
     diff.add_argument("other", metavar="B")
+    cli_dates.add_commands(sub, common)
     cost = sub.add_parser("cost", parents=[common],
                           help="a structure's cost by division, partner and funding, and its "
                                "envelope position per partner")
@@ -133,6 +135,9 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     from planner import demo, establishment, exports, importer
 
     cmd = args.command
+    dated = cli_dates.dispatch(args)  # statutory date rules: no database, no user
+    if dated is not None:
+        return dated
     if cmd == "init-db":
         counts = demo.init_database(engine)
         return {"loaded": counts}, "Database ready. Loaded: " + _counts(counts)
@@ -275,7 +280,9 @@ def _counts(counts: dict[str, Any]) -> str:
 
 
 def _pounds(pence: Any) -> str:
-    return "–" if pence is None or pence != pence else f"£{int(pence) / 100:,.2f}"
+    if pence is None or pence != pence:
+        return "–"
+    return ("-" if int(pence) < 0 else "") + f"£{abs(int(pence)) / 100:,.2f}"
 
 
 def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:

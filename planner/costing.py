@@ -95,8 +95,9 @@ class EnvelopePosition:
 
     `by_partner` columns: partner, kind, share_of_shared_pct (display only), charged_cost
     (posts charged to that partner alone), shared_cost (its share of shared posts), spend,
-    envelope (NA where no envelope is set), headroom = envelope − spend (negative is an
-    overspend). The rows sum to the totals exactly.
+    envelope (NA where no envelope is set, and for a customer without an agreed amount),
+    headroom = envelope − spend (negative is an overspend). `spend` is everyone's; `envelope`
+    and `headroom` sum the partners that have an envelope.
     """
 
     months: int
@@ -205,12 +206,14 @@ class StructureCost:
                                             "headroom"])
         for col in ("envelope", "headroom"):
             frame[col] = frame[col].astype("Int64")
-        known = frame["envelope"].notna().any()
-        total_env = int(frame["envelope"].sum()) if known else None
+        # A customer (the LGA) pays for the posts charged to it: without an agreed amount it
+        # has no envelope, and its spend is shown but not held against the partners' budget.
+        with_env = frame["envelope"].notna()
+        total_env = int(frame.loc[with_env, "envelope"].sum()) if with_env.any() else None
         spend = int(frame["spend"].sum())
+        headroom = None if total_env is None else int(frame.loc[with_env, "headroom"].sum())
         return EnvelopePosition(months=m, by_partner=frame, spend=spend, envelope=total_env,
-                                headroom=None if total_env is None else total_env - spend,
-                                structure_envelope=self.envelope_pence)
+                                headroom=headroom, structure_envelope=self.envelope_pence)
 
 
 def _share_weight(row: pd.Series, envelope_pence: int | None, shares: pd.DataFrame) -> Fraction:
@@ -232,7 +235,7 @@ def _partner_envelopes(ids: list[int], shares: pd.DataFrame, councils: list[int]
         for p in ids:
             if p in shares.index and pd.notna(shares.at[p, "amount_pence"]):
                 out[p] = int(shares.at[p, "amount_pence"])
-            elif envelope_pence is not None:
+            elif envelope_pence is not None and (p in shares.index or p in councils):
                 out[p] = 0
         if envelope_pence is not None and by_share:
             bp = [int(shares.at[p, "share_bp"]) if pd.notna(shares.at[p, "share_bp"]) else 0
@@ -242,7 +245,6 @@ def _partner_envelopes(ids: list[int], shares: pd.DataFrame, councils: list[int]
             out.update(zip(by_share, parts, strict=True))
     elif envelope_pence is not None:
         members = [p for p in ids if p in councils]
-        out.update({p: 0 for p in ids})
         out.update(zip(members, largest_remainder(envelope_pence, [Fraction(1)] * len(members)),
                        strict=True))
     return out

@@ -217,11 +217,37 @@ def test_cost_of_the_demo_against_its_envelope(demo_db, capsys):
     assert sum(f["posts"] for f in cost["by_funding"]) == 94
     env = cost["envelope"]
     assert env["envelope_pence"] == 7_000_000_00 and env["spend_pence"] == cost["full_year_pence"]
-    assert env["headroom_pence"] == env["envelope_pence"] - env["spend_pence"]
     assert sum(p["spend_pence"] for p in env["partners"]) == env["spend_pence"]
+    # The LGA (a customer) pays for its own posts: no envelope, not held against the partners'.
+    lga = next(p for p in env["partners"] if p["partner"] == "LGA")
+    assert lga["envelope_pence"] is None and lga["headroom_pence"] is None
+    councils = [p for p in env["partners"] if p["envelope_pence"] is not None]
+    assert [p["partner"] for p in councils] == ["Brent", "Lewisham", "Southwark"]
+    assert sum(p["envelope_pence"] for p in councils) == 7_000_000_00
+    assert env["headroom_pence"] == sum(p["headroom_pence"] for p in councils)
+    assert env["headroom_pence"] == 7_000_000_00 - (env["spend_pence"] - lga["spend_pence"])
     code, out = run(capsys, "cost", "--db", demo_db, "--json", "--months", "5")
     assert out["cost"]["part_year_pence"] < out["cost"]["full_year_pence"]
     code, out = run(capsys, "cost", "--db", demo_db, "--json", "--user", "union")
     assert code == 1
     code, out = run(capsys, "cost", "--db", demo_db, "--json", "--structure", "No such")
     assert code == 2
+
+
+def test_statutory_date_commands_are_wired_in(capsys, tmp_path):
+    """The date rules answer through `python -m planner` without touching any database."""
+    db = f"sqlite:///{tmp_path / 'never.db'}"
+    code, out = run(capsys, "consultation-dates", "--proposed", "25", "--launch", "2026-02-05",
+                    "--first-dismissal", "2026-03-01", "--json", "--db", db)
+    assert code == 0
+    plan = out["consultation"]
+    assert plan["applies"] is True and plan["minimum_days"] == 30
+    assert plan["earliest_first_dismissal"] == "2026-03-07"
+    assert plan["breaches"] == ["First dismissal on 2026-03-01 is 24 days after the consultation "
+                                "began; for 25 proposed dismissals s.188 requires at least 30."]
+    code, out = run(capsys, "notice", "--start", "2014-01-06", "--end", "2026-11-27", "--json",
+                    "--db", db)
+    assert code == 0 and out["notice"]["statutory_notice_weeks"] == 12
+    code, out = run(capsys, "tupe-dates", "--transfer", "2026-02-30", "--json", "--db", db)
+    assert code == 2 and out["errors"][0]["column"] == "--transfer"
+    assert not (tmp_path / "never.db").exists()
