@@ -9,19 +9,22 @@ import pytest
 from planner.ui.format import role_label
 from tests.app.conftest import ROOT, all_text, app_as, page_alone
 
-ALL_PAGES = ("pages/establishment.py", "pages/org_chart.py", "pages/reference.py", "pages/audit.py",
-             "pages/users.py", "pages/drafts.py")
+ALL_PAGES = ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
+             "pages/compare.py", "pages/reference.py", "pages/audit.py", "pages/users.py",
+             "pages/drafts.py")
 # Written out by hand (not derived from planner.ui.navigation) so a wrong permission or a
 # wrong PAGES entry shows up here.
 OFFERED = {
-    "manager": ("pages/establishment.py", "pages/org_chart.py", "pages/reference.py"),
-    "hr": ("pages/establishment.py", "pages/org_chart.py", "pages/reference.py",
-           "pages/audit.py"),
-    "admin": ("pages/establishment.py", "pages/org_chart.py", "pages/reference.py",
-              "pages/audit.py", "pages/users.py"),
+    "manager": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
+                "pages/compare.py", "pages/reference.py"),
+    "hr": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py", "pages/compare.py",
+           "pages/reference.py", "pages/audit.py"),
+    "admin": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
+              "pages/compare.py", "pages/reference.py", "pages/audit.py", "pages/users.py"),
     "union": ("pages/drafts.py",),
 }
 TITLES = {"pages/establishment.py": "Establishment", "pages/org_chart.py": "Org chart",
+          "pages/options.py": "Structure options", "pages/compare.py": "Compare",
           "pages/reference.py": "Reference data",
           "pages/audit.py": "Audit", "pages/users.py": "Users",
           "pages/drafts.py": "Published drafts"}

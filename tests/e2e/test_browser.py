@@ -151,3 +151,91 @@ def test_manager_opens_the_org_chart_of_a_division(page, screenshots: Path) -> N
     full_page_screenshot(page, screenshots / "05-org-chart-division.png")
     focus = page.get_by_test_id("stSelectbox").filter(has_text="Focus on")
     assert "ICT-007 · Head of Infrastructure" in focus.inner_html()
+
+
+def _option_csv(path: Path) -> Path:
+    """The demo's posts as an option: two leaf posts deleted, two regraded (one covered by an
+    interim, ICT-014, whose cost follows the interim, and one vacant, ICT-016, costed at the
+    new grade), one made full time, one new post. Written from data/demo/posts.csv so it
+    follows the demo."""
+    import csv
+
+    source = Path(__file__).resolve().parents[2] / "data" / "demo" / "posts.csv"
+    with source.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    managers = {r["reports_to"] for r in rows}
+    leaves = [r["post_id"] for r in rows if r["post_id"] not in managers]
+    gone = set(leaves[-2:])
+    kept = [r for r in rows if r["post_id"] not in gone]
+    for r in kept:
+        if r["post_id"] in ("ICT-014", "ICT-016"):
+            r["grade"] = "PO3"
+        if r["post_id"] == "ICT-003":
+            r["fte"] = "1"
+    kept.append({**kept[0], "post_id": "ICT-095", "title": "Cloud Platform Lead",
+                 "division": "Infrastructure & Service Delivery", "team": "Cloud",
+                 "reports_to": "ICT-007", "grade": "PO6", "fte": "1", "notes": ""})
+    out = path / "posts.csv"
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    return out
+
+
+def _new_option_tab(page, tab: str) -> None:
+    """Open the "New option" expander (unless a rerun left it open) and one of its tabs."""
+    target = page.get_by_role("tab", name=tab)
+    if not target.is_visible():
+        page.get_by_text("New option", exact=True).click()
+    target.wait_for()
+    target.click()
+    page.wait_for_timeout(150)
+
+
+def test_manager_builds_options_and_compares_them(page, screenshots: Path, tmp_path: Path
+                                                  ) -> None:
+    """A manager imports an option, copies another from the baseline, and opens Compare."""
+    page.goto("/")
+    wait_for_app_run(page)
+    page.get_by_label("Username", exact=True).fill("manager")
+    page.get_by_label("Password", exact=True).fill("demo-manager-2026")
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Structure options").click()
+    wait_for_app_run(page)
+    page.get_by_role("heading", name="Structure options", level=1).wait_for()
+
+    _new_option_tab(page, "Import from a file")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        _option_csv(tmp_path))
+    wait_for_app_run(page)
+    page.get_by_text("posts.csv", exact=True).first.wait_for()
+    page.get_by_label("Name of the new option", exact=True).fill("Option A: cloud team")
+    page.keyboard.press("Tab")
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Import option").click()
+    wait_for_app_run(page)
+    page.get_by_text("Imported Option A: cloud team").wait_for()
+
+    _new_option_tab(page, "Copy a structure")
+    page.get_by_label("Name", exact=True).first.fill("Option B: as today")
+    page.get_by_role("button", name="Create option").click()
+    wait_for_app_run(page)
+    page.get_by_text("Created Option B: as today").wait_for()
+    # An envelope below the cost: the headroom must show as an overspend.
+    page.get_by_label("Envelope (£)", exact=True).fill("6,900,000")
+    page.get_by_role("button", name="Save envelope").click()
+    wait_for_app_run(page)
+    page.get_by_text("Saved the budget envelope of Option B: as today").wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    full_page_screenshot(page, screenshots / "06-options.png")
+
+    nav.get_by_role("link", name="Compare").click()
+    wait_for_app_run(page)
+    page.get_by_role("heading", name="Compare", level=1).wait_for()
+    wait_for_charts(page, 3)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.mouse.move(5, 5)
+    full_page_screenshot(page, screenshots / "06-compare.png")

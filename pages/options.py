@@ -1,0 +1,151 @@
+"""Structure options: the baseline and its options, new options, envelopes and post edits."""
+
+import streamlit as st
+
+from planner.auth import can
+from planner.ui import compare as cmp
+from planner.ui import establishment as est
+from planner.ui import options as ui
+from planner.ui.format import md_escape
+from planner.ui.session import guard
+
+actor = guard("options.read")
+st.title("Structure options")
+
+message = ui.pop_flash()
+if message:
+    st.success(message)
+
+listing = ui.load_listing(actor)
+if not listing.refs:
+    st.info("There is no establishment yet. Import one on the Establishment page, or load the "
+            "demo data with `python -m planner load-demo`.")
+    st.stop()
+by_id = {r.id: r for r in listing.refs}
+editor_role = can(actor, "options.edit")
+
+st.dataframe(listing.table, hide_index=True, column_config=ui.LIST_CONFIG, key="options_list")
+
+if editor_role:
+    with st.expander("New option", icon=":material/add:"):
+        copy_tab, import_tab = st.tabs(["Copy a structure", "Import from a file"])
+        with copy_tab, st.form("create_option", clear_on_submit=False, border=False):
+            name = st.text_input("Name", max_chars=120, key="create_name",
+                                 placeholder="e.g. Option B: merged service desk")
+            source = st.selectbox("Copy from", list(by_id), format_func=lambda i: by_id[i].name,
+                                  key="create_source")
+            description = st.text_area("Description", max_chars=2000, key="create_description")
+            if st.form_submit_button("Create option", type="primary"):
+                new_id = ui.create(actor, name=name, source=source, description=description)
+                if new_id is not None:
+                    st.session_state[ui.SELECT_KEY] = new_id
+                    st.rerun()
+        with copy_tab:
+            ui.show_errors(ui.CREATE_ERRORS_KEY, "The option was not created:")
+        with import_tab:
+            st.caption("A posts sheet (.xlsx) or posts.csv in the establishment's format. A "
+                       "post_id of the structure you start from continues that post (its people "
+                       "follow it); any other post_id is a new post; a post missing from the "
+                       "file is deleted in the option. All-or-nothing.")
+            files = st.file_uploader("Posts file", type=["xlsx", "csv"],
+                                     accept_multiple_files=True, key="option_import_files")
+            import_name = st.text_input("Name of the new option", max_chars=120,
+                                        key="option_import_name")
+            import_source = st.selectbox("Compared with", list(by_id),
+                                         format_func=lambda i: by_id[i].name,
+                                         key="option_import_source")
+            if st.button("Import option", type="primary", key="option_import_button",
+                         disabled=not files):
+                oversize = est.too_large(files)
+                if oversize:
+                    st.error("Too large to import: " + ", ".join(oversize))
+                else:
+                    new_id = ui.run_import(actor, name=import_name, source=import_source,
+                                           files=[(f.name, f.getvalue()) for f in files])
+                    if new_id is not None:
+                        st.session_state[ui.SELECT_KEY] = new_id
+                        st.rerun()
+            ui.show_errors(ui.IMPORT_ERRORS_KEY, "The import was refused:")
+
+ui.default_selection(listing)
+chosen = by_id[st.selectbox("Work on", list(by_id), format_func=lambda i: by_id[i].name,
+                            key=ui.SELECT_KEY)]
+is_option = chosen.kind == "option"
+
+tabs = ["Cost and envelope"]
+if is_option and editor_role:
+    tabs += ["Edit posts", "Name and description"]
+containers = dict(zip(tabs, st.tabs(tabs, key="options_tab", on_change="rerun"), strict=True))
+
+if containers["Cost and envelope"].open:
+    with containers["Cost and envelope"]:
+        cost = cmp.cost_of(actor, chosen)
+        for col, (label, value, help_text) in zip(st.columns(4), ui.envelope_metrics(cost),
+                                                  strict=True):
+            col.metric(label, value, help=help_text, border=True)
+        st.dataframe(ui.envelope_table(cost), hide_index=True, column_config=ui.ENVELOPE_CONFIG,
+                     key="options_envelope")
+        may_set = can(actor, "options.edit" if is_option else "establishment.edit")
+        if may_set:
+            with st.form("envelope_form", border=True):
+                st.markdown(f"**Budget envelope of {md_escape(chosen.name)}**")
+                c1, c2 = st.columns(2)
+                total = c1.text_input(
+                    "Envelope (£)", key=f"envelope_total_{chosen.id}_v{chosen.version}",
+                    value="" if cost.envelope_pence is None else f"{cost.envelope_pence / 100:,.2f}",
+                    help="The budget for the months below; blank for none.")
+                months = c2.number_input("Months it covers", min_value=1, max_value=60,
+                                         value=cost.envelope_months, step=1,
+                                         key=f"envelope_months_{chosen.id}_v{chosen.version}")
+                st.caption("Each partner pays a fixed amount or a share (%) of what the fixed "
+                           "amounts leave; leave every row blank to share equally between the "
+                           "councils.")
+                table = st.data_editor(ui.share_table(cost), hide_index=True,
+                                       column_config=ui.SHARE_CONFIG, num_rows="fixed",
+                                       key=f"envelope_shares_{chosen.id}_v{chosen.version}")
+                if st.form_submit_button("Save envelope", type="primary") and ui.save_envelope(
+                        actor, chosen, total=total, months=months, table=table):
+                    st.rerun()
+            ui.show_errors(ui.ENVELOPE_ERRORS_KEY, "The envelope was not saved:")
+
+if "Edit posts" in containers and containers["Edit posts"].open:
+    with containers["Edit posts"]:
+        st.caption("Change cells, add rows at the bottom or select rows to delete, then save. "
+                   "People stay in their baseline posts and follow the post they continue. "
+                   "Nothing is written until you press Save changes.")
+        if ui.pinned_version(chosen) != chosen.version:
+            st.warning(f"{md_escape(chosen.name)} has changed since you opened this editor. "
+                       "Save to keep your changes (a post someone else changed is refused), "
+                       "or reload to see theirs and discard yours.")
+            if st.button("Reload", key="option_reload"):
+                ui.unpin(chosen)
+                st.rerun()
+        original = ui.editor_input(actor, chosen)
+        key = ui.editor_key(chosen)
+        st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
+                       column_config=est.EDITOR_CONFIG, height=est.TABLE_HEIGHT)
+        if st.button("Save changes", type="primary", key="option_save_posts") and ui.save_posts(
+                actor, chosen, original, st.session_state[key]):
+            st.rerun()
+        stale = ui.stale_message()
+        if stale:
+            st.error(stale)
+        ui.show_errors(ui.EDIT_ERRORS_KEY, "Your changes were not saved:")
+
+if "Name and description" in containers and containers["Name and description"].open:
+    with containers["Name and description"]:
+        with st.form(f"details_{chosen.id}_v{chosen.version}", border=True):
+            new_name = st.text_input("Name", value=chosen.name, max_chars=120)
+            new_description = st.text_area("Description", value=chosen.description,
+                                           max_chars=2000)
+            if st.form_submit_button("Save", type="primary") and ui.save_details(
+                    actor, chosen, name=new_name, description=new_description,
+                    current_description=chosen.description):
+                st.rerun()
+        ui.show_errors(ui.DETAILS_ERRORS_KEY, "Nothing was saved:")
+        st.markdown("**Delete this option**")
+        sure = st.checkbox(f"Yes, delete {md_escape(chosen.name)} and its posts",
+                           key=f"delete_confirm_{chosen.id}")
+        if st.button("Delete option", key="option_delete", disabled=not sure) and ui.delete(
+                actor, chosen):
+            st.rerun()

@@ -1,0 +1,288 @@
+"""The compare page's wiring: cached costings and comparisons, and their display frames.
+
+Every cached function is keyed on (database URL, structure ids, their versions, role): each
+change to a structure bumps its version, so a cached result is never stale, and choosing one
+more structure recomputes only that structure (STYLE.md habit 10's "clear caches" is then
+only needed to free memory). The role is in the key so a role that sees less is never served
+a richer role's copy; the actor itself (`_actor`) is not hashed.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import compare_charts as cc
+from planner.auth import Actor
+from planner.costing import StructureCost, VacancyReport, cost_structure, vacancies_and_interims
+from planner.hierarchy import load as load_hierarchy
+from planner.options import Comparison, compare_structures, list_structures
+from planner.reference import grade_table
+from planner.ui import format as fmt
+from planner.ui.session import database_url, reading
+
+MAX_COMPARED = 4
+SELECT_KEY = "compare_structures"
+OTHER_KEY = "compare_bridge_option"
+
+
+@dataclass(frozen=True)
+class StructureRef:
+    """A structure as the pickers offer it: id, version (the cache key), name, kind."""
+
+    id: int
+    version: int
+    name: str
+    kind: str
+    status: str
+    description: str = ""
+
+
+def structures(actor: Actor) -> list[StructureRef]:
+    """Baseline first, then options by creation: cheap (one grouped query), so never cached."""
+    with reading() as session:
+        frame = list_structures(session=session, actor=actor)
+    return refs_of(frame)
+
+
+def refs_of(frame: pd.DataFrame) -> list[StructureRef]:
+    """list_structures' rows as StructureRefs, in its order (baseline first)."""
+    return [StructureRef(int(r.id), int(r.version), str(r.name), str(r.kind), str(r.status),
+                         str(r.description or "")) for r in frame.itertuples(index=False)]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def costing(url: str, structure_id: int, version: int, role: str,
+            _actor: Actor) -> StructureCost:
+    """One structure costed for a year (see planner.costing); cached per version."""
+    with reading() as session:
+        return cost_structure(session=session, actor=_actor, structure_id=structure_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def shape(url: str, structure_id: int, version: int, role: str,
+          _actor: Actor) -> tuple[int, float | None]:
+    """(layers, median span of control) of one structure."""
+    with reading() as session:
+        tree = load_hierarchy(session=session, actor=_actor, structure_id=structure_id)
+    return tree.layers, tree.span_stats()["median"]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def comparison(url: str, base_id: int, base_version: int, other_id: int, other_version: int,
+               role: str, _actor: Actor) -> Comparison:
+    """How `other` differs from `base`, post by post (people in deleted posts included)."""
+    with reading() as session:
+        return compare_structures(session=session, actor=_actor, base=base_id, other=other_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def vacancies(url: str, structure_id: int, version: int, role: str,
+              _actor: Actor) -> VacancyReport:
+    cost = costing(url, structure_id, version, role, _actor)
+    with reading() as session:
+        return vacancies_and_interims(session=session, actor=_actor, structure_id=structure_id,
+                                      cost=cost)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def grades(url: str) -> list[str]:
+    with reading() as session:
+        return list(grade_table(session))
+
+
+def clear_caches() -> None:
+    for fn in (costing, shape, comparison, vacancies, grades):
+        fn.clear()
+
+
+def cost_of(actor: Actor, ref: StructureRef) -> StructureCost:
+    return costing(database_url(), ref.id, ref.version, actor.role, actor)
+
+
+def comparison_of(actor: Actor, base: StructureRef, other: StructureRef) -> Comparison:
+    return comparison(database_url(), base.id, base.version, other.id, other.version,
+                      actor.role, actor)
+
+
+def vacancies_of(actor: Actor, ref: StructureRef) -> VacancyReport:
+    return vacancies(database_url(), ref.id, ref.version, actor.role, actor)
+
+
+def figures(actor: Actor, chosen: list[StructureRef], baseline: StructureRef
+            ) -> list[cc.StructureFigures]:
+    """Each chosen structure's figures against the baseline."""
+    base_cost = cost_of(actor, baseline).full_year_total
+    out = []
+    for ref in chosen:  # at most four structures, not posts
+        cost = cost_of(actor, ref)
+        layers, median = shape(database_url(), ref.id, ref.version, actor.role, actor)
+        diff = None if ref.id == baseline.id else comparison_of(actor, baseline, ref).frame
+        out.append(cc.structure_figures(
+            name=ref.name, kind=ref.kind, by_post=cost.by_post, lines=cost.lines,
+            position=cost.envelope(), layers=layers, median_span=median, difference=diff,
+            baseline_cost=base_cost))
+    return out
+
+
+FIGURE_ROWS = ("Full-year cost", "Spend for the envelope's months", "Envelope",
+               "Headroom", "Saving vs baseline (full year)", "Posts", "FTE", "People", "Layers",
+               "Median span", "New posts", "Deleted posts", "Changed posts")
+
+
+def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
+    """The side-by-side table: one row per figure, one column per structure, as text."""
+
+    def column(f: cc.StructureFigures) -> list[str]:
+        base = f.kind == "baseline"
+        pounds = cc.pounds  # whole pounds: a comparison reads better without pence
+        return [
+            pounds(f.full_year_cost),
+            f"{pounds(f.spend)} ({fmt.plural(f.envelope_months, 'month')})",
+            "not set" if f.envelope is None else pounds(f.envelope),
+            "—" if f.headroom is None else (
+                pounds(f.headroom) if f.headroom >= 0 else f"over by {pounds(-f.headroom)}"),
+            "—" if base else (pounds(f.saving) if f.saving >= 0
+                              else f"costs {pounds(-f.saving)} more"),
+            fmt.count(f.posts), fmt.fte(f.fte), fmt.count(f.people), fmt.count(f.layers),
+            "—" if f.median_span is None else fmt.fte(f.median_span),
+            "—" if base else fmt.count(f.new), "—" if base else fmt.count(f.deleted),
+            "—" if base else fmt.count(f.changed),
+        ]
+
+    table = pd.DataFrame({"Figure": list(FIGURE_ROWS)})
+    for f in rows:
+        table[f.name] = column(f)
+    return table
+
+
+def over_envelope(value: Any) -> str:
+    """Styler rule: headroom text showing an overspend in red (no HTML, a cell style)."""
+    return "color: #b3261e; font-weight: 600" if str(value).startswith("over by") else ""
+
+
+def styled_figures(table: pd.DataFrame) -> Any:
+    return table.style.map(over_envelope)
+
+
+def table_height(rows: int, *, most: int | None = None) -> int:
+    """Pixels for `rows` rows and the header (35 px a row), so short tables never scroll."""
+    height = 35 * (rows + 1) + 3
+    return height if most is None else min(height, most)
+
+
+DIFFERENCE_CONFIG: dict[str, Any] = {
+    "post_id": st.column_config.TextColumn("Post", width=85, pinned=True),
+    "baseline_post_id": st.column_config.TextColumn("Baseline post", width=95),
+    "change": st.column_config.TextColumn("Change", width=140),
+    "title_before": st.column_config.TextColumn("Title before", width=180),
+    "title_after": st.column_config.TextColumn("Title after", width=180),
+    "grade_before": st.column_config.TextColumn("Grade before", width=90),
+    "grade_after": st.column_config.TextColumn("Grade after", width=90),
+    "fte_before": st.column_config.TextColumn("FTE before", width=80),
+    "fte_after": st.column_config.TextColumn("FTE after", width=80),
+    "reports_to_before": st.column_config.TextColumn("Reports to before", width=110),
+    "reports_to_after": st.column_config.TextColumn("Reports to after", width=110),
+    "team_before": st.column_config.TextColumn("Team before", width=140),
+    "team_after": st.column_config.TextColumn("Team after", width=140),
+    "cost_before": st.column_config.NumberColumn("Cost before (£)", format="localized",
+                                                 width=110),
+    "cost_after": st.column_config.NumberColumn("Cost after (£)", format="localized", width=110),
+    "cost_change": st.column_config.NumberColumn("Change (£)", format="localized", width=110),
+}
+
+
+def difference_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Pence to pounds (display only) and every text cell as text."""
+    out = table.copy()
+    for col in ("cost_before", "cost_after", "cost_change"):
+        out[col] = (out[col].astype("Float64") / 100).round(2)
+    for col in out.columns:
+        if col not in ("cost_before", "cost_after", "cost_change"):
+            out[col] = out[col].map(lambda v: "" if v is None or (isinstance(v, float)
+                                                                  and pd.isna(v)) else str(v))
+    return out
+
+
+def difference_xlsx(table: pd.DataFrame, *, base: str, other: str) -> bytes:
+    """The difference table as a workbook, money in pounds with pence, headed by the names."""
+    out = difference_display(table)
+    out.columns = [_label(c) for c in out.columns]
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        out.to_excel(writer, sheet_name="difference", index=False, startrow=2)
+        sheet = writer.sheets["difference"]
+        sheet["A1"] = f"{other} compared with {base}, post by post (full-year cost, £)"
+        for i, col in enumerate(out.columns, start=1):
+            sheet.column_dimensions[sheet.cell(row=3, column=i).column_letter].width = \
+                max(12, min(40, len(col) + 4))
+    return buffer.getvalue()
+
+
+_LABELS = {"post_id": "Post", "baseline_post_id": "Baseline post", "change": "Change",
+           "title_before": "Title before", "title_after": "Title after",
+           "grade_before": "Grade before", "grade_after": "Grade after",
+           "fte_before": "FTE before", "fte_after": "FTE after",
+           "reports_to_before": "Reports to before", "reports_to_after": "Reports to after",
+           "team_before": "Team before", "team_after": "Team after",
+           "cost_before": "Cost before (£)", "cost_after": "Cost after (£)",
+           "cost_change": "Change (£)"}
+
+
+def _label(column: str) -> str:
+    return _LABELS.get(column, column)
+
+
+VACANCY_CONFIG: dict[str, Any] = {
+    "post_id": st.column_config.TextColumn("Post", width=85, pinned=True),
+    "title": st.column_config.TextColumn("Title", width=200),
+    "grade": st.column_config.TextColumn("Grade", width=65),
+    "fte": st.column_config.NumberColumn("FTE", format="plain", width=55),
+    "status": st.column_config.TextColumn("Status", width=140),
+    "interims": st.column_config.TextColumn("Covered by", width=160),
+    "interim_cost": st.column_config.NumberColumn("Interim a year (£)", format="localized",
+                                                  width=120),
+    "permanent_cost": st.column_config.NumberColumn("Permanent a year (£)", format="localized",
+                                                    width=130),
+    "saving": st.column_config.NumberColumn("Saving (£)", format="localized", width=100,
+                                            help="Interim − permanent: what recruiting saves"),
+}
+VACANCY_COLUMNS = list(VACANCY_CONFIG)
+
+
+def vacancy_display(report: VacancyReport) -> pd.DataFrame:
+    """Vacancies, covered ones first, with interim vs permanent cost in pounds (display)."""
+    out = report.vacancies.copy()
+    for col in ("interim_cost", "permanent_cost", "saving"):  # whole pounds, display only
+        out[col] = (out[col].astype("int64") / 100).round(0).astype("int64")
+    out = out.sort_values(["status", "post_id"], kind="stable")
+    return out[VACANCY_COLUMNS].reset_index(drop=True)
+
+
+def vacancy_headline(report: VacancyReport) -> list[tuple[str, str, str]]:
+    return [
+        ("Vacancies", fmt.count(report.vacancy_count), "Posts with no employee in them."),
+        ("Covered by interims", fmt.count(report.covered_count),
+         "Vacancies covered for now by an interim or agency worker."),
+        ("Interim cost a year", cc.pounds(report.interim_cost),
+         "Day rate × working days × FTE, no on-costs."),
+        ("Saving from recruiting", cc.pounds(report.saving_from_recruiting),
+         "A year, if every interim were replaced by a permanent appointment at the costing "
+         "point (on-costs included)."),
+    ]
+
+
+def bridge_caption(bridge: pd.DataFrame) -> str:
+    start = int(bridge["amount"].iloc[0])
+    end = int(bridge["amount"].iloc[-1])
+    change = end - start
+    word = "saves" if change < 0 else "adds"
+    return (f"{fmt.md_escape(str(bridge['step'].iloc[-1]))} {word} "
+            f"{cc.pounds(abs(change))} a year against "
+            f"{fmt.md_escape(str(bridge['step'].iloc[0]))} "
+            f"({cc.pounds(start)} → {cc.pounds(end)}). The axis starts near the smaller "
+            "total, not at zero, so the steps can be seen.")

@@ -1,0 +1,387 @@
+"""The structure options page's wiring: the list, the forms, the option's post editor.
+
+Every write goes through planner.options (which checks the role and the version); this module
+only turns widget values into those calls and their refusals into messages. Session state
+holds UI choices only: the selected structure, flash messages, error tables, and the version
+of an option the post editor was opened on (so a concurrent save does not wipe unsaved edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import compare_charts as cc
+from planner.auth import Actor
+from planner.costing import StructureCost
+from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersion, ValidationFailed
+from planner.establishment import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
+from planner.options import (
+    PartnerShare,
+    create_option,
+    delete_option,
+    describe_option,
+    edit_option_posts,
+    import_option,
+    list_structures,
+    rename_option,
+    set_envelope,
+)
+from planner.ui import compare as cmp
+from planner.ui import establishment as est
+from planner.ui import format as fmt
+from planner.ui.session import database_url, reading, writing
+
+SELECT_KEY = "option_selected"
+FLASH_KEY = "options_flash"
+PINNED_KEY = "option_editor_pinned"  # {structure id: version the editor was opened on}
+CREATE_ERRORS_KEY = "option_create_errors"
+IMPORT_ERRORS_KEY = "option_import_errors"
+DETAILS_ERRORS_KEY = "option_details_errors"
+ENVELOPE_ERRORS_KEY = "option_envelope_errors"
+EDIT_ERRORS_KEY = "option_edit_errors"
+STALE_KEY = "option_stale_message"
+KIND_LABELS = {"baseline": "Baseline", "option": "Option"}
+
+LIST_COLUMNS = ["name", "kind", "status", "posts", "fte", "full_year_cost", "envelope",
+                "copied_from", "description"]
+LIST_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn("Structure", width=220, pinned=True),
+    "kind": st.column_config.TextColumn("Kind", width=80),
+    "status": st.column_config.TextColumn("Status", width=90),
+    "posts": st.column_config.NumberColumn("Posts", format="localized", width=70),
+    "fte": st.column_config.TextColumn("FTE", width=70),
+    "full_year_cost": st.column_config.NumberColumn("Full-year cost (£)", format="localized",
+                                                    width=140),
+    "envelope": st.column_config.TextColumn("Envelope", width=120),
+    "copied_from": st.column_config.TextColumn("Copied from", width=180),
+    "description": st.column_config.TextColumn("Description", width="large"),
+}
+ENVELOPE_COLUMNS = ["partner", "kind", "charged_cost", "shared_cost", "spend", "envelope",
+                    "headroom"]
+ENVELOPE_CONFIG: dict[str, Any] = {
+    "partner": st.column_config.TextColumn("Partner", width=130),
+    "kind": st.column_config.TextColumn("Kind", width=90),
+    # Money arrives as whole-pound text (envelope_table), right-aligned like numbers.
+    "charged_cost": st.column_config.TextColumn("Charged to it", alignment="right"),
+    "shared_cost": st.column_config.TextColumn("Its share of shared posts", alignment="right"),
+    "spend": st.column_config.TextColumn("Spend", alignment="right"),
+    "envelope": st.column_config.TextColumn("Envelope", alignment="right"),
+    "headroom": st.column_config.TextColumn(
+        "Headroom", alignment="right", help="Envelope − spend; red is an overspend."),
+}
+SHARE_CONFIG: dict[str, Any] = {
+    "partner": st.column_config.TextColumn("Partner", disabled=True, width=140),
+    "amount": st.column_config.NumberColumn("Fixed amount (£)", min_value=0, format="%.2f",
+                                            help="A sum the partner agreed; leave blank to "
+                                                 "give a share instead."),
+    "share": st.column_config.NumberColumn("Share (%)", min_value=0, max_value=100,
+                                           format="%.2f",
+                                           help="A share of what the fixed sums leave; the "
+                                                "shares add up to 100."),
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The structures as the page lists them, with each one's reference for the pickers."""
+
+    table: pd.DataFrame
+    refs: list[cmp.StructureRef]
+
+
+def load_listing(actor: Actor) -> Listing:
+    """Every structure with its size and full-year cost (each costing cached per version)."""
+    with reading() as session:
+        frame = list_structures(session=session, actor=actor)
+    refs = cmp.refs_of(frame)
+    table = frame.copy()
+    table["kind"] = table["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    # Whole pounds for display; the figures underneath stay pence.
+    table["full_year_cost"] = [round(cmp.cost_of(actor, ref).full_year_total / 100)
+                               for ref in refs]
+    table["envelope"] = ["not set" if pd.isna(v) else cc.pounds(v)
+                         for v in table["envelope_pence"]]
+    return Listing(table=table[LIST_COLUMNS], refs=refs)
+
+
+def default_selection(listing: Listing) -> None:
+    """Select the newest option (else the baseline) unless a structure still listed is."""
+    ids = {r.id for r in listing.refs}
+    if st.session_state.get(SELECT_KEY) not in ids:
+        options = [r.id for r in listing.refs if r.kind == "option"]
+        st.session_state[SELECT_KEY] = options[-1] if options else listing.refs[0].id
+
+
+def clear_caches() -> None:
+    _posts.clear()
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def pop_flash() -> str | None:
+    return st.session_state.pop(FLASH_KEY, None)
+
+
+def _refuse(exc: PlannerError, errors_key: str | None = None) -> None:
+    """Show why nothing changed: an error table for validation, a message otherwise."""
+    if isinstance(exc, ValidationFailed) and errors_key:
+        st.session_state[errors_key] = fmt.errors_table(exc)
+    else:
+        st.error(fmt.md_escape(str(exc)))
+
+
+def show_errors(key: str, headline: str) -> None:
+    est.show_errors(key, headline)
+
+
+# --- creating and importing ------------------------------------------------------------------
+
+
+def create(actor: Actor, *, name: str, source: int, description: str) -> int | None:
+    """A new option copied from `source`; its id, or None (and the reasons kept) if refused."""
+    st.session_state.pop(CREATE_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            option = create_option(session=session, actor=actor, name=name, source=source,
+                                   description=description)
+            new_id = option.id
+    except (ValidationFailed, PermissionDenied, NotFound) as exc:
+        _refuse(exc, CREATE_ERRORS_KEY)
+        return None
+    flash(f"Created {name.strip()}: a draft copy you can now edit.")
+    return new_id
+
+
+def run_import(actor: Actor, *, name: str, source: int,
+               files: list[tuple[str, bytes]]) -> int | None:
+    """A new option from a posts file, all-or-nothing; its id, or None with every error kept."""
+    st.session_state.pop(IMPORT_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            summary = import_option(session=session, actor=actor, name=name, files=files,
+                                    source=source)
+    except (ValidationFailed, PermissionDenied, NotFound) as exc:
+        _refuse(exc, IMPORT_ERRORS_KEY)
+        return None
+    notes = " ".join(summary.notes)
+    flash(f"Imported {summary.name}: {fmt.plural(summary.posts, 'post')} "
+          f"({summary.new} new, {summary.deleted} deleted, {summary.regraded} regraded, "
+          f"{summary.resized} resized, {summary.moved} moved). {notes}".strip())
+    return summary.structure_id
+
+
+# --- name, description, deletion -------------------------------------------------------------
+
+
+def save_details(actor: Actor, ref: cmp.StructureRef, *, name: str, description: str,
+                 current_description: str) -> bool:
+    """Rename and/or re-describe, each checked against the version the form was filled on."""
+    st.session_state.pop(DETAILS_ERRORS_KEY, None)
+    version = ref.version
+    changed = False
+    try:
+        with writing() as session:
+            if name.strip() != ref.name:
+                version = rename_option(session=session, actor=actor, structure=ref.id,
+                                        name=name, expected_version=version).version
+                changed = True
+            if description != current_description:
+                describe_option(session=session, actor=actor, structure=ref.id,
+                                description=description, expected_version=version)
+                changed = True
+    except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
+        _refuse(exc, DETAILS_ERRORS_KEY)
+        return False
+    if not changed:
+        st.info("Nothing to save: the name and description are as they were.")
+        return False
+    flash(f"Saved the name and description of {name.strip()}.")
+    return True
+
+
+def delete(actor: Actor, ref: cmp.StructureRef) -> bool:
+    try:
+        with writing() as session:
+            delete_option(session=session, actor=actor, structure=ref.id,
+                          expected_version=ref.version)
+    except (StaleVersion, PermissionDenied, NotFound, PlannerError) as exc:
+        _refuse(exc)
+        return False
+    st.session_state.pop(SELECT_KEY, None)
+    flash(f"Deleted {ref.name}.")
+    return True
+
+
+# --- the budget envelope ---------------------------------------------------------------------
+
+
+def pence_from_text(text: str) -> int | None:
+    """'£1,234,567.50' -> 123456750; blank -> None; anything else raises ValueError."""
+    clean = text.strip().replace("£", "").replace(",", "").replace(" ", "")
+    if not clean:
+        return None
+    try:
+        value = Decimal(clean)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount of money, e.g. 6,950,000") from None
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{text!r} has more than two places of pence.")
+    return int(value * 100)
+
+
+def share_table(cost: StructureCost) -> pd.DataFrame:
+    """The envelope form's partner rows: each partner's fixed amount (£) or share (%)."""
+    shares = cost.shares.set_index("partner_id") if len(cost.shares) else cost.shares
+    rows = []
+    for pid, partner in cost.partners.iterrows():  # a handful of partners, not posts
+        amount = share = None
+        if len(shares) and pid in shares.index:
+            a, b = shares.at[pid, "amount_pence"], shares.at[pid, "share_bp"]
+            amount = None if pd.isna(a) else int(a) / 100
+            share = None if pd.isna(b) else int(b) / 100
+        rows.append({"partner": str(partner["name"]), "amount": amount, "share": share})
+    frame = pd.DataFrame(rows, columns=["partner", "amount", "share"])
+    return frame.astype({"amount": "float64", "share": "float64"})
+
+
+def shares_from_table(table: pd.DataFrame) -> dict[str, PartnerShare]:
+    """The form's rows as PartnerShares; rows with neither amount nor share are left out, so
+    an empty table means equal shares between the councils. Pure, tested without Streamlit."""
+    out: dict[str, PartnerShare] = {}
+    for row in table.to_dict(orient="records"):
+        amount, share = row.get("amount"), row.get("share")
+        has_amount = amount is not None and not pd.isna(amount)
+        has_share = share is not None and not pd.isna(share)
+        if not (has_amount or has_share):
+            continue
+        out[str(row["partner"])] = PartnerShare(
+            amount_pence=int((Decimal(str(amount)) * 100).quantize(Decimal(1)))
+            if has_amount else None,
+            share_bp=int((Decimal(str(share)) * 100).quantize(Decimal(1))) if has_share else None)
+    return out
+
+
+def save_envelope(actor: Actor, ref: cmp.StructureRef, *, total: str, months: int,
+                  table: pd.DataFrame) -> bool:
+    st.session_state.pop(ENVELOPE_ERRORS_KEY, None)
+    try:
+        envelope = pence_from_text(total)
+    except ValueError as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return False
+    try:
+        with writing() as session:
+            set_envelope(session=session, actor=actor, structure=ref.id,
+                         envelope_pence=envelope, months=int(months),
+                         shares=shares_from_table(table), expected_version=ref.version)
+    except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
+        _refuse(exc, ENVELOPE_ERRORS_KEY)
+        return False
+    flash(f"Saved the budget envelope of {ref.name}.")
+    return True
+
+
+def envelope_metrics(cost: StructureCost) -> list[tuple[str, str, str]]:
+    pos = cost.envelope()
+    return [
+        ("Full-year cost", cc.pounds(cost.full_year_total),
+         "Every post for twelve months at this pay year's rates, on-costs included."),
+        (f"Spend for {fmt.plural(pos.months, 'month')}", cc.pounds(pos.spend),
+         "The part-year cost for the months the envelope covers."),
+        ("Envelope", "not set" if pos.envelope is None else cc.pounds(pos.envelope),
+         "The budget for those months."),
+        ("Headroom", "—" if pos.headroom is None else (
+            cc.pounds(pos.headroom) if pos.headroom >= 0
+            else f"over by {cc.pounds(-pos.headroom)}"),
+         "Envelope − spend; negative is an overspend."),
+    ]
+
+
+def envelope_table(cost: StructureCost) -> Any:
+    """Each partner's position as whole pounds (display only), an overspent headroom in red.
+
+    Cells are text so a missing envelope reads "not set" rather than a blank or "None"; the
+    colour comes from the pence underneath, never from parsing the text.
+    """
+    position = cost.envelope().by_partner
+    frame = position[["partner", "kind"]].copy()
+    money = ["charged_cost", "shared_cost", "spend", "envelope", "headroom"]
+    for col in money:
+        frame[col] = ["not set" if pd.isna(v) else cc.pounds(v) for v in position[col]]
+    over = [bool(pd.notna(v) and v < 0) for v in position["headroom"]]
+
+    def colour(column: pd.Series) -> list[str]:
+        red = "color: #b3261e; font-weight: 600"
+        return [red if o else "" for o in over]
+
+    return frame.style.apply(colour, subset=["headroom"])
+
+
+# --- the option's post editor ----------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _posts(url: str, structure_id: int, version: int, role: str, _actor: Actor) -> pd.DataFrame:
+    """The option's posts as the editor takes them, read once per version."""
+    with reading() as session:
+        frame = establishment_frame(session=session, actor=_actor, structure_id=structure_id)
+    return frame[[*EDITABLE_COLUMNS, "version"]].reset_index(drop=True)
+
+
+def pinned_version(ref: cmp.StructureRef) -> int:
+    """The version the editor was opened on: kept until a save or a reload, so another
+    user's save (which bumps the version) does not swap the editor's input and lose edits."""
+    pinned = st.session_state.setdefault(PINNED_KEY, {})
+    return int(pinned.setdefault(ref.id, ref.version))
+
+
+def unpin(ref: cmp.StructureRef) -> None:
+    st.session_state.setdefault(PINNED_KEY, {}).pop(ref.id, None)
+    st.session_state.pop(STALE_KEY, None)
+
+
+def editor_input(actor: Actor, ref: cmp.StructureRef) -> pd.DataFrame:
+    return _posts(database_url(), ref.id, pinned_version(ref), actor.role, actor)
+
+
+def editor_key(ref: cmp.StructureRef) -> str:
+    return f"option_editor_{ref.id}_v{pinned_version(ref)}"
+
+
+def save_posts(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
+               state: dict[str, Any]) -> bool:
+    """Save the editor's delta to the option; on refusal keep the edits and say why."""
+    st.session_state.pop(EDIT_ERRORS_KEY, None)
+    st.session_state.pop(STALE_KEY, None)
+    edits = edits_from_editor(original, state)
+    if edits.is_empty():
+        st.info("There are no changes to save.")
+        return False
+    try:
+        with writing() as session:
+            result = edit_option_posts(session=session, actor=actor, structure=ref.id,
+                                       edits=edits)
+    except ValidationFailed as exc:
+        st.session_state[EDIT_ERRORS_KEY] = fmt.errors_table(exc)
+        return False
+    except (StaleVersion, PermissionDenied, NotFound) as exc:
+        # Kept in session state so the message survives the reruns the user makes to fix it.
+        st.session_state[STALE_KEY] = str(exc)
+        return False
+    unpin(ref)
+    clear_caches()
+    flash(f"Saved {ref.name}: {fmt.plural(result.added, 'post')} added, "
+          f"{fmt.count(result.updated)} changed, {fmt.count(result.deleted)} deleted.")
+    return True
+
+
+def stale_message() -> str | None:
+    message = st.session_state.get(STALE_KEY)
+    return fmt.md_escape(message) if message else None

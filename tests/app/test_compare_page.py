@@ -1,0 +1,138 @@
+"""The compare page: the side-by-side figures of a hand-built option against the six-post
+baseline (conftest.build_establishment), the bridge, the difference and the vacancies."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from planner import compare_charts as cc
+from planner.establishment import PostEdits
+from planner.models import Post
+from planner.options import create_option, edit_option_posts
+from planner.ui import compare as ui
+from tests.app.conftest import all_text, app_as, page_alone
+
+PAGE = "pages/compare.py"
+
+
+def _hand_built_option(db) -> int:
+    """Option A: O2 deleted, O3 regraded PO1 → PO2, M2 resized 0.6 → 1, N1 new (under H1).
+
+    So against the baseline: 1 new, 1 deleted, 2 changed; 6 posts; FTE 5.1 − 0.5 + 0.4 + 1.
+    """
+    actor = db.actors["manager"]
+    with db.session() as s:
+        option = create_option(session=s, actor=actor, name="Option A")
+        posts = {p.post_ref: p.version for p in s.exec(
+            select(Post).where(Post.structure_id == option.id)).all()}
+        edit_option_posts(session=s, actor=actor, structure=option.id, edits=PostEdits(
+            added=[{"post_id": "N1", "title": "Data Lead", "grade": "PO5", "fte": "1",
+                    "reports_to": "H1", "division": "Digital", "team": "Core"}],
+            updated={"O3": {"grade": "PO2"}, "M2": {"fte": "1"}},
+            deleted=["O2"],
+            versions={"O3": posts["O3"], "M2": posts["M2"], "O2": posts["O2"]}))
+        s.commit()
+        return option.id
+
+
+def _figures(at: AppTest):
+    tables = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["Figure"]]
+    assert len(tables) == 1
+    return tables[0].set_index("Figure")
+
+
+def test_union_is_refused(app_db):
+    at = page_alone(PAGE, app_db.actors["union"])
+    assert not at.exception
+    assert len(at.error) == 1 and "A union may not view the options" in at.error[0].value
+    assert not at.dataframe
+
+
+@pytest.mark.parametrize("role", ["manager", "hr", "admin"])
+def test_the_figures_count_the_hand_built_changes(app_db, role):
+    """Catches: counts taken from the wrong comparison (option vs itself, or reversed), or
+    the baseline's column showing change counts."""
+    _hand_built_option(app_db)
+    at = app_as(app_db.actors[role], PAGE)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    figures = _figures(at)
+    assert list(figures.columns) == ["Current establishment", "Option A"]
+    option, base = figures["Option A"], figures["Current establishment"]
+    assert (option["New posts"], option["Deleted posts"], option["Changed posts"]) == (
+        "1", "1", "2")
+    assert (base["New posts"], base["Deleted posts"]) == ("—", "—")
+    assert (base["Posts"], option["Posts"]) == ("6", "6")
+    assert (base["FTE"], option["FTE"]) == ("5.1", "6")
+    assert (base["People"], option["People"]) == ("6", "6")  # people follow their posts
+    assert (base["Layers"], option["Layers"]) == ("3", "3")
+    assert option["Saving vs baseline (full year)"].startswith("costs £")  # a new PO5 post
+
+
+def test_the_bridge_caption_and_difference_table_agree_with_the_costs(app_db):
+    """Catches: a bridge whose end is not the option's cost, or a difference table listing
+    unchanged posts."""
+    oid = _hand_built_option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    refs = {r.name: r for r in ui.structures(app_db.actors["hr"])}
+    base_cost = ui.cost_of(app_db.actors["hr"], refs["Current establishment"]).full_year_total
+    other_cost = ui.cost_of(app_db.actors["hr"], refs["Option A"]).full_year_total
+    assert refs["Option A"].id == oid
+    caption = next(c.value for c in at.caption if c.value.startswith("Option A"))
+    assert f"({cc.pounds(base_cost)} → {cc.pounds(other_cost)})" in caption
+    tables = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["post_id"]]
+    diff = next(t for t in tables if "change" in t.columns)
+    assert sorted(diff["post_id"]) == ["M2", "N1", "O2", "O3"]
+    assert len(at.get("vega_lite_chart")) == 3
+    assert any(b.label == "Download the difference (.xlsx)"
+               for b in at.get("download_button"))
+
+
+def test_the_vacancies_section_shows_the_headline(app_db):
+    """Catches: vacancy figures not wired (the baseline has 3 vacancies, 2 covered)."""
+    at = app_as(app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Vacancies"] == "3" and metrics["Covered by interims"] == "2"
+    assert metrics["Saving from recruiting"].startswith(("£", "-£"))
+    assert "Choose an option above" in all_text(at)
+
+
+def test_the_difference_workbook_opens(app_db):
+    """Catches: the xlsx download raising or writing the wrong sheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    _hand_built_option(app_db)
+    actor = app_db.actors["hr"]
+    refs = ui.structures(actor)
+    app_as(actor, PAGE)  # the caches are primed by a page run
+    diff = ui.comparison_of(actor, refs[0], refs[1]).frame
+    table = cc.difference_table(diff, ui.cost_of(actor, refs[0]).by_post,
+                                ui.cost_of(actor, refs[1]).by_post)
+    book = load_workbook(io.BytesIO(ui.difference_xlsx(table, base="Now", other="Option A")))
+    sheet = book["difference"]
+    assert sheet["A1"].value.startswith("Option A compared with Now")
+    assert [c.value for c in sheet[3]][:3] == ["Post", "Baseline post", "Change"]
+    assert sheet.max_row == 3 + 4
+
+
+def test_a_change_to_an_option_is_seen_on_the_next_run(app_db):
+    """Catches: cached figures keyed without the structure's version (a stale comparison
+    after someone edits the option)."""
+    oid = _hand_built_option(app_db)
+    at = app_as(app_db.actors["manager"], PAGE)
+    assert _figures(at)["Option A"]["Deleted posts"] == "1"
+    with app_db.session() as s:
+        version = s.exec(select(Post.version).where(Post.structure_id == oid,
+                                                    Post.post_ref == "O1")).one()
+        edit_option_posts(session=s, actor=app_db.actors["hr"], structure=oid,
+                          edits=PostEdits(deleted=["O1"], versions={"O1": version}))
+        s.commit()
+    at.run()
+    assert not at.exception, at.exception
+    assert _figures(at)["Option A"]["Deleted posts"] == "2"

@@ -1,0 +1,256 @@
+"""The structure options page, per role: the list, creating, importing, the envelope, the
+option's post editor (including a save refused because someone else saved first)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from planner.establishment import PostEdits
+from planner.models import Post, Structure
+from planner.options import create_option, edit_option_posts
+from tests.app.conftest import all_text, app_as, page_alone
+
+PAGE = "pages/options.py"
+TAB_KEY = "options_tab"
+
+
+def _make_option(db, name: str = "Option A", role: str = "manager") -> int:
+    with db.session() as s:
+        option = create_option(session=s, actor=db.actors[role], name=name,
+                               description="Fewer layers")
+        s.commit()
+        return option.id
+
+
+def _open(db, role: str, tab: str | None = None) -> AppTest:
+    at = app_as(db.actors[role], PAGE)
+    if tab is not None:
+        at.session_state[TAB_KEY] = tab
+        at.run()
+    return at
+
+
+def _listed(at: AppTest) -> list[str]:
+    tables = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["name"]]
+    assert len(tables) == 1
+    return list(tables[0]["name"])
+
+
+def _button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, [b.label for b in at.button]
+    return found[0]
+
+
+def _option_post(db, option_id: int, ref: str) -> Post:
+    with db.session() as s:
+        return s.exec(select(Post).where(Post.structure_id == option_id,
+                                         Post.post_ref == ref)).one()
+
+
+def test_union_is_refused(app_db):
+    """Catches: a union rep reading working options by typing the page's URL."""
+    _make_option(app_db)
+    at = page_alone(PAGE, app_db.actors["union"])
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "A union may not view the options. Ask an administrator if you need access."]
+    assert not at.dataframe and "Option A" not in all_text(at)
+
+
+@pytest.mark.parametrize(("role", "tabs", "can_create"), [
+    ("manager", ["Cost and envelope", "Edit posts", "Name and description"], True),
+    ("hr", ["Cost and envelope", "Edit posts", "Name and description"], True),
+    ("admin", ["Cost and envelope"], False),
+])
+def test_each_role_sees_the_list_and_only_the_tools_it_may_use(app_db, role, tabs, can_create):
+    """Catches: admin (options.read only) offered the editor or the create form, or the list
+    missing the baseline."""
+    _make_option(app_db)
+    at = _open(app_db, role)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert _listed(at) == ["Current establishment", "Option A"]
+    assert [t.label for t in at.tabs if t.label in (
+        "Cost and envelope", "Edit posts", "Name and description")] == tabs
+    assert any(b.label == "Create option" for b in at.button) == can_create
+    assert {m.label for m in at.metric} >= {"Full-year cost", "Envelope", "Headroom"}
+
+
+def test_creating_an_option_through_the_form_lists_and_selects_it(app_db):
+    """Catches: the form's values not reaching create_option, the list not refreshed, or the
+    new option not selected for editing."""
+    at = _open(app_db, "manager")
+    at.text_input(key="create_name").input("Option B")
+    at.text_area(key="create_description").input("Merge the service desks")
+    _button(at, "Create option").click().run()
+    assert not at.exception, at.exception
+    assert "Created Option B" in all_text(at)
+    assert _listed(at) == ["Current establishment", "Option B"]
+    with app_db.session() as s:
+        option = s.exec(select(Structure).where(Structure.name == "Option B")).one()
+        assert option.description == "Merge the service desks"
+    assert at.selectbox(key="option_selected").value == option.id
+
+
+def test_a_bad_name_shows_the_reason_and_creates_nothing(app_db):
+    at = _open(app_db, "hr")
+    at.text_input(key="create_name").input("baseline")
+    _button(at, "Create option").click().run()
+    assert not at.exception, at.exception
+    assert any("was not created" in e.value for e in at.error)
+    assert _listed(at) == ["Current establishment"]
+
+
+def test_saving_an_option_edit_changes_the_option_not_the_baseline(app_db):
+    """Catches: the editor saving to the baseline, or the delta lost on the way to
+    edit_option_posts."""
+    oid = _make_option(app_db)
+    at = _open(app_db, "manager", "Edit posts")
+    editor = at.data_editor[0]
+    pos = int(editor.value.index[editor.value["post_id"] == "O3"][0])
+    at.session_state[editor.key] = {"edited_rows": {pos: {"grade": "PO2"}}, "added_rows": [],
+                                    "deleted_rows": []}
+    at.run()
+    at.button(key="option_save_posts").click().run()
+    assert not at.exception, at.exception
+    assert "Saved Option A" in all_text(at)
+    assert _option_post(app_db, oid, "O3").grade == "PO2"
+    with app_db.session() as s:
+        base = s.exec(select(Post).where(Post.post_ref == "O3")
+                      .order_by(Post.id)).first()
+        assert base.grade == "PO1"
+
+
+def test_a_stale_save_shows_what_changed_and_keeps_the_edits(app_db):
+    """Catches: a lost update, a bare "someone else saved" with no detail, or the editor
+    swapped for a fresh one (losing the user's edits) because the option's version moved."""
+    oid = _make_option(app_db)
+    at = _open(app_db, "hr", "Edit posts")
+    editor = at.data_editor[0]
+    pos = int(editor.value.index[editor.value["post_id"] == "O1"][0])
+    delta = {"edited_rows": {pos: {"title": "Mine"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = delta
+    at.run()
+    with app_db.session() as s:  # the manager saves the same post meanwhile
+        post = _option_post(app_db, oid, "O1")
+        edit_option_posts(session=s, actor=app_db.actors["manager"], structure=oid,
+                          edits=PostEdits(updated={"O1": {"title": "Theirs"}},
+                                          versions={"O1": post.version}))
+        s.commit()
+    at.button(key="option_save_posts").click().run()
+    assert not at.exception, at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "Nothing was saved" in message and "O1" in message and "manager" in message
+    assert _option_post(app_db, oid, "O1").title == "Theirs"
+    assert at.data_editor[0].key == editor.key
+    assert at.session_state[editor.key]["edited_rows"] == delta["edited_rows"]
+    assert any("has changed since you opened this editor" in w.value for w in at.warning)
+
+
+def test_setting_an_envelope_shows_the_overspend(app_db):
+    """Catches: the form's £ text or partner shares mis-parsed, or the position not shown."""
+    oid = _make_option(app_db)
+    at = _open(app_db, "manager")
+    at.text_input(key=f"envelope_total_{oid}_v1").input("£100,000")
+    _button(at, "Save envelope").click().run()
+    assert not at.exception, at.exception
+    assert "Saved the budget envelope of Option A" in all_text(at)
+    with app_db.session() as s:
+        assert s.get(Structure, oid).envelope_pence == 100_000_00
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Envelope"] == "£100,000"
+    assert metrics["Headroom"].startswith("over by £")
+
+
+def test_importing_an_option_from_posts_csv(app_db):
+    """Catches: the upload not reaching import_option, or the import's counts not shown."""
+    csv = (b"post_id,title,division,team,reports_to,grade,fte,partner,funding\n"
+           b"H1,Head of Service,Digital,Management,,SM2,1,shared,base\n"
+           b"M1,Team Leader,Digital,Core,H1,PO6,1,shared,base\n"
+           b"N1,Data Lead,Digital,Core,H1,PO5,1,shared,base\n")
+    at = _open(app_db, "manager")
+    at.file_uploader(key="option_import_files").set_value(("posts.csv", csv, "text/csv")).run()
+    at.text_input(key="option_import_name").input("Lean option")
+    at.button(key="option_import_button").click().run()
+    assert not at.exception, at.exception
+    assert "Imported Lean option: 3 posts (1 new, 4 deleted" in all_text(at)
+    assert _listed(at) == ["Current establishment", "Lean option"]
+
+
+def test_deleting_needs_the_confirmation(app_db):
+    """Catches: an option deleted by one stray click, or the baseline offered for deletion."""
+    _make_option(app_db)
+    at = _open(app_db, "manager", "Name and description")
+    assert at.button(key="option_delete").disabled
+    at.checkbox(key=f"delete_confirm_{at.selectbox(key='option_selected').value}").check().run()
+    at.button(key="option_delete").click().run()
+    assert not at.exception, at.exception
+    assert "Deleted Option A" in all_text(at)
+    assert _listed(at) == ["Current establishment"]
+    assert "Name and description" not in [t.label for t in at.tabs]
+
+
+def test_a_bad_import_shows_every_error_and_creates_nothing(app_db):
+    """Catches: import errors swallowed, or an option half-created from a bad file."""
+    bad = b"post_id,title,grade,fte\nX1,Officer,NOPE,1\nX1,Duplicate,PO2,7\n"
+    at = _open(app_db, "hr")
+    at.file_uploader(key="option_import_files").set_value(("posts.csv", bad, "text/csv")).run()
+    at.text_input(key="option_import_name").input("Broken option")
+    at.button(key="option_import_button").click().run()
+    assert not at.exception, at.exception
+    assert any("The import was refused" in e.value for e in at.error)
+    errors = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["sheet"]]
+    assert len(errors) == 1 and len(errors[0]) >= 2
+    assert _listed(at) == ["Current establishment"]
+
+
+def test_renaming_through_the_form(app_db):
+    """Catches: the details form not reaching rename_option / describe_option."""
+    oid = _make_option(app_db)
+    at = _open(app_db, "manager", "Name and description")
+    form_inputs = [t for t in at.text_input if t.label == "Name" and t.value == "Option A"]
+    form_inputs[0].input("Option A2")
+    [t for t in at.text_area if t.label == "Description" and t.value == "Fewer layers"][0] \
+        .input("Two layers fewer")
+    _button(at, "Save").click().run()
+    assert not at.exception, at.exception
+    with app_db.session() as s:
+        option = s.get(Structure, oid)
+        assert (option.name, option.description) == ("Option A2", "Two layers fewer")
+    assert _listed(at) == ["Current establishment", "Option A2"]
+
+
+@pytest.mark.parametrize(("text", "pence"), [
+    ("", None), ("£1,234,567.50", 123456750), ("6900000", 690000000), (" 12.3 ", 1230),
+])
+def test_pence_from_text(text, pence):
+    from planner.ui.options import pence_from_text
+
+    assert pence_from_text(text) == pence
+
+
+@pytest.mark.parametrize("text", ["lots", "1.234", "£"])
+def test_pence_from_text_refuses_what_is_not_money(text):
+    from planner.ui.options import pence_from_text
+
+    if text == "£":
+        assert pence_from_text(text) is None
+    else:
+        with pytest.raises(ValueError):
+            pence_from_text(text)
+
+
+def test_shares_from_table_reads_amounts_and_percentages():
+    import pandas as pd
+
+    from planner.options import PartnerShare
+    from planner.ui.options import shares_from_table
+
+    table = pd.DataFrame({"partner": ["Brent", "Lewisham", "LGA"],
+                          "amount": [2_300_000.5, None, None], "share": [None, 33.33, None]})
+    assert shares_from_table(table) == {
+        "Brent": PartnerShare(amount_pence=230_000_050),
+        "Lewisham": PartnerShare(share_bp=3333)}
