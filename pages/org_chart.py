@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner import orgchart
+from planner.auth import can
 from planner.hierarchy import default_spans
 from planner.layout import layout
 from planner.ui import orgchart as ui
@@ -11,11 +12,27 @@ from planner.ui.session import guard
 actor = guard("establishment.read")
 st.title("Org chart")
 
-chartable = ui.load_hierarchy(actor)
-if chartable is None or len(chartable.hierarchy) == 0:
+offered = ui.structures(actor)
+if not offered:
     st.info("There is no establishment yet: import one on the Establishment page.")
     st.stop()
+names = {sid: name for sid, name, _ in offered}
+if len(offered) > 1:
+    chosen = st.selectbox("Structure", list(names), format_func=names.__getitem__,
+                          key=ui.STRUCTURE_KEY,
+                          help="The current establishment or one of the structure options. An "
+                               "option's boxes are outlined by how each post differs from the "
+                               "establishment.")
+else:
+    chosen = offered[0][0]
+chartable = ui.load_hierarchy(actor, chosen)
+if chartable is None or len(chartable.hierarchy) == 0:
+    st.info("This structure has no posts yet.")
+    st.stop()
 h = chartable.hierarchy
+flash = st.session_state.pop(ui.FLASH_KEY, None)
+if flash:
+    st.success(flash)
 
 for problem in h.problems():
     st.warning(problem.message, icon=":material/warning:")
@@ -45,18 +62,56 @@ if teams or st.session_state.get(ui.OPEN_KEY):
 if lay.truncated:
     st.caption("Only part of this structure fits in one view: focus on a lower post to see "
                "the rest.")
-st.altair_chart(orgchart.org_chart(lay, h), width="content", key="org_chart")
+changes = ui.changes_against_baseline(actor, chartable)
+st.altair_chart(orgchart.org_chart(lay, h, changes=changes), width="content", key="org_chart")
 note, button = st.columns([3, 1], vertical_alignment="center")
 note.caption(f"{len(lay.boxes):,} boxes. Drag to pan, scroll to zoom, hover a box for its "
              "details; double-click to reset.")
 if button.button("Export SVG and PNG", icon=":material/download:"):
     with st.spinner("Drawing the chart…"):
-        svg, png = orgchart.chart_images(orgchart.org_chart(lay, h, whole=True))
+        svg, png = orgchart.chart_images(orgchart.org_chart(lay, h, changes=changes,
+                                                            whole=True))
     d1, d2 = st.columns(2)
     d1.download_button("Download SVG", svg, file_name=f"org-chart-{focus}.svg",
                        mime="image/svg+xml")
     d2.download_button("Download PNG", png, file_name=f"org-chart-{focus}.png",
                        mime="image/png")
+
+if chartable.is_option and focus and can(actor, "options.edit"):
+    row = h.posts.loc[focus]
+    with st.expander(f"Edit {focus} in {chartable.name}", icon=":material/edit:"):
+        with st.form("org_edit_post"):
+            e1, e2, e3 = st.columns([4, 2, 1])
+            title = e1.text_input("Title", value=str(row.get("title", "")), max_chars=200)
+            grade_names = ui.grades()
+            grade = e2.selectbox("Grade", grade_names, index=grade_names.index(row["grade"])
+                                 if row["grade"] in grade_names else None)
+            fte = e3.text_input("FTE", value=str(row.get("fte", "")))
+            e4, e5 = st.columns(2)
+            reports_to = e4.text_input("Reports to (post id)", value=str(row.get("reports_to", "")))
+            team = e5.text_input("Team", value=str(row.get("team", "")), max_chars=200)
+            save, remove = st.columns([1, 5])
+            saved = save.form_submit_button("Save post", type="primary")
+            deleted = remove.form_submit_button("Delete post")
+        if saved:
+            edits = ui.post_edit(h, focus, {"title": title, "grade": grade or "", "fte": fte,
+                                            "reports_to": reports_to, "team": team})
+            if edits.is_empty():
+                st.info("Nothing changed.")
+            else:
+                ui.save_post(actor, chartable, edits, f"Saved {focus} in {chartable.name}.")
+                if ui.EDIT_ERRORS_KEY not in st.session_state:
+                    st.rerun()
+        if deleted:
+            edits = ui.post_delete(h, focus)
+            ui.save_post(actor, chartable, edits, f"Deleted {focus} from {chartable.name}.")
+            if ui.EDIT_ERRORS_KEY not in st.session_state:
+                st.session_state.pop(ui.FOCUS_KEY, None)
+                st.rerun()
+        errors = st.session_state.get(ui.EDIT_ERRORS_KEY)
+        if errors is not None:
+            st.error("Nothing was saved:")
+            st.dataframe(errors, hide_index=True, width="stretch")
 
 st.subheader("Spans and layers")
 stats = h.span_stats()

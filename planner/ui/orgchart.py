@@ -1,4 +1,5 @@
-"""The org chart page's Streamlit wiring: the cached hierarchy and the view choices.
+"""The org chart page's Streamlit wiring: the cached hierarchy, the structures offered, the
+difference against the baseline, and the edit of the focused post in an option.
 
 The hierarchy (a networkx graph plus per-post metrics) is built once per structure version and
 kept with st.cache_resource: it is read-only once built, and rebuilding it on every click would
@@ -9,17 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
-from planner.auth import Actor
-from planner.establishment import baseline_id, structure_version
+from planner import options
+from planner.auth import Actor, can
+from planner.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
+from planner.establishment import PostEdits, baseline_id, structure_version
 from planner.hierarchy import Hierarchy, load
-from planner.ui.session import database_url, reading
+from planner.reference import grade_table
+from planner.ui.session import database_url, reading, writing
 
 FOCUS_KEY = "org_focus"
 DEPTH_KEY = "org_depth"
 OPEN_KEY = "org_open_teams"
 SEARCH_KEY = "org_search"
+STRUCTURE_KEY = "org_structure"
+FLASH_KEY = "org_flash"
+EDIT_ERRORS_KEY = "org_edit_errors"
+EDITABLE = ("title", "grade", "fte", "reports_to", "team")
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,8 @@ class Chartable:
     hierarchy: Hierarchy
     structure_id: int
     version: int
+    name: str
+    is_option: bool
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -36,12 +47,81 @@ def _hierarchy(url: str, structure_id: int, version: int, role: str, _actor: Act
         return load(session=session, actor=_actor, structure_id=structure_id)
 
 
-def load_hierarchy(actor: Actor) -> Chartable | None:
-    """The baseline's hierarchy, or None before anything has been imported."""
+def structures(actor: Actor) -> list[tuple[int, str, bool]]:
+    """(id, name, is_option) of what this user may chart: the baseline, and the options for
+    roles that may read them."""
     with reading() as session:
         sid = baseline_id(session)
+        if not can(actor, "options.read"):
+            return [] if sid is None else [(sid, "Current establishment", False)]
+        frame = options.list_structures(session=session, actor=actor)
+    return [(int(r.id), str(r.name), r.kind == "option") for r in frame.itertuples()]
+
+
+def load_hierarchy(actor: Actor, structure_id: int | None = None) -> Chartable | None:
+    """A structure's hierarchy (the baseline by default), or None before anything exists."""
+    with reading() as session:
+        sid = structure_id if structure_id is not None else baseline_id(session)
         if sid is None:
             return None
         version = structure_version(session, sid)
+        structure = options.resolve_structure(session, sid)
+        name, kind = structure.name, structure.kind
     h = _hierarchy(database_url(), sid, version, actor.role, actor)
-    return Chartable(h, sid, version)
+    return Chartable(h, sid, version, name, kind == "option")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _changes(url: str, structure_id: int, version: int, base_version: int, role: str,
+             _actor: Actor) -> pd.DataFrame:
+    with reading() as session:
+        comparison = options.compare_structures(session=session, actor=_actor, base="baseline",
+                                                other=structure_id, people=False)
+    frame = comparison.frame
+    return frame[frame["change"] != "deleted"].set_index("post_id")
+
+
+def changes_against_baseline(actor: Actor, chartable: Chartable) -> pd.DataFrame | None:
+    """Per option post its change against the baseline (for difference colouring)."""
+    if not chartable.is_option or not can(actor, "options.read"):
+        return None
+    with reading() as session:
+        base = baseline_id(session)
+        base_version = structure_version(session, base) if base is not None else 0
+    return _changes(database_url(), chartable.structure_id, chartable.version, base_version,
+                    actor.role, actor)
+
+
+def grades() -> list[str]:
+    with reading() as session:
+        return list(grade_table(session))
+
+
+def post_edit(h: Hierarchy, post_id: str, values: dict[str, str]) -> PostEdits:
+    """The focused post's form as PostEdits: only what changed, with the version it showed."""
+    row = h.posts.loc[post_id]
+    changed = {c: str(values[c]).strip() for c in EDITABLE
+               if str(values[c]).strip() != str(row.get(c, "") or "").strip()}
+    return PostEdits(updated={post_id: changed} if changed else {},
+                     versions={post_id: int(row["version"])})
+
+
+def post_delete(h: Hierarchy, post_id: str) -> PostEdits:
+    return PostEdits(deleted=[post_id], versions={post_id: int(h.posts.at[post_id, "version"])})
+
+
+def save_post(actor: Actor, chartable: Chartable, edits: PostEdits, what: str) -> None:
+    """Apply the edit to the option; a refusal is kept in session state to show after rerun."""
+    st.session_state.pop(EDIT_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            options.edit_option_posts(session=session, actor=actor,
+                                      structure=chartable.structure_id, edits=edits)
+    except ValidationFailed as exc:
+        st.session_state[EDIT_ERRORS_KEY] = pd.DataFrame(
+            [e.as_dict() for e in exc.errors])[["column", "message"]]
+        return
+    except (StaleVersion, PermissionDenied, PlannerError) as exc:
+        st.session_state[EDIT_ERRORS_KEY] = pd.DataFrame([{"column": "", "message": str(exc)}])
+        return
+    st.session_state[FLASH_KEY] = what

@@ -101,3 +101,55 @@ def test_empty_database_invites_an_import(empty_db):
     at = app_as(empty_db.actors["hr"], PAGE)
     assert not at.exception
     assert "There is no establishment yet" in all_text(at)
+
+
+def _option(app_db, name: str = "Option A") -> int:
+    from planner.options import create_option
+
+    with app_db.session() as s:
+        option = create_option(session=s, actor=app_db.actors["hr"], name=name)
+        s.commit()
+        return option.id
+
+
+def test_an_option_is_charted_with_its_changes_and_its_focused_post_edited(app_db):
+    """Catches: the org chart ignoring options, difference colouring not reaching the chart,
+    or the focused-post form writing to the baseline instead of the option."""
+    sid = _option(app_db)
+    at = app_as(app_db.actors["manager"], PAGE)
+    at.selectbox(key="org_structure").select(sid).run()
+    at.text_input(key="org_search").input("O1").run()
+    assert at.selectbox(key="org_focus").value == "O1"
+    form = at.get("form")
+    assert form, "no edit form for a manager on an option"
+    grade = next(s for s in at.selectbox if s.label == "Grade")
+    grade.select("PO4")
+    next(b for b in at.button if b.label == "Save post").click().run()
+    assert not at.exception, at.exception
+    assert "Saved O1 in Option A." in [s.value for s in at.success]
+    rows = _chart_rows(_chart(at))
+    change = {r["post_id"]: r.get("change") for r in rows if r.get("kind") in ("post", "ancestor")}
+    assert change["O1"] == "regraded"
+    with app_db.session() as s:
+        grades = {p.structure_id: p.grade for p in s.exec(select(Post).where(Post.post_ref == "O1"))}
+    assert grades[sid] == "PO4" and sorted(grades.values()) == ["PO2", "PO4"]
+
+
+def test_a_bad_edit_of_the_focused_post_is_refused_with_the_reason(app_db):
+    sid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    at.selectbox(key="org_structure").select(sid).run()
+    at.text_input(key="org_search").input("O2").run()
+    next(t for t in at.text_input if t.label == "Reports to (post id)").input("O2")
+    next(b for b in at.button if b.label == "Save post").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["Nothing was saved:"]
+    errors = next(d.value for d in at.dataframe if "message" in d.value.columns)
+    assert "Reporting cycle: O2 → O2." in errors["message"].tolist()
+
+
+def test_admin_charts_options_but_may_not_edit_them(app_db):
+    sid = _option(app_db)
+    at = app_as(app_db.actors["admin"], PAGE)
+    at.selectbox(key="org_structure").select(sid).run()
+    assert not at.exception and not at.get("form")
