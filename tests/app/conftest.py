@@ -11,22 +11,21 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import planner.db
 from planner.auth import SYSTEM, Actor, add_user
 from planner.config import get_settings
 from planner.db import make_engine, migrate, write_session
-from planner.models import Occupancy, Partner, Person, Post, Structure
 from planner.reference import load_reference_data
 from planner.ui.session import ACTOR_KEY, LAST_ACTIVITY_KEY
+from tests.factories import build_small_establishment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -58,49 +57,8 @@ def _fresh_streamlit() -> Iterator[None]:
 
 
 def build_establishment(session: Session) -> int:
-    """Six posts whose figures are counted by hand in test_establishment_page.py.
-
-    H1 Head (SM2, 1.0) <- Brent employee
-      M1 Team lead (PO6, 1.0) <- job share: two Lewisham employees at 0.5
-        O1 Officer (PO2, 1.0) <- interim only               (covered by interim)
-        O2 Officer (PO2, 0.5) <- nobody                     (vacant)
-        O3 Officer (PO1, 1.0) <- Capita employee at 0.8
-      M2 Analyst (PO3, 0.6) <- agency worker                (covered by interim)
-    """
-    s = Structure(name="Current establishment", kind="baseline")
-    session.add(s)
-    session.flush()
-    lew = session.exec(select(Partner).where(Partner.name == "Lewisham")).one()
-
-    def post(ref, title, grade, fte="1", mgr=None, **kw):
-        p = Post(structure_id=s.id, post_ref=ref, title=title, grade=grade, fte=Decimal(fte),
-                 reports_to_id=mgr.id if mgr else None, division="Digital",
-                 team=kw.pop("team", "Core"), **kw)
-        session.add(p)
-        session.flush()
-        return p
-
-    h1 = post("H1", "Head of Service", "SM2", team="Management")
-    m1 = post("M1", "Team Leader", "PO6", mgr=h1)
-    o1 = post("O1", "Officer", "PO2", mgr=m1)
-    post("O2", "Officer", "PO2", "0.5", mgr=m1)
-    o3 = post("O3", "Officer", "PO1", mgr=m1)
-    m2 = post("M2", "Analyst", "PO3", "0.6", mgr=h1, partner_id=lew.id, team="Analysis")
-
-    def person(ref, name, contract, post_, fte="1", origin="", **kw):
-        pe = Person(employee_ref=ref, name=name, contract=contract, origin=origin, **kw)
-        session.add(pe)
-        session.flush()
-        session.add(Occupancy(person_id=pe.id, post_id=post_.id, fte=Decimal(fte)))
-
-    person("E1", "Ada Brown", "permanent", h1, origin="Brent", annual_salary_pence=8_000_000)
-    person("E2", "Bea Cole", "permanent", m1, "0.5", origin="Lewisham", scp=47)
-    person("E3", "Cal Dunn", "permanent", m1, "0.5", origin="Lewisham", scp=47)
-    person("I1", "Dee Evans", "interim", o1, day_rate_pence=45_000)
-    person("E4", "Eli Fox", "permanent", o3, "0.8", origin="Capita", scp=32)
-    person("A1", "Fay Gray", "agency", m2, "0.6", day_rate_pence=38_000)
-    session.flush()
-    return s.id
+    """The six hand-counted posts of tests.factories.build_small_establishment."""
+    return build_small_establishment(session)
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,8 @@ def test_hr_sees_the_chart_focused_on_the_top_post(app_db):
     assert post_ids == {"H1", "M1", "M2", "O1", "O2", "O3"}
     categories = {r["post_id"]: r["category"] for r in rows if r.get("kind") == "post"}
     assert categories == {"H1": "Filled", "M1": "Filled", "O1": "Covered by interim",
-                          "O2": "Vacant", "O3": "Filled", "M2": "Covered by interim"}
+                          "O2": "Vacant", "O3": "Filled by TUPE transferee",
+                          "M2": "Covered by interim"}
 
 
 def test_spans_and_layers_panel(app_db):
