@@ -80,6 +80,13 @@ containers = dict(zip(tabs, st.tabs(tabs, key="options_tab", on_change="rerun"),
 if containers["Cost and envelope"].open:
     with containers["Cost and envelope"]:
         cost = cmp.cost_of(actor, chosen)
+        if is_option:
+            wanted = st.toggle(ui.RECRUITED_LABEL, value=cost.assume_recruited,
+                               key=ui.recruited_key(chosen), disabled=not editor_role)
+            st.caption(ui.RECRUITED_CAPTION)
+            if editor_role and wanted != cost.assume_recruited and ui.save_assume_recruited(
+                    actor, chosen, wanted):
+                st.rerun()
         for col, (label, value, help_text) in zip(st.columns(4), ui.envelope_metrics(cost),
                                                   strict=True):
             col.metric(label, value, help=help_text, border=True)

@@ -20,6 +20,12 @@ Planning assumptions, stated so the reader can challenge them:
   and day rates; if several option posts continue the same baseline post, the first (lowest
   id) carries them and the others are costed as vacancies. Occupants placed directly in an
   option's post take precedence. A post with no baseline post is vacant.
+- **Recruiting to interim-covered posts.** An option may assume (`Structure.assume_recruited`)
+  that the interim and agency workers it would carry from the baseline are replaced by
+  permanent appointments: their lines are dropped, so the FTE they covered is costed as a
+  vacancy at the vacancy point, with on-costs. Employees are carried as ever, and so is anyone
+  placed in the option's post directly (that is a decision the option made, not an
+  assumption).
 - **Regrading.** If the option regraded the post, an employee paid on the spine whose point
   lies outside the new grade is costed at the nearest point of the new grade (the mapping
   and any pay protection are decided later, in consultation). A salary override is kept.
@@ -131,6 +137,7 @@ class StructureCost:
     partners: pd.DataFrame
     shares: pd.DataFrame
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    assume_recruited: bool = False  # Structure.assume_recruited, as costed
 
     @property
     def full_year_total(self) -> int:
@@ -277,7 +284,7 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
     spine = pay.load_spine(session, year)
     partners = _partners(session)
     posts = _posts(session, sid)
-    lines = _lines(session, sid, posts)
+    lines = _lines(session, sid, posts, assume_recruited=structure.assume_recruited)
     grades = pd.DataFrame([(g.name, g.min_scp, g.max_scp) for g in grade_table(session).values()],
                           columns=["grade", "min_scp", "max_scp"])
     by_post, lines, warnings = cost_frames(posts=posts, lines=lines, partners=partners,
@@ -292,7 +299,8 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
                          pay_year=year, months=months, rules=rules, by_post=by_post, lines=lines,
                          envelope_pence=structure.envelope_pence,
                          envelope_months=structure.envelope_months, partners=partners,
-                         shares=shares, warnings=tuple(warnings))
+                         shares=shares, warnings=tuple(warnings),
+                         assume_recruited=structure.assume_recruited)
 
 
 def _fte_units(column: Any) -> Any:
@@ -321,8 +329,13 @@ def _posts(session: Session, sid: int) -> pd.DataFrame:
     return df
 
 
-def _lines(session: Session, sid: int, posts: pd.DataFrame) -> pd.DataFrame:
-    """One row per person in a post of this structure, carried from the baseline in options."""
+def _lines(session: Session, sid: int, posts: pd.DataFrame, *,
+           assume_recruited: bool = False) -> pd.DataFrame:
+    """One row per person in a post of this structure, carried from the baseline in options.
+
+    With `assume_recruited`, carried interim and agency workers are left out: the posts they
+    covered are assumed filled permanently, so costing prices their FTE as a vacancy.
+    """
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     cols = [o.c.post_id.label("source_post"), p.c.grade.label("source_grade"), o.c.person_id,
             _fte_units(o.c.fte).label("fte_units"), pe.c.employee_ref, pe.c.name, pe.c.contract,
@@ -345,6 +358,8 @@ def _lines(session: Session, sid: int, posts: pd.DataFrame) -> pd.DataFrame:
                           session.connection())
     carried["post"] = carried["source_post"].map(carrier)
     carried = carried[carried["post"].notna()]
+    if assume_recruited:
+        carried = carried[~carried["contract"].isin(pay.COVER_CONTRACTS)]
     carried["post"] = carried["post"].astype(np.int64)
     return pd.concat([direct, carried], ignore_index=True)
 

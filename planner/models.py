@@ -74,6 +74,9 @@ class Structure(SQLModel, table=True):
     envelope_pence: int | None = None
     # The period the envelope covers (the seeds' 2017/18 envelope covered 5 months).
     envelope_months: int = 12
+    # For an option: interim and agency cover carried from the baseline is assumed replaced by
+    # permanent appointments, so those posts are costed as vacancies at the vacancy point.
+    assume_recruited: bool = False
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -49,7 +49,8 @@ IGNORED_SHEETS = {
                  "by an establishment import or on the reference data page, not by an option."),
 }
 STRUCTURE_COLUMNS = ["id", "name", "kind", "status", "description", "posts", "fte",
-                     "envelope_pence", "envelope_months", "copied_from", "version", "created_at"]
+                     "envelope_pence", "envelope_months", "assume_recruited", "copied_from",
+                     "version", "created_at"]
 # Post fields a copy carries over unchanged (reports_to_id is remapped after the copy).
 _COPIED = ("post_ref", "title", "division", "team", "reports_to_id", "grade", "fte", "partner_id",
            "funding", "notes")
@@ -142,18 +143,20 @@ def list_structures(*, session: Session, actor: Actor) -> pd.DataFrame:
     src = s.alias("src")
     q = (sa_select(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description,
                    func.count(p.c.id).label("posts"), func.sum(p.c.fte).label("fte"),
-                   s.c.envelope_pence, s.c.envelope_months, src.c.name.label("copied_from"),
-                   s.c.version, s.c.created_at)
+                   s.c.envelope_pence, s.c.envelope_months, s.c.assume_recruited,
+                   src.c.name.label("copied_from"), s.c.version, s.c.created_at)
          .select_from(s.outerjoin(p, p.c.structure_id == s.c.id)
                       .outerjoin(src, s.c.copied_from_id == src.c.id))
          .group_by(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description, s.c.envelope_pence,
-                   s.c.envelope_months, src.c.name, s.c.version, s.c.created_at)
+                   s.c.envelope_months, s.c.assume_recruited, src.c.name, s.c.version,
+                   s.c.created_at)
          .order_by((s.c.kind != "baseline"), s.c.id))
     rows = session.connection().execute(q).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=STRUCTURE_COLUMNS)
     df["fte"] = [_fte_text(v) for v in df["fte"]]
     df["copied_from"] = df["copied_from"].fillna("")
     df["posts"] = df["posts"].astype("int64")
+    df["assume_recruited"] = df["assume_recruited"].astype(bool)
     return df
 
 
@@ -196,7 +199,8 @@ def _description_errors(description: str) -> list[RowError]:
 
 def create_option(*, session: Session, actor: Actor, name: str,
                   source: str | int = BASELINE, description: str = "") -> Structure:
-    """A new draft option: a deep copy of `source`'s posts, envelope and partner shares.
+    """A new draft option: a deep copy of `source`'s posts, envelope, partner shares and
+    costing assumption (`assume_recruited`; the baseline's is always off).
 
     Reporting lines are remapped inside the copy, and each copied post continues the same
     baseline post as its source post (the baseline post itself when copying the baseline).
@@ -210,7 +214,8 @@ def create_option(*, session: Session, actor: Actor, name: str,
         raise ValidationFailed(errors)
     option = Structure(name=name, kind="option", status="draft", description=description,
                        copied_from_id=src.id, envelope_pence=src.envelope_pence,
-                       envelope_months=src.envelope_months)
+                       envelope_months=src.envelope_months,
+                       assume_recruited=src.kind == "option" and src.assume_recruited)
     session.add(option)
     session.flush()
     assert option.id is not None and src.id is not None
@@ -222,7 +227,8 @@ def create_option(*, session: Session, actor: Actor, name: str,
                         "description": description, "copied_from": src.name,
                         "copied_from_id": src.id, "posts": posts, "envelope_shares": shares,
                         "envelope_pence": option.envelope_pence,
-                        "envelope_months": option.envelope_months, "version": option.version})
+                        "envelope_months": option.envelope_months,
+                        "assume_recruited": option.assume_recruited, "version": option.version})
     session.flush()
     return option
 
@@ -290,6 +296,25 @@ def describe_option(*, session: Session, actor: Actor, structure: str | int | St
     option.description = description
     return _save(session, actor, option, "describe", before={"description": before},
                  after={"description": description})
+
+
+def set_assume_recruited(*, session: Session, actor: Actor, structure: str | int | Structure,
+                         value: bool, expected_version: int) -> Structure:
+    """Assume (or stop assuming) that the option recruits permanently to interim-covered posts.
+
+    When on, costing leaves out the interim and agency workers the option would carry from
+    the baseline and costs their FTE as a vacancy at the vacancy point (planner.costing), so
+    the compare page's "Interims replaced by permanent staff" step shows the saving. The
+    baseline is the current establishment and keeps its interims; refused if the option
+    changed since it was read.
+    """
+    require(actor, "options.edit", "structure")
+    option = _lock(session, _option(session, structure, "given a recruitment assumption"))
+    _check_version(session, option, expected_version)
+    before = option.assume_recruited
+    option.assume_recruited = bool(value)
+    return _save(session, actor, option, "assume_recruited",
+                 before={"assume_recruited": before}, after={"assume_recruited": bool(value)})
 
 
 def delete_option(*, session: Session, actor: Actor, structure: str | int | Structure,
@@ -551,6 +576,9 @@ def _structure_change(event: AuditEvent) -> str:
         "rename": lambda: f"renamed {before.get('name')!r} → {after.get('name')!r}",
         "describe": lambda: "given a new description",
         "envelope": lambda: "given a new budget envelope",
+        "assume_recruited": lambda: (
+            "set to assume interim-covered posts are recruited to permanently"
+            if after.get("assume_recruited") else "set to keep its interims"),
         "edit_posts": lambda: "posts edited (" + ", ".join(
             [*after.get("added", []), *after.get("updated", {}), *after.get("deleted", {})][:10])
             + ")",

@@ -318,6 +318,48 @@ def test_option_carries_people_regrades_and_costs_new_posts_as_vacant(session, a
     assert cost(session, actors).full_year_total == TOTAL
 
 
+@pytest.mark.parametrize(("assume_recruited", "expected", "interims"), [
+    # Off: O3 carries P3's interim (£575 × 220 = 12,650,000); O6 carries E5 (SCP 26 × 0.5:
+    # 1,864,000 + NI 1,364,000 × 15% = 204,600 + pension 372,800 = 2,441,400) and A1 (agency
+    # £200 × 220 × 0.5 = 2,200,000): 4,641,400.
+    (False, {"O3": INTERIM_575, "O5": HALF_FILLED, "O6": 2_441_400 + 2_200_000,
+             "O7": 6_600_000}, ["A1", "A2", "I1"]),
+    # On: O3 is a vacancy at PO3's top (SCP 40), with on-costs: VAC_PO3_TOP = 6,858,060. O6
+    # keeps E5 and costs A1's 0.5 FTE at SO1's top (SCP 28 £39,152 × 0.5 = 1,957,600 + NI
+    # 1,457,600 × 15% = 218,640 + pension 391,520 = 2,567,760): 5,009,160. O5's employee and
+    # O7's agency worker, placed in the option directly, are untouched.
+    (True, {"O3": VAC_PO3_TOP, "O5": HALF_FILLED, "O6": 2_441_400 + 2_567_760,
+            "O7": 6_600_000}, ["A2"]),
+])
+def test_an_option_assuming_recruitment_costs_carried_cover_as_vacancies(
+        session, actors, assume_recruited, expected, interims):
+    posts = baseline(session)
+    s = session.exec(select(Structure)).one()
+    p6 = add_post(session, s, "P6", "SO1")
+    add_person(session, p6, "E5", fte="0.5", scp=26)
+    add_person(session, p6, "A1", contract="agency", fte="0.5", day_rate_pence=20_000)
+    o = add_structure(session, name="Option A", kind="option", assume_recruited=assume_recruited)
+    add_post(session, o, "O3", "PO3", baseline_post_id=posts["P3"].id)
+    add_post(session, o, "O5", "PO3", partner="Brent", baseline_post_id=posts["P5"].id)
+    add_post(session, o, "O6", "SO1", baseline_post_id=p6.id)
+    o7 = add_post(session, o, "O7", "PO3")  # new, with an agency worker placed in it directly
+    add_person(session, o7, "A2", contract="agency", day_rate_pence=30_000)  # 30,000 × 220
+    session.commit()
+    c = cost(session, actors, structure_id=o.id)
+    got = c.by_post.set_index("post_id")
+    assert got["total"].to_dict() == expected
+    assert c.assume_recruited is assume_recruited
+    assert sorted(c.lines.loc[c.lines["contract"].isin(pay.COVER_CONTRACTS),
+                              "employee_ref"]) == interims
+    if assume_recruited:
+        assert got.loc["O3", ["status", "vacant_fte", "interim_cost", "vacancy_cost"]].tolist() == [
+            "Vacant", 1.0, 0, VAC_PO3_TOP]
+        assert got.loc["O6", ["status", "vacant_fte", "vacancy_cost"]].tolist() == [
+            "Filled", 0.5, 2_567_760]
+    # The baseline keeps its interims whatever an option assumes.
+    assert cost(session, actors).by_post.set_index("post_id").loc["P3", "total"] == INTERIM_575
+
+
 def test_vacancies_and_interims(session, actors):
     baseline(session)
     report = vacancies_and_interims(session=session, actor=actors["hr"], pay_year=YEAR)

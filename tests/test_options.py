@@ -201,6 +201,8 @@ def test_the_baseline_is_not_an_option(session, actors, base_id):
                                         description="x", expected_version=1),
         lambda: options.edit_option_posts(session=session, actor=hr, structure="baseline",
                                           edits=PostEdits(deleted=["O1"])),
+        lambda: options.set_assume_recruited(session=session, actor=hr, structure="baseline",
+                                             value=True, expected_version=1),
     ):
         with pytest.raises(options.NotAnOption, match="current establishment"):
             call()
@@ -224,6 +226,37 @@ def test_delete_option_removes_its_posts_and_shares_and_keeps_copies(session, ac
     assert b.copied_from_id is None and len(frame(session, b.id)) == 5
     (event,) = events(session, entity="structure", action="delete")
     assert event.before["posts"] == 5 and event.before["copies_unlinked"] == ["Option B"]
+
+
+def test_assume_recruited_is_version_checked_audited_and_copied(session, actors, base_id):
+    """Catches: a flag saved over someone else's change, left out of the audit trail, or lost
+    when an option is copied (the copy would cost its interims again)."""
+    hr, manager = actors["hr"], actors["manager"]
+    a = create(session, hr, "Option A")
+    assert a.assume_recruited is False
+    s = options.set_assume_recruited(session=session, actor=manager, structure="Option A",
+                                     value=True, expected_version=a.version)
+    session.commit()
+    assert (s.assume_recruited, s.version) == (True, 2)
+    (event,) = events(session, entity="structure", action="assume_recruited")
+    assert (event.before, event.after) == ({"assume_recruited": False},
+                                           {"assume_recruited": True, "version": 2})
+    with pytest.raises(StaleVersion, match="set to assume interim-covered posts are recruited "
+                                           "to permanently by manager-user"):
+        options.set_assume_recruited(session=session, actor=hr, structure=a, value=False,
+                                     expected_version=1)
+    session.rollback()
+    b = create(session, hr, "Option B", source="Option A")
+    fresh = create(session, hr, "Option C")  # from the baseline, which keeps its interims
+    assert (b.assume_recruited, fresh.assume_recruited) == (True, False)
+    listed = options.list_structures(session=session, actor=manager).set_index("name")
+    assert listed["assume_recruited"].to_dict() == {
+        "Current establishment": False, "Option A": True, "Option B": True, "Option C": False}
+    options.set_assume_recruited(session=session, actor=hr, structure=b, value=False,
+                                 expected_version=b.version)
+    session.commit()
+    assert options.resolve_structure(session, "Option A").assume_recruited is True
+    assert options.resolve_structure(session, "Option B").assume_recruited is False
 
 
 # --- versions and lost updates ---------------------------------------------------------------
@@ -460,6 +493,8 @@ CALLS = {
     "import_option": lambda s, a: options.import_option(
         session=s, actor=a, name="Z", files=[("posts.csv", csv_bytes(rows_frame(BASE_POSTS)))]),
     "delete_option": lambda s, a: options.delete_option(session=s, actor=a, structure="Option A"),
+    "set_assume_recruited": lambda s, a: options.set_assume_recruited(
+        session=s, actor=a, structure="Option A", value=True, expected_version=1),
     "list_structures": lambda s, a: options.list_structures(session=s, actor=a),
     "compare_structures": lambda s, a: options.compare_structures(
         session=s, actor=a, base="baseline", other="Option A"),

@@ -29,6 +29,7 @@ from planner.options import (
     import_option,
     list_structures,
     rename_option,
+    set_assume_recruited,
     set_envelope,
 )
 from planner.ui import compare as cmp
@@ -322,6 +323,36 @@ def envelope_table(cost: StructureCost) -> Any:
         return [red if o else "" for o in over]
 
     return frame.style.apply(colour, subset=["headroom"])
+
+
+# --- the recruitment assumption -------------------------------------------------------------
+
+RECRUITED_LABEL = "Assume interim-covered posts are recruited to permanently"
+RECRUITED_CAPTION = (
+    "When on, the interim and agency workers this option would carry from the baseline are "
+    "assumed to leave as the posts are filled permanently: their posts are costed as vacancies "
+    "at the vacancy costing point, with on-costs, instead of at day rates. The difference shows "
+    "on the Compare page as \"Interims replaced by permanent staff\". Employees, and anyone "
+    "placed in the option's posts directly, are costed as before; nobody's contract changes.")
+
+
+def recruited_key(ref: cmp.StructureRef) -> str:
+    # Keyed on the version: after any save the toggle is rebuilt from the database.
+    return f"assume_recruited_{ref.id}_v{ref.version}"
+
+
+def save_assume_recruited(actor: Actor, ref: cmp.StructureRef, value: bool) -> bool:
+    """Turn the option's recruitment assumption on or off, checked against the version read."""
+    try:
+        with writing() as session:
+            set_assume_recruited(session=session, actor=actor, structure=ref.id, value=value,
+                                 expected_version=ref.version)
+    except PlannerError as exc:
+        _refuse(exc)
+        return False
+    flash(f"{ref.name} now assumes interim-covered posts are recruited to permanently."
+          if value else f"{ref.name} now keeps its interims at their day rates.")
+    return True
 
 
 # --- the option's post editor ----------------------------------------------------------------

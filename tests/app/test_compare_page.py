@@ -3,6 +3,10 @@ baseline (conftest.build_establishment), the bridge, the difference and the vaca
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
@@ -10,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from planner import compare_charts as cc
 from planner.establishment import PostEdits
 from planner.models import Post
-from planner.options import create_option, edit_option_posts
+from planner.options import create_option, edit_option_posts, set_assume_recruited
 from planner.ui import compare as ui
 from tests.app.conftest import all_text, app_as, page_alone
 
@@ -136,3 +140,48 @@ def test_a_change_to_an_option_is_seen_on_the_next_run(app_db):
     at.run()
     assert not at.exception, at.exception
     assert _figures(at)["Option A"]["Deleted posts"] == "2"
+
+
+def _bridge(at: AppTest) -> dict[str, int]:
+    """The waterfall's steps as drawn (pence), decoded from the chart's Arrow dataset."""
+    (chart,) = [c.proto for c in at.get("vega_lite_chart")
+                if "From the baseline" in json.dumps(json.loads(c.proto.spec).get("title"))]
+    (dataset,) = chart.datasets
+    frame: pd.DataFrame = pa.ipc.open_stream(dataset.data.data).read_pandas()
+    return dict(zip(frame["step"], frame["amount"].astype(int), strict=True))
+
+
+def test_assuming_recruitment_fills_the_interims_step(app_db):
+    """Catches: an option that cannot replace its interims, so the bridge's interim step is
+    always £0 (the flag not reaching costing, or the bridge filing the saving elsewhere).
+
+    An unchanged copy of the baseline, then the same copy assuming recruitment. By hand
+    (2025/26, vacancies at the top of the grade, NI 15% above £5,000, LGPS 20%):
+    O1 PO2 1.0: interim £450 × 220 = 9,900,000 → SCP 37 £48,226: 4,822,600 + NI 648,390
+      + pension 964,520 = 6,435,510, a change of −3,464,490;
+    M2 PO3 0.6 (Lewisham): agency £380 × 220 × 0.6 = 5,016,000 → SCP 40 £51,356 × 0.6:
+      3,081,360 + NI 387,204 + pension 616,272 = 4,084,836, a change of −931,164.
+    """
+    hr = app_db.actors["hr"]
+    with app_db.session() as s:
+        option = create_option(session=s, actor=hr, name="Option A")
+        s.commit()
+        oid, version = option.id, option.version
+    at = app_as(hr, PAGE)
+    assert not at.exception, at.exception
+    before = _bridge(at)
+    assert before[cc.STEP_INTERIMS] == 0 and before["Option A"] == before[
+        "Current establishment"]
+    with app_db.session() as s:
+        set_assume_recruited(session=s, actor=hr, structure=oid, value=True,
+                             expected_version=version)
+        s.commit()
+    at.run()
+    assert not at.exception, at.exception
+    steps = _bridge(at)
+    saving = (6_435_510 - 9_900_000) + (4_084_836 - 5_016_000)
+    assert steps[cc.STEP_INTERIMS] == saving == -4_395_654
+    middle = [steps[name] for name in cc.STEPS]
+    assert middle == [0, 0, 0, 0, saving, 0]
+    assert steps["Option A"] - steps["Current establishment"] == sum(middle)
+    assert steps["Current establishment"] == before["Current establishment"]

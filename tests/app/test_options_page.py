@@ -7,9 +7,12 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from planner import compare_charts as cc
+from planner.costing import cost_structure
 from planner.establishment import PostEdits
 from planner.models import Post, Structure
-from planner.options import create_option, edit_option_posts
+from planner.options import create_option, edit_option_posts, set_assume_recruited
+from planner.ui import options as ui
 from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/options.py"
@@ -163,6 +166,60 @@ def test_setting_an_envelope_shows_the_overspend(app_db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Envelope"] == "£100,000"
     assert metrics["Headroom"].startswith("over by £")
+
+
+def _full_year(db, structure_id: int) -> int:
+    with db.session() as s:
+        return cost_structure(session=s, actor=db.actors["hr"],
+                              structure_id=structure_id).full_year_total
+
+
+def test_assuming_recruitment_is_saved_and_recosts_the_option(app_db):
+    """Catches: the toggle not reaching set_assume_recruited, or the cost shown not following
+    it (a costing cached across the change). The six-post baseline's interim (O1) and agency
+    worker (M2) become vacancies: 3,464,490 + 931,164 pence less a year (test_compare_page)."""
+    oid = _make_option(app_db)
+    before = _full_year(app_db, oid)
+    at = _open(app_db, "manager")
+    toggle = at.toggle(key=f"assume_recruited_{oid}_v1")
+    assert toggle.label == ui.RECRUITED_LABEL and toggle.value is False and not toggle.disabled
+    assert ui.RECRUITED_CAPTION in [c.value for c in at.caption]
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    assert "Option A now assumes interim-covered posts are recruited to permanently" in all_text(
+        at)
+    with app_db.session() as s:
+        option = s.get(Structure, oid)
+        assert (option.assume_recruited, option.version) == (True, 2)
+    assert at.toggle(key=f"assume_recruited_{oid}_v2").value is True
+    assert {m.label: m.value for m in at.metric}["Full-year cost"] == cc.pounds(
+        before - 4_395_654)
+    # ... and off again.
+    at.toggle(key=f"assume_recruited_{oid}_v2").set_value(False).run()
+    assert not at.exception, at.exception
+    with app_db.session() as s:
+        assert s.get(Structure, oid).assume_recruited is False
+    assert {m.label: m.value for m in at.metric}["Full-year cost"] == cc.pounds(before)
+
+
+def test_the_recruitment_assumption_is_read_only_for_admin_and_absent_for_the_baseline(app_db):
+    """Catches: a role without options.edit offered a live toggle, or the baseline (which
+    keeps its interims) offered one at all."""
+    oid = _make_option(app_db)
+    with app_db.session() as s:
+        set_assume_recruited(session=s, actor=app_db.actors["hr"], structure=oid, value=True,
+                             expected_version=1)
+        s.commit()
+    at = _open(app_db, "admin")
+    assert not at.exception, at.exception
+    toggle = at.toggle(key=f"assume_recruited_{oid}_v2")
+    assert toggle.value is True and toggle.disabled
+    assert ui.RECRUITED_CAPTION in [c.value for c in at.caption]
+    with app_db.session() as s:
+        base_id = s.exec(select(Structure.id).where(Structure.kind == "baseline")).one()
+    at.selectbox(key=ui.SELECT_KEY).set_value(base_id).run()
+    assert not at.exception, at.exception
+    assert not at.toggle and ui.RECRUITED_CAPTION not in [c.value for c in at.caption]
 
 
 def test_importing_an_option_from_posts_csv(app_db):
