@@ -75,7 +75,7 @@ class Layout:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     key: str
     kind: str  # post | summary | virtual
@@ -145,7 +145,8 @@ def positions(h: Hierarchy, focus: str | None = None, depth: int = 3,
     level = _attach(nodes, root, tops, budget, h, below_posts, below_fte)
     truncated |= len(level) < len(tops) or any(nodes[i].kind == "summary" for i in level)
     used = len(level)
-    seen = set(tops)
+    # The cycle guard: only a structure with a reporting cycle can reach a post twice.
+    seen: set[str] | None = set(tops) if h.cycles else None
     for _ in range(depth):
         plan, count = _plan(h, nodes, level, seen, direct, expanded, collapse_over)
         if not plan:
@@ -169,9 +170,14 @@ def positions(h: Hierarchy, focus: str | None = None, depth: int = 3,
                     hidden_posts=int(below_posts[p]), hidden_fte=float(below_fte[p]),
                     reason=reason)))
             else:
-                seen.update(kids)
-                level.extend(_add(nodes, _Node(key=c, kind="post", post_id=c, parent=i))
-                             for c in kids)
+                if seen is not None:
+                    seen.update(kids)
+                siblings = nodes[i].children  # _add, inlined: this loop runs once per box
+                for c in kids:
+                    at = len(nodes)
+                    nodes.append(_Node(key=c, kind="post", post_id=c, parent=i))
+                    siblings.append(at)
+                    level.append(at)
         used += len(level)
         if reason == "budget":
             break
@@ -181,7 +187,7 @@ def positions(h: Hierarchy, focus: str | None = None, depth: int = 3,
     return nodes, x, rows, ancestors, focus, truncated, below_posts, below_fte
 
 
-def _plan(h: Hierarchy, nodes: list[_Node], level: list[int], seen: set[str],
+def _plan(h: Hierarchy, nodes: list[_Node], level: list[int], seen: set[str] | None,
           direct: np.ndarray, expanded: frozenset[str],
           collapse_over: int) -> tuple[list[tuple[int, list[str] | None]], int]:
     """What the next level would hold: per drawn manager, its reports in natural order, or None
@@ -193,7 +199,9 @@ def _plan(h: Hierarchy, nodes: list[_Node], level: list[int], seen: set[str],
         node = nodes[i]
         if node.kind != "post":
             continue
-        kids = [c for c in reports.get(node.post_id, ()) if c not in seen]  # seen: cycle guard
+        kids = reports.get(node.post_id, ())
+        if seen is not None:  # the cycle guard
+            kids = [c for c in kids if c not in seen]
         if not kids:
             continue
         if len(kids) > collapse_over and not ({node.post_id, summary_key(node.post_id)}
@@ -234,7 +242,7 @@ def _mark_stacks(nodes: list[_Node], stack_over: int) -> None:
     """A manager whose drawn reports are all leaves, more than `stack_over`, stacks them."""
     for node in nodes:
         kids = node.children
-        if node.kind == "post" and len(kids) > stack_over and \
+        if len(kids) > stack_over and node.kind == "post" and \
                 all(not nodes[c].children for c in kids):
             for c in kids:
                 nodes[c].stacked = True
@@ -246,17 +254,20 @@ def _positions(nodes: list[_Node], root: int) -> tuple[list[float], list[int]]:
     n = len(nodes)
     children: list[list[int]] = [[] for _ in range(n)]
     width = [BOX_W] * n
+    stacked_w = BOX_W + 2 * STACK_INDENT
     for i, node in enumerate(nodes):
-        if not (node.children and nodes[node.children[0]].stacked):
-            children[i] = list(node.children)
-    for i, node in enumerate(nodes):  # after: stacked reports are leaves, the chain is theirs
         kids = node.children
-        if kids and nodes[kids[0]].stacked:
-            chain = [i, *kids]
-            for a, b in zip(chain, chain[1:], strict=False):
-                children[a] = [b]
+        if not kids:
+            continue
+        if nodes[kids[0]].stacked:
+            # A stack is a chain under its manager: each report hangs below the previous one.
+            prev = i
             for c in kids:
-                width[c] = BOX_W + 2 * STACK_INDENT
+                children[prev] = [c]
+                width[c] = stacked_w
+                prev = c
+        else:
+            children[i] = kids
     if nodes[root].kind == "virtual":
         width[root] = 0.0
     x, level = tidy_tree(children, width, H_GAP, root)
@@ -275,10 +286,6 @@ def tidy_tree(children: list[list[int]], width: list[float], gap: float,
     n = len(children)
     parent = [-1] * n
     number = [0] * n
-    for v, kids in enumerate(children):
-        for i, c in enumerate(kids):
-            parent[c] = v
-            number[c] = i
     prelim = [0.0] * n
     mod = [0.0] * n
     mid = [0.0] * n
@@ -286,71 +293,62 @@ def tidy_tree(children: list[list[int]], width: list[float], gap: float,
     ancestor = list(range(n))
     change = [0.0] * n
     shift = [0.0] * n
+    half = [w / 2 for w in width]
+    # The hot loops below inline what the paper writes as small functions (next left/right on
+    # a contour, the separation of two boxes): a call costs more than the work in Python.
 
-    def next_left(v: int) -> int:
-        return children[v][0] if children[v] else thread[v]
-
-    def next_right(v: int) -> int:
-        return children[v][-1] if children[v] else thread[v]
-
-    def sep(a: int, b: int) -> float:
-        return (width[a] + width[b]) / 2 + gap
-
-    def left_brother(v: int) -> int:
-        return children[parent[v]][number[v] - 1] if parent[v] >= 0 and number[v] > 0 else -1
-
-    def move_subtree(wl: int, wr: int, s: float) -> None:
-        subtrees = number[wr] - number[wl]
-        change[wr] -= s / subtrees
-        shift[wr] += s
-        change[wl] += s / subtrees
-        prelim[wr] += s
-        mod[wr] += s
-
-    def apportion(v: int, default_ancestor: int) -> int:
-        w = left_brother(v)
-        if w < 0:
-            return default_ancestor
+    def apportion(v: int, w: int, default_ancestor: int) -> int:
+        # w: v's left brother
         vip = vop = v  # inside and outside contours of v's subtree (+: right side)
         vim = w  # inside contour of the forest to the left
-        vom = children[parent[v]][0]  # outside contour of that forest
+        pv = parent[v]
+        vom = children[pv][0]  # outside contour of that forest
         sip, sop, sim, som = mod[vip], mod[vop], mod[vim], mod[vom]
         while True:
-            nr, nl = next_right(vim), next_left(vip)
+            k = children[vim]
+            nr = k[-1] if k else thread[vim]
+            k = children[vip]
+            nl = k[0] if k else thread[vip]
             if nr < 0 or nl < 0:
                 break
             vim, vip = nr, nl
-            vom, vop = next_left(vom), next_right(vop)
+            k = children[vom]
+            vom = k[0] if k else thread[vom]
+            k = children[vop]
+            vop = k[-1] if k else thread[vop]
             ancestor[vop] = v
-            s = (prelim[vim] + sim) - (prelim[vip] + sip) + sep(vim, vip)
+            s = (prelim[vim] + sim) - (prelim[vip] + sip) + half[vim] + half[vip] + gap
             if s > 0:
-                a = ancestor[vim] if parent[ancestor[vim]] == parent[v] else default_ancestor
-                move_subtree(a, v, s)
+                a = ancestor[vim]
+                if parent[a] != pv:
+                    a = default_ancestor
+                subtrees = number[v] - number[a]
+                change[v] -= s / subtrees
+                shift[v] += s
+                change[a] += s / subtrees
+                prelim[v] += s
+                mod[v] += s
                 sip += s
                 sop += s
             sim += mod[vim]
             sip += mod[vip]
             som += mod[vom]
             sop += mod[vop]
-        if next_right(vim) >= 0 and next_right(vop) < 0:
-            thread[vop] = next_right(vim)
+        k = children[vim]
+        nr = k[-1] if k else thread[vim]
+        k = children[vop]
+        if nr >= 0 and not k and thread[vop] < 0:
+            thread[vop] = nr
             mod[vop] += sim - sop
         else:
-            if next_left(vip) >= 0 and next_left(vom) < 0:
-                thread[vom] = next_left(vip)
+            k = children[vip]
+            nl = k[0] if k else thread[vip]
+            k = children[vom]
+            if nl >= 0 and not k and thread[vom] < 0:
+                thread[vom] = nl
                 mod[vom] += sip - som
             default_ancestor = v
         return default_ancestor
-
-    def place(v: int) -> None:
-        b = left_brother(v)
-        if not children[v]:
-            prelim[v] = prelim[b] + sep(b, v) if b >= 0 else 0.0
-        elif b >= 0:
-            prelim[v] = prelim[b] + sep(b, v)
-            mod[v] = prelim[v] - mid[v]
-        else:
-            prelim[v] = mid[v]
 
     # First walk, bottom-up: reversed pre-order visits every child before its parent.
     order: list[int] = []
@@ -358,34 +356,52 @@ def tidy_tree(children: list[list[int]], width: list[float], gap: float,
     while stack:
         v = stack.pop()
         order.append(v)
-        stack.extend(children[v])
+        kids = children[v]
+        if kids:
+            for i, c in enumerate(kids):
+                parent[c] = v
+                number[c] = i
+            stack.extend(kids)
     for v in reversed(order):
         kids = children[v]
         if not kids:
             continue
         default_ancestor = kids[0]
+        b = -1
         for w in kids:
-            place(w)
-            default_ancestor = apportion(w, default_ancestor)
+            if b < 0:  # the first child: a leaf at 0, a parent over its children
+                prelim[w] = mid[w] if children[w] else 0.0
+            else:
+                prelim[w] = prelim[b] + half[b] + half[w] + gap
+                if children[w]:
+                    mod[w] = prelim[w] - mid[w]
+                default_ancestor = apportion(w, b, default_ancestor)
+            b = w
         s = c = 0.0
-        for w in reversed(kids):  # execute the shifts recorded by move_subtree
+        for w in reversed(kids):  # execute the shifts recorded by apportion
             prelim[w] += s
             mod[w] += s
             c += change[w]
             s += shift[w] + c
         mid[v] = (prelim[kids[0]] + prelim[kids[-1]]) / 2
-    place(root)
+    prelim[root] = mid[root] if children[root] else 0.0
 
     # Second walk, top-down: add up the modifiers.
     x = [0.0] * n
     level = [0] * n
     walk = [(root, 0.0, 0)]
+    pop, push = walk.pop, walk.append
     while walk:
-        v, m, d = walk.pop()
+        v, m, d = pop()
         x[v] = prelim[v] + m
         level[v] = d
-        walk.extend((c, m + mod[v], d + 1) for c in children[v])
-    left = min(x[v] - width[v] / 2 for v in order)
+        kids = children[v]
+        if kids:
+            m += mod[v]
+            d += 1
+            for c in kids:
+                push((c, m, d))
+    left = min(x[v] - half[v] for v in order)
     return [xi - left for xi in x], level
 
 
