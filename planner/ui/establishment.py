@@ -245,10 +245,7 @@ def save_edits(actor: Actor, register: Register, original: pd.DataFrame,
     except ValidationFailed as exc:
         st.session_state[EDIT_ERRORS_KEY] = fmt.errors_table(exc)
         return None
-    except StaleVersion as exc:
-        st.error(fmt.md_escape(str(exc)))
-        return None
-    except PermissionDenied as exc:
+    except (StaleVersion, PermissionDenied) as exc:
         st.error(fmt.md_escape(str(exc)))
         return None
     clear_caches()
