@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A union rep sees an option only once it is published (drafts.read), never a working copy.
     "options.read": frozenset({"manager", "hr", "admin"}),
     "options.edit": frozenset({"manager", "hr"}),
+    # TUPE cohorts: managers follow the transfer; hr keeps it. Members' details: personal.read.
+    "tupe.read": frozenset({"manager", "hr", "admin"}),
+    "tupe.edit": frozenset({"hr"}),
 }
 
 

@@ -169,3 +169,51 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = Field(default="", max_length=80)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+TUPE_BASES = ("TUPE", "COSOP", "secondment")
+
+
+class TupeCohort(SQLModel, table=True):
+    """The people who came from one transferor on one transfer date (DOMAIN.md §3).
+
+    `eli_items` holds the reg 11(2) checklist keys received (planner.tupe.ELI_KEYS); the
+    measures are each employer's reg 13(2)(d) envisaged measures, "" meaning none recorded.
+    """
+
+    __table_args__ = (UniqueConstraint("transferor", "transfer_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    transferor: str = Field(max_length=80)
+    transferee: str = Field(max_length=80)
+    basis: str = Field(default="TUPE", max_length=20)  # TUPE | COSOP | secondment
+    transfer_date: dt.date
+    eli_received_on: dt.date | None = None
+    eli_items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    transferor_measures: str = Field(default="", max_length=4000)
+    transferee_measures: str = Field(default="", max_length=4000)
+    measures_notified_on: dt.date | None = None
+    inform_weeks: int = 8
+    version: int = 1
+
+
+class TupeMilestone(SQLModel, table=True):
+    """One dated step of a cohort's transfer, generated from planner.tupe.milestones."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="tupecohort.id", index=True)
+    key: str = Field(max_length=40)
+    name: str = Field(max_length=300)
+    due: dt.date
+    rule: str = Field(max_length=600)
+    done_on: dt.date | None = None
+
+
+class TupeMember(SQLModel, table=True):
+    """A person in a TUPE cohort."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="tupecohort.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)

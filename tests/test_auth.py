@@ -25,6 +25,8 @@ EXPECTED = {
     "drafts.read": {"manager", "hr", "union", "admin"},
     "options.read": {"manager", "hr", "admin"},
     "options.edit": {"manager", "hr"},
+    "tupe.read": {"manager", "hr", "admin"},
+    "tupe.edit": {"hr"},
 }
 
 

@@ -104,3 +104,349 @@ def test_eli_missing_refuses_unknown_items() -> None:
 
 def test_eli_checklist_cites_reg_11_2() -> None:
     assert [i.rule for i in tupe.ELI_ITEMS] == [f"reg 11(2)({x})" for x in "abcde"]
+
+
+# --- cohorts (database services) -------------------------------------------------------------
+# The six-post establishment has E4 from Capita on 1 April 2016; the world adds a second
+# 2016 Capita transferee with no post, a Capita transfer on T (1 April 2026), one from
+# Southwark, and two people who join no cohort (an origin with no date, a date with no origin).
+
+NOW = D(2026, 3, 10)  # after the ELI deadline (4 March), before the transfer
+
+
+def _person(session, ref: str, origin: str, transfer: dt.date | None, **kw):
+    from planner.models import Person
+
+    p = Person(employee_ref=ref, name=f"Person {ref}", contract="permanent", origin=origin,
+               tupe_transfer_date=transfer, **kw)
+    session.add(p)
+    session.flush()
+    return p
+
+
+@pytest.fixture
+def world(session):
+    from tests.factories import build_small_establishment, make_actors
+
+    actors = make_actors(session)
+    build_small_establishment(session)
+    _person(session, "E5", "Capita", D(2016, 4, 1), continuous_service_date=D(2009, 6, 1))
+    _person(session, "E6", "Southwark", D(2017, 11, 1))
+    _person(session, "E7", "Capita", T)
+    _person(session, "E8", "Lewisham", None)
+    _person(session, "E9", "", T)
+    session.commit()
+    return session, actors
+
+
+@pytest.fixture
+def synced(world):
+    session, actors = world
+    tupe.sync_cohorts(session=session, actor=actors["hr"])
+    session.commit()
+    return session, actors
+
+
+def _cohort_id(session, transferor: str, transfer: dt.date) -> int:
+    from sqlmodel import select
+
+    from planner.models import TupeCohort
+
+    return session.exec(select(TupeCohort.id).where(TupeCohort.transferor == transferor,
+                                                    TupeCohort.transfer_date == transfer)).one()
+
+
+def _events(session, entity: str, action: str | None = None) -> list:
+    from sqlmodel import select
+
+    from planner.models import AuditEvent
+
+    q = select(AuditEvent).where(AuditEvent.entity == entity)
+    if action:
+        q = q.where(AuditEvent.action == action)
+    return list(session.exec(q.order_by(AuditEvent.id)))
+
+
+def test_sync_creates_one_cohort_per_transferor_and_date_and_is_idempotent(world):
+    session, actors = world
+    assert tupe.sync_cohorts(session=session, actor=actors["hr"]) == 3
+    assert tupe.sync_cohorts(session=session, actor=actors["hr"]) == 0
+    frame = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW)
+    assert list(frame.columns) == tupe.COHORT_COLUMNS
+    assert frame[["name", "transferor", "transferee", "basis", "transfer_date", "people",
+                  "version"]].to_dict("records") == [
+        {"name": "Capita to Brent, 1 April 2016", "transferor": "Capita", "transferee": "Brent",
+         "basis": "TUPE", "transfer_date": D(2016, 4, 1), "people": 2, "version": 1},
+        {"name": "Southwark to Brent, 1 November 2017", "transferor": "Southwark",
+         "transferee": "Brent", "basis": "TUPE", "transfer_date": D(2017, 11, 1), "people": 1,
+         "version": 1},
+        {"name": "Capita to Brent, 1 April 2026", "transferor": "Capita", "transferee": "Brent",
+         "basis": "TUPE", "transfer_date": T, "people": 1, "version": 1},
+    ]
+    created = _events(session, "tupe_cohort", "create")
+    assert len(created) == 3  # once per created cohort, not again on the second sync
+    assert created[0].username == "hr-user" and created[0].after["transfer_date"] == "2016-04-01"
+
+
+def test_a_new_transferee_joins_the_existing_cohort(synced):
+    session, actors = synced
+    _person(session, "E10", "Capita", T)
+    assert tupe.sync_cohorts(session=session, actor=actors["hr"]) == 0
+    frame = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW)
+    assert frame.set_index("transfer_date").loc[T, "people"] == 2
+    joined = _events(session, "tupe_cohort", "join")
+    assert len(joined) == 1 and len(joined[0].after["people"]) == 1
+
+
+def test_cohort_people_with_their_baseline_posts(synced):
+    session, actors = synced
+    people = tupe.cohort_people(session=session, actor=actors["hr"],
+                                cohort_id=_cohort_id(session, "Capita", D(2016, 4, 1)))
+    assert list(people.columns) == tupe.PEOPLE_COLUMNS
+    assert people.to_dict("records") == [
+        {"employee_id": "E4", "name": "Eli Fox", "post_id": "O3", "title": "Officer",
+         "continuous_service_date": None, "tupe_transfer_date": D(2016, 4, 1)},
+        {"employee_id": "E5", "name": "Person E5", "post_id": "", "title": "",
+         "continuous_service_date": D(2009, 6, 1), "tupe_transfer_date": D(2016, 4, 1)},
+    ]
+
+
+def test_cohort_milestones_have_the_template_dates(synced):
+    session, actors = synced
+    steps = tupe.cohort_milestones(session=session, actor=actors["hr"],
+                                   cohort_id=_cohort_id(session, "Capita", T), today=D(2026, 2, 4))
+    assert list(steps.columns) == tupe.MILESTONE_COLUMNS
+    assert list(zip(steps["key"], steps["due"], steps["status"], strict=True)) == [
+        ("measures_letter", D(2026, 2, 3), "overdue"),
+        ("inform", D(2026, 2, 4), "due"),  # due today is not yet overdue
+        ("eli", D(2026, 3, 4), "due"),
+        ("consult", D(2026, 3, 31), "due"),
+        ("payroll", T, "due"), ("pension", T, "due"), ("particulars", T, "due"), ("eto", T, "due"),
+    ]
+    assert steps["name"].tolist() == [m.name for m in tupe.milestones(T)]
+    assert steps["rule"].tolist() == [m.rule for m in tupe.milestones(T)]
+
+
+def test_mark_milestone_done_and_undone(synced):
+    from planner.errors import ValidationFailed
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+
+    def step(key):
+        frame = tupe.cohort_milestones(session=session, actor=actors["hr"], cohort_id=cid,
+                                       today=NOW)
+        return frame.set_index("key").loc[key]
+
+    mid = int(step("inform")["id"])
+    tupe.mark_milestone(session=session, actor=actors["hr"], milestone_id=mid,
+                        done_on=D(2026, 2, 4), today=NOW)
+    assert (step("inform")["status"], step("inform")["done_on"]) == ("done", D(2026, 2, 4))
+    with pytest.raises(ValidationFailed, match="has not happened yet"):
+        tupe.mark_milestone(session=session, actor=actors["hr"], milestone_id=mid,
+                            done_on=NOW + dt.timedelta(days=1), today=NOW)
+    tupe.mark_milestone(session=session, actor=actors["hr"], milestone_id=mid, done_on=None,
+                        today=NOW)
+    assert step("inform")["status"] == "overdue"
+    marks = _events(session, "tupe_milestone", "mark")
+    assert [(e.before["done_on"], e.after["done_on"]) for e in marks] == [
+        (None, "2026-02-04"), ("2026-02-04", None)]
+
+
+@pytest.mark.parametrize(
+    ("received", "late"),
+    [(D(2026, 3, 4), False),  # exactly 28 days before: on time
+     (D(2026, 3, 5), True)],  # 27 days before: late
+)
+def test_eli_on_time_or_late(synced, received, late):
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    tupe.record_eli(session=session, actor=actors["hr"], cohort_id=cid, received_on=received,
+                    items=tupe.ELI_KEYS, expected_version=1, today=NOW)
+    row = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW).set_index("id").loc[cid]
+    assert row["eli_received_on"] == received and row["eli_missing"] == ""
+    assert row["version"] == 2
+    eli_flags = [f for f in row["flags"].split("; ") if f.startswith("ELI")]
+    if late:
+        assert eli_flags == ["ELI late: employee liability information arrived on 5 March 2026, "
+                             "after the deadline of 4 March 2026, 28 days before the transfer "
+                             "(TUPE reg 11(6))."]
+    else:
+        assert eli_flags == []
+
+
+def test_eli_not_received_is_late_only_after_the_deadline(synced):
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+
+    def flags(today):
+        frame = tupe.cohorts_frame(session=session, actor=actors["hr"], today=today)
+        return frame.set_index("id").loc[cid, "flags"]
+
+    assert "ELI" not in flags(D(2026, 3, 4))
+    assert "ELI late: employee liability information was not received by 4 March 2026" in flags(
+        D(2026, 3, 5))
+
+
+def test_incomplete_eli_names_the_missing_items(synced):
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    tupe.record_eli(session=session, actor=actors["hr"], cohort_id=cid, received_on=D(2026, 3, 1),
+                    items=["claims", "particulars"], expected_version=1, today=NOW)
+    row = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW).set_index("id").loc[cid]
+    assert row["eli_missing"] == ("Identity and age; Disciplinary and grievance cases in the last "
+                                  "2 years; Collective agreements that will apply after the "
+                                  "transfer")
+    assert ('ELI incomplete: still missing "Identity and age", "Disciplinary and grievance cases '
+            'in the last 2 years", "Collective agreements that will apply after the transfer" '
+            '(TUPE reg 11(2)).') in row["flags"]
+    assert "ELI late" not in row["flags"]
+
+
+@pytest.mark.parametrize(
+    ("received_on", "items", "column"),
+    [(D(2026, 3, 1), ["claim"], "eli_items"),  # a misspelt key would make the list look complete
+     (NOW + dt.timedelta(days=1), [], "eli_received_on"),  # not yet happened
+     (None, ["claims"], "eli_received_on")],  # items with no date received
+)
+def test_record_eli_refuses_bad_input_and_saves_nothing(synced, received_on, items, column):
+    from planner.errors import ValidationFailed
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    with pytest.raises(ValidationFailed) as exc:
+        tupe.record_eli(session=session, actor=actors["hr"], cohort_id=cid,
+                        received_on=received_on, items=items, expected_version=1, today=NOW)
+    assert [e.column for e in exc.value.errors] == [column]
+    frame = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW).set_index("id")
+    assert frame.loc[cid, "version"] == 1 and _events(session, "tupe_cohort", "record_eli") == []
+
+
+def test_stale_version_is_refused(synced):
+    from planner.errors import StaleVersion
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    tupe.set_measures(session=session, actor=actors["hr"], cohort_id=cid,
+                      transferor_measures="None", transferee_measures="Move to Brent payroll",
+                      notified_on=D(2026, 2, 2), expected_version=1, today=NOW)
+    with pytest.raises(StaleVersion, match="version 2, you read version 1"):
+        tupe.record_eli(session=session, actor=actors["hr"], cohort_id=cid,
+                        received_on=D(2026, 3, 1), items=[], expected_version=1, today=NOW)
+    with pytest.raises(StaleVersion):
+        tupe.set_measures(session=session, actor=actors["hr"], cohort_id=cid,
+                          transferor_measures="", transferee_measures="", notified_on=None,
+                          expected_version=1, today=NOW)
+    events = _events(session, "tupe_cohort", "set_measures")
+    assert len(events) == 1
+    assert events[0].before["version"] == 1 and events[0].after == {
+        "eli_received_on": None, "eli_items": [], "transferor_measures": "None",
+        "transferee_measures": "Move to Brent payroll", "measures_notified_on": "2026-02-02",
+        "version": 2}
+
+
+def test_set_measures_refuses_a_future_notification(synced):
+    from planner.errors import ValidationFailed
+
+    session, actors = synced
+    with pytest.raises(ValidationFailed, match="has not happened yet"):
+        tupe.set_measures(session=session, actor=actors["hr"],
+                          cohort_id=_cohort_id(session, "Capita", T), transferor_measures="",
+                          transferee_measures="", notified_on=NOW + dt.timedelta(days=1),
+                          expected_version=1, today=NOW)
+
+
+def _call(name: str, session, actor, cid: int, mid: int):
+    return {
+        "sync_cohorts": lambda: tupe.sync_cohorts(session=session, actor=actor),
+        "cohorts_frame": lambda: tupe.cohorts_frame(session=session, actor=actor, today=NOW),
+        "cohort_people": lambda: tupe.cohort_people(session=session, actor=actor, cohort_id=cid),
+        "cohort_milestones": lambda: tupe.cohort_milestones(session=session, actor=actor,
+                                                            cohort_id=cid, today=NOW),
+        "mark_milestone": lambda: tupe.mark_milestone(session=session, actor=actor,
+                                                      milestone_id=mid, done_on=NOW, today=NOW),
+        "record_eli": lambda: tupe.record_eli(session=session, actor=actor, cohort_id=cid,
+                                              received_on=NOW, items=[], expected_version=1,
+                                              today=NOW),
+        "set_measures": lambda: tupe.set_measures(session=session, actor=actor, cohort_id=cid,
+                                                  transferor_measures="", transferee_measures="",
+                                                  notified_on=None, expected_version=1,
+                                                  today=NOW),
+    }[name]()
+
+
+READS = ("cohorts_frame", "cohort_people", "cohort_milestones")
+EDITS = ("sync_cohorts", "mark_milestone", "record_eli", "set_measures")
+ALLOWED = {  # role -> the services it may call
+    "union": set(),
+    "manager": set(READS),
+    "admin": set(READS),
+    "hr": set(READS) | set(EDITS),
+}
+
+
+@pytest.mark.parametrize("name", READS + EDITS)
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_permissions(synced, role, name):
+    from planner.errors import PermissionDenied
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    mid = int(tupe.cohort_milestones(session=session, actor=actors["hr"], cohort_id=cid)["id"][0])
+    if name in ALLOWED[role]:
+        _call(name, session, actors[role], cid, mid)
+    else:
+        with pytest.raises(PermissionDenied) as exc:
+            _call(name, session, actors[role], cid, mid)
+        assert exc.value.action in ("tupe.read", "tupe.edit")
+
+
+def test_cohort_people_needs_personal_read(synced, monkeypatch):
+    """A role that may follow the transfer but not see personal data gets no member list."""
+    from planner import auth
+    from planner.errors import PermissionDenied
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    monkeypatch.setitem(auth.PERMISSIONS, "personal.read", frozenset({"hr", "admin"}))
+    tupe.cohort_milestones(session=session, actor=actors["manager"], cohort_id=cid)
+    with pytest.raises(PermissionDenied) as exc:
+        tupe.cohort_people(session=session, actor=actors["manager"], cohort_id=cid)
+    assert exc.value.action == "personal.read"
+
+
+# --- cohort_flags: the pure rule -------------------------------------------------------------
+
+
+def _flags(today: dt.date, *, inform_done: dt.date | None = None,
+           notified: dt.date | None = None) -> list[str]:
+    from planner.models import TupeCohort, TupeMilestone
+
+    cohort = TupeCohort(id=1, name="Capita to Brent", transferor="Capita", transferee="Brent",
+                        transfer_date=T, eli_received_on=D(2026, 3, 1), eli_items=list(tupe.ELI_KEYS),
+                        measures_notified_on=notified)
+    steps = [TupeMilestone(cohort_id=1, key=m.key, name=m.name, due=m.due, rule=m.rule,
+                           done_on=inform_done if m.key == "inform" else None)
+             for m in tupe.milestones(T)]
+    return tupe.cohort_flags(cohort, steps, today)
+
+
+@pytest.mark.parametrize(
+    ("case", "today", "inform_done", "notified", "expected"),
+    [
+        ("before anything is due", D(2026, 2, 2), None, None, []),
+        ("measures letter due, not notified", D(2026, 2, 3), None, None,
+         ["Measures not notified to the transferor: Brent was due to tell Capita in writing by "
+          "3 February 2026 what measures it envisages, or that there are none (TUPE reg 13(4))."]),
+        ("notified, inform due today", D(2026, 2, 4), None, D(2026, 2, 2), []),
+        ("inform date passed", D(2026, 2, 5), None, D(2026, 2, 2),
+         ["Representatives not informed by 4 February 2026, 8 weeks before the transfer "
+          "(TUPE reg 13(2))."]),
+        ("informed on the day", D(2026, 3, 5), D(2026, 2, 4), D(2026, 2, 2), []),
+        ("informed late", D(2026, 3, 5), D(2026, 2, 10), D(2026, 2, 2),
+         ["Representatives not informed by 4 February 2026, 8 weeks before the transfer "
+          "(TUPE reg 13(2)); they were informed on 10 February 2026."]),
+    ],
+)
+def test_cohort_flags(case, today, inform_done, notified, expected):
+    assert _flags(today, inform_done=inform_done, notified=notified) == expected
