@@ -26,7 +26,7 @@ DEMO_HEADLINES = {
 }
 
 
-def wait_for_app_run(page, settle_ms: int = 150) -> None:
+def wait_for_app_run(page, settle_ms: int = 300) -> None:
     """Wait until Streamlit has finished the rerun an interaction started.
 
     The script-state attribute still reads notRunning for a moment after a click, before the
@@ -225,8 +225,13 @@ def test_manager_builds_options_and_compares_them(page, screenshots: Path, tmp_p
     wait_for_app_run(page)
     page.get_by_text("Created Option B: as today").wait_for()
     # An envelope below the cost: the headroom must show as an overspend.
-    page.get_by_label("Envelope (£)", exact=True).fill("6,900,000")
-    page.get_by_role("button", name="Save envelope").click()
+    # Streamlit keeps the previous option's widgets on screen until the rerun that switched to
+    # Option B has finished: act only inside Option B's own envelope form.
+    wait_for_app_run(page)
+    form = page.get_by_test_id("stForm").filter(has_text="Budget envelope of Option B: as today").last
+    form.wait_for()
+    form.get_by_label("Envelope (£)", exact=True).fill("6,900,000")
+    form.get_by_role("button", name="Save envelope").click()
     wait_for_app_run(page)
     page.get_by_text("Saved the budget envelope of Option B: as today").wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
