@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
@@ -16,6 +17,9 @@ from planner.db import make_engine
 from planner.reference import load_reference_data
 
 SETTINGS = get_settings()
+# Property tests check rules, not speed: no per-example deadline on a loaded CI machine.
+hypothesis_settings.register_profile("planner", deadline=None)
+hypothesis_settings.load_profile("planner")
 BACKENDS = ["sqlite"] + (["postgresql"] if SETTINGS.test_database_url else [])
 
 
