@@ -14,12 +14,9 @@ Writes its section of benchmarks/results.md. Run: `.venv/bin/python -m benchmark
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 import planner.models  # noqa: F401  (registers the tables)
+from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.generate import generate, to_csv_files
 from benchmarks.sections import update_section
 from planner.auth import SYSTEM, Actor
@@ -41,19 +39,6 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 YEAR = "2025/26"
 PLANNER = Actor(id=None, username="benchmark", role="hr", display_name="Benchmark")  # edits options
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:
-    samples, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - start)
-    return samples, out
 
 
 def reference_cost_numpy(conn) -> int:
@@ -181,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             ok = agree and (m <= 5 * t if n == 50_000 else True)
             lines.append(f"| {n:,} | {people:,} | {m:.3f} | {t:.3f} | {m / t:.2f}× | "
                          f"{'yes' if agree else 'NO'} | {'PASS' if ok else 'FAIL'} | "
-                         f"{', '.join(f'{x:.3f}' for x in ours)} | "
-                         f"{', '.join(f'{x:.3f}' for x in theirs)} |")
+                         f"{samples_text(ours)} | "
+                         f"{samples_text(theirs)} |")
             if n == 10_000:
                 from planner.options import compare_structures
 
@@ -196,15 +181,14 @@ def main(argv: list[str] | None = None) -> int:
                 diff_line = (f"| 10,000 | {statistics.median(diffs):.3f} | "
                              + " | ".join(f"{counts[k]:,}" for k in (
                                  "new", "deleted", "regraded", "resized", "moved"))
-                             + f" | {', '.join(f'{x:.3f}' for x in diffs)} |")
+                             + f" | {samples_text(diffs)} |")
             engine.dispose()
     lines += ["", "### Difference of two structures", "",
               "`compare_structures(base='baseline', other=option)` with people in deleted posts; "
               "the option deletes 5% of posts, regrades 5%, resizes 2%, moves 2% and adds 300.",
               "", "| posts | seconds | new | deleted | regraded | resized | moved | samples |",
               "|---:|---:|---:|---:|---:|---:|---:|---|", diff_line, "",
-              f"Whole run {time.perf_counter() - started:.0f} s; load average at the end "
-              f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}."]
+              footer(started)]
     update_section(args.out, "costing", "\n".join(lines))
     log(f"wrote the costing section of {args.out}")
     return 0

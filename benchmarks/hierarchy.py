@@ -21,16 +21,14 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
+from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.generate import generate
 from benchmarks.sections import update_section
 from planner.hierarchy import Hierarchy, build
@@ -40,19 +38,6 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 SIZES = (10_000, 50_000)
 SUBTREES = (1_000, 5_000)
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def ours(posts: pd.DataFrame) -> Hierarchy:
@@ -115,11 +100,7 @@ def time_dot(source: str, workdir: Path, repeat: int) -> list[float]:
         subprocess.run(["dot", "-Tplain", str(path), "-o", str(workdir / "out.plain")],
                        check=True, capture_output=True, timeout=600)
 
-    return timed(run, repeat)
-
-
-def fmt(samples: list[float]) -> str:
-    return ", ".join(f"{s:.3f}" for s in samples)
+    return timed(run, repeat)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,14 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         posts, _ = generate(size, seed=0)
         log(f"hierarchy: {size:,} posts")
         ours(posts)  # warm imports and caches of the code paths
-        mine = timed(lambda p=posts: ours(p), args.repeat)
-        theirs = timed(lambda p=posts: networkx_primitives(p), args.repeat)
+        mine, _ = timed(lambda p=posts: ours(p), args.repeat)
+        theirs, _ = timed(lambda p=posts: networkx_primitives(p), args.repeat)
         m, t = statistics.median(mine), statistics.median(theirs)
         fast = m < 0.5 if size == 50_000 else True
         ok = m <= 2 * t and fast
         lines.append(f"| {size:,} | {m:.3f} | {t:.3f} | {m / t:.2f}× | "
-                     f"{'yes' if m < 0.5 else 'no'} | {'PASS' if ok else 'FAIL'} | {fmt(mine)} | "
-                     f"{fmt(theirs)} |")
+                     f"{'yes' if m < 0.5 else 'no'} | {'PASS' if ok else 'FAIL'} | {samples_text(mine)} | "
+                     f"{samples_text(theirs)} |")
         if size == 50_000:
             layout_h = build(posts)
     assert layout_h is not None
@@ -175,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             n = int(layout_h.subtree_totals.at[root, "below_posts"]) + 1
             log(f"layout: subtree of {n:,} posts under {root}")
             drawn = len(whole_subtree(layout_h, root).boxes)
-            mine = timed(lambda r=root: whole_positions(layout_h, r), args.repeat)
-            framed = timed(lambda r=root: whole_subtree(layout_h, r), args.repeat)
+            mine, _ = timed(lambda r=root: whole_positions(layout_h, r), args.repeat)
+            framed, _ = timed(lambda r=root: whole_subtree(layout_h, r), args.repeat)
             m, f = statistics.median(mine), statistics.median(framed)
             if have_dot:
                 theirs = time_dot(dot_source(layout_h, root), Path(tmp), args.dot_repeat)
@@ -184,15 +165,14 @@ def main(argv: list[str] | None = None) -> int:
                 ok = t / m >= 50
                 lines.append(f"| {n:,} | {drawn:,} | {m:.4f} | {f:.4f} | {t:.3f} | "
                              f"{t / m:,.0f}× | {t / f:,.0f}× | {'PASS' if ok else 'FAIL'} | "
-                             f"{fmt(mine)} | {fmt(theirs)} |")
+                             f"{samples_text(mine)} | {samples_text(theirs)} |")
             else:
                 lines.append(f"| {n:,} | {drawn:,} | {m:.4f} | {f:.4f} | – | – | – | "
-                             f"not measured | {fmt(mine)} | – |")
+                             f"not measured | {samples_text(mine)} | – |")
     if have_dot:
         version = subprocess.run(["dot", "-V"], capture_output=True, text=True).stderr.strip()
         lines += ["", f"Graphviz: {version}."]
-    lines += ["", f"Whole run {time.perf_counter() - started:.0f} s; load average at the end "
-              f"{' / '.join(f'{x:.2f}' for x in np.round(__import__('os').getloadavg(), 2))}."]
+    lines += ["", footer(started)]
     update_section(args.out, "hierarchy", "\n".join(lines))
     log(f"wrote the hierarchy section of {args.out}")
     return 0

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from planner import audit
 from planner.auth import Actor, require
 from planner.errors import NotFound, RowError, StaleVersion, ValidationFailed
+from planner.importer import decimal_text, validate_posts
 from planner.models import Occupancy, Partner, Person, Post, Structure
 
 EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
@@ -65,13 +66,8 @@ def posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     df = pd.read_sql(q, session.connection())
     df["reports_to"] = df["reports_to"].fillna("")
     df["partner"] = df["partner"].fillna("shared")
-    df["fte"] = df["fte"].map(_fte_text)
+    df["fte"] = df["fte"].map(decimal_text)
     return df
-
-
-def _fte_text(value: Any) -> str:
-    d = Decimal(str(value)).normalize()
-    return format(d, "f")
 
 
 def establishment_frame(*, session: Session, actor: Actor,
@@ -273,7 +269,6 @@ def apply_post_edits(*, session: Session, actor: Actor, edits: PostEdits,
     updates), deleting a post that has occupants or that others report to (an orphan), a
     reporting cycle (the chain named), and anything the import would reject.
     """
-    from planner.importer import validate_posts
     from planner.reference import grade_table, partner_names
 
     require(actor, "establishment.edit", "post")
@@ -356,8 +351,8 @@ def _occupancy_fte_errors(session: Session, sid: int, edits: PostEdits, current:
             continue  # already reported by validate_posts
         if Decimal(str(total)) > new:
             errors.append(RowError(sheet, _pos(current, ref), "fte",
-                                   f"{ref}'s occupants work {_fte_text(total)} FTE, more than "
-                                   f"the {_fte_text(new)} FTE you set."))
+                                   f"{ref}'s occupants work {decimal_text(total)} FTE, more than "
+                                   f"the {decimal_text(new)} FTE you set."))
     return errors
 
 

@@ -21,7 +21,13 @@ from sqlmodel import Session
 from planner.auth import Actor, require
 from planner.config import DATA_DIR
 from planner.establishment import _resolve, posts_frame
-from planner.importer import COLUMNS, FORMULA_PREFIXES, PARTNER_COLUMNS, PEOPLE_COLUMNS
+from planner.importer import (
+    COLUMNS,
+    FORMULA_PREFIXES,
+    PARTNER_COLUMNS,
+    PEOPLE_COLUMNS,
+    decimal_text,
+)
 from planner.models import Occupancy, Partner, Person, Post
 
 TEMPLATE_DIR = DATA_DIR / "templates"
@@ -46,10 +52,6 @@ def _pounds(pence: object) -> str:
 def _percent(bp: object) -> str:
     d = Decimal(int(bp)) / 100  # type: ignore[call-overload]
     return format(d.normalize(), "f") if d != d.to_integral() else str(int(d))
-
-
-def _fte(value: object) -> str:
-    return format(Decimal(str(value)).normalize(), "f")
 
 
 def _date(value: object) -> str:
@@ -80,7 +82,7 @@ def export_tables(*, session: Session, actor: Actor,
     raw = pd.read_sql(q, session.connection())
     people = pd.DataFrame({
         "employee_id": raw["employee_id"], "name": raw["name"], "post_id": raw["post_id"],
-        "contract": raw["contract"], "fte": raw["fte"].map(_fte),
+        "contract": raw["contract"], "fte": raw["fte"].map(decimal_text),
         "scp": raw["scp"].map(lambda v: "" if pd.isna(v) else str(int(v))),
         "annual_salary": raw["annual_salary_pence"].map(_pounds),
         "day_rate": raw["day_rate_pence"].map(_pounds),

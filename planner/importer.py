@@ -255,13 +255,13 @@ def _xlsx_text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _decimal_text(Decimal(repr(value)))
+        return decimal_text(Decimal(repr(value)))
     return str(value).strip()
 
 
-def _decimal_text(d: Decimal) -> str:
-    d = d.normalize()
-    return format(d, "f")
+def decimal_text(value: Any) -> str:
+    """A number as people write it: 1, 0.5, 550.25 (no exponent, no trailing zeros), exactly."""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def _shape(sheet: str, header: list[str], frame: pd.DataFrame,
@@ -519,10 +519,10 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
         total = sum((f for _, f in occupants), Decimal(0))
         limit = _fte(post_fte.get(post_id) or "1")
         if limit is not None and total > limit:
-            who = ", ".join(f"{e} {_decimal_text(f)}" for e, f in occupants)
+            who = ", ".join(f"{e} {decimal_text(f)}" for e, f in occupants)
             errors.append(RowError("posts", int(post_row[post_id]), "fte", (
-                f"The occupants of {post_id} work {_decimal_text(total)} FTE ({who}), more than "
-                f"the post's {_decimal_text(limit)} FTE.")))
+                f"The occupants of {post_id} work {decimal_text(total)} FTE ({who}), more than "
+                f"the post's {decimal_text(limit)} FTE.")))
     return errors
 
 

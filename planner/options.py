@@ -33,7 +33,7 @@ from planner.auth import Actor, require
 from planner.errors import NotFound, PlannerError, RowError, StaleVersion, ValidationFailed
 from planner.establishment import EditResult, PostEdits, apply_post_edits, posts_frame
 from planner.hierarchy import difference
-from planner.importer import read_upload, validate_posts
+from planner.importer import decimal_text, read_upload, validate_posts
 from planner.models import AuditEvent, EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.reference import grade_table, partner_names
 
@@ -164,7 +164,7 @@ def _fte_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "0"
     # SQLite sums NUMERIC as binary floats (93.49999…); FTE has four decimal places.
-    return format(Decimal(str(value)).quantize(Decimal("0.0001")).normalize(), "f")
+    return decimal_text(Decimal(str(value)).quantize(Decimal("0.0001")))
 
 
 # --- creating, renaming, deleting ------------------------------------------------------------
