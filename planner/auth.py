@@ -38,6 +38,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # TUPE cohorts: managers follow the transfer; hr keeps it. Members' details: personal.read.
     "tupe.read": frozenset({"manager", "hr", "admin"}),
     "tupe.edit": frozenset({"hr"}),
+    # Consultation plans and stages: a union rep reads them for published options only (the
+    # services check the option's status); the people at risk also need personal.read.
+    "consultation.read": frozenset({"manager", "hr", "union", "admin"}),
+    "consultation.edit": frozenset({"hr"}),
+    # Equality (special-category data, UK GDPR art. 9): everyone with a role reads suppressed
+    # aggregates (a union rep for published options only); only hr and admin see unsuppressed
+    # figures or a person's answers; only hr changes them or the checkpoints.
+    "equality.read": frozenset({"manager", "hr", "union", "admin"}),
+    "equality.personal": frozenset({"hr", "admin"}),
+    "equality.edit": frozenset({"hr"}),
+    "equality.assess": frozenset({"hr"}),
 }
 
 
@@ -88,6 +99,8 @@ def _describe(action: str) -> str:
         "import": f"import the {noun}",
         "export": f"export the {noun}",
         "manage": f"manage {noun}",
+        "personal": f"see people's {noun} data",
+        "assess": f"change the {noun} assessments",
     }.get(verb, action)
 
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     default_london_weighting_pence: int = 0  # when no partner gives an amount
     interim_working_days: int = 220
     vacancy_cost_point: Literal["top", "mid", "bottom"] = "top"
+    # Consultation below the s.188 trigger (DOMAIN.md §2): the organisation's own minimum days
+    # for fewer than 20 proposed dismissals, e.g. 14 in Lincolnshire's agreement. Off (None).
+    local_consultation_minimum_days: int | None = None
+    # Equality (DOMAIN.md §6): counts under this are suppressed for every role but hr and admin
+    # and in every export ("<10"); 10 as the EHRC does, or 5.
+    equality_suppression_threshold: Literal[5, 10] = 10
     # Tests and CI only.
     test_database_url: str = ""
     require_browser: bool = False

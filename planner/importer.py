@@ -32,7 +32,16 @@ from planner import audit
 from planner.auth import Actor, require
 from planner.config import Settings, get_settings
 from planner.errors import RowError, ValidationFailed
-from planner.models import CONTRACTS, FUNDING, Occupancy, Partner, Person, Post, Structure
+from planner.models import (
+    CONTRACTS,
+    FUNDING,
+    Occupancy,
+    Partner,
+    Person,
+    Post,
+    Structure,
+    TupeMember,
+)
 from planner.reference import GradeBand, grade_table, partner_names
 
 POST_COLUMNS = ("post_id", "title", "division", "team", "reports_to", "grade", "fte", "partner",
@@ -693,6 +702,11 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     audit.record(session, actor=actor, action="import", entity="structure", entity_id=str(sid),
                  before=before, after=after)
     session.flush()
+    # People who came by TUPE join their cohort now: a consequence of the import the actor
+    # was allowed to make (establishment.import), so it needs no TUPE permission of its own.
+    from planner.tupe import sync_after_import
+
+    sync_after_import(session=session, actor=actor)
     return ImportSummary(structure_id=sid, posts=len(post_rows), people=len(person_rows),
                          occupancies=len(occupancy_rows), partners=partners_written)
 
@@ -731,6 +745,11 @@ def _clear(session: Session, sid: int) -> None:
     session.execute(delete(o).where(o.c.post_id.in_(in_structure)))
     session.execute(update(p).where(p.c.structure_id == sid).values(reports_to_id=None))
     session.execute(delete(p).where(p.c.structure_id == sid))
+    leaving = sa_select(pe.c.id).where(~pe.c.id.in_(sa_select(o.c.person_id)))
+    # Cohort membership is rebuilt from the new rows by tupe.sync_after_import; the cohorts
+    # themselves (keyed by transferor and date) keep their milestones, ELI and measures.
+    m = TupeMember.__table__
+    session.execute(delete(m).where(m.c.person_id.in_(leaving)))
     session.execute(delete(pe).where(~pe.c.id.in_(sa_select(o.c.person_id))))
 
 

@@ -217,3 +217,117 @@ class TupeMember(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: int = Field(foreign_key="tupecohort.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
+
+
+# --- consultation (DOMAIN.md §2, §7) ------------------------------------------------------------
+
+STAGE_STATUSES = ("not started", "in progress", "done", "skipped")
+
+
+class ConsultationPlan(SQLModel, table=True):
+    """The collective consultation of one option (TULRCA 1992 ss.188-193) and the s.188(4)
+    texts that no data can supply (reasons, selection method, ...). One per structure."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", unique=True)
+    establishment: str = Field(default="", max_length=200)  # s.188(1) "one establishment"
+    launch_on: dt.date | None = None  # the day the s.188(4) information reached the reps
+    first_dismissal_on: dt.date | None = None
+    hr1_sent_on: dt.date | None = None  # the day the Redundancy Payments Service received HR1
+    notices_issued_on: dt.date | None = None  # the first individual notice of dismissal
+    reasons: str = Field(default="", max_length=4000)  # s.188(4)(a)
+    selection_method: str = Field(default="", max_length=4000)  # s.188(4)(d)
+    dismissal_method: str = Field(default="", max_length=4000)  # s.188(4)(e): method and period
+    redundancy_pay_method: str = Field(default="", max_length=4000)  # s.188(4)(f)
+    version: int = 1
+
+
+class ConsultationStage(SQLModel, table=True):
+    """One stage of an option's restructure (DOMAIN.md §7) with planned and actual dates."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    key: str = Field(max_length=40)
+    position: int = 0
+    name: str = Field(max_length=200)
+    planned_start: dt.date | None = None
+    planned_end: dt.date | None = None
+    actual_start: dt.date | None = None
+    actual_end: dt.date | None = None
+    owner: str = Field(default="", max_length=200)
+    status: str = Field(default="not started", max_length=20)  # STAGE_STATUSES
+    notes: str = Field(default="", max_length=4000)
+    version: int = 1
+
+
+class EtoRationale(SQLModel, table=True):
+    """Why an option changes the post of a person who came by TUPE: the economic, technical or
+    organisational reason (TUPE 2006 reg 4(4)-(5) and reg 7), one text per person and post."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "person_id", "baseline_post_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    baseline_post_id: int = Field(foreign_key="post.id")
+    change: str = Field(default="", max_length=200)  # the change answered, e.g. "regraded"
+    rationale: str = Field(default="", max_length=4000)
+    recorded_by: str = Field(default="", max_length=80)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+# --- equality (DOMAIN.md §6) --------------------------------------------------------------------
+
+EQUALITY_FIELDS = ("sex", "gender_reassignment", "disability", "ethnicity", "religion_or_belief",
+                   "sexual_orientation", "marriage_civil_partnership", "pregnancy_maternity")
+IMPACTS = ("positive", "negative", "neutral", "not yet known")
+
+
+class EqualityRecord(SQLModel, table=True):
+    """One person's equality monitoring answers: special-category data (UK GDPR art. 9).
+
+    Keyed by the interchange `employee_ref`, not a person row, so the answers survive a
+    re-import of the establishment. "" is unknown; "prefer not to say" is kept as said.
+    `withdrawn` takes the person out of every analysis. Read only through planner.equality.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_ref: str = Field(max_length=40, unique=True)
+    sex: str = Field(default="", max_length=80)
+    gender_reassignment: str = Field(default="", max_length=80)
+    disability: str = Field(default="", max_length=80)
+    ethnicity: str = Field(default="", max_length=80)
+    religion_or_belief: str = Field(default="", max_length=80)
+    sexual_orientation: str = Field(default="", max_length=80)
+    marriage_civil_partnership: str = Field(default="", max_length=80)
+    pregnancy_maternity: str = Field(default="", max_length=80)
+    withdrawn: bool = False
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class EqualityCheckpoint(SQLModel, table=True):
+    """One of an option's three equality analysis stages: 1 before proposals, 2 after
+    consultation, 3 after implementation (DOMAIN.md §6), with its due date and sign-off."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "stage"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    stage: int  # 1, 2 or 3
+    due_on: dt.date | None = None
+    signed_off_by: str = Field(default="", max_length=200)
+    signed_off_at: dt.datetime | None = None
+    version: int = 1
+
+
+class EqualityImpact(SQLModel, table=True):
+    """A checkpoint's finding for one protected characteristic."""
+
+    __table_args__ = (UniqueConstraint("checkpoint_id", "characteristic"),)
+    id: int | None = Field(default=None, primary_key=True)
+    checkpoint_id: int = Field(foreign_key="equalitycheckpoint.id", index=True)
+    characteristic: str = Field(max_length=40)
+    impact: str = Field(default="not yet known", max_length=20)  # IMPACTS
+    evidence: str = Field(default="", max_length=4000)
+    mitigation: str = Field(default="", max_length=4000)

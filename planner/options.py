@@ -29,8 +29,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner import audit
-from planner.auth import Actor, require
-from planner.errors import NotFound, PlannerError, RowError, StaleVersion, ValidationFailed
+from planner.auth import Actor, can, require
+from planner.errors import (
+    NotFound,
+    PermissionDenied,
+    PlannerError,
+    RowError,
+    StaleVersion,
+    ValidationFailed,
+)
 from planner.establishment import EditResult, PostEdits, apply_post_edits, posts_frame
 from planner.hierarchy import difference
 from planner.importer import decimal_text, read_upload, validate_posts
@@ -118,6 +125,28 @@ def resolve_structure(session: Session, name_or_id: str | int) -> Structure:
     if found is None:
         raise NotFound(f"There is no structure {name_or_id!r}; `option list` shows them.")
     return found
+
+
+# Statuses at which an option has been shown to the trade unions (DOMAIN.md §7).
+PUBLISHED_STATUSES = ("published", "final", "implemented")
+
+
+def readable_option(session: Session, actor: Actor, structure: str | int | Structure,
+                    action: str) -> Structure:
+    """The option (or baseline) `structure`, if `actor` may read it for `action`.
+
+    `action` is the reading permission (e.g. consultation.read); beyond it, a role without
+    options.read (a union rep) reads only options at a published status, never a working copy
+    or the establishment (DESIGN.md: "A union rep calling any function for an unpublished
+    option ... is refused").
+    """
+    require(actor, action, "structure")
+    s = structure if isinstance(structure, Structure) else resolve_structure(session, structure)
+    if not can(actor, "options.read") and (s.kind != "option"
+                                           or s.status not in PUBLISHED_STATUSES):
+        raise PermissionDenied(f"A {actor.role} may only see options once they are published; "
+                               f"{s.name} is not.", user=actor, action=action, entity="structure")
+    return s
 
 
 def _option(session: Session, structure: str | int | Structure, doing: str) -> Structure:

@@ -298,6 +298,16 @@ def sync_cohorts(*, session: Session, actor: Actor) -> int:
     happened, whatever later edits to the person say.
     """
     require(actor, "tupe.edit", "tupe_cohort")
+    return sync_after_import(session=session, actor=actor)
+
+
+def sync_after_import(*, session: Session, actor: Actor) -> int:
+    """`sync_cohorts` without its permission check, for the establishment import only.
+
+    Joining a cohort follows from the people an import wrote, and that import already needed
+    establishment.import (hr or admin); an admin who may import but not edit TUPE records
+    would otherwise leave transferees outside their cohort. Audited as the importer.
+    """
     people = session.exec(select(Person.id, Person.origin, Person.tupe_transfer_date).where(
         Person.origin != "", Person.tupe_transfer_date.is_not(None))).all()  # type: ignore[union-attr]
     groups: dict[tuple[str, dt.date], list[int]] = {}

@@ -27,6 +27,12 @@ EXPECTED = {
     "options.edit": {"manager", "hr"},
     "tupe.read": {"manager", "hr", "admin"},
     "tupe.edit": {"hr"},
+    "consultation.read": {"manager", "hr", "union", "admin"},
+    "consultation.edit": {"hr"},
+    "equality.read": {"manager", "hr", "union", "admin"},
+    "equality.personal": {"hr", "admin"},
+    "equality.edit": {"hr"},
+    "equality.assess": {"hr"},
 }
 
 

@@ -32,16 +32,22 @@ PAGES: tuple[PageSpec, ...] = (
              url_path="structure-options"),
     PageSpec("pages/compare.py", "Compare", ":material/compare_arrows:", "options.read",
              url_path="compare-structures"),
+    # Until publishing arrives, the drafts page is only the union rep's landing page; roles
+    # that can read the establishment would see nothing there they do not already have.
+    PageSpec("pages/drafts.py", "Published drafts", ":material/article:", "drafts.read",
+             url_path="published-drafts", unless="establishment.read"),
+    PageSpec("pages/tupe.py", "TUPE transfers", ":material/move_up:", "tupe.read",
+             url_path="tupe-transfers"),
+    PageSpec("pages/consultation.py", "Consultation", ":material/event_note:",
+             "consultation.read", url_path="consultation-timeline"),
+    PageSpec("pages/equality.py", "Equality impact", ":material/diversity_3:", "equality.read",
+             url_path="equality-impact"),
     PageSpec("pages/reference.py", "Reference data", ":material/table_chart:", "reference.read",
              url_path="reference-data"),
     PageSpec("pages/audit.py", "Audit", ":material/history:", "audit.read",
              url_path="audit-log"),
     PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "users.manage",
              url_path="user-accounts"),
-    # Until publishing arrives, the drafts page is only the union rep's landing page; roles
-    # that can read the establishment would see nothing there they do not already have.
-    PageSpec("pages/drafts.py", "Published drafts", ":material/article:", "drafts.read",
-             url_path="published-drafts", unless="establishment.read"),
 )
 
 

@@ -1,0 +1,8 @@
+"""Placeholder while the page is built (replaced before landing)."""
+
+import streamlit as st
+
+from planner.ui.session import guard
+
+guard("tupe.read")
+st.title("TUPE transfers")
