@@ -1,0 +1,63 @@
+"""Who may read which structure: a union rep sees options only once they are published."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.auth import Actor
+from planner.errors import PermissionDenied
+from planner.models import STRUCTURE_STATUSES, Structure
+from planner.options import PUBLISHED_STATUSES, create_option, readable_option
+from tests.factories import build_small_establishment, make_actors
+
+
+@pytest.fixture
+def actors(session) -> dict[str, Actor]:
+    return make_actors(session)
+
+
+@pytest.fixture
+def option(session, actors) -> Structure:
+    build_small_establishment(session)
+    made = create_option(session=session, actor=actors["manager"], name="Option A")
+    session.commit()
+    return made
+
+
+@pytest.mark.parametrize("status", [s for s in STRUCTURE_STATUSES if s != "current"])
+def test_union_reads_an_option_only_at_a_published_status(session, actors, option, status):
+    """Catches: a working copy (draft, proposed) reaching a union rep before publication, or a
+    published option refused to them."""
+    option.status = status
+    session.add(option)
+    session.flush()
+    if status in PUBLISHED_STATUSES:
+        assert readable_option(session, actors["union"], option.id, "consultation.read") is option
+    else:
+        with pytest.raises(PermissionDenied, match="only see options once they are published"):
+            readable_option(session, actors["union"], option.id, "consultation.read")
+
+
+def test_union_never_reads_the_establishment_through_an_option_service(session, actors, option):
+    """Catches: "baseline" (the live establishment, with its people) passing the published
+    check because its status is not a draft."""
+    with pytest.raises(PermissionDenied):
+        readable_option(session, actors["union"], "baseline", "equality.read")
+
+
+@pytest.mark.parametrize("role", ["manager", "hr", "admin"])
+def test_roles_with_options_read_see_drafts_and_the_baseline(session, actors, option, role):
+    """Catches: the published check applied to roles that build the options."""
+    assert readable_option(session, actors[role], "Option A", "consultation.read") is option
+    assert readable_option(session, actors[role], "baseline", "consultation.read").kind == \
+        "baseline"
+
+
+def test_the_reading_permission_itself_is_checked_first(session, actors, option):
+    """Catches: readable_option granting an action the role lacks (a manager may not read
+    people's equality answers, published option or not)."""
+    option.status = "published"
+    session.add(option)
+    session.flush()
+    with pytest.raises(PermissionDenied, match="A manager may not"):
+        readable_option(session, actors["manager"], option.id, "equality.personal")
