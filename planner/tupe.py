@@ -31,13 +31,17 @@ from planner.auth import Actor, require
 from planner.errors import NotFound, RowError, StaleVersion, ValidationFailed
 from planner.establishment import baseline_id
 from planner.models import (
+    TUPE_BASES,
+    EtoRationale,
     Occupancy,
     Partner,
     Person,
     Post,
+    Structure,
     TupeCohort,
     TupeMember,
     TupeMilestone,
+    utcnow,
 )
 
 # TUPE 2006 reg 11(6) as amended by SI 2014/16: 28 days for transfers on or after 1 May 2014
@@ -510,3 +514,224 @@ def _save(session: Session, actor: Actor, cohort: TupeCohort, action: str,
     audit.record(session, actor=actor, action=action, entity="tupe_cohort",
                  entity_id=str(cohort.id), before=before, after=_state(cohort))
     return cohort
+
+
+# --- editing a cohort, and the ETO rationale of each change an option makes ------------------
+
+MAX_TRANSFEREE = 80
+MAX_INFORM_WEEKS = 52
+MAX_RATIONALE = 4000
+# Milestones whose due date follows the inform lead time (see `milestones`).
+_INFORM_KEYS = ("measures_letter", "inform")
+
+
+def _details(cohort: TupeCohort) -> dict[str, Any]:
+    return {"name": cohort.name, "basis": cohort.basis, "transferee": cohort.transferee,
+            "inform_weeks": cohort.inform_weeks, "version": cohort.version}
+
+
+def update_cohort(*, session: Session, actor: Actor, cohort_id: int, basis: str,
+                  transferee: str, inform_weeks: int, expected_version: int,
+                  today: dt.date | None = None) -> TupeCohort:
+    """Change a cohort's basis, transferee and inform lead time (tupe.edit).
+
+    The basis says which rules the transfer runs under (TUPE 2006, or COSOP between public
+    bodies under reg 3(5), or a secondment). A new transferee renames the cohort, because the
+    name says who the people went to. A new lead time re-dates the measures letter and the
+    inform milestone (reg 13(2), (4)), keeping any done date already recorded. Refused
+    (nothing saved) for an unknown basis, a blank or over-long transferee, or a lead time
+    outside 1-52 weeks; StaleVersion if the cohort changed since `expected_version`.
+    """
+    require(actor, "tupe.edit", "tupe_cohort")
+    del today  # nothing here depends on the date; kept so every edit service reads alike
+    cohort = _cohort(session, cohort_id, lock=True)
+    transferee = transferee.strip()
+    errors: list[RowError] = []
+    if basis not in TUPE_BASES:
+        errors.append(RowError("tupe_cohort", None, "basis",
+                               f"Unknown basis {basis!r}; expected one of "
+                               f"{', '.join(TUPE_BASES)}."))
+    if not transferee:
+        errors.append(RowError("tupe_cohort", None, "transferee",
+                               "Say who the people transfer to: the transferee is blank."))
+    elif len(transferee) > MAX_TRANSFEREE:
+        errors.append(RowError("tupe_cohort", None, "transferee",
+                               f"{len(transferee)} characters is too long; the limit is "
+                               f"{MAX_TRANSFEREE}."))
+    if not 1 <= inform_weeks <= MAX_INFORM_WEEKS:
+        errors.append(RowError("tupe_cohort", None, "inform_weeks",
+                               f"Representatives are informed between 1 and {MAX_INFORM_WEEKS} "
+                               f"weeks before the transfer, not {inform_weeks}."))
+    if errors:
+        raise ValidationFailed(errors)
+    _check_version(cohort, expected_version)
+    before = _details(cohort)
+    if inform_weeks != cohort.inform_weeks:
+        due = {m.key: m.due for m in milestones(cohort.transfer_date, inform_weeks=inform_weeks)}
+        for step in _milestones(session, cohort_id):
+            if step.key in _INFORM_KEYS and step.key in due:
+                step.due = due[step.key]
+                session.add(step)
+    if transferee != cohort.transferee:
+        cohort.name = cohort_name(cohort.transferor, transferee, cohort.transfer_date)
+    cohort.basis = basis
+    cohort.transferee = transferee
+    cohort.inform_weeks = inform_weeks
+    cohort.version += 1
+    session.add(cohort)
+    session.flush()
+    audit.record(session, actor=actor, action="update", entity="tupe_cohort",
+                 entity_id=str(cohort.id), before=before, after=_details(cohort))
+    return cohort
+
+
+TUPE_CHANGE_COLUMNS = ["person_id", "employee_id", "name", "cohort", "baseline_post_id",
+                       "post_id", "title", "grade", "change", "rationale", "recorded_by",
+                       "recorded_at", "version", "needs_rationale"]
+
+
+def _changed_posts(session: Session, option: Structure) -> dict[int, dict[str, str]]:
+    """Baseline posts the option changes, by baseline Post.id: ref, title, grade and the
+    difference's change text (every change other than "unchanged"; "deleted" included).
+
+    A baseline post continued by more than one option post joins their changes."""
+    from planner.options import _difference, lineage_frame
+
+    sid = baseline_id(session)
+    if sid is None or option.id is None or option.kind != "option":
+        return {}
+    fa = lineage_frame(session, sid)
+    frame = _difference(fa, lineage_frame(session, option.id))
+    pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
+    title_of = dict(zip(fa["post_id"], fa["title"], strict=True))
+    grade_of = dict(zip(fa["post_id"], fa["grade"], strict=True))
+    out: dict[int, dict[str, str]] = {}
+    for ref, change in zip(frame["baseline_post_id"], frame["change"], strict=True):
+        if not ref or change == "unchanged" or pk_of.get(ref) is None:
+            continue
+        row = out.setdefault(int(pk_of[ref]), {"post_id": ref, "title": title_of[ref],
+                                               "grade": grade_of[ref], "change": ""})
+        parts = [p for p in row["change"].split("; ") if p]
+        parts += [p for p in change.split("; ") if p not in parts]
+        row["change"] = "; ".join(parts)
+    return out
+
+
+def _tupe_changes(session: Session, option: Structure) -> pd.DataFrame:
+    """`tupe_changes` without the permission checks (callers check)."""
+    posts = _changed_posts(session, option)
+    rows: list[dict[str, Any]] = []
+    if posts:
+        found = session.exec(
+            select(Person, Occupancy.post_id, TupeCohort.name)
+            .join(TupeMember, TupeMember.person_id == Person.id)
+            .join(TupeCohort, TupeCohort.id == TupeMember.cohort_id)
+            .join(Occupancy, Occupancy.person_id == Person.id)
+            .where(Occupancy.post_id.in_(list(posts)))).all()  # type: ignore[attr-defined]
+        saved = {(r.person_id, r.baseline_post_id): r for r in session.exec(
+            select(EtoRationale).where(EtoRationale.structure_id == option.id))}
+        seen: set[tuple[int, int]] = set()
+        for person, post_pk, cohort in found:
+            key = (int(person.id or 0), int(post_pk))
+            if key in seen:  # a person in two cohorts is listed once per post
+                continue
+            seen.add(key)
+            post = posts[post_pk]
+            eto = saved.get(key)
+            text = eto.rationale if eto is not None else ""
+            rows.append({
+                "person_id": key[0], "employee_id": person.employee_ref, "name": person.name,
+                "cohort": cohort, "baseline_post_id": key[1], "post_id": post["post_id"],
+                "title": post["title"], "grade": post["grade"], "change": post["change"],
+                "rationale": text, "recorded_by": eto.recorded_by if eto else "",
+                "recorded_at": eto.recorded_at if eto else None,
+                "version": eto.version if eto else 0, "needs_rationale": not text.strip()})
+    rows.sort(key=lambda r: (r["cohort"], r["employee_id"], r["post_id"]))
+    return pd.DataFrame(rows, columns=TUPE_CHANGE_COLUMNS)
+
+
+def tupe_changes(*, session: Session, actor: Actor,
+                 structure: str | int | Structure) -> pd.DataFrame:
+    """Each post an option changes that a person who came by TUPE occupies, with its ETO
+    rationale: TUPE 2006 reg 4(4)-(5) (a change to terms because of the transfer is void
+    unless for an economic, technical or organisational reason entailing changes in the
+    workforce) and reg 7 (a dismissal because of it is automatically unfair unless for such a
+    reason). One row per cohort member and baseline post; `needs_rationale` marks those with
+    none yet. Names people, so tupe.read, personal.read and options.read.
+    """
+    from planner.options import readable_option
+
+    require(actor, "tupe.read", "tupe_cohort")
+    require(actor, "personal.read", "person")
+    require(actor, "options.read", "structure")
+    option = readable_option(session, actor, structure, "options.read")
+    return _tupe_changes(session, option)
+
+
+def _eto_state(row: EtoRationale) -> dict[str, Any]:
+    return {"structure_id": row.structure_id, "person_id": row.person_id,
+            "baseline_post_id": row.baseline_post_id, "change": row.change,
+            "rationale": row.rationale, "version": row.version}
+
+
+def set_eto_rationale(*, session: Session, actor: Actor, structure: str | int | Structure,
+                      person_id: int, baseline_post_id: int, rationale: str,
+                      expected_version: int) -> EtoRationale:
+    """Record why the option changes this TUPE transferee's post: the ETO reason (TUPE 2006
+    reg 4(4)-(5), reg 7), one text per person and baseline post (tupe.edit).
+
+    `expected_version` is the version read (0: none recorded yet). Refused (nothing saved) when
+    the option does not change that person's post, or the text is blank or over 4000
+    characters; StaleVersion when someone recorded or changed the rationale meanwhile.
+    """
+    from planner.options import readable_option
+
+    require(actor, "tupe.edit", "eto_rationale")
+    option = readable_option(session, actor, structure, "tupe.edit")
+    # Serialise on the option row: two first saves would otherwise both see "none yet".
+    session.exec(select(Structure).where(Structure.id == option.id).with_for_update()
+                 .execution_options(populate_existing=True)).one()
+    text = rationale.strip()
+    errors: list[RowError] = []
+    changes = _tupe_changes(session, option)
+    match = changes[(changes["person_id"] == person_id)
+                    & (changes["baseline_post_id"] == baseline_post_id)]
+    if match.empty:
+        errors.append(RowError("eto_rationale", None, "baseline_post_id",
+                               f"{option.name} does not change post {baseline_post_id} of a "
+                               f"person who came by TUPE (person {person_id}): there is no "
+                               f"change to justify."))
+    if not text:
+        errors.append(RowError("eto_rationale", None, "rationale",
+                               "Write the economic, technical or organisational reason: the "
+                               "rationale is blank."))
+    elif len(text) > MAX_RATIONALE:
+        errors.append(RowError("eto_rationale", None, "rationale",
+                               f"{len(text)} characters is too long; the limit is "
+                               f"{MAX_RATIONALE}."))
+    if errors:
+        raise ValidationFailed(errors)
+    row = session.exec(select(EtoRationale).where(
+        EtoRationale.structure_id == option.id, EtoRationale.person_id == person_id,
+        EtoRationale.baseline_post_id == baseline_post_id)).first()
+    current = row.version if row is not None else 0
+    if current != expected_version:
+        who = f" by {row.recorded_by}" if row is not None and row.recorded_by else ""
+        raise StaleVersion(f"Nothing was saved: this ETO rationale was changed{who} after you "
+                           f"opened it (it is at version {current}, you read version "
+                           f"{expected_version}). Reload, then make your change again.")
+    before = _eto_state(row) if row is not None else None
+    if row is None:
+        assert option.id is not None
+        row = EtoRationale(structure_id=option.id, person_id=person_id,
+                           baseline_post_id=baseline_post_id, version=0)
+    row.change = str(match.iloc[0]["change"])[:200]
+    row.rationale = text
+    row.recorded_by = actor.username
+    row.recorded_at = utcnow()
+    row.version += 1
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="set_eto", entity="eto_rationale",
+                 entity_id=str(row.id), before=before, after=_eto_state(row))
+    return row

@@ -450,3 +450,268 @@ def _flags(today: dt.date, *, inform_done: dt.date | None = None,
 )
 def test_cohort_flags(case, today, inform_done, notified, expected):
     assert _flags(today, inform_done=inform_done, notified=notified) == expected
+
+
+# --- update_cohort ---------------------------------------------------------------------------
+
+
+def test_update_cohort_redates_inform_milestones_and_renames(synced):
+    """Catches: a new lead time left off the milestones (or moving the ELI/transfer dates too),
+    a done date lost on re-dating, a transferee change not renaming, no version bump or audit."""
+    session, actors = synced
+    hr = actors["hr"]
+    cid = _cohort_id(session, "Capita", T)
+    steps = tupe.cohort_milestones(session=session, actor=hr, cohort_id=cid, today=NOW)
+    inform_id = int(steps.loc[steps["key"] == "inform", "id"].iloc[0])
+    tupe.mark_milestone(session=session, actor=hr, milestone_id=inform_id, done_on=D(2026, 2, 1),
+                        today=NOW)
+    before = dict(zip(steps["key"], steps["due"], strict=True))
+    cohort = tupe.update_cohort(session=session, actor=hr, cohort_id=cid, basis="COSOP",
+                                transferee=" Harrow ", inform_weeks=12, expected_version=1)
+    session.commit()
+    assert (cohort.basis, cohort.transferee, cohort.inform_weeks, cohort.version) == (
+        "COSOP", "Harrow", 12, 2)
+    assert cohort.name == "Capita to Harrow, 1 April 2026"
+    after = tupe.cohort_milestones(session=session, actor=hr, cohort_id=cid, today=NOW)
+    due = dict(zip(after["key"], after["due"], strict=True))
+    # 1 April 2026 - 12 weeks = 7 January 2026; the letter the day before.
+    assert due["inform"] == D(2026, 1, 7) and due["measures_letter"] == D(2026, 1, 6)
+    assert {k: v for k, v in due.items() if k not in ("inform", "measures_letter")} == {
+        k: v for k, v in before.items() if k not in ("inform", "measures_letter")}
+    done = dict(zip(after["key"], after["done_on"], strict=True))
+    assert done["inform"] == D(2026, 2, 1)
+    event = _events(session, "tupe_cohort", "update")[-1]
+    assert event.username == hr.username
+    assert event.before["inform_weeks"] == 8 and event.after["inform_weeks"] == 12
+    assert event.after["transferee"] == "Harrow" and event.after["version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("basis", "transferee", "weeks", "column"),
+    [
+        ("Outsourcing", "Brent", 8, "basis"),
+        ("TUPE", "   ", 8, "transferee"),
+        ("TUPE", "x" * 81, 8, "transferee"),
+        ("TUPE", "Brent", 0, "inform_weeks"),
+        ("TUPE", "Brent", 53, "inform_weeks"),
+    ],
+)
+def test_update_cohort_refuses_bad_input(synced, basis, transferee, weeks, column):
+    """Catches: an unknown basis, a blank or too long transferee, or a lead time of 0 or over a
+    year being saved."""
+    from planner.errors import ValidationFailed
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    with pytest.raises(ValidationFailed) as exc:
+        tupe.update_cohort(session=session, actor=actors["hr"], cohort_id=cid, basis=basis,
+                           transferee=transferee, inform_weeks=weeks, expected_version=1)
+    assert [e.column for e in exc.value.errors] == [column]
+    session.rollback()
+    frame = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW)
+    row = frame[frame["id"] == cid].iloc[0]
+    assert (row["basis"], row["version"]) == ("TUPE", 1)
+
+
+def test_update_cohort_refuses_a_stale_version(synced):
+    """Catches: a second editor overwriting the first's change unseen."""
+    from planner.errors import StaleVersion
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    tupe.update_cohort(session=session, actor=actors["hr"], cohort_id=cid, basis="TUPE",
+                       transferee="Brent", inform_weeks=10, expected_version=1)
+    session.commit()
+    with pytest.raises(StaleVersion):
+        tupe.update_cohort(session=session, actor=actors["hr"], cohort_id=cid, basis="COSOP",
+                           transferee="Brent", inform_weeks=8, expected_version=1)
+
+
+# --- ETO rationale per change an option makes to a transferee's post -------------------------
+
+
+def _option(session, actors, name: str, *, updated=None, deleted=None) -> int:
+    from sqlmodel import select
+
+    from planner.establishment import PostEdits
+    from planner.models import Post
+    from planner.options import create_option, edit_option_posts
+
+    manager = actors["manager"]
+    option = create_option(session=session, actor=manager, name=name)
+    versions = {p.post_ref: p.version for p in session.exec(
+        select(Post).where(Post.structure_id == option.id))}
+    touched = list((updated or {}).keys()) + list(deleted or [])
+    edit_option_posts(session=session, actor=manager, structure=option.id, edits=PostEdits(
+        updated=updated or {}, deleted=deleted or [],
+        versions={ref: versions[ref] for ref in touched}))
+    session.commit()
+    return option.id
+
+
+def _post_pk(session, ref: str) -> int:
+    from sqlmodel import select
+
+    from planner.establishment import baseline_id
+    from planner.models import Post
+
+    return session.exec(select(Post.id).where(Post.structure_id == baseline_id(session),
+                                              Post.post_ref == ref)).one()
+
+
+def _person_id(session, ref: str) -> int:
+    from sqlmodel import select
+
+    from planner.models import Person
+
+    return session.exec(select(Person.id).where(Person.employee_ref == ref)).one()
+
+
+@pytest.mark.parametrize(
+    ("updated", "deleted", "change"),
+    [
+        ({"O3": {"grade": "PO2"}, "M1": {"grade": "PO7"}}, [], "regraded"),
+        ({"O3": {"team": "Analysis", "grade": "PO2"}}, [], "moved; regraded"),
+        ({"M1": {"grade": "PO7"}}, ["O3"], "deleted"),
+    ],
+)
+def test_tupe_changes_lists_transferees_in_changed_posts(synced, updated, deleted, change):
+    """Catches: changes to posts of people who did not come by TUPE listed (M1), a deleted
+    post left out, or the baseline post's id/title/grade taken from the wrong structure."""
+    session, actors = synced
+    oid = _option(session, actors, "Option T", updated=updated, deleted=deleted)
+    frame = tupe.tupe_changes(session=session, actor=actors["manager"], structure=oid)
+    assert list(frame.columns) == tupe.TUPE_CHANGE_COLUMNS
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert (row["employee_id"], row["name"], row["post_id"], row["title"], row["grade"]) == (
+        "E4", "Eli Fox", "O3", "Officer", "PO1")
+    assert row["cohort"] == "Capita to Brent, 1 April 2016"
+    assert row["baseline_post_id"] == _post_pk(session, "O3")
+    assert row["person_id"] == _person_id(session, "E4")
+    assert row["change"] == change
+    assert (row["rationale"], row["recorded_by"], row["version"]) == ("", "", 0)
+    assert bool(row["needs_rationale"]) is True
+
+
+def test_tupe_changes_is_empty_when_no_transferee_post_changes(synced):
+    """Catches: unchanged posts (or the baseline itself) listed as needing a rationale."""
+    session, actors = synced
+    oid = _option(session, actors, "Option M", updated={"M1": {"grade": "PO7"}})
+    assert tupe.tupe_changes(session=session, actor=actors["hr"], structure=oid).empty
+    assert tupe.tupe_changes(session=session, actor=actors["hr"], structure="baseline").empty
+
+
+def test_set_eto_rationale_records_versions_and_audits(synced):
+    """Catches: a rationale not shown against its change, a second save not bumping the
+    version, a stale save overwriting, or the change not audited as the recorder."""
+    from planner.errors import StaleVersion
+
+    session, actors = synced
+    hr = actors["hr"]
+    oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"}})
+    pid, post = _person_id(session, "E4"), _post_pk(session, "O3")
+    row = tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+                                 baseline_post_id=post, rationale="  New duties in the "
+                                 "service desk redesign  ", expected_version=0)
+    session.commit()
+    assert (row.version, row.change, row.recorded_by) == (1, "regraded", hr.username)
+    frame = tupe.tupe_changes(session=session, actor=hr, structure=oid)
+    assert frame.iloc[0]["rationale"] == "New duties in the service desk redesign"
+    assert (frame.iloc[0]["version"], bool(frame.iloc[0]["needs_rationale"])) == (1, False)
+    assert frame.iloc[0]["recorded_by"] == hr.username
+    tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+                           baseline_post_id=post, rationale="Technical: new platform",
+                           expected_version=1)
+    session.commit()
+    with pytest.raises(StaleVersion):
+        tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+                               baseline_post_id=post, rationale="Overwrite", expected_version=1)
+    session.rollback()
+    with pytest.raises(StaleVersion):  # a second "first" save
+        tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+                               baseline_post_id=post, rationale="Overwrite", expected_version=0)
+    session.rollback()
+    events = _events(session, "eto_rationale", "set_eto")
+    assert [e.after["version"] for e in events] == [1, 2]
+    assert events[0].before is None and events[1].before["rationale"].startswith("New duties")
+    assert {e.username for e in events} == {hr.username}
+
+
+@pytest.mark.parametrize(
+    ("who", "post", "text", "column"),
+    [
+        ("E4", "O3", "   ", "rationale"),
+        ("E4", "O3", "x" * 4001, "rationale"),
+        ("E4", "H1", "A reason", "baseline_post_id"),  # E4 is not in H1
+        ("E1", "H1", "A reason", "baseline_post_id"),  # E1 did not come by TUPE
+        ("E2", "M1", "A reason", "baseline_post_id"),  # M1 is unchanged in this option
+    ],
+)
+def test_set_eto_rationale_refusals(synced, who, post, text, column):
+    """Catches: a blank or over-long rationale saved, or a rationale stored for a post the
+    option does not change or for a person who did not come by TUPE."""
+    from sqlmodel import select
+
+    from planner.errors import ValidationFailed
+    from planner.models import EtoRationale
+
+    session, actors = synced
+    oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"},
+                                                        "H1": {"grade": "SM3"}})
+    with pytest.raises(ValidationFailed) as exc:
+        tupe.set_eto_rationale(session=session, actor=actors["hr"], structure=oid,
+                               person_id=_person_id(session, who),
+                               baseline_post_id=_post_pk(session, post), rationale=text,
+                               expected_version=0)
+    assert [e.column for e in exc.value.errors] == [column]
+    session.rollback()
+    assert session.exec(select(EtoRationale)).all() == []
+
+
+@pytest.mark.parametrize("role", ["manager", "union", "admin"])
+def test_only_hr_edits_cohorts_and_eto_rationales(synced, role):
+    """Catches: update_cohort or set_eto_rationale callable by a role without tupe.edit."""
+    from planner.errors import PermissionDenied
+
+    session, actors = synced
+    oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"}})
+    cid = _cohort_id(session, "Capita", T)
+    with pytest.raises(PermissionDenied) as exc:
+        tupe.update_cohort(session=session, actor=actors[role], cohort_id=cid, basis="COSOP",
+                           transferee="Brent", inform_weeks=8, expected_version=1)
+    assert exc.value.action == "tupe.edit"
+    with pytest.raises(PermissionDenied) as exc:
+        tupe.set_eto_rationale(session=session, actor=actors[role], structure=oid,
+                               person_id=_person_id(session, "E4"),
+                               baseline_post_id=_post_pk(session, "O3"), rationale="A reason",
+                               expected_version=0)
+    assert exc.value.action == "tupe.edit"
+
+
+def test_manager_cannot_mark_milestones(synced):
+    """Catches: a manager (tupe.read only) marking a TUPE milestone done."""
+    from planner.errors import PermissionDenied
+
+    session, actors = synced
+    cid = _cohort_id(session, "Capita", T)
+    mid = int(tupe.cohort_milestones(session=session, actor=actors["hr"], cohort_id=cid)["id"][0])
+    with pytest.raises(PermissionDenied):
+        tupe.mark_milestone(session=session, actor=actors["manager"], milestone_id=mid,
+                            done_on=NOW, today=NOW)
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("manager", True), ("hr", True),
+                                               ("admin", True), ("union", False)])
+def test_tupe_changes_needs_tupe_personal_and_options_read(synced, role, allowed):
+    """Catches: a union rep (no tupe.read, personal.read or options.read) seeing transferees'
+    names against an option's changes."""
+    from planner.errors import PermissionDenied
+
+    session, actors = synced
+    oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"}})
+    if allowed:
+        assert len(tupe.tupe_changes(session=session, actor=actors[role], structure=oid)) == 1
+    else:
+        with pytest.raises(PermissionDenied):
+            tupe.tupe_changes(session=session, actor=actors[role], structure=oid)
