@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", parents=[common], help="migrate and load reference data")
     demo = sub.add_parser("load-demo", parents=[common], help="load the demo establishment and users")
-    demo.add_argument("--force", action="store_true", help="replace an existing establishment")
+    demo.add_argument("--force", action="store_true",
+                      help="replace an existing establishment and the demo's own option "
+                           "(refused while other options exist)")
     imp = sub.add_parser("import", parents=[common], help="import an establishment (xlsx or csv files)")
     imp.add_argument("files", nargs="+", type=Path)
     exp = sub.add_parser("export", parents=[common], help="export the establishment")
@@ -143,9 +145,13 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return {"loaded": counts}, "Database ready. Loaded: " + _counts(counts)
     if cmd == "load-demo":
         report = demo.load_demo(engine, force=args.force)
-        text = ("Demo establishment loaded." if report.demo_loaded
+        text = (f"Demo establishment loaded, with the draft option {demo.DEMO_OPTION_NAME!r}."
+                if report.demo_loaded
                 else "An establishment already exists; left as it is (use --force to replace).")
+        if report.options_replaced:
+            text += " Replaced: " + ", ".join(report.options_replaced) + "."
         return ({"demo_loaded": report.demo_loaded, "users_created": report.users_created,
+                 "options_replaced": list(report.options_replaced),
                  "reference": report.reference}, text)
     migrate(engine)
     actor = _actor(args, engine)

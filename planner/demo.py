@@ -1,19 +1,22 @@
-"""First-run set-up: reference data, the synthetic demo establishment and the demo users."""
+"""First-run set-up: reference data, the synthetic demo establishment, its draft option and
+the demo users."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from planner.auth import SYSTEM, add_user
+from planner.auth import SYSTEM, Actor, add_user
 from planner.config import DATA_DIR
 from planner.db import migrate, write_session
+from planner.errors import PlannerError
 from planner.models import Post, Structure, User
 from planner.reference import load_reference_data
 
 DEMO_DIR = DATA_DIR / "demo"
+DEMO_FILES = ("posts.csv", "people.csv")  # the establishment; equality.csv is loaded apart
 DEMO_ENVELOPE_PENCE = 7_000_000_00  # £7.0m a year for the synthetic service
 
 # For the demo only: documented in the README with that warning.
@@ -24,12 +27,67 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026"),
 )
 
+# The loader builds the demo option as HR would: SYSTEM is an administrator, who neither
+# edits options nor equality data (planner.auth.PERMISSIONS). Audited as "system".
+DEMO_AUTHOR = Actor(id=None, username="system", role="hr", display_name="System (demo data)")
+
+# The demo's draft structure option (counted by hand in data/demo/README.md).
+DEMO_OPTION_NAME = "Option 1: single service desk"
+DEMO_OPTION_DESCRIPTION = (
+    "Brings the three councils' service desks and the Client Support team together as a "
+    "single service desk for Brent, Lewisham and Southwark under one Service Desk Manager. "
+    "The technical team leader layer in Infrastructure is removed: the technical leads report "
+    "to the Head of Infrastructure & Service Delivery, and the Networks and Server & Storage "
+    "leads are regraded from PO4 to PO5 to take on the team leaders' duties. Service "
+    "Improvement and Business Support are absorbed into the new desk. 27 posts are deleted "
+    "and 9 new service desk posts are created, to be filled by ring-fenced selection; 22 "
+    "employees in the deleted posts are at risk of redundancy, so collective consultation "
+    "under TULRCA 1992 s.188 applies (20 or more).")
+DEMO_OPTION_DELETED = (
+    "ICT-002", "ICT-003",  # Business Support, absorbed into the desk
+    "ICT-008", "ICT-017",  # technical team leaders (Voice & Data, Datacentre)
+    "ICT-030", "ICT-031", "ICT-032", "ICT-034", "ICT-035", "ICT-036", "ICT-037",  # Client Support
+    "ICT-039", "ICT-040", "ICT-041", "ICT-042", "ICT-043",
+    "ICT-044", "ICT-045", "ICT-046", "ICT-047", "ICT-048", "ICT-049", "ICT-050",  # Service Desk
+    "ICT-051", "ICT-052",
+    "ICT-053", "ICT-054",  # Service Improvement
+)
+DEMO_OPTION_UPDATED: dict[str, dict[str, str]] = {
+    # regraded: the leads take on the deleted team leaders' duties
+    "ICT-009": {"grade": "PO5", "reports_to": "ICT-007"},
+    "ICT-020": {"grade": "PO5", "reports_to": "ICT-007"},
+    # moved: reported to a deleted team leader
+    **{ref: {"reports_to": "ICT-007"} for ref in (
+        "ICT-010", "ICT-011", "ICT-012", "ICT-018", "ICT-019", "ICT-021", "ICT-022", "ICT-023",
+        "ICT-024")},
+    "ICT-033": {"reports_to": "ICT-095"},
+}
+_DESK = {"division": "Infrastructure & Service Delivery", "team": "Service Desk", "fte": "1",
+         "partner": "shared", "funding": "base"}
+DEMO_OPTION_ADDED: tuple[dict[str, str], ...] = (
+    {**_DESK, "post_id": "ICT-095", "title": "Service Desk Manager (three councils)",
+     "reports_to": "ICT-007", "grade": "PO6",
+     "notes": "New: one desk for Brent, Lewisham and Southwark."},
+    *({**_DESK, "post_id": f"ICT-{n:03d}", "title": "Senior Service Desk Analyst",
+       "reports_to": "ICT-095", "grade": "PO2", "notes": "New: ring-fenced selection."}
+      for n in (96, 97)),
+    *({**_DESK, "post_id": f"ICT-{n:03d}", "title": "Service Desk Analyst",
+       "reports_to": "ICT-096" if n <= 100 else "ICT-097", "grade": "SO1",
+       "notes": "New: ring-fenced selection."}
+      for n in range(98, 104)),
+)
+
 
 @dataclass(frozen=True)
 class SetupReport:
     reference: dict[str, int]
     demo_loaded: bool
     users_created: int
+    options_replaced: tuple[str, ...] = ()
+
+
+class DemoRefused(PlannerError):
+    """`load-demo --force` would orphan options that are not the demo's own."""
 
 
 def init_database(engine: Engine) -> dict[str, int]:
@@ -40,15 +98,23 @@ def init_database(engine: Engine) -> dict[str, int]:
 
 
 def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
-    """Load the demo establishment and users unless an establishment already exists."""
+    """Load the demo establishment, its draft option and the users, unless an establishment
+    already exists (`force` replaces it).
+
+    The establishment import refuses while options exist (they are built on it), so `force`
+    first deletes the demo's own option(s) and refuses, naming them, if any other option
+    exists: deleting someone's work is left to them.
+    """
     from planner.importer import import_establishment
 
     reference = init_database(engine)
     with write_session(engine) as session:
         has_posts = session.exec(select(Post.id).limit(1)).first() is not None
         loaded = False
+        replaced: tuple[str, ...] = ()
         if force or not has_posts:
-            files = [(p.name, p.read_bytes()) for p in sorted(DEMO_DIR.glob("*.csv"))]
+            replaced = _delete_demo_options(session)
+            files = [(name, (DEMO_DIR / name).read_bytes()) for name in DEMO_FILES]
             summary = import_establishment(session=session, actor=SYSTEM, files=files)
             baseline = session.get(Structure, summary.structure_id)
             if baseline is not None and baseline.envelope_pence is None:
@@ -56,6 +122,8 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
                 baseline.envelope_pence = DEMO_ENVELOPE_PENCE
                 baseline.envelope_months = 12
                 session.add(baseline)
+                session.flush()
+            create_demo_option(session)
             loaded = True
         created = 0
         for username, role, display, password in DEMO_USERS:
@@ -63,4 +131,51 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
                 add_user(session=session, actor=SYSTEM, username=username, role=role,
                          password=password, display_name=display)
                 created += 1
-    return SetupReport(reference=reference, demo_loaded=loaded, users_created=created)
+    return SetupReport(reference=reference, demo_loaded=loaded, users_created=created,
+                       options_replaced=replaced)
+
+
+def _delete_demo_options(session: Session) -> tuple[str, ...]:
+    from planner.options import delete_option
+
+    options = session.exec(select(Structure).where(Structure.kind == "option")
+                           .order_by(Structure.id)).all()  # type: ignore[arg-type]
+    others = [s.name for s in options if s.name != DEMO_OPTION_NAME]
+    if others:
+        raise DemoRefused(
+            "The demo establishment was not replaced: these structure options are built on the "
+            f"current establishment and are not the demo's: {', '.join(others)}. Delete them "
+            "on the Structure options page first (the demo's own option is replaced for you).")
+    names = []
+    for option in options:
+        names.append(option.name)
+        delete_option(session=session, actor=DEMO_AUTHOR, structure=option)
+    return tuple(names)
+
+
+def create_demo_option(session: Session) -> Structure:
+    """The demo's draft option, built with the ordinary services (create_option, then one
+    batch of post edits) so it is audited and versioned like any user's option."""
+    from planner.establishment import PostEdits, posts_frame
+    from planner.options import create_option, edit_option_posts
+
+    option = create_option(session=session, actor=DEMO_AUTHOR, name=DEMO_OPTION_NAME,
+                           description=DEMO_OPTION_DESCRIPTION)
+    assert option.id is not None
+    # Deleted one by one: a report before its (also deleted) manager, deepest first.
+    manager = dict(posts_frame(session, option.id)[["post_id", "reports_to"]].to_numpy())
+
+    def depth(ref: str) -> int:
+        n = 0
+        while manager.get(ref):
+            ref, n = manager[ref], n + 1
+        return n
+
+    deleted = sorted(DEMO_OPTION_DELETED, key=lambda ref: (-depth(ref), ref))
+    edits = PostEdits(added=[dict(r) for r in DEMO_OPTION_ADDED],
+                      updated={k: dict(v) for k, v in DEMO_OPTION_UPDATED.items()},
+                      deleted=deleted,
+                      versions={ref: 1 for ref in [*DEMO_OPTION_UPDATED, *DEMO_OPTION_DELETED]})
+    edit_option_posts(session=session, actor=DEMO_AUTHOR, structure=option, edits=edits)
+    session.refresh(option)
+    return option

@@ -41,7 +41,20 @@ from planner.errors import (
 from planner.establishment import EditResult, PostEdits, apply_post_edits, posts_frame
 from planner.hierarchy import difference
 from planner.importer import decimal_text, read_upload, validate_posts
-from planner.models import AuditEvent, EnvelopeShare, Occupancy, Partner, Person, Post, Structure
+from planner.models import (
+    AuditEvent,
+    ConsultationPlan,
+    ConsultationStage,
+    EnvelopeShare,
+    EqualityCheckpoint,
+    EqualityImpact,
+    EtoRationale,
+    Occupancy,
+    Partner,
+    Person,
+    Post,
+    Structure,
+)
 from planner.reference import grade_table, partner_names
 
 BASELINE = "baseline"  # the name that always means the current establishment
@@ -348,10 +361,12 @@ def set_assume_recruited(*, session: Session, actor: Actor, structure: str | int
 
 def delete_option(*, session: Session, actor: Actor, structure: str | int | Structure,
                   expected_version: int | None = None) -> None:
-    """Delete an option with its posts and envelope shares; never the baseline.
+    """Delete an option with its posts, envelope shares, consultation plan and stages, ETO
+    rationales and equality checkpoints (with their impacts); never the baseline.
 
     Options copied from it keep their posts (which point at the baseline, not at this option)
-    and lose only the `copied_from` link, which the audit event keeps.
+    and lose only the `copied_from` link, which the audit event keeps; so does the count of
+    each kind of record deleted with it.
     """
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "deleted"))
@@ -365,18 +380,43 @@ def delete_option(*, session: Session, actor: Actor, structure: str | int | Stru
                          .where(p.c.structure_id == sid)).scalar_one()
     conn.execute(update(s).where(s.c.copied_from_id == sid).values(copied_from_id=None))
     conn.execute(delete(e).where(e.c.structure_id == sid))
+    removed = _delete_option_records(conn, sid)
     # Reporting lines point inside the option: cut them first so no row is deleted while
     # another still references it (SQLite checks foreign keys row by row in some builds).
     conn.execute(update(p).where(p.c.structure_id == sid).values(reports_to_id=None))
     conn.execute(delete(p).where(p.c.structure_id == sid))
     before = {"name": option.name, "status": option.status, "description": option.description,
               "posts": int(posts), "copied_from_id": option.copied_from_id,
-              "copies_unlinked": children, "version": option.version}
+              "copies_unlinked": children, "deleted_with_it": removed,
+              "version": option.version}
     session.delete(option)
     session.flush()
     audit.record(session, actor=actor, action="delete", entity="structure", entity_id=str(sid),
                  before=before)
     session.flush()
+
+
+def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
+    """Delete the consultation and equality records that belong to option `sid`; the count
+    of each kind (for the audit). Impacts go before their checkpoints (foreign key)."""
+    cp, ei = EqualityCheckpoint.__table__, EqualityImpact.__table__
+    checkpoint_ids = sa_select(cp.c.id).where(cp.c.structure_id == sid)
+    counts = {"equality_impacts": _count_and_delete(
+        conn, ei, ei.c.checkpoint_id.in_(checkpoint_ids))}
+    for key, model in (("equality_checkpoints", EqualityCheckpoint),
+                       ("eto_rationales", EtoRationale),
+                       ("consultation_stages", ConsultationStage),
+                       ("consultation_plans", ConsultationPlan)):
+        table = model.__table__
+        counts[key] = _count_and_delete(conn, table, table.c.structure_id == sid)
+    return {k: v for k, v in counts.items() if v}
+
+
+def _count_and_delete(conn: Any, table: Any, where: Any) -> int:
+    n = int(conn.execute(sa_select(func.count()).select_from(table).where(where)).scalar_one())
+    if n:
+        conn.execute(delete(table).where(where))
+    return n
 
 
 def _save(session: Session, actor: Actor, structure: Structure, action: str, *,

@@ -37,6 +37,22 @@ def test_load_demo_twice_keeps_data(demo_db, capsys):
     assert code == 0 and out["demo_loaded"] is False and out["users_created"] == 0
 
 
+def test_load_demo_force_replaces_the_demo_option(demo_db, capsys):
+    """Catches: --force failing because the demo's own option blocks the import, or
+    silently deleting an option someone else made."""
+    code, out = run(capsys, "load-demo", "--db", demo_db, "--json", "--force")
+    assert code == 0 and out["demo_loaded"] is True
+    assert out["options_replaced"] == ["Option 1: single service desk"]
+    code, out = run(capsys, "option", "create", "Option 2: mine", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0
+    code, out = run(capsys, "load-demo", "--db", demo_db, "--json", "--force")
+    assert code == 2 and out["ok"] is False and "Option 2: mine" in out["message"]
+    code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
+    assert [s["name"] for s in out["structures"]] == [
+        "Current establishment", "Option 1: single service desk", "Option 2: mine"]
+
+
 def test_summary_json(demo_db, capsys):
     from planner.auth import SYSTEM
     from planner.db import make_engine, read_session
@@ -72,7 +88,20 @@ def test_import_bad_file_exit_2_with_errors(demo_db, capsys, tmp_path):
     assert after == before
 
 
+def _delete_demo_option(url: str) -> None:
+    """The importer refuses to replace an establishment that options are built on."""
+    from planner.db import make_engine, write_session
+    from planner.demo import DEMO_AUTHOR, DEMO_OPTION_NAME
+    from planner.options import delete_option
+
+    engine = make_engine(url)
+    with write_session(engine) as s:
+        delete_option(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME)
+    engine.dispose()
+
+
 def test_export_then_import_round_trip(demo_db, capsys, tmp_path):
+    _delete_demo_option(demo_db)
     out_file = tmp_path / "est.xlsx"
     code, out = run(capsys, "export", "--format", "xlsx", str(out_file), "--db", demo_db, "--json")
     assert code == 0 and out_file.stat().st_size > 0
@@ -141,8 +170,9 @@ def test_option_create_list_and_diff(demo_db, capsys):
     assert code == 0 and out["option"]["copied_from_id"] is not None
     code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
     assert [(s["name"], s["kind"], s["posts"]) for s in out["structures"]] == [
-        ("Current establishment", "baseline", 94), ("Option A", "option", 94),
-        ("Option B", "option", 94)]
+        ("Current establishment", "baseline", 94),
+        ("Option 1: single service desk", "option", 76),  # the demo's own
+        ("Option A", "option", 94), ("Option B", "option", 94)]
     code, out = run(capsys, "diff", "baseline", "Option B", "--db", demo_db, "--json")
     assert code == 0 and out["diff"]["counts"]["unchanged"] == 94
     assert out["diff"]["deleted"] == [] and out["diff"]["people_in_deleted_posts"] == []
@@ -204,7 +234,8 @@ def test_option_import_bad_file_exit_2_and_nothing_created(demo_db, capsys, tmp_
     assert code == 2
     assert {(e["row"], e["column"]) for e in out["errors"]} == {(3, "grade"), (3, "reports_to")}
     code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
-    assert [s["name"] for s in out["structures"]] == ["Current establishment"]
+    assert [s["name"] for s in out["structures"]] == ["Current establishment",
+                                                      "Option 1: single service desk"]
 
 
 def test_cost_of_the_demo_against_its_envelope(demo_db, capsys):

@@ -21,10 +21,11 @@ from sqlmodel import Session, select
 
 from planner.auth import SYSTEM, authenticate
 from planner.config import ROOT
-from planner.db import make_engine
-from planner.demo import load_demo
+from planner.db import make_engine, write_session
+from planner.demo import DEMO_AUTHOR, DEMO_OPTION_NAME, DemoRefused, load_demo
 from planner.establishment import baseline_id, headline_metrics, posts_frame
-from planner.models import Occupancy, Person, Post
+from planner.models import AuditEvent, ConsultationPlan, Occupancy, Person, Post, Structure
+from planner.options import compare_structures, create_option, list_structures
 
 DEMO = ROOT / "data" / "demo"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -170,3 +171,66 @@ def test_generator_regenerates_the_committed_files(tmp_path: Path):
     _load_generator().main(tmp_path)
     for name in ("posts.csv", "people.csv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+# The demo option, counted by hand in data/demo/README.md ("The demo option").
+AT_RISK_EMPLOYEES = ["E0002", "E0003", "E0007", "E0013", "E0021", "E0022", "E0023", "E0024",
+                     "E0026", "E0027", "E0028", "E0029", "E0030", "E0031", "E0032", "E0033",
+                     "E0034", "E0035", "E0036", "E0037", "E0038", "E0039"]
+
+
+def test_demo_option_matches_the_hand_count(demo_engine):
+    """Catches: the demo option drifting from README's hand count, losing its s.188 size
+    (20+ employees in deleted posts) or its interim-covered deleted posts."""
+    with Session(demo_engine) as s:
+        structures = list_structures(session=s, actor=SYSTEM)
+        option = structures[structures["kind"] == "option"].iloc[0]
+        assert (option["name"], option["status"], option["posts"], option["fte"]) == (
+            DEMO_OPTION_NAME, "draft", 76, "76")
+        assert len(structures) == 2
+        assert "single service desk" in option["description"]
+        c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
+    assert c.counts() == {"new": 9, "deleted": 27, "moved": 12, "regraded": 2, "resized": 0,
+                          "unchanged": 55}
+    assert sorted(c.posts_with("regraded")["post_id"]) == ["ICT-009", "ICT-020"]
+    people = c.people
+    employees = people[people["contract"].isin(["permanent", "fixed_term", "secondment"])]
+    assert sorted(employees["employee_id"]) == AT_RISK_EMPLOYEES
+    assert Counter(employees["contract"]) == {"permanent": 21, "fixed_term": 1}
+    temps = people[people["contract"].isin(["interim", "agency"])]
+    assert sorted(zip(temps["post_id"], temps["contract"], strict=True)) == [
+        ("ICT-039", "interim"), ("ICT-042", "agency"), ("ICT-050", "agency"),
+        ("ICT-054", "interim")]
+
+
+def test_force_replaces_the_demo_option_with_its_records(demo_engine):
+    """Catches: `load-demo --force` refused by the importer because the demo option exists,
+    a second demo option appearing, or the old option's consultation rows left orphaned."""
+    with write_session(demo_engine) as s:
+        old = s.exec(select(Structure).where(Structure.name == DEMO_OPTION_NAME)).one()
+        old_id = old.id
+        s.add(ConsultationPlan(structure_id=old_id, reasons="Saving £1m."))
+    report = load_demo(demo_engine, force=True)
+    assert report.demo_loaded and report.options_replaced == (DEMO_OPTION_NAME,)
+    with Session(demo_engine) as s:
+        options = s.exec(select(Structure).where(Structure.kind == "option")).all()
+        assert [o.name for o in options] == [DEMO_OPTION_NAME]
+        assert s.exec(select(ConsultationPlan)).all() == []
+        deleted = s.exec(select(AuditEvent).where(AuditEvent.entity == "structure",
+                                                  AuditEvent.action == "delete")).one()
+        assert deleted.entity_id == str(old_id)
+        assert deleted.before["deleted_with_it"] == {"consultation_plans": 1}
+        c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
+        assert c.counts()["deleted"] == 27 and len(c.people) == 26
+
+
+def test_force_refuses_while_someone_elses_option_exists(demo_engine):
+    """Catches: --force deleting a user's own option, or replacing the establishment from
+    under it; the refusal names the option and nothing changes."""
+    with write_session(demo_engine) as s:
+        create_option(session=s, actor=DEMO_AUTHOR, name="Option 2: my work")
+    with pytest.raises(DemoRefused, match="Option 2: my work"):
+        load_demo(demo_engine, force=True)
+    with Session(demo_engine) as s:
+        names = list(list_structures(session=s, actor=SYSTEM)["name"])
+    assert names == ["Current establishment", DEMO_OPTION_NAME, "Option 2: my work"]
