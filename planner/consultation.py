@@ -20,6 +20,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from planner.auth import Actor
+    from planner.models import Structure
 
 
 @dataclass(frozen=True)
@@ -369,3 +378,657 @@ def protective_award_exposure(*, people: int, weekly_pay_pence: int, days: int =
     # Half up on whole numbers: (2·a + b) // (2·b) rounds a / b half up for a, b ≥ 0.
     per_person = (2 * weekly_pay_pence * days + 7) // 14
     return people * per_person
+
+
+# --- The consultation of an option: plan, people at risk, stages (services) ---------------------
+#
+# Below: the services the Consultation page calls. They read an option's deleted posts (the
+# options difference list) and the baseline's people, and apply the pure rules above. Every one
+# takes `actor`; reading needs consultation.read (a union rep only for published options),
+# names need personal.read, and editing needs consultation.edit.
+
+STAGE_TEMPLATE: tuple[tuple[str, str], ...] = (
+    ("business_case", "Business case and pre-consultation (equality analysis stage 1)"),
+    ("launch", "Formal launch: consultation document, s.188(4) letter and HR1"),
+    ("consultation", "Consultation period: collective and individual meetings"),
+    ("final_structure",
+     "Responses considered; final structure published (equality analysis stage 2)"),
+    ("selection", "Selection: slot-in, ring-fenced competition, voluntary redundancy"),
+    ("notice", "Notice and redeployment (4-week trial period)"),
+    ("appeals", "Appeals"),
+    ("implementation", "Implementation (equality analysis stage 3)"),
+)
+_STAGE_NAMES = dict(STAGE_TEMPLATE)
+_STAGE_POSITIONS = {key: i for i, (key, _) in enumerate(STAGE_TEMPLATE, start=1)}
+
+MAX_TEXT = 4000
+MAX_ESTABLISHMENT = 200
+MAX_OWNER = 200
+HR1_WARNING_DAYS = 14
+# s.188(1) counts employees proposed for dismissal; interims and agency workers are not the
+# council's employees (they appear under s.188(4)(g) instead), and a secondee returns to the
+# employer that seconded them.
+COUNTED_CONTRACTS = ("permanent", "fixed_term")
+EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
+AGENCY_CONTRACTS = ("interim", "agency")
+# The s.188(4) texts no data can supply: field, what it is, the paragraph that requires it.
+S188_TEXTS: tuple[tuple[str, str, str], ...] = (
+    ("reasons", "the reasons for the proposals", "s.188(4)(a)"),
+    ("selection_method", "the proposed method of selection", "s.188(4)(d)"),
+    ("dismissal_method", "the method and period of carrying out the dismissals", "s.188(4)(e)"),
+    ("redundancy_pay_method", "the method of calculating redundancy pay", "s.188(4)(f)"),
+)
+
+
+@dataclass(frozen=True)
+class PlanFields:
+    """What hr records about an option's consultation (the ConsultationPlan row)."""
+
+    establishment: str = ""
+    launch_on: dt.date | None = None  # the day the s.188(4) information reached the reps
+    first_dismissal_on: dt.date | None = None
+    hr1_sent_on: dt.date | None = None
+    notices_issued_on: dt.date | None = None
+    reasons: str = ""
+    selection_method: str = ""
+    dismissal_method: str = ""
+    redundancy_pay_method: str = ""
+    version: int = 0  # 0 = not saved yet
+
+
+_PLAN_FIELDS = ("establishment", "launch_on", "first_dismissal_on", "hr1_sent_on",
+                "notices_issued_on", "reasons", "selection_method", "dismissal_method",
+                "redundancy_pay_method")
+
+PEOPLE_AT_RISK_COLUMNS = ["employee_id", "name", "contract", "counted", "post_id", "title",
+                          "grade", "continuous_service_date", "service_years", "notice_weeks",
+                          "latest_notice_date", "weekly_pay_pence", "exposure_pence"]
+DESCRIPTION_COLUMNS = ["title", "grade", "proposed", "employed"]
+AGENCY_COLUMNS = ["division", "team", "title", "contract", "workers"]
+STAGE_COLUMNS = ["id", "key", "position", "name", "planned_start", "planned_end", "actual_start",
+                 "actual_end", "owner", "status", "notes", "version", "overdue"]
+
+
+@dataclass(frozen=True)
+class ConsultationView:
+    """Everything the Consultation page shows for one option, worked out once."""
+
+    structure_id: int
+    structure_name: str
+    structure_status: str
+    plan: PlanFields
+    employees: int  # employees (permanent, fixed-term, secondment) in the baseline
+    proposed: int  # permanent + fixed-term occupants of deleted posts (the s.188 count)
+    agency_workers: int  # interim + agency occupants of deleted posts
+    local_minimum_days: int | None
+    check: ConsultationPlan | None  # None until plan.launch_on is set
+    planned_first_dismissal: dt.date | None
+    exposure_pence: int
+    exposure_days: int
+    breaches: list[str]
+    warnings: list[str]
+    stages: pd.DataFrame  # STAGE_COLUMNS
+    descriptions: pd.DataFrame  # DESCRIPTION_COLUMNS
+    agency: pd.DataFrame  # AGENCY_COLUMNS
+    people: pd.DataFrame | None  # PEOPLE_AT_RISK_COLUMNS; None without personal.read
+    today: dt.date
+
+
+def stage_overdue(planned_end: dt.date | None, status: str, today: dt.date) -> bool:
+    """A stage is overdue once its planned end has passed and it is neither done nor skipped."""
+    return planned_end is not None and planned_end < today and status not in ("done", "skipped")
+
+
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekly_pay_pence(annual_pence: int, fte_units: int) -> int:
+    """A week's gross pay: annual pay at 1.0 FTE × FTE / 52, in pence rounded half up.
+
+    `fte_units` is FTE × 10,000 (planner.pay.FTE_SCALE), so the only rounding is the last one.
+    TULRCA 1992 s.190(2) and ERA 1996 s.221(2): for someone with normal working hours and no
+    variable pay, a week's pay is what is payable for a week's work; annual basic pay / 52 is
+    that figure for a salaried council employee. London weighting and overtime are left out.
+    """
+    from planner.pay import FTE_SCALE, div_half_up
+
+    if annual_pence < 0 or fte_units < 0:
+        raise ValueError("Pay and FTE must not be negative.")
+    return int(div_half_up(annual_pence * fte_units, FTE_SCALE * 52))
+
+
+def notice_weeks_for(start: dt.date, dismissal: dt.date) -> int:
+    """Statutory notice (ERA 1996 s.86) for employment to end on `dismissal`.
+
+    s.86 measures service when notice is given, but the date notice is given is what we are
+    working out (dismissal − notice): circular. So: weeks at the dismissal date, then again at
+    dismissal − those weeks, and take the larger. Service only grows, so the larger is the
+    figure at the dismissal date; it can overstate by a week when an anniversary falls inside
+    the notice period, which moves the latest notice date a week earlier: safe, never late.
+    """
+    first = statutory_notice_weeks(start, dismissal)
+    second = statutory_notice_weeks(start, dismissal - dt.timedelta(weeks=first))
+    return max(first, second)
+
+
+def _option_for(session: Session, actor: Actor, structure: str | int | Structure,
+                action: str) -> Structure:
+    """The option, if `actor` may read it for `action`; the baseline is refused."""
+    from planner.options import NotAnOption, readable_option
+
+    option = readable_option(session, actor, structure, action)
+    if option.kind != "option":
+        raise NotAnOption(f"{option.name} is the current establishment: consult on an option, "
+                          f"not the establishment.")
+    return option
+
+
+def _plan_row(session: Session, structure_id: int, *, lock: bool = False) -> Any:
+    from sqlmodel import select
+
+    from planner.models import ConsultationPlan as PlanRow
+
+    q = select(PlanRow).where(PlanRow.structure_id == structure_id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return session.exec(q).first()
+
+
+def _fields_of(row: Any) -> PlanFields:
+    if row is None:
+        return PlanFields()
+    return PlanFields(**{f: getattr(row, f) for f in _PLAN_FIELDS}, version=row.version)
+
+
+def _lock_structure(session: Session, structure_id: int) -> None:
+    """FOR UPDATE on the option row (PostgreSQL), so two first saves cannot both create rows;
+    SQLite write sessions already hold the database lock."""
+    from sqlmodel import select
+
+    from planner.models import Structure
+
+    session.exec(select(Structure).where(Structure.id == structure_id).with_for_update()
+                 .execution_options(populate_existing=True)).one()
+
+
+def _baseline_people(session: Session) -> pd.DataFrame:
+    """Every occupancy of the baseline: person, contract, pay basis, and the post's details."""
+    from sqlalchemy import select as sa_select
+
+    from planner.establishment import baseline_id
+    from planner.models import Occupancy, Person, Post
+
+    cols = ["person_id", "employee_id", "name", "contract", "scp", "annual_salary_pence",
+            "start_date", "continuous_service_date", "fte", "post_pk", "post_id", "title",
+            "grade", "division", "team"]
+    sid = baseline_id(session)
+    if sid is None:
+        return pd.DataFrame(columns=cols)
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.scp,
+                   pe.c.annual_salary_pence, pe.c.start_date, pe.c.continuous_service_date,
+                   o.c.fte, p.c.id, p.c.post_ref, p.c.title, p.c.grade, p.c.division, p.c.team)
+         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+         .where(p.c.structure_id == sid).order_by(pe.c.employee_ref, p.c.post_ref))
+    rows = [tuple(r) for r in session.connection().execute(q)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _deleted_post_pks(session: Session, option: Structure) -> set[int]:
+    """Baseline Post ids the option deletes (the options difference list's "deleted" rows)."""
+    from planner.establishment import baseline_id
+    from planner.options import _difference, lineage_frame
+
+    sid = baseline_id(session)
+    if sid is None:
+        return set()
+    fa = lineage_frame(session, sid)
+    frame = _difference(fa, lineage_frame(session, option.id))
+    pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
+    gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
+    return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}
+
+
+def _annual_pay(session: Session, people: pd.DataFrame, today: dt.date) -> dict[int, int | None]:
+    """Each person's annual pay at 1.0 FTE: the salary override, else their spinal point's
+    value in the pay year current on `today`; None when neither is known."""
+    from planner.errors import NotFound
+    from planner.pay import load_spine
+    from planner.reference import current_pay_year
+
+    spine = None
+    year = current_pay_year(session, today)
+    if year is not None:
+        try:
+            spine = load_spine(session, year)
+        except NotFound:
+            spine = None
+    out: dict[int, int | None] = {}
+    for pid, salary, scp in zip(people["person_id"], people["annual_salary_pence"],
+                                people["scp"], strict=True):
+        value: int | None = None
+        if salary is not None and not _isnan(salary):
+            value = int(salary)
+        elif scp is not None and not _isnan(scp) and spine is not None:
+            try:
+                value = spine.value(int(scp))
+            except NotFound:
+                value = None
+        out[int(pid)] = value
+    return out
+
+
+def _isnan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def _day(value: Any) -> dt.date | None:
+    """A stored date as read into a frame (None, NaN or NaT when blank)."""
+    if value is None or value is pd.NaT or _isnan(value):
+        return None
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
+def _stages_frame(session: Session, structure_id: int, today: dt.date) -> pd.DataFrame:
+    from sqlmodel import select
+
+    from planner.models import ConsultationStage
+
+    saved = {s.key: s for s in session.exec(select(ConsultationStage).where(
+        ConsultationStage.structure_id == structure_id))}
+    rows = []
+    for key, name in STAGE_TEMPLATE:
+        s = saved.get(key)
+        if s is None:
+            rows.append({"id": None, "key": key, "position": _STAGE_POSITIONS[key], "name": name,
+                         "planned_start": None, "planned_end": None, "actual_start": None,
+                         "actual_end": None, "owner": "", "status": "not started", "notes": "",
+                         "version": 0, "overdue": False})
+        else:
+            rows.append({"id": s.id, "key": key, "position": s.position, "name": s.name,
+                         "planned_start": s.planned_start, "planned_end": s.planned_end,
+                         "actual_start": s.actual_start, "actual_end": s.actual_end,
+                         "owner": s.owner, "status": s.status, "notes": s.notes,
+                         "version": s.version,
+                         "overdue": stage_overdue(s.planned_end, s.status, today)})
+    return pd.DataFrame(rows, columns=STAGE_COLUMNS).astype({"id": object})
+
+
+def consultation_view(*, session: Session, actor: Actor, structure: str | int | Structure,
+                      today: dt.date | None = None) -> ConsultationView:
+    """The collective consultation of an option, checked against TULRCA 1992 ss.188-193 and
+    ERA 1996 s.86, as of `today`.
+
+    Proposed dismissals are the permanent and fixed-term occupants of the posts the option
+    deletes (s.188(1)); interims and agency workers are listed for s.188(4)(g) instead. The
+    figures need no personal data, so a union rep (consultation.read) sees them for a published
+    option; the people list (`people`) needs personal.read and is None otherwise. Breaches and
+    warnings are sentences with counts, never names.
+    """
+    from planner.auth import can
+    from planner.config import get_settings
+
+    today = today or dt.date.today()
+    option = _option_for(session, actor, structure, "consultation.read")
+    assert option.id is not None
+    plan = _fields_of(_plan_row(session, option.id))
+    local = get_settings().local_consultation_minimum_days
+    everyone = _baseline_people(session)
+    gone = _deleted_post_pks(session, option)
+    at_risk = everyone[everyone["post_pk"].isin(gone)]
+    counted_ids = sorted(set(at_risk.loc[at_risk["contract"].isin(COUNTED_CONTRACTS),
+                                         "person_id"]))
+    agency_ids = set(at_risk.loc[at_risk["contract"].isin(AGENCY_CONTRACTS), "person_id"])
+    employee_ids = set(everyone.loc[everyone["contract"].isin(EMPLOYEE_CONTRACTS), "person_id"])
+    proposed = len(counted_ids)
+
+    check = None
+    if plan.launch_on is not None:
+        check = check_plan(proposed=proposed, launch=plan.launch_on,
+                           first_dismissal=plan.first_dismissal_on, hr1_sent=plan.hr1_sent_on,
+                           notices_issued=plan.notices_issued_on, local_minimum_days=local)
+    planned = plan.first_dismissal_on or (check.earliest_first_dismissal if check else None)
+    days = protective_award_max_days(planned or today)
+
+    # One row per person at risk (a person in two deleted posts is one dismissal).
+    annual = _annual_pay(session, at_risk, today)
+    all_fte = everyone.groupby("person_id")["fte"].apply(
+        lambda s: sum(int((v * 10_000).to_integral_value()) for v in s))
+    rows = []
+    for pid, group in at_risk.groupby("person_id", sort=False):
+        first = group.iloc[0]
+        counted = first["contract"] in COUNTED_CONTRACTS
+        start = _day(first["continuous_service_date"]) or _day(first["start_date"])
+        years = weeks = latest = weekly = exposure = None
+        if counted:
+            if start is not None and planned is not None:
+                years = complete_years(start, planned)
+                weeks = notice_weeks_for(start, planned)
+                latest = latest_notice_date(planned, weeks)
+            if annual.get(int(pid)) is not None:
+                weekly = weekly_pay_pence(int(annual[int(pid)]), int(all_fte[pid]))
+                exposure = protective_award_exposure(people=1, weekly_pay_pence=weekly,
+                                                     days=days)
+        rows.append({"employee_id": first["employee_id"], "name": first["name"],
+                     "contract": first["contract"], "counted": counted,
+                     "post_id": "; ".join(group["post_id"]), "title": "; ".join(group["title"]),
+                     "grade": "; ".join(group["grade"]), "continuous_service_date": start,
+                     "service_years": years, "notice_weeks": weeks, "latest_notice_date": latest,
+                     "weekly_pay_pence": weekly, "exposure_pence": exposure})
+    # Object columns keep None (not NaN) where a figure does not apply.
+    people = pd.DataFrame(rows, columns=PEOPLE_AT_RISK_COLUMNS, dtype=object)
+    people["counted"] = people["counted"].astype(bool)
+    counted_rows = people[people["counted"].astype(bool)]
+    exposure_pence = int(sum(v for v in counted_rows["exposure_pence"] if v is not None))
+
+    breaches = list(check.breaches) if check else []
+    warnings: list[str] = []
+    breaches += _notice_breaches(plan, counted_rows)
+    stages = _stages_frame(session, option.id, today)
+    for name, end, status in zip(stages["name"], stages["planned_end"], stages["status"],
+                                 strict=True):
+        if stage_overdue(end, status, today):
+            warnings.append(f"Stage '{name}' was planned to end on {_long(end)} and is not "
+                            f"done.")
+    warnings += _plan_warnings(plan, check, counted_rows, today)
+
+    descriptions = _descriptions(at_risk, everyone)
+    agency = _agency(everyone)
+    return ConsultationView(
+        structure_id=option.id, structure_name=option.name, structure_status=option.status,
+        plan=plan, employees=len(employee_ids), proposed=proposed,
+        agency_workers=len(agency_ids), local_minimum_days=local, check=check,
+        planned_first_dismissal=planned, exposure_pence=exposure_pence, exposure_days=days,
+        breaches=breaches, warnings=warnings, stages=stages, descriptions=descriptions,
+        agency=agency, people=people if can(actor, "personal.read") else None, today=today)
+
+
+def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:
+    """Notices issued too late for the planned first dismissal (ERA 1996 s.86), as counts."""
+    if plan.notices_issued_on is None or plan.first_dismissal_on is None:
+        return []
+    late = [w for w, last in zip(counted["notice_weeks"], counted["latest_notice_date"],
+                                 strict=True)
+            if w is not None and last is not None and plan.notices_issued_on > last]
+    if not late:
+        return []
+    return [f"Notices were issued on {plan.notices_issued_on.isoformat()}, but for "
+            f"{_people(len(late))} at risk the statutory notice (up to "
+            f"{_plural(max(late), 'week')}, ERA 1996 s.86) would end after the planned first "
+            f"dismissal on {plan.first_dismissal_on.isoformat()}."]
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
+
+
+def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd.DataFrame,
+                   today: dt.date) -> list[str]:
+    """What needs doing soon: s.188(4) texts, HR1 near its deadline, notice dates passing,
+    people whose pay is unknown."""
+    warnings: list[str] = []
+    if plan.launch_on is not None:
+        missing = [f"{what} ({rule})" for field_, what, rule in S188_TEXTS
+                   if not getattr(plan, field_).strip()]
+        if missing:
+            warnings.append("The s.188(4) information is incomplete: " + "; ".join(missing)
+                            + " still to be written. Consultation does not begin until the "
+                              "representatives have it all (TULRCA 1992 s.188(4)).")
+    if check is not None and check.hr1_deadline is not None and plan.hr1_sent_on is None:
+        left = (check.hr1_deadline - today).days
+        if left < 0:
+            warnings.append(f"HR1 was due at the Redundancy Payments Service by "
+                            f"{_long(check.hr1_deadline)} and none is recorded as sent "
+                            f"(TULRCA 1992 s.193; failing to notify is an offence, s.194).")
+        elif left <= HR1_WARNING_DAYS:
+            warnings.append(f"HR1 must reach the Redundancy Payments Service by "
+                            f"{_long(check.hr1_deadline)}, in {_plural(left, 'day')}, and none "
+                            f"is recorded as sent (TULRCA 1992 s.193).")
+    if plan.notices_issued_on is None:
+        dates = [d for d in counted["latest_notice_date"] if d is not None]
+        passed = [d for d in dates if d < today]
+        if passed:
+            warnings.append(f"The latest date to give statutory notice for the planned first "
+                            f"dismissal has passed for {_people(len(passed))} at risk (the earliest was {_long(min(passed))}) and no notices "
+                            f"are recorded (ERA 1996 s.86).")
+    no_pay = int(sum(1 for v in counted["weekly_pay_pence"] if v is None))
+    if no_pay:
+        warnings.append(f"{_plural(no_pay, 'employee')} at risk have neither a salary nor a "
+                        f"spinal point with a value: the protective award exposure leaves "
+                        f"them out.")
+    return warnings
+
+
+def _descriptions(at_risk: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:
+    """s.188(4)(b)-(c): proposed dismissals and employees of each description (title, grade)."""
+    counted = at_risk[at_risk["contract"].isin(COUNTED_CONTRACTS)]
+    employed = everyone[everyone["contract"].isin(EMPLOYEE_CONTRACTS)]
+    rows = []
+    for (title, grade), group in counted.groupby(["title", "grade"], sort=True):
+        same = employed[(employed["title"] == title) & (employed["grade"] == grade)]
+        rows.append({"title": title, "grade": grade, "proposed": group["person_id"].nunique(),
+                     "employed": same["person_id"].nunique()})
+    return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
+
+
+def _agency(everyone: pd.DataFrame) -> pd.DataFrame:
+    """s.188(4)(g): agency workers (interims included) at the establishment, where they work
+    and the type of work, as counts. The paragraph covers every agency worker the employer
+    uses at the establishment, not only those in deleted posts."""
+    cover = everyone[everyone["contract"].isin(AGENCY_CONTRACTS)]
+    rows = [{"division": d, "team": t, "title": ti, "contract": c,
+             "workers": g["person_id"].nunique()}
+            for (d, t, ti, c), g in cover.groupby(["division", "team", "title", "contract"],
+                                                   sort=True)]
+    return pd.DataFrame(rows, columns=AGENCY_COLUMNS)
+
+
+def _plan_errors(fields: PlanFields, today: dt.date) -> list[Any]:
+    from planner.errors import RowError
+
+    errors: list[RowError] = []
+    if len(fields.establishment.strip()) > MAX_ESTABLISHMENT:
+        errors.append(RowError("consultation_plan", None, "establishment",
+                               f"{len(fields.establishment.strip())} characters is too long; "
+                               f"the limit is {MAX_ESTABLISHMENT}."))
+    for name, what, _rule in S188_TEXTS:
+        text = getattr(fields, name).strip()
+        if len(text) > MAX_TEXT:
+            errors.append(RowError("consultation_plan", None, name,
+                                   f"{what[0].upper()}{what[1:]}: {len(text)} characters is too "
+                                   f"long; the limit is {MAX_TEXT}."))
+    for name, what in (("hr1_sent_on", "HR1 received by the Redundancy Payments Service"),
+                       ("notices_issued_on", "Notices of dismissal issued")):
+        day = getattr(fields, name)
+        if day is not None and day > today:
+            errors.append(RowError("consultation_plan", None, name,
+                                   f"{what} on {_long(day)} has not happened yet: today is "
+                                   f"{_long(today)}. Record it once it has."))
+    return errors
+
+
+def save_plan(*, session: Session, actor: Actor, structure: str | int | Structure,
+              fields: PlanFields, today: dt.date | None = None) -> PlanFields:
+    """Save an option's consultation plan (consultation.edit): dates and the s.188(4) texts.
+
+    `fields.version` is the version read (0: no plan saved yet). Refused (nothing saved) for
+    texts over 4000 characters (an establishment name over 200) or an HR1 or notice date after
+    today (they record events, s.193); StaleVersion when someone saved the plan meanwhile.
+    Texts are stored stripped. Returns what was saved, with its new version.
+    """
+    from planner import audit
+    from planner.auth import require
+    from planner.errors import StaleVersion, ValidationFailed
+    from planner.models import ConsultationPlan as PlanRow
+
+    require(actor, "consultation.edit", "consultation_plan")
+    today = today or dt.date.today()
+    option = _option_for(session, actor, structure, "consultation.edit")
+    assert option.id is not None
+    errors = _plan_errors(fields, today)
+    if errors:
+        raise ValidationFailed(errors)
+    _lock_structure(session, option.id)
+    row = _plan_row(session, option.id, lock=True)
+    current = row.version if row is not None else 0
+    if current != fields.version:
+        raise StaleVersion(f"Nothing was saved: the consultation plan of {option.name} changed "
+                           f"after you opened it (it is at version {current}, you read version "
+                           f"{fields.version}). Reload, then make your change again.")
+    before = _plan_state(_fields_of(row)) if row is not None else None
+    if row is None:
+        row = PlanRow(structure_id=option.id, version=0)
+    for name in _PLAN_FIELDS:
+        value = getattr(fields, name)
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    saved = _fields_of(row)
+    audit.record(session, actor=actor, action="save" if before else "create",
+                 entity="consultation_plan", entity_id=str(option.id), before=before,
+                 after=_plan_state(saved))
+    return saved
+
+
+def _plan_state(fields: PlanFields) -> dict[str, Any]:
+    return asdict(fields)
+
+
+_STAGE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end", "owner", "status",
+                 "notes")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from an editor cell: date, datetime/Timestamp, ISO text, or blank/NaT → None."""
+    if value is None or value is pd.NaT or _isnan(value) or value == "":
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip()[:10])
+
+
+def _stage_errors(rows: list[dict[str, Any]],
+                  today: dt.date) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Check every row (RowError per row and column; row = 1-based position in `rows`) and
+    return the rows cleaned: dates as dates, texts stripped."""
+    from planner.errors import RowError
+    from planner.models import STAGE_STATUSES
+
+    errors: list[RowError] = []
+    clean: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(rows, start=1):
+        def err(column: str, message: str, n: int = n) -> None:
+            errors.append(RowError("stages", n, column, message))
+
+        key = str(raw.get("key") or "")
+        if key not in _STAGE_NAMES:
+            err("key", f"Unknown stage {key!r}; expected one of "
+                       f"{', '.join(_STAGE_NAMES)}.")
+        elif key in seen:
+            err("key", f"Stage {key!r} appears twice.")
+        seen.add(key)
+        row: dict[str, Any] = {"key": key, "version": int(raw.get("version") or 0)}
+        for column in ("planned_start", "planned_end", "actual_start", "actual_end"):
+            try:
+                row[column] = _as_date(raw.get(column))
+            except ValueError:
+                err(column, f"{raw.get(column)!r} is not a date (YYYY-MM-DD).")
+                row[column] = None
+        status = str(raw.get("status") or "not started").strip()
+        if status not in STAGE_STATUSES:
+            err("status", f"Unknown status {status!r}; expected one of "
+                          f"{', '.join(STAGE_STATUSES)}.")
+        row["status"] = status
+        row["owner"] = str(raw.get("owner") or "").strip()
+        row["notes"] = str(raw.get("notes") or "").strip()
+        if len(row["owner"]) > MAX_OWNER:
+            err("owner", f"{len(row['owner'])} characters is too long; the limit is "
+                         f"{MAX_OWNER}.")
+        if len(row["notes"]) > MAX_TEXT:
+            err("notes", f"{len(row['notes'])} characters is too long; the limit is "
+                         f"{MAX_TEXT}.")
+        for kind in ("planned", "actual"):
+            start, end = row[f"{kind}_start"], row[f"{kind}_end"]
+            if start is not None and end is not None and end < start:
+                err(f"{kind}_end", f"The {kind} end, {_long(end)}, is before the {kind} "
+                                   f"start, {_long(start)}.")
+        for column in ("actual_start", "actual_end"):
+            day = row[column]
+            if day is not None and day > today:
+                err(column, f"An actual date records what happened: {_long(day)} is after "
+                            f"today, {_long(today)}. Plan it instead.")
+        if status == "done" and row["actual_end"] is None:
+            err("actual_end", "A stage marked done needs the date it actually ended.")
+        clean.append(row)
+    return errors, clean
+
+
+def save_stages(*, session: Session, actor: Actor, structure: str | int | Structure,
+                rows: list[dict[str, Any]], today: dt.date | None = None) -> int:
+    """Save an option's stages (DOMAIN.md §7) from the stages table (consultation.edit).
+
+    Each row: key, planned_start, planned_end, actual_start, actual_end, owner, status, notes,
+    version (the version read; 0 while the option has no saved stages, and the first save
+    creates every template stage). All or nothing: every problem comes back as a RowError
+    (unknown key or status, an end before its start, an actual date after today, "done" with
+    no actual end); StaleVersion when a stage changed since it was read. Returns the number
+    of stages written (created or changed); each is audited.
+    """
+    from sqlmodel import select
+
+    from planner import audit
+    from planner.auth import require
+    from planner.errors import StaleVersion, ValidationFailed
+    from planner.models import ConsultationStage
+
+    require(actor, "consultation.edit", "consultation_stage")
+    today = today or dt.date.today()
+    option = _option_for(session, actor, structure, "consultation.edit")
+    assert option.id is not None
+    errors, clean = _stage_errors(rows, today)
+    if errors:
+        raise ValidationFailed(errors)
+    _lock_structure(session, option.id)
+    saved = {s.key: s for s in session.exec(select(ConsultationStage).where(
+        ConsultationStage.structure_id == option.id))}
+    stale = [r["key"] for r in clean
+             if r["version"] != (saved[r["key"]].version if r["key"] in saved else 0)]
+    if stale:
+        names = ", ".join(f"'{_STAGE_NAMES[k]}'" for k in stale)
+        raise StaleVersion(f"Nothing was saved: stage(s) {names} of {option.name} changed after "
+                           f"you opened them. Reload, then make your change again.")
+    given = {r["key"]: r for r in clean}
+    written = 0
+    for key, name in STAGE_TEMPLATE:
+        stage = saved.get(key)
+        new = given.get(key)
+        if stage is None:
+            stage = ConsultationStage(structure_id=option.id, key=key,
+                                      position=_STAGE_POSITIONS[key], name=name, version=0)
+            before = None
+        elif new is None:
+            continue
+        else:
+            before = {f: getattr(stage, f) for f in _STAGE_FIELDS}
+            if all(before[f] == new[f] for f in _STAGE_FIELDS):
+                continue
+        for f in _STAGE_FIELDS:
+            if new is not None:
+                setattr(stage, f, new[f])
+        stage.version += 1
+        session.add(stage)
+        session.flush()
+        written += 1
+        audit.record(session, actor=actor, action="save" if before else "create",
+                     entity="consultation_stage", entity_id=str(stage.id), before=before,
+                     after={"structure_id": option.id, "key": key,
+                            **{f: getattr(stage, f) for f in _STAGE_FIELDS},
+                            "version": stage.version})
+    return written

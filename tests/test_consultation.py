@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from planner import consultation as c
@@ -281,3 +282,510 @@ def test_protective_award_max_days_is_dated() -> None:
     assert c.protective_award_max_days(D(2027, 4, 6), schedule) == 180
     with pytest.raises(ValueError):
         c.protective_award_max_days(D(2026, 1, 1), ((D(2027, 4, 6), 180),))
+
+
+# --- Services: an option's consultation, from its deleted posts --------------------------------
+# The six-post establishment (tests.factories): E4 (Eli Fox, permanent, 0.8 FTE, SCP 32) sits in
+# O3; I1 (interim) in O1; A1 (agency) in M2. Option C deletes O3, O1 and M2 and regrades M1:
+# one proposed dismissal (E4), two agency workers in deleted posts, four employees.
+
+TODAY = D(2026, 5, 1)  # pay year 2025/26: SCP 32 is £42,839 a year
+
+
+def _set(session, model, where, **values):
+    from sqlmodel import select
+
+    row = session.exec(select(model).where(where)).one()
+    for k, v in values.items():
+        setattr(row, k, v)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _make_option(session, actor, name: str, *, deleted=(), updated=None,
+                 status: str = "draft") -> int:
+    from sqlmodel import select
+
+    from planner.establishment import PostEdits
+    from planner.models import Post, Structure
+    from planner.options import create_option, edit_option_posts
+
+    option = create_option(session=session, actor=actor, name=name)
+    versions = {p.post_ref: p.version for p in session.exec(
+        select(Post).where(Post.structure_id == option.id))}
+    touched = [*deleted, *(updated or {})]
+    edit_option_posts(session=session, actor=actor, structure=option.id, edits=PostEdits(
+        deleted=list(deleted), updated=updated or {},
+        versions={r: versions[r] for r in touched}))
+    if status != "draft":
+        _set(session, Structure, Structure.id == option.id, status=status)
+    session.commit()
+    return option.id
+
+
+@pytest.fixture
+def small(session):
+    from planner.models import Person
+    from tests.factories import build_small_establishment, make_actors
+
+    actors = make_actors(session)
+    build_small_establishment(session)
+    _set(session, Person, Person.employee_ref == "E4", continuous_service_date=D(2009, 6, 1))
+    session.commit()
+    oid = _make_option(session, actors["manager"], "Option C", deleted=["O3", "O1", "M2"],
+                       updated={"M1": {"grade": "PO7"}})
+    return session, actors, oid
+
+
+def _view(session, actor, oid, today=TODAY):
+    return c.consultation_view(session=session, actor=actor, structure=oid, today=today)
+
+
+def test_view_counts_from_the_deleted_posts(small):
+    """Catches: interims or agency workers counted as proposed dismissals, the regraded M1's
+    people counted, the wrong employee total, or descriptions and agency figures miscounted."""
+    session, actors, oid = small
+    v = _view(session, actors["hr"], oid)
+    assert (v.structure_name, v.structure_status) == ("Option C", "draft")
+    assert (v.employees, v.proposed, v.agency_workers) == (4, 1, 2)
+    assert v.plan == c.PlanFields() and v.check is None and v.planned_first_dismissal is None
+    assert v.descriptions.to_dict(orient="records") == [
+        {"title": "Officer", "grade": "PO1", "proposed": 1, "employed": 1}]
+    assert v.agency.to_dict(orient="records") == [
+        {"division": "Digital", "team": "Analysis", "title": "Analyst", "contract": "agency",
+         "workers": 1},
+        {"division": "Digital", "team": "Core", "title": "Officer", "contract": "interim",
+         "workers": 1}]
+    people = v.people.set_index("employee_id")
+    assert list(v.people.columns) == c.PEOPLE_AT_RISK_COLUMNS
+    assert sorted(people.index) == ["A1", "E4", "I1"]
+    assert people["counted"].to_dict() == {"A1": False, "E4": True, "I1": False}
+    # £42,839 × 0.8 / 52 = £659.0615… → 65,906p; × 90 / 7 = 847,362.86 → 847,363p.
+    assert people.loc["E4", "weekly_pay_pence"] == 65_906
+    assert people.loc["E4", "exposure_pence"] == 847_363
+    assert (v.exposure_pence, v.exposure_days) == (847_363, 90)
+    assert people.loc["A1", "exposure_pence"] is None and people.loc["I1", "notice_weeks"] is None
+    assert v.breaches == [] and v.warnings == []
+    assert list(v.stages["key"]) == [k for k, _ in c.STAGE_TEMPLATE]
+    assert set(v.stages["version"]) == {0} and set(v.stages["id"]) == {None}
+
+
+def test_union_sees_figures_of_a_published_option_but_no_names(small):
+    """Catches: names leaking to a union rep through the people list, breaches or the
+    descriptions; or the union refused the figures it is entitled to."""
+    session, actors, _ = small
+    oid = _make_option(session, actors["manager"], "Option P", deleted=["O3"],
+                       status="published")
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 4, 1), first_dismissal_on=D(2026, 6, 30),
+                                    notices_issued_on=D(2026, 4, 30)))
+    session.commit()
+    v = _view(session, actors["union"], oid)
+    assert v.people is None
+    assert v.proposed == 1 and v.exposure_pence == 847_363
+    text = repr((v.breaches, v.warnings, v.descriptions, v.agency, v.stages))
+    for name in ("Eli Fox", "Ada Brown", "Dee Evans", "Fay Gray", "E4"):
+        assert name not in text
+    assert v.breaches == ["Notices were issued on 2026-04-30, but for 1 person at risk the "
+                          "statutory notice (up to 12 weeks, ERA 1996 s.86) would end after the "
+                          "planned first dismissal on 2026-06-30."]
+
+
+@pytest.mark.parametrize("status", ["draft", "proposed"])
+def test_union_is_refused_unpublished_options_and_the_baseline(small, status):
+    """Catches: a union rep reading a working copy of an option, or the establishment."""
+    from planner.errors import PermissionDenied
+
+    session, actors, _ = small
+    oid = _make_option(session, actors["manager"], f"Option {status}", deleted=["O3"],
+                       status=status)
+    with pytest.raises(PermissionDenied):
+        _view(session, actors["union"], oid)
+    with pytest.raises(PermissionDenied):
+        _view(session, actors["union"], "baseline")
+
+
+def test_the_baseline_is_not_consulted_on(small):
+    """Catches: a consultation view of the establishment itself (nothing is deleted there)."""
+    from planner.options import NotAnOption
+
+    session, actors, _ = small
+    with pytest.raises(NotAnOption, match="consult on an option, not the establishment"):
+        _view(session, actors["hr"], "baseline")
+
+
+@pytest.mark.parametrize(
+    ("case", "start", "dismissal", "weeks", "latest"),
+    [
+        ("exactly one month", D(2026, 5, 30), D(2026, 6, 29), 1, D(2026, 6, 22)),
+        ("a day short of a month", D(2026, 5, 31), D(2026, 6, 28), 0, D(2026, 6, 28)),
+        ("two years", D(2024, 6, 30), D(2026, 6, 29), 2, D(2026, 6, 15)),
+        ("eleven years", D(2015, 6, 30), D(2026, 6, 29), 11, D(2026, 4, 13)),
+        ("twelve years", D(2014, 6, 30), D(2026, 6, 29), 12, D(2026, 4, 6)),
+        ("twenty years: capped at 12", D(2006, 6, 30), D(2026, 6, 29), 12, D(2026, 4, 6)),
+        # The sixth anniversary falls inside the notice: 6 weeks at dismissal, 5 at the notice
+        # date; the larger is used so notice is never given too late.
+        ("anniversary inside the notice", D(2020, 6, 15), D(2026, 6, 30), 6, D(2026, 5, 19)),
+    ],
+)
+def test_notice_weeks_for_a_dismissal(case, start, dismissal, weeks, latest):
+    """Catches: service measured at the wrong date, the cap missed, or the smaller of the two
+    measurements taken (a latest notice date a week too late)."""
+    assert c.notice_weeks_for(start, dismissal) == weeks
+    assert c.latest_notice_date(dismissal, weeks) == latest
+
+
+@pytest.mark.parametrize(
+    ("annual", "fte", "weekly"),
+    [
+        (5_200_000, 10_000, 100_000),  # £52,000 full time: £1,000 a week
+        (4_283_900, 8_000, 65_906),  # 65,906.15 → 65,906
+        (26, 10_000, 1),  # 0.5p → 1p: half up
+        (25, 10_000, 0),  # 0.48p → 0p
+    ],
+)
+def test_weekly_pay(annual, fte, weekly):
+    """Catches: float rounding, rounding down a half, or FTE ignored."""
+    assert c.weekly_pay_pence(annual, fte) == weekly
+
+
+def test_view_people_dates_and_warnings(small):
+    """Catches: notice counted from the wrong date, a passed latest notice date not warned,
+    missing s.188(4) texts or an overdue stage not warned."""
+    session, actors, oid = small
+    hr = actors["hr"]
+    c.save_plan(session=session, actor=hr, structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 5, 4), first_dismissal_on=D(2026, 6, 30),
+                                    reasons="Budget reduction"))
+    c.save_stages(session=session, actor=hr, structure=oid, today=TODAY, rows=[
+        {"key": "appeals", "planned_start": D(2026, 4, 1), "planned_end": D(2026, 4, 30),
+         "status": "in progress", "version": 0}])
+    session.commit()
+    v = _view(session, hr, oid)
+    e4 = v.people.set_index("employee_id").loc["E4"]
+    # 1 June 2009 to 30 June 2026: 17 complete years, so 12 weeks; 30 June − 84 days = 7 April.
+    assert (e4["service_years"], e4["notice_weeks"]) == (17, 12)
+    assert e4["latest_notice_date"] == D(2026, 4, 7)
+    assert e4["continuous_service_date"] == D(2009, 6, 1)
+    assert v.check is not None and v.check.applies is False and v.check.minimum_days is None
+    assert v.planned_first_dismissal == D(2026, 6, 30)
+    assert v.breaches == []
+    assert v.warnings == [
+        "Stage 'Appeals' was planned to end on 30 April 2026 and is not done.",
+        "The s.188(4) information is incomplete: the proposed method of selection "
+        "(s.188(4)(d)); the method and period of carrying out the dismissals (s.188(4)(e)); the "
+        "method of calculating redundancy pay (s.188(4)(f)) still to be written. Consultation "
+        "does not begin until the representatives have it all (TULRCA 1992 s.188(4)).",
+        "The latest date to give statutory notice for the planned first dismissal has passed "
+        "for 1 person at risk (the earliest was 7 April 2026) and no notices are recorded "
+        "(ERA 1996 s.86).",
+    ]
+    assert bool(v.stages.set_index("key").loc["appeals", "overdue"]) is True
+
+
+def test_local_minimum_below_twenty_comes_from_settings(small, monkeypatch):
+    """Catches: the local minimum ignored, or treated as making s.188 apply."""
+    from planner.config import get_settings
+
+    session, actors, oid = small
+    monkeypatch.setattr(get_settings(), "local_consultation_minimum_days", 14)
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 5, 4), first_dismissal_on=D(2026, 5, 17)))
+    v = _view(session, actors["hr"], oid)
+    assert v.local_minimum_days == 14
+    assert v.check.minimum_days == 14 and v.check.applies is False
+    assert v.check.earliest_first_dismissal == D(2026, 5, 18)
+    assert v.breaches == ["First dismissal on 2026-05-17 is 13 days after the consultation "
+                          "began; for 1 proposed dismissal the local agreement requires at "
+                          "least 14."]
+
+
+# --- the 20 and 100 thresholds, on an imported establishment ------------------------------------
+
+
+def _import_establishment(session, actor, contracts: list[str]) -> None:
+    """H0 plus one Officer post per entry of `contracts`, each filled by one person on it."""
+    from planner.importer import import_establishment
+    from tests.factories import csv_bytes, posts_frame
+
+    posts = [{"post_id": "H0", "title": "Head of Service", "grade": "SM2"}]
+    people = [{"employee_id": "E0", "name": "Head Person", "post_id": "H0",
+               "contract": "permanent", "scp": ""}]
+    for i, contract in enumerate(contracts, start=1):
+        posts.append({"post_id": f"P{i}", "title": "Officer", "grade": "PO2",
+                      "reports_to": "H0"})
+        cover = contract in ("interim", "agency")
+        people.append({"employee_id": f"E{i}", "name": f"Person {i}", "post_id": f"P{i}",
+                       "contract": contract, "scp": "" if cover else "35",
+                       "day_rate": "400" if cover else "",
+                       "continuous_service_date": "" if cover else "2020-01-06"})
+    blank = {c_: "" for c_ in ("fte", "scp", "annual_salary", "day_rate", "start_date",
+                               "continuous_service_date", "date_of_birth", "origin",
+                               "tupe_transfer_date")}
+    frame = pd.DataFrame([{**blank, "fte": "1", **p} for p in people], dtype=str)
+    import_establishment(session=session, actor=actor, today=TODAY, files=[
+        ("posts.csv", csv_bytes(posts_frame(posts))), ("people.csv", csv_bytes(frame))])
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("contracts", "proposed", "applies", "minimum"),
+    [
+        (["permanent"] * 19, 19, False, None),
+        (["permanent"] * 19 + ["agency"], 19, False, None),  # an agency worker is not counted
+        (["permanent"] * 19 + ["interim", "secondment"], 19, False, None),
+        (["permanent"] * 19 + ["fixed_term"], 20, True, 30),
+        (["permanent"] * 99, 99, True, 30),
+        (["permanent"] * 100, 100, True, 45),
+        (["permanent"] * 101, 101, True, 45),
+    ],
+)
+def test_thresholds_from_the_option(session, contracts, proposed, applies, minimum):
+    """Catches: the s.188 count taken over every occupant (agency, interim, secondee), or the
+    30/45-day period picked from the wrong count."""
+    from tests.factories import make_actors
+
+    actors = make_actors(session)
+    _import_establishment(session, actors["admin"], contracts)
+    oid = _make_option(session, actors["manager"], "Option X",
+                       deleted=[f"P{i}" for i in range(1, len(contracts) + 1)])
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 3, 2)))
+    v = _view(session, actors["hr"], oid)
+    assert v.proposed == proposed
+    assert v.check.applies is applies and v.check.minimum_days == minimum
+    if minimum:
+        assert v.check.earliest_first_dismissal == D(2026, 3, 2) + dt.timedelta(days=minimum)
+        assert v.planned_first_dismissal == v.check.earliest_first_dismissal
+        assert v.check.hr1_deadline == D(2026, 3, 2)
+    assert v.descriptions.to_dict(orient="records") == [
+        {"title": "Officer", "grade": "PO2", "proposed": proposed,
+         "employed": sum(x in ("permanent", "fixed_term", "secondment") for x in contracts)}]
+
+
+@pytest.fixture
+def twenty(session):
+    from tests.factories import make_actors
+
+    actors = make_actors(session)
+    _import_establishment(session, actors["admin"], ["permanent"] * 20)
+    oid = _make_option(session, actors["manager"], "Option X",
+                       deleted=[f"P{i}" for i in range(1, 21)])
+    return session, actors, oid
+
+
+@pytest.mark.parametrize(
+    ("first", "hr1", "breaches"),
+    [
+        (D(2026, 4, 1), D(2026, 3, 2), []),  # 30 days after launch: lawful by exactly a day
+        (D(2026, 3, 31), D(2026, 3, 1), [
+            "First dismissal on 2026-03-31 is 29 days after the consultation began; for 20 "
+            "proposed dismissals s.188 requires at least 30."]),
+        (D(2026, 4, 1), D(2026, 3, 3), [
+            "HR1 received on 2026-03-03 is 29 days before the first dismissal on 2026-04-01; "
+            "for 20 proposed dismissals s.193 requires at least 30 (by 2026-03-02)."]),
+    ],
+)
+def test_twenty_dismissals_lawful_and_unlawful_by_a_day(twenty, first, hr1, breaches):
+    """Catches: off-by-one in the 30-day period or the HR1 lead, as the view reports them."""
+    session, actors, oid = twenty
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 3, 2), first_dismissal_on=first,
+                                    hr1_sent_on=hr1, reasons="r", selection_method="s",
+                                    dismissal_method="d", redundancy_pay_method="p"))
+    assert _view(session, actors["hr"], oid).breaches == breaches
+
+
+@pytest.mark.parametrize(
+    ("today", "warning"),
+    [
+        (D(2026, 2, 16), None),  # 15 days before the 3 March deadline: quiet
+        (D(2026, 2, 17), "HR1 must reach the Redundancy Payments Service by 3 March 2026, in "
+                         "14 days, and none is recorded as sent (TULRCA 1992 s.193)."),
+        (D(2026, 3, 3), "HR1 must reach the Redundancy Payments Service by 3 March 2026, in "
+                        "0 days, and none is recorded as sent (TULRCA 1992 s.193)."),
+        (D(2026, 3, 4), "HR1 was due at the Redundancy Payments Service by 3 March 2026 and "
+                        "none is recorded as sent (TULRCA 1992 s.193; failing to notify is an "
+                        "offence, s.194)."),
+    ],
+)
+def test_hr1_deadline_warning(twenty, today, warning):
+    """Catches: no warning inside the last 14 days before the HR1 deadline, or one too early."""
+    session, actors, oid = twenty
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=today,
+                fields=c.PlanFields(launch_on=D(2026, 2, 1), first_dismissal_on=D(2026, 4, 2),
+                                    reasons="r", selection_method="s", dismissal_method="d",
+                                    redundancy_pay_method="p"))
+    v = _view(session, actors["hr"], oid, today=today)
+    assert v.check.hr1_deadline == D(2026, 3, 3)
+    hr1 = [w for w in v.warnings if "HR1" in w]
+    assert hr1 == ([warning] if warning else [])
+
+
+# --- save_plan and save_stages --------------------------------------------------------------
+
+
+def test_save_plan_creates_then_updates_with_versions(small):
+    """Catches: a second save not bumping the version, a stale save overwriting, texts stored
+    unstripped, or no audit event as the editor."""
+    from sqlmodel import select
+
+    from planner.errors import StaleVersion
+    from planner.models import AuditEvent
+
+    session, actors, oid = small
+    hr = actors["hr"]
+    saved = c.save_plan(session=session, actor=hr, structure=oid, today=TODAY,
+                        fields=c.PlanFields(establishment=" Shared ICT ", reasons=" Savings "))
+    session.commit()
+    assert (saved.version, saved.establishment, saved.reasons) == (1, "Shared ICT", "Savings")
+    again = c.save_plan(session=session, actor=hr, structure=oid, today=TODAY,
+                        fields=c.PlanFields(establishment="Shared ICT", launch_on=D(2026, 5, 4),
+                                            version=1))
+    session.commit()
+    assert again.version == 2 and again.reasons == ""
+    assert _view(session, hr, oid).plan == again
+    with pytest.raises(StaleVersion):
+        c.save_plan(session=session, actor=hr, structure=oid, today=TODAY,
+                    fields=c.PlanFields(version=1))
+    session.rollback()
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == "consultation_plan")
+                          .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.username, e.after["version"]) for e in events] == [
+        ("create", hr.username, 1), ("save", hr.username, 2)]
+    assert events[1].before["reasons"] == "Savings"
+
+
+@pytest.mark.parametrize(
+    ("fields", "column"),
+    [
+        (c.PlanFields(reasons="x" * 4001), "reasons"),
+        (c.PlanFields(selection_method="x" * 4001), "selection_method"),
+        (c.PlanFields(dismissal_method="x" * 4001), "dismissal_method"),
+        (c.PlanFields(redundancy_pay_method="x" * 4001), "redundancy_pay_method"),
+        (c.PlanFields(establishment="x" * 201), "establishment"),
+        (c.PlanFields(hr1_sent_on=TODAY + dt.timedelta(days=1)), "hr1_sent_on"),
+        (c.PlanFields(notices_issued_on=TODAY + dt.timedelta(days=1)), "notices_issued_on"),
+    ],
+)
+def test_save_plan_refusals(small, fields, column):
+    """Catches: over-long texts, or an HR1 or notice date in the future, being saved."""
+    from planner.errors import ValidationFailed
+
+    session, actors, oid = small
+    with pytest.raises(ValidationFailed) as exc:
+        c.save_plan(session=session, actor=actors["hr"], structure=oid, fields=fields,
+                    today=TODAY)
+    assert [e.column for e in exc.value.errors] == [column]
+    session.rollback()
+    assert _view(session, actors["hr"], oid).plan.version == 0
+
+
+def _stage(key: str, version: int = 0, **kw) -> dict:
+    return {"key": key, "planned_start": None, "planned_end": None, "actual_start": None,
+            "actual_end": None, "owner": "", "status": "not started", "notes": "",
+            "version": version, **kw}
+
+
+def test_save_stages_creates_the_template_then_updates(small):
+    """Catches: a first save creating only the rows given, an unchanged row re-saved, a
+    stale row overwriting, or stage saves not audited per stage."""
+    from sqlmodel import select
+
+    from planner.errors import StaleVersion
+    from planner.models import AuditEvent
+
+    session, actors, oid = small
+    hr = actors["hr"]
+    n = c.save_stages(session=session, actor=hr, structure=oid, today=TODAY, rows=[
+        _stage("launch", planned_start="2026-05-04", planned_end=D(2026, 5, 4), owner=" HR ")])
+    session.commit()
+    assert n == 8
+    stages = _view(session, hr, oid).stages.set_index("key")
+    assert list(stages["position"]) == list(range(1, 9))
+    assert set(stages["version"]) == {1} and None not in set(stages["id"])
+    assert stages.loc["launch", "planned_start"] == D(2026, 5, 4)
+    assert stages.loc["launch", "owner"] == "HR"
+    rows = [_stage("launch", 1, planned_start=D(2026, 5, 4), planned_end=D(2026, 5, 4),
+                   owner="HR"),
+            _stage("business_case", 1, actual_start=D(2026, 3, 1), actual_end=D(2026, 4, 30),
+                   status="done")]
+    assert c.save_stages(session=session, actor=hr, structure=oid, today=TODAY, rows=rows) == 1
+    session.commit()
+    stages = _view(session, hr, oid).stages.set_index("key")
+    assert stages.loc["business_case", "version"] == 2 and stages.loc["launch", "version"] == 1
+    with pytest.raises(StaleVersion, match="Business case"):
+        c.save_stages(session=session, actor=hr, structure=oid, today=TODAY, rows=rows)
+    session.rollback()
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == "consultation_stage")
+                          .order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["create"] * 8 + ["save"]
+    assert events[-1].after["status"] == "done" and events[-1].username == hr.username
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (_stage("launches"), "key"),
+        (_stage("launch", status="finished"), "status"),
+        (_stage("launch", planned_start=D(2026, 6, 2), planned_end=D(2026, 6, 1)), "planned_end"),
+        (_stage("launch", actual_start=D(2026, 4, 2), actual_end=D(2026, 4, 1)), "actual_end"),
+        (_stage("launch", actual_start=TODAY + dt.timedelta(days=1)), "actual_start"),
+        (_stage("launch", actual_start=D(2026, 4, 1), actual_end=TODAY + dt.timedelta(days=1)),
+         "actual_end"),
+        (_stage("launch", status="done"), "actual_end"),
+        (_stage("launch", planned_start="1 May"), "planned_start"),
+        (_stage("launch", owner="x" * 201), "owner"),
+        (_stage("launch", notes="x" * 4001), "notes"),
+    ],
+)
+def test_save_stages_refusals(small, row, column):
+    """Catches: an unknown stage or status, an end before its start, an actual date in the
+    future, "done" with no end date, or bad text saved; all or nothing."""
+    from planner.errors import ValidationFailed
+
+    session, actors, oid = small
+    with pytest.raises(ValidationFailed) as exc:
+        c.save_stages(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                      rows=[_stage("appeals", owner="Fine"), row])
+    assert [(e.row, e.column) for e in exc.value.errors] == [(2, column)]
+    session.rollback()
+    assert set(_view(session, actors["hr"], oid).stages["version"]) == {0}
+
+
+@pytest.mark.parametrize(("end", "status", "today", "overdue"), [
+    (D(2026, 4, 30), "in progress", D(2026, 5, 1), True),
+    (D(2026, 4, 30), "not started", D(2026, 4, 30), False),  # due today: not yet overdue
+    (D(2026, 4, 30), "done", D(2026, 5, 1), False),
+    (D(2026, 4, 30), "skipped", D(2026, 5, 1), False),
+    (None, "not started", D(2026, 5, 1), False),
+])
+def test_stage_overdue(end, status, today, overdue):
+    """Catches: a stage overdue on its last day, or done/skipped stages flagged."""
+    assert c.stage_overdue(end, status, today) is overdue
+
+
+@pytest.mark.parametrize("role", ["manager", "union", "admin"])
+def test_only_hr_edits_the_plan_and_stages(small, role):
+    """Catches: save_plan or save_stages open to a role without consultation.edit (a union
+    rep editing stages above all)."""
+    from planner.errors import PermissionDenied
+
+    session, actors, _ = small
+    oid = _make_option(session, actors["manager"], "Option P", deleted=["O3"],
+                       status="published")
+    with pytest.raises(PermissionDenied):
+        c.save_plan(session=session, actor=actors[role], structure=oid,
+                    fields=c.PlanFields(), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        c.save_stages(session=session, actor=actors[role], structure=oid,
+                      rows=[_stage("launch")], today=TODAY)
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+def test_managers_and_admins_read_with_names(small, role):
+    """Catches: the people list withheld from roles with personal.read."""
+    session, actors, oid = small
+    v = _view(session, actors[role], oid)
+    assert v.people is not None and "Eli Fox" in set(v.people["name"])
