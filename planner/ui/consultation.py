@@ -1,0 +1,510 @@
+"""The consultation page's wiring: which options a role may consult on, the view, the plan
+form and the stages editor, the rules panel's sentences and the downloads.
+
+The view is not cached: it is a handful of queries over one option's deleted posts, and the
+plan and stages it reads carry their own versions, which the structure's version (the other
+pages' cache key) does not follow. Every rule lives in planner.consultation; this module only
+arranges its answers for the page (STYLE.md habit 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session, select
+
+from planner import consultation as domain
+from planner.auth import Actor, can
+from planner.consultation import ConsultationView, PlanFields
+from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from planner.models import STAGE_STATUSES, Structure
+from planner.options import list_structures, readable_option
+from planner.reference import partners_frame
+from planner.ui import format as fmt
+from planner.ui.compare import StructureRef, refs_of
+from planner.ui.session import reading, writing
+
+SELECT_KEY = "consultation_option"
+FLASH_KEY = "consultation_flash"
+PLAN_ERRORS_KEY = "consultation_plan_errors"
+STAGE_ERRORS_KEY = "consultation_stage_errors"
+EMPLOYER_FALLBACK = "the Council"
+TEXT_LIMIT = 4000  # the plan's s.188(4) texts (planner.models.ConsultationPlan)
+PLAN_TEXTS = (
+    ("reasons", "Reasons for the proposals", "s.188(4)(a)"),
+    ("selection_method", "Proposed method of selection", "s.188(4)(d)"),
+    ("dismissal_method", "Method and period of carrying out the dismissals", "s.188(4)(e)"),
+    ("redundancy_pay_method", "Method of calculating redundancy pay (beyond statutory)",
+     "s.188(4)(f)"),
+)
+PLAN_DATES = (
+    ("launch_on", "Launch date",
+     "The day the s.188(4) written information reached the representatives: consultation "
+     "begins on this day (day 0)."),
+    ("first_dismissal_on", "Planned first dismissal",
+     "The day the first dismissal takes effect. Blank: the earliest lawful day is assumed."),
+    ("hr1_sent_on", "HR1 received on",
+     "The day the Redundancy Payments Service received form HR1 (not after today)."),
+    ("notices_issued_on", "First notice issued on",
+     "The day the first individual notice of dismissal was given (not after today)."),
+)
+
+
+# --- which options ---------------------------------------------------------------------------
+
+
+def published_options(session: Session, actor: Actor) -> list[StructureRef]:
+    """The options `actor` may consult on, by creation, each admitted by readable_option.
+
+    For a role without options.read (a union rep) that is the options at a published status:
+    the rule is planner.options.readable_option's, asked of each option, so this list can never
+    show what the services would refuse. (A stand-in until planner.options has its own.)
+    """
+    rows = session.exec(select(Structure).where(Structure.kind == "option")
+                        .order_by(Structure.id)).all()  # type: ignore[arg-type]
+    out = []
+    for s in rows:
+        try:
+            readable_option(session, actor, s, "consultation.read")
+        except PermissionDenied:
+            continue
+        out.append(StructureRef(int(s.id or 0), int(s.version), s.name, s.kind, s.status,
+                                s.description or ""))
+    return out
+
+
+def options_for(actor: Actor) -> list[StructureRef]:
+    """The options on offer: every option for roles that read options, published ones else."""
+    with reading() as session:
+        if can(actor, "options.read"):
+            return [r for r in refs_of(list_structures(session=session, actor=actor))
+                    if r.kind == "option"]
+        return published_options(session, actor)
+
+
+def empty_message(actor: Actor) -> str:
+    if can(actor, "options.read"):
+        return ("There is no option yet. Create one on the Structure options page; its "
+                "consultation is planned here.")
+    return ("No option has been published yet. An option appears here once it is published "
+            "to the trade unions.")
+
+
+def default_selection(refs: list[StructureRef]) -> None:
+    """The newest option unless one still listed is already chosen."""
+    if st.session_state.get(SELECT_KEY) not in {r.id for r in refs}:
+        st.session_state[SELECT_KEY] = refs[-1].id
+
+
+def load_view(actor: Actor, structure_id: int, today: dt.date) -> ConsultationView:
+    with reading() as session:
+        return domain.consultation_view(session=session, actor=actor, structure=structure_id,
+                                        today=today)
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def pop_flash() -> str | None:
+    return st.session_state.pop(FLASH_KEY, None)
+
+
+# --- headline and rules ----------------------------------------------------------------------
+
+
+def day(value: dt.date | None, blank: str = "—") -> str:
+    """'1 Mar 2027' (or `blank`)."""
+    return blank if value is None else f"{value.day} {value:%b %Y}"
+
+
+def minimum_days(view: ConsultationView) -> int | None:
+    """The minimum period in force for this count: statutory, else the local one, else None."""
+    if view.check is not None:
+        return view.check.minimum_days
+    return domain.minimum_period_days(view.proposed, local_minimum_days=view.local_minimum_days)
+
+
+def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
+    """(label, value, help) for the six figures at the top of the page."""
+    applies = domain.s188_applies(view.proposed)
+    minimum = minimum_days(view)
+    if applies:
+        applies_text = f"Yes: {minimum} days"
+    elif minimum is not None:
+        applies_text = f"No (local {minimum} days)"
+    else:
+        applies_text = "No"
+    check = view.check
+    no_launch = "Set the launch date"
+    return [
+        ("Proposed dismissals", fmt.count(view.proposed),
+         "Permanent and fixed-term employees in posts the option deletes: the count for "
+         "TULRCA s.188 (20 or more within 90 days at one establishment)."),
+        ("Agency and interim workers", fmt.count(view.agency_workers),
+         "Agency and interim workers in deleted posts: not employees for the count, but "
+         "listed in the s.188(4) information."),
+        ("s.188 applies", applies_text,
+         "Collective consultation of at least 30 days for 20-99 proposed dismissals, 45 for "
+         "100 or more (s.188(1A)); below 20, the local agreement's minimum if one is set."),
+        ("Earliest lawful first dismissal",
+         no_launch if check is None else day(check.earliest_first_dismissal, "No minimum"),
+         "Launch + the minimum period: the first day a dismissal may take effect."),
+        ("HR1 deadline",
+         no_launch if check is None else day(check.hr1_deadline, "Not required"),
+         "The last day the Redundancy Payments Service may receive HR1: 30/45 days before the "
+         "first dismissal and before any notice (s.193). Missing it is an offence."),
+        ("Protective award exposure", fmt.money_from_pence(view.exposure_pence),
+         f"Up to {fmt.plural(view.exposure_days, 'day')}' gross pay for each employee proposed "
+         "for dismissal if consultation fails (s.189): the worst case, not a forecast."),
+    ]
+
+
+def all_clear(view: ConsultationView) -> str | None:
+    """The success sentence when nothing is wrong, saying what was checked (None before a
+    launch date, when nothing could be)."""
+    check = view.check
+    if check is None or view.breaches:
+        return None
+    parts = []
+    first = view.planned_first_dismissal
+    if check.minimum_days is not None and first is not None:
+        source = "s.188(1A)" if check.applies else "the local agreement"
+        parts.append(f"the first dismissal on {day(first)} is at least "
+                     f"{check.minimum_days} days after the launch on {day(check.launch)} "
+                     f"({source})")
+    else:
+        parts.append(f"with {fmt.plural(view.proposed, 'proposed dismissal')} there is no "
+                     "minimum consultation period")
+    if check.hr1_deadline is not None:
+        hr1 = view.plan.hr1_sent_on
+        parts.append(f"HR1 received on {day(hr1)}, by its deadline of "
+                     f"{day(check.hr1_deadline)} (s.193)" if hr1 is not None else
+                     f"HR1 is due by {day(check.hr1_deadline)} (s.193)")
+    if view.plan.notices_issued_on is not None:
+        parts.append(f"notices issued on {day(view.plan.notices_issued_on)} came after HR1")
+    if view.people is not None:
+        parts.append("each person's statutory notice fits before the first dismissal "
+                     "(ERA s.86)")
+    return "No breaches: " + "; ".join(parts) + "."
+
+
+# --- the plan form ---------------------------------------------------------------------------
+
+
+def plan_key(view: ConsultationView, field: str) -> str:
+    """Widget keys per option and plan version: a save starts the form afresh from what was
+    saved, a refusal keeps what the user typed."""
+    return f"consultation_plan_{view.structure_id}_v{view.plan.version}_{field}"
+
+
+def show_plan_errors() -> None:
+    _show(PLAN_ERRORS_KEY, "The plan was not saved:")
+
+
+def show_stage_errors() -> None:
+    _show(STAGE_ERRORS_KEY, "The stages were not saved:")
+
+
+def _show(key: str, headline_text: str) -> None:
+    messages = st.session_state.get(key)
+    if messages:
+        st.error("\n".join([headline_text, *(f"- {fmt.md_escape(m)}" for m in messages)]))
+
+
+def _messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationFailed):
+        return [_located(e.row, e.column, e.message) for e in exc.errors] or [str(exc)]
+    return [str(exc)]
+
+
+def _located(row: int | None, column: str, message: str) -> str:
+    return message if not column else f"{_COLUMN_LABELS.get(column, column)}: {message}"
+
+
+_COLUMN_LABELS = {
+    "establishment": "Establishment", "planned_start": "Planned start",
+    "planned_end": "Planned end", "actual_start": "Actual start", "actual_end": "Actual end",
+    "owner": "Owner", "status": "Status", "notes": "Notes", "key": "Stage",
+    **{f: label for f, label, _ in PLAN_DATES}, **{f: label for f, label, _ in PLAN_TEXTS},
+}
+
+
+def save_plan(actor: Actor, view: ConsultationView, fields: PlanFields,
+              today: dt.date) -> bool:
+    """Save the plan against the version the form was filled on; on refusal keep every reason
+    (the inputs keep what was typed: their keys do not change until a save succeeds)."""
+    st.session_state.pop(PLAN_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            domain.save_plan(session=session, actor=actor, structure=view.structure_id,
+                             fields=fields, today=today)
+    except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
+        st.session_state[PLAN_ERRORS_KEY] = _messages(exc)
+        return False
+    flash(f"Saved the consultation plan of {view.structure_name}.")
+    return True
+
+
+PLAN_SUMMARY_CONFIG: dict[str, Any] = {
+    "item": st.column_config.TextColumn("", width=330),
+    "value": st.column_config.TextColumn("", width="large"),
+}
+
+
+def plan_summary(view: ConsultationView) -> pd.DataFrame:
+    """The plan as two columns of text, for the roles that read it."""
+    plan = view.plan
+    rows = [("Establishment", plan.establishment or "—")]
+    rows += [(label, day(getattr(plan, field), "not set")) for field, label, _ in PLAN_DATES]
+    rows += [(f"{label} ({rule})", getattr(plan, field) or "—")
+             for field, label, rule in PLAN_TEXTS]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+# --- the stages ------------------------------------------------------------------------------
+
+STAGE_EDIT_COLUMNS = ["name", "planned_start", "planned_end", "actual_start", "actual_end",
+                      "status", "owner", "notes", "overdue", "key", "version"]
+EDITABLE = ("planned_start", "planned_end", "actual_start", "actual_end", "owner", "status",
+            "notes")
+DATE_COLUMNS = ("planned_start", "planned_end", "actual_start", "actual_end")
+DATE_FORMAT = "D MMM YYYY"
+STAGE_EDITOR_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn("Stage", width=330, disabled=True, pinned=True),
+    "planned_start": st.column_config.DateColumn("Planned start", format=DATE_FORMAT, width=115),
+    "planned_end": st.column_config.DateColumn("Planned end", format=DATE_FORMAT, width=115),
+    "actual_start": st.column_config.DateColumn("Actual start", format=DATE_FORMAT, width=115),
+    "actual_end": st.column_config.DateColumn("Actual end", format=DATE_FORMAT, width=115),
+    "status": st.column_config.SelectboxColumn("Status", options=list(STAGE_STATUSES),
+                                               required=True, width=115),
+    "owner": st.column_config.TextColumn("Owner", max_chars=200, width=140),
+    "notes": st.column_config.TextColumn("Notes", max_chars=4000, width="large"),
+    "overdue": st.column_config.CheckboxColumn(
+        "Overdue", disabled=True, width=75,
+        help="Planned to end before today and neither done nor skipped."),
+    # Internal: which stage, and the version the user saw (a concurrent save is refused).
+    "key": None, "version": None,
+}
+STAGE_EDITOR_ORDER = ["name", "planned_start", "planned_end", "actual_start", "actual_end",
+                      "status", "overdue", "owner", "notes"]
+STAGE_VIEW_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn("Stage", width=330, pinned=True),
+    "planned_start": st.column_config.TextColumn("Planned start", width=105),
+    "planned_end": st.column_config.TextColumn("Planned end", width=105),
+    "actual_start": st.column_config.TextColumn("Actual start", width=105),
+    "actual_end": st.column_config.TextColumn("Actual end", width=105),
+    "status": st.column_config.TextColumn("Status", width=100),
+    "owner": st.column_config.TextColumn("Owner", width=140),
+    "notes": st.column_config.TextColumn("Notes", width="large"),
+    "overdue": st.column_config.TextColumn("Overdue", width=75),
+}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """An editor cell as a date: the frontend sends ISO text; blanks are None."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    stamp = pd.to_datetime(text[:10], errors="coerce", format="%Y-%m-%d")
+    return None if pd.isna(stamp) else stamp.date()
+
+
+def stage_editor_input(view: ConsultationView) -> pd.DataFrame:
+    """The stages as the editor shows them, in order, dates as dates (None when blank)."""
+    frame = view.stages.sort_values("position", kind="stable").reset_index(drop=True)
+    out = pd.DataFrame({c: frame[c] for c in STAGE_EDIT_COLUMNS})
+    for col in DATE_COLUMNS:
+        out[col] = pd.Series([_as_date(v) for v in out[col]], dtype=object)
+    for col in ("owner", "notes"):
+        out[col] = out[col].fillna("").astype(str)
+    out["overdue"] = out["overdue"].astype(bool)
+    out["version"] = out["version"].fillna(0).astype("int64")
+    return out
+
+
+def stage_editor_key(view: ConsultationView) -> str:
+    """Per option and the stages' versions: after a save the editor starts from the saved rows,
+    and the user's edits are never fed back in as its input (streamlit issue #7749)."""
+    versions = ".".join(str(int(v)) for v in view.stages["version"].fillna(0))
+    return f"consultation_stages_{view.structure_id}_{versions}"
+
+
+def stage_rows(original: pd.DataFrame, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The editor's delta (`edited_rows`, by position in `original`) as save_stages rows: one
+    whole row per stage the user touched, with the version it was read at. Pure."""
+    rows = []
+    for pos, changes in sorted((state.get("edited_rows") or {}).items(), key=lambda kv: int(kv[0])):
+        base = original.iloc[int(pos)]
+        row: dict[str, Any] = {"key": str(base["key"]), "version": int(base["version"])}
+        for col in EDITABLE:
+            value = changes[col] if col in changes else base[col]
+            if col in DATE_COLUMNS:
+                row[col] = _as_date(value)
+            else:
+                row[col] = "" if value is None or (isinstance(value, float) and pd.isna(value)) \
+                    else str(value).strip()
+        rows.append(row)
+    return rows
+
+
+def save_stages(actor: Actor, view: ConsultationView, original: pd.DataFrame,
+                state: dict[str, Any], today: dt.date) -> bool:
+    """Save the stages the user changed, all or nothing; on refusal keep the edits and say why."""
+    st.session_state.pop(STAGE_ERRORS_KEY, None)
+    rows = stage_rows(original, state)
+    if not rows:
+        st.info("There are no changes to save.")
+        return False
+    try:
+        with writing() as session:
+            changed = domain.save_stages(session=session, actor=actor,
+                                         structure=view.structure_id, rows=rows, today=today)
+    except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
+        st.session_state[STAGE_ERRORS_KEY] = stage_messages(exc, rows, original)
+        return False
+    flash(f"Saved the stages of {view.structure_name}: {fmt.plural(changed, 'stage')} changed.")
+    return True
+
+
+def stage_messages(exc: Exception, rows: list[dict[str, Any]],
+                   original: pd.DataFrame) -> list[str]:
+    """Each refusal as 'Stage — Column: problem': a RowError's row is the position in `rows`
+    (only the stages the user touched), so it is named by its stage, not a number."""
+    if not isinstance(exc, ValidationFailed):
+        return [str(exc)]
+    names = dict(zip(original["key"], original["name"], strict=True))
+    out = []
+    for e in exc.errors:
+        stage = ""
+        if e.row is not None and 1 <= e.row <= len(rows):
+            stage = str(names.get(rows[e.row - 1]["key"], rows[e.row - 1]["key"]))
+        text = _located(None, e.column, e.message)
+        out.append(f"{stage} — {text}" if stage else text)
+    return out or [str(exc)]
+
+
+def stage_display(view: ConsultationView) -> Any:
+    """The stages read-only: dates as text, overdue rows tinted red (a cell style, no HTML)."""
+    frame = stage_editor_input(view)
+    out = frame[["name", *DATE_COLUMNS, "status", "owner", "notes"]].copy()
+    for col in DATE_COLUMNS:
+        out[col] = [day(v, "") for v in out[col]]
+    out["overdue"] = ["Overdue" if o else "" for o in frame["overdue"]]
+
+    def tint(row: pd.Series) -> list[str]:
+        style = "background-color: #fbe9e7; color: #8c1d18" if row["overdue"] else ""
+        return [style] * len(row)
+
+    return out.style.apply(tint, axis=1)
+
+
+# --- what the s.188(4) letter discloses, and the people at risk ----------------------------
+
+DESCRIPTION_CONFIG: dict[str, Any] = {
+    "title": st.column_config.TextColumn("Title", width=260),
+    "grade": st.column_config.TextColumn("Grade", width=80),
+    "proposed": st.column_config.NumberColumn("Proposed for dismissal", format="%d", width=160),
+    "employed": st.column_config.NumberColumn("Employed of this description", format="%d",
+                                              width=200),
+}
+AGENCY_CONFIG: dict[str, Any] = {
+    "division": st.column_config.TextColumn("Division", width=200),
+    "team": st.column_config.TextColumn("Team", width=180),
+    "title": st.column_config.TextColumn("Type of work", width=240),
+    "contract": st.column_config.TextColumn("Engaged as", width=100),
+    "workers": st.column_config.NumberColumn("Workers", format="%d", width=80),
+}
+PEOPLE_COLUMNS = ["name", "employee_id", "title", "grade", "contract", "service_years",
+                  "notice_weeks", "latest_notice_date"]
+PEOPLE_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn("Name", width=180, pinned=True),
+    "employee_id": st.column_config.TextColumn("Employee", width=90),
+    "title": st.column_config.TextColumn("Post", width=220),
+    "grade": st.column_config.TextColumn("Grade", width=70),
+    "contract": st.column_config.TextColumn("Contract", width=100),
+    "service_years": st.column_config.NumberColumn("Years' service", format="%d", width=105),
+    "notice_weeks": st.column_config.NumberColumn("Statutory notice (weeks)", format="%d",
+                                                  width=170),
+    "latest_notice_date": st.column_config.TextColumn("Latest notice date", width=140),
+}
+
+
+def people_display(people: pd.DataFrame) -> pd.DataFrame:
+    """The people in deleted posts, earliest latest-notice date first; agency and interim
+    workers (no statutory notice) last."""
+    out = people.copy()
+    out["_order"] = [_as_date(v) or dt.date.max for v in out["latest_notice_date"]]
+    out = out.sort_values(["_order", "name"], kind="stable")
+    out["latest_notice_date"] = [day(_as_date(v), "—") for v in out["latest_notice_date"]]
+    for col in ("service_years", "notice_weeks"):
+        out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Float64").round(0)
+        out[col] = out[col].astype("Int64")
+    for col in ("name", "employee_id", "title", "grade", "contract"):
+        out[col] = out[col].fillna("").astype(str)
+    return out[PEOPLE_COLUMNS].reset_index(drop=True)
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+def employer_name(actor: Actor) -> str:
+    """The host partner (the employer of the shared service), else 'the Council' (also for a
+    role that may not read the reference data)."""
+    try:
+        with reading() as session:
+            partners = partners_frame(session=session, actor=actor)
+    except PermissionDenied:
+        return EMPLOYER_FALLBACK
+    hosts = partners.loc[partners["host"].astype(bool), "partner"].tolist()
+    return str(hosts[0]) if hosts else EMPLOYER_FALLBACK
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of an option's name: 'Option B: merged desk' -> 'option-b-merged-desk'."""
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:60] or "option"
+
+
+def disclosure_file(view: ConsultationView, employer: str, today: dt.date) -> bytes:
+    """The Word document, built only when the button is pressed (python-docx is imported then,
+    not on every run of the page)."""
+    from planner.disclosure import disclosure_docx
+
+    return disclosure_docx(view, employer=employer, today=today)
+
+
+def calendar_file(view: ConsultationView) -> bytes:
+    from planner.calendar import consultation_events, ics_bytes
+
+    return ics_bytes(consultation_events(view),
+                     calendar_name=f"Consultation: {view.structure_name}")
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    file_name: str
+    mime: str
+
+
+def downloads(view: ConsultationView) -> tuple[Download, Download]:
+    name = slug(view.structure_name)
+    return (
+        Download("s.188(4) and HR1 disclosure (.docx)", f"s188-disclosure-{name}.docx",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        Download("Timeline (.ics)", f"consultation-{name}.ics", "text/calendar"),
+    )

@@ -1,0 +1,224 @@
+"""The Consultation page per role, on an option of the six-post establishment
+(tests/factories.build_small_establishment) that deletes O1, O3 and M2.
+
+So, counted by hand: O3's Eli Fox (permanent) is the one proposed dismissal; O1's interim
+Dee Evans and M2's agency worker Fay Gray are the two agency and interim workers; s.188 does
+not apply (1 < 20) unless a local minimum is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from planner.config import get_settings
+from planner.consultation import consultation_view
+from planner.establishment import PostEdits
+from planner.models import AuditEvent, ConsultationStage, Post, Structure
+from planner.models import ConsultationPlan as PlanRow
+from planner.options import create_option, edit_option_posts
+from tests.app.conftest import all_text, app_as, page_alone
+
+PAGE = "pages/consultation.py"
+OPTION = "Option C: fewer officers"
+
+
+def _option(db, *, status: str | None = None) -> int:
+    """The option deleting O1, O3 and M2 (at `status` if given, set directly)."""
+    actor = db.actors["hr"]
+    with db.session() as s:
+        option = create_option(session=s, actor=actor, name=OPTION)
+        versions = {p.post_ref: p.version for p in s.exec(
+            select(Post).where(Post.structure_id == option.id)).all()}
+        edit_option_posts(session=s, actor=actor, structure=option.id, edits=PostEdits(
+            deleted=["O1", "O3", "M2"],
+            versions={k: versions[k] for k in ("O1", "O3", "M2")}))
+        if status is not None:
+            row = s.get(Structure, option.id)
+            row.status = status
+            s.add(row)
+        s.commit()
+        return option.id
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, [b.label for b in at.button]
+    return found[0]
+
+
+def _people_names(at: AppTest) -> list[str]:
+    tables = [d.value for d in at.dataframe if "notice_weeks" in d.value.columns]
+    return [] if not tables else sorted(tables[0]["name"])
+
+
+def _view(db, option_id: int, role: str = "hr"):
+    with db.session() as s:
+        return consultation_view(session=s, actor=db.actors[role], structure=option_id)
+
+
+def test_hr_sees_the_counts_the_people_and_the_edit_forms(app_db):
+    """Catches: the s.188 count including interims or agency workers, the people list not
+    shown to hr, or hr without the plan form and stages editor."""
+    _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    metrics = _metrics(at)
+    assert metrics["Proposed dismissals"] == "1"
+    assert metrics["Agency and interim workers"] == "2"
+    assert metrics["s.188 applies"] == "No"
+    assert metrics["Earliest lawful first dismissal"] == "Set the launch date"
+    assert _people_names(at) == ["Dee Evans", "Eli Fox", "Fay Gray"]
+    assert _button(at, "Save plan") and _button(at, "Save stages")
+    assert len(at.data_editor) == 1
+    assert len(at.date_input) == 4
+    assert "Set the launch date" in all_text(at)
+    labels = {b.label for b in at.get("download_button")}
+    assert labels == {"s.188(4) and HR1 disclosure (.docx)", "Timeline (.ics)"}
+
+
+def test_hr_saves_the_launch_date_and_the_clock_starts(app_db):
+    """Catches: the form not reaching save_plan, the version not sent, or the page not
+    redrawn with the earliest first dismissal and the timeline after the save."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    launch = dt.date.today() + dt.timedelta(days=10)
+    date_inputs = {d.label: d for d in at.date_input}
+    date_inputs["Launch date"].set_value(launch)
+    [t for t in at.text_input if t.label == "Establishment"][0].input("Civic Centre")
+    _button(at, "Save plan").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("Saved the consultation plan" in s.value for s in at.success)
+    plan = _view(app_db, oid).plan
+    assert (plan.launch_on, plan.establishment, plan.version) == (launch, "Civic Centre", 1)
+    # One employee: no statutory minimum, so no earliest day and no HR1 (s.193 needs 20).
+    metrics = _metrics(at)
+    assert metrics["Earliest lawful first dismissal"] == "No minimum"
+    assert metrics["HR1 deadline"] == "Not required"
+    assert len(at.get("vega_lite_chart")) == 1
+    assert any(s.value.startswith("No breaches:") for s in at.success)
+    with app_db.session() as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.entity == "consultation_plan")).all()
+        assert len(events) == 1
+
+
+def test_a_local_minimum_breach_is_a_sentence_in_red(app_db, monkeypatch):
+    """Catches: breaches not shown as errors, or the success message shown beside them."""
+    monkeypatch.setenv("PLANNER_LOCAL_CONSULTATION_MINIMUM_DAYS", "14")
+    get_settings.cache_clear()
+    oid = _option(app_db)
+    launch = dt.date.today() + dt.timedelta(days=10)
+    with app_db.session() as s:
+        s.add(PlanRow(structure_id=oid, launch_on=launch,
+                      first_dismissal_on=launch + dt.timedelta(days=13)))
+        s.commit()
+    at = app_as(app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "is 13 days after the consultation began" in errors[0]
+    assert "the local agreement requires at least 14" in errors[0]
+    assert not any(s.value.startswith("No breaches") for s in at.success)
+    assert _metrics(at)["s.188 applies"] == "No (local 14 days)"
+
+
+def test_an_invalid_stage_is_refused_with_its_reason_and_nothing_is_saved(app_db):
+    """Catches: a refused save that writes some stages, hides why, or loses the edit."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    editor = at.data_editor[0]
+    original = editor.value
+    pos = int(original.index[original["key"] == "consultation"][0])
+    delta = {"edited_rows": {pos: {"planned_start": "2027-05-10", "planned_end": "2027-05-01",
+                                   "owner": "Harriet"}},
+             "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = delta
+    at.run()
+    at.button(key="consultation_save_stages").click().run()
+    assert not at.exception, at.exception
+    error = next(e.value for e in at.error if "The stages were not saved" in e.value)
+    assert "Consultation period" in error and "Planned end" in error
+    assert "is before the planned start" in error
+    with app_db.session() as s:
+        assert s.exec(select(ConsultationStage)).all() == []
+    assert at.session_state[editor.key]["edited_rows"] == delta["edited_rows"]
+    assert at.data_editor[0].key == editor.key
+    assert _view(app_db, oid).stages["version"].tolist() == [0] * 8
+
+
+def test_hr_saves_a_stage(app_db):
+    """Catches: edited dates not parsed from the editor's ISO text, or the editor keeping the
+    saved delta (its key must change with the versions)."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    editor = at.data_editor[0]
+    pos = int(editor.value.index[editor.value["key"] == "business_case"][0])
+    at.session_state[editor.key] = {
+        "edited_rows": {pos: {"planned_start": "2027-01-04", "planned_end": "2027-02-26",
+                              "status": "in progress"}},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="consultation_save_stages").click().run()
+    assert not at.exception, at.exception
+    stages = _view(app_db, oid).stages.set_index("key")
+    assert stages.loc["business_case", "planned_start"] == dt.date(2027, 1, 4)
+    assert stages.loc["business_case", "status"] == "in progress"
+    assert at.data_editor[0].key != editor.key
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+def test_readers_see_the_people_but_no_edit_forms(app_db, role):
+    """Catches: edit forms offered to roles without consultation.edit, or the people list
+    hidden from roles with personal.read."""
+    _option(app_db)
+    at = app_as(app_db.actors[role], PAGE)
+    assert not at.exception, at.exception
+    assert _metrics(at)["Proposed dismissals"] == "1"
+    assert _people_names(at) == ["Dee Evans", "Eli Fox", "Fay Gray"]
+    assert not any(b.label in ("Save plan", "Save stages") for b in at.button)
+    assert not at.data_editor and not at.date_input
+    assert "People at risk" in all_text(at)
+
+
+def test_union_is_refused_an_unpublished_option(app_db):
+    """Catches: a draft option shown to a union rep."""
+    _option(app_db)
+    at = page_alone(PAGE, app_db.actors["union"])
+    assert not at.exception, at.exception
+    assert "No option has been published yet" in all_text(at)
+    assert not at.metric and not at.selectbox
+
+
+@pytest.mark.parametrize("status", ["published", "final"])
+def test_union_reads_a_published_option_without_names(app_db, status):
+    """Catches: names shown to a union rep, edit forms offered, or published options missed."""
+    _option(app_db, status=status)
+    at = app_as(app_db.actors["union"], PAGE)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="consultation_option").options == [OPTION]
+    assert _metrics(at)["Proposed dismissals"] == "1"
+    assert _metrics(at)["Agency and interim workers"] == "2"
+    assert _people_names(at) == []
+    text = all_text(at)
+    assert "People at risk" not in text
+    for name in ("Eli Fox", "Dee Evans", "Fay Gray"):
+        assert name not in text
+    assert not at.data_editor and not at.date_input
+    assert not any(b.label in ("Save plan", "Save stages") for b in at.button)
+    # The s.188(4) aggregates are for the representatives.
+    assert any(list(d.value.columns)[:2] == ["title", "grade"] for d in at.dataframe)
+
+
+def test_no_option_yet(app_db):
+    """Catches: the page failing before any option exists."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    assert "There is no option yet" in all_text(at)
