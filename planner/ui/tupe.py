@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from planner import calendar as cal
 from planner import tupe
 from planner.auth import Actor, require
 from planner.errors import NotFound, PlannerError, RowError, ValidationFailed
@@ -181,7 +182,9 @@ COHORT_CONFIG: dict[str, Any] = {
     "transfer_date": st.column_config.DateColumn("Transfer date", format="D MMM YYYY",
                                                  width=110),
     "people": st.column_config.NumberColumn("People", format="plain", width=70),
-    "eli": st.column_config.TextColumn("Employee liability information", width=260),
+    "eli": st.column_config.TextColumn(
+        "ELI", width=200, help="Employee liability information from the transferor (TUPE reg "
+                               "11): when it arrived and what it still lacks."),
     "flags": st.column_config.TextColumn(
         "Flags", width="large",
         help="What needs attention, as of today: ELI late or incomplete, representatives not "
@@ -326,8 +329,6 @@ def missing_rationales(changes: pd.DataFrame) -> list[str]:
 
 def milestones_ics(ref: CohortRef, steps: pd.DataFrame) -> bytes:
     """The cohort's milestones as an iCalendar file (all-day events) for Outlook."""
-    from planner import calendar as cal  # TODO(B1): top-level once planner.calendar lands
-
     return cal.ics_bytes(cal.cohort_events(ref.name, ref.id, steps),
                          calendar_name=f"TUPE: {ref.name}")
 
@@ -516,7 +517,7 @@ def default_choice(key: str, ids: Sequence[int], default: int) -> None:
 BASES: tuple[str, ...] = TUPE_BASES
 ELI_ITEMS = tupe.ELI_ITEMS
 MAX_MEASURES = tupe.MAX_MEASURES
-MAX_RATIONALE = 4000  # set_eto_rationale's limit (EtoRationale.rationale)
+MAX_RATIONALE = tupe.MAX_RATIONALE
 # Date pickers otherwise start ten years back, and the service's transfers began in 2016.
 EARLIEST = dt.date(2000, 1, 1)
 

@@ -370,6 +370,29 @@ def test_a_rationale_changed_meanwhile_is_refused_as_stale(app_db):
     assert row.rationale == "Theirs"
 
 
+def test_the_milestones_download_as_an_outlook_calendar(app_db):
+    """Catches: the .ics missing milestones, dated wrongly, or named after the wrong cohort.
+
+    Eight milestones; the ELI one on 4 March 2016 (T − 28 days) as an all-day event."""
+    from icalendar import Calendar
+
+    cid = _with_cohort(app_db)
+    actor = app_db.actors["manager"]
+    at = _open(app_db, "manager")
+    (button,) = [b for b in at.get("download_button")
+                 if b.label == "Download milestones (.ics)"]
+    _, refs = ui.cohorts(actor, dt.date.today())
+    (ref,) = refs
+    assert ref.id == cid and ui.ics_file_name(ref) == "tupe-capita-2016-04-01.ics"
+    book = Calendar.from_ical(ui.milestones_ics(ref, ui.milestones(actor, cid,
+                                                                   dt.date.today())))
+    events = {str(e.get("SUMMARY")): e.decoded("DTSTART") for e in book.walk("VEVENT")}
+    assert len(events) == 8
+    assert events[f"{NAME}: Employee liability information received by the transferee"] == \
+        dt.date(2016, 3, 4)
+    assert str(book.get("X-WR-CALNAME")) == f"TUPE: {NAME}"
+
+
 # --- pure helpers -------------------------------------------------------------------------------
 
 
