@@ -1,8 +1,10 @@
 """Collective consultation and notice dates (DOMAIN.md §2 and §4): pure functions over dates.
 
 The statutory clock of TULRCA 1992 ss.188-194 (when consultation must begin, when HR1 is due,
-what a protective award could cost) and individual notice under ERA 1996 s.86. Nothing here
-reads a database: callers pass dates and counts, and get dates, numbers and breaches back.
+what a protective award could cost) and individual notice under ERA 1996 s.86. The rules are
+pure functions: callers pass dates and counts, and get dates, numbers and breaches back. The
+services at the end (`consultation_view`, `save_plan`, `save_stages`) read an option and its
+people from the database and apply those rules.
 
 How days are counted (one convention throughout, stated once):
 - "at least N days before the first dismissal takes effect" is met when
@@ -668,6 +670,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     """
     from planner.auth import can
     from planner.config import get_settings
+    from planner.pay import fte_units
 
     today = today or dt.date.today()
     option = _option_for(session, actor, structure, "consultation.read")
@@ -693,8 +696,11 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
 
     # One row per person at risk (a person in two deleted posts is one dismissal).
     annual = _annual_pay(session, at_risk, today)
-    all_fte = everyone.groupby("person_id")["fte"].apply(
-        lambda s: sum(int((v * 10_000).to_integral_value()) for v in s))
+    # A week's pay is the person's whole pay: every baseline post they hold counts.
+    all_fte: dict[int, int] = {}
+    held = everyone[everyone["person_id"].isin(set(at_risk["person_id"]))]
+    for pid, fte in zip(held["person_id"], held["fte"], strict=True):
+        all_fte[int(pid)] = all_fte.get(int(pid), 0) + fte_units(fte)
     rows = []
     for pid, group in at_risk.groupby("person_id", sort=False):
         first = group.iloc[0]
@@ -707,7 +713,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
                 weeks = notice_weeks_for(start, planned)
                 latest = latest_notice_date(planned, weeks)
             if annual.get(int(pid)) is not None:
-                weekly = weekly_pay_pence(int(annual[int(pid)]), int(all_fte[pid]))
+                weekly = weekly_pay_pence(int(annual[int(pid)]), all_fte[int(pid)])
                 exposure = protective_award_exposure(people=1, weekly_pay_pence=weekly,
                                                      days=days)
         rows.append({"employee_id": first["employee_id"], "name": first["name"],
@@ -794,9 +800,9 @@ def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd
                             f"are recorded (ERA 1996 s.86).")
     no_pay = int(sum(1 for v in counted["weekly_pay_pence"] if v is None))
     if no_pay:
-        warnings.append(f"{_plural(no_pay, 'employee')} at risk have neither a salary nor a "
-                        f"spinal point with a value: the protective award exposure leaves "
-                        f"them out.")
+        who = "1 employee at risk has" if no_pay == 1 else f"{no_pay} employees at risk have"
+        warnings.append(f"{who} neither a salary nor a spinal point with a value: the "
+                        f"protective award exposure leaves them out.")
     return warnings
 
 

@@ -5,6 +5,7 @@ beginning on day L allows a first dismissal on L + 30 (or L + 45), never L + 29 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -789,3 +790,48 @@ def test_managers_and_admins_read_with_names(small, role):
     session, actors, oid = small
     v = _view(session, actors[role], oid)
     assert v.people is not None and "Eli Fox" in set(v.people["name"])
+
+
+def test_people_without_pay_are_left_out_of_the_exposure_and_warned(small):
+    """Catches: an employee with no salary and no spinal point costed at zero silently, or
+    the exposure failing for them."""
+    from planner.models import Person
+
+    session, actors, oid = small
+    _set(session, Person, Person.employee_ref == "E4", scp=None)
+    session.commit()
+    v = _view(session, actors["hr"], oid)
+    e4 = v.people.set_index("employee_id").loc["E4"]
+    assert e4["weekly_pay_pence"] is None and e4["exposure_pence"] is None
+    assert v.exposure_pence == 0
+    assert v.warnings == ["1 employee at risk has neither a salary nor a spinal point with a "
+                          "value: the protective award exposure leaves them out."]
+
+
+def test_a_salary_override_and_two_deleted_posts_make_one_dismissal(small):
+    """Catches: a person in two deleted posts counted twice, or their week's pay taken from one
+    post's FTE only; or the salary override ignored for the spine."""
+    from sqlmodel import select
+
+    from planner.models import Occupancy, Person, Post
+
+    session, actors, _ = small
+    e5 = Person(employee_ref="E5", name="Gil Hart", contract="fixed_term", scp=20,
+                annual_salary_pence=5_200_000, continuous_service_date=D(2025, 1, 6))
+    session.add(e5)
+    session.flush()
+    for ref in ("O1", "O2"):
+        post = session.exec(select(Post).where(Post.post_ref == ref)).first()
+        session.add(Occupancy(person_id=e5.id, post_id=post.id, fte=Decimal("0.5")))
+    session.commit()
+    oid = _make_option(session, actors["manager"], "Option J", deleted=["O1", "O2"])
+    v = _view(session, actors["hr"], oid)
+    assert (v.proposed, v.agency_workers, v.employees) == (1, 1, 5)  # E5; I1 is in O1
+    row = v.people.set_index("employee_id").loc["E5"]
+    assert (row["post_id"], row["title"], row["grade"]) == ("O1; O2", "Officer; Officer",
+                                                            "PO2; PO2")
+    # £52,000 × (0.5 + 0.5) / 52 = £1,000 a week; × 90 / 7 = £12,857.142… → 1,285,714p.
+    assert row["weekly_pay_pence"] == 100_000 and row["exposure_pence"] == 1_285_714
+    assert v.exposure_pence == 1_285_714
+    assert v.descriptions.to_dict(orient="records") == [
+        {"title": "Officer", "grade": "PO2", "proposed": 1, "employed": 1}]
