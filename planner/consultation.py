@@ -919,6 +919,11 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
+def _cell_text(value: Any) -> str:
+    """An editor cell as stripped text; None and NaN (an emptied cell) are blank."""
+    return "" if value is None or _isnan(value) else str(value).strip()
+
+
 def _stage_errors(rows: list[dict[str, Any]],
                   today: dt.date) -> tuple[list[Any], list[dict[str, Any]]]:
     """Check every row (RowError per row and column; row = 1-based position in `rows`) and
@@ -940,20 +945,22 @@ def _stage_errors(rows: list[dict[str, Any]],
         elif key in seen:
             err("key", f"Stage {key!r} appears twice.")
         seen.add(key)
-        row: dict[str, Any] = {"key": key, "version": int(raw.get("version") or 0)}
+        version = raw.get("version")
+        row: dict[str, Any] = {"key": key, "version": 0 if version is None or _isnan(version)
+                               else int(version)}
         for column in ("planned_start", "planned_end", "actual_start", "actual_end"):
             try:
                 row[column] = _as_date(raw.get(column))
             except ValueError:
                 err(column, f"{raw.get(column)!r} is not a date (YYYY-MM-DD).")
                 row[column] = None
-        status = str(raw.get("status") or "not started").strip()
+        status = _cell_text(raw.get("status")) or "not started"
         if status not in STAGE_STATUSES:
             err("status", f"Unknown status {status!r}; expected one of "
                           f"{', '.join(STAGE_STATUSES)}.")
         row["status"] = status
-        row["owner"] = str(raw.get("owner") or "").strip()
-        row["notes"] = str(raw.get("notes") or "").strip()
+        row["owner"] = _cell_text(raw.get("owner"))
+        row["notes"] = _cell_text(raw.get("notes"))
         if len(row["owner"]) > MAX_OWNER:
             err("owner", f"{len(row['owner'])} characters is too long; the limit is "
                          f"{MAX_OWNER}.")

@@ -835,3 +835,16 @@ def test_a_salary_override_and_two_deleted_posts_make_one_dismissal(small):
     assert v.exposure_pence == 1_285_714
     assert v.descriptions.to_dict(orient="records") == [
         {"title": "Officer", "grade": "PO2", "proposed": 1, "employed": 1}]
+
+
+def test_save_stages_reads_emptied_editor_cells_as_blank(small):
+    """Catches: an emptied editor cell (NaN, NaT) saved as the text "nan" or refused."""
+    session, actors, oid = small
+    c.save_stages(session=session, actor=actors["hr"], structure=oid, today=TODAY, rows=[
+        _stage("launch", version=float("nan"), owner=float("nan"), notes=None,
+               planned_start=pd.NaT, planned_end=pd.Timestamp("2026-05-04"),
+               status=float("nan"))])
+    session.commit()
+    launch = _view(session, actors["hr"], oid).stages.set_index("key").loc["launch"]
+    assert (launch["owner"], launch["notes"], launch["status"]) == ("", "", "not started")
+    assert launch["planned_start"] is None and launch["planned_end"] == D(2026, 5, 4)
