@@ -66,9 +66,9 @@ if frame.empty:
 else:
     st.altair_chart(charts.timeline_chart(frame, today, lanes=charts.lanes_of(frame, view)),
                     width="stretch")
-    st.caption("Bars: stages as planned, coloured by status; the thin dark bar inside is what "
-               "actually happened. Diamonds: the statutory clock's days. Red: a breach or an "
-               "overdue stage. The dashed line is today.")
+    st.caption("Bars: stages as planned, coloured by status, once they have dates; the thin "
+               "dark bar inside is what actually happened. Diamonds: the statutory clock's "
+               "days. Red: a breach or an overdue stage. The dashed line is today.")
 
 st.subheader("Plan")
 plan = view.plan
@@ -119,23 +119,22 @@ else:
                  height=cmp.table_height(len(view.stages)))
 
 st.subheader("What the s.188(4) letter discloses")
-left, right = st.columns(2, gap="large")
-with left:
-    st.markdown("**Employees proposed for dismissal, by description**")
-    if view.descriptions.empty:
-        st.info("The option deletes no post held by an employee.")
-    else:
-        st.dataframe(view.descriptions, hide_index=True, key="consultation_descriptions",
-                     column_config=ui.DESCRIPTION_CONFIG,
-                     height=cmp.table_height(len(view.descriptions), most=420))
-with right:
-    st.markdown("**Agency and interim workers**")
-    if view.agency.empty:
-        st.info("No agency or interim workers to disclose.")
-    else:
-        st.dataframe(view.agency, hide_index=True, key="consultation_agency",
-                     column_config=ui.AGENCY_CONFIG,
-                     height=cmp.table_height(len(view.agency), most=420))
+st.markdown("**Employees proposed for dismissal, by description** (s.188(4)(b) and (c))")
+if view.descriptions.empty:
+    st.info("The option deletes no post held by an employee.")
+else:
+    st.dataframe(view.descriptions, hide_index=True, key="consultation_descriptions",
+                 column_config=ui.DESCRIPTION_CONFIG,
+                 height=cmp.table_height(len(view.descriptions), most=420))
+st.markdown("**Agency and interim workers at the establishment** (s.188(4)(g))")
+if view.agency.empty:
+    st.info("No agency or interim workers to disclose.")
+else:
+    st.dataframe(view.agency, hide_index=True, key="consultation_agency",
+                 column_config=ui.AGENCY_CONFIG,
+                 height=cmp.table_height(len(view.agency), most=420))
+    st.caption("Every agency and interim worker the service uses, where they work and the "
+               "type of work, not only those in deleted posts (the headline counts those).")
 
 if view.people is not None:
     st.subheader("People at risk")
@@ -145,17 +144,20 @@ if view.people is not None:
         people = ui.people_display(view.people)
         st.dataframe(people, hide_index=True, key="consultation_people",
                      column_config=ui.PEOPLE_CONFIG,
-                     height=cmp.table_height(len(people), most=460))
+                     height=cmp.table_height(len(people), most=600))
         st.caption("Statutory notice (ERA s.86) for the planned first dismissal; a contract "
                    "may give more. Agency and interim workers have none from the council.")
 
 st.subheader("Downloads")
 letter, calendar = ui.downloads(view)
 employer = ui.employer_name(actor)
-left, right = st.columns(2)
-left.download_button(letter.label, lambda: ui.disclosure_file(view, employer, today),
-                     file_name=letter.file_name, mime=letter.mime, on_click="ignore",
-                     key="consultation_docx", icon=":material/description:")
-right.download_button(calendar.label, lambda: ui.calendar_file(view),
-                      file_name=calendar.file_name, mime=calendar.mime, on_click="ignore",
-                      key="consultation_ics", icon=":material/calendar_month:")
+row = st.container(horizontal=True, gap="medium")
+row.download_button(letter.label, lambda: ui.disclosure_file(view, employer, today),
+                    file_name=letter.file_name, mime=letter.mime, on_click="ignore",
+                    key="consultation_docx", icon=":material/description:")
+row.download_button(calendar.label, lambda: ui.calendar_file(view),
+                    file_name=calendar.file_name, mime=calendar.mime, on_click="ignore",
+                    key="consultation_ics", icon=":material/calendar_month:")
+st.caption("The Word document carries the s.188(4) information and the HR1 figures: counts "
+           "and descriptions, no names or pay. The calendar holds the stages and the statutory "
+           "dates for Outlook.")

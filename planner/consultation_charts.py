@@ -220,13 +220,16 @@ def timeline_frame(view: ConsultationView) -> pd.DataFrame:
 
 
 def lanes_of(frame: pd.DataFrame, view: ConsultationView | None = None) -> list[str]:
-    """The lanes top to bottom: the milestones drawn, then the stages (every stage, dated or
-    not, when the view is given; else those drawn)."""
+    """The lanes top to bottom: the milestones drawn, then the stages: every stage, dated or
+    not, when the view is given and any stage is dated (so the plan's shape shows as it is
+    filled in); else only those drawn (none while no stage has a date: eight empty rows would
+    only push the statutory clock apart)."""
     drawn = frame.loc[frame["lane_order"] >= 0].sort_values("lane_order", kind="stable")
     lanes = drawn["lane"].drop_duplicates().tolist()
     milestones = [lane for lane in lanes if lane in MILESTONE_LANES]
-    stages = stage_lanes(view) if view is not None else [
-        lane for lane in lanes if lane not in MILESTONE_LANES]
+    stages = [lane for lane in lanes if lane not in MILESTONE_LANES]
+    if view is not None and stages:
+        stages = stage_lanes(view)
     return milestones + stages
 
 
@@ -278,7 +281,7 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
 
     shade = alt.Chart(windows).mark_rect(opacity=0.28).encode(
         x=alt.X("from:T", scale=x_scale, axis=x_axis), x2="to:T",
-        color=alt.Color("label:N", title=None, scale=alt.Scale(
+        color=alt.Color("label:N", title="Statutory window", scale=alt.Scale(
             domain=windows["label"].tolist() or ["none"],
             range=[WINDOW_COLOURS[k] for k in windows["kind"]] or [GREY]),
             legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=420)),
@@ -288,7 +291,7 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
         x=alt.X("from:T", scale=x_scale, axis=x_axis), x2="to:T", y=y,
         color=alt.Color("status:N", title="Stage status", scale=alt.Scale(
             domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-            legend=alt.Legend(orient="bottom", direction="horizontal")),
+            legend=alt.Legend(orient="bottom", direction="horizontal") if len(stages) else None),
         tooltip=tooltip)
     actual = alt.Chart(actuals).mark_bar(size=5, color=TEXT).encode(
         x=alt.X("from:T", scale=x_scale, axis=x_axis), x2="to:T", y=y, tooltip=tooltip)
@@ -318,5 +321,6 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
                     padding={"top": 18, "left": 4, "right": 12, "bottom": 4})
         .configure_axis(labelFontSize=12, titleFontSize=12, labelColor=TEXT)
         .configure_view(strokeWidth=0)
-        .configure_legend(labelFontSize=12, titleFontSize=12, symbolStrokeWidth=0)
+        .configure_legend(labelFontSize=12, titleFontSize=12, symbolStrokeWidth=0,
+                          labelColor=TEXT, titleColor=TEXT)
     )

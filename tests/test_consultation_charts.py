@@ -186,6 +186,15 @@ def test_stage_bars_planned_actual_and_overdue():
     assert [orders[lane] for lane in lanes if lane in orders] == sorted(orders)
 
 
+def test_undated_stages_take_no_lanes_until_one_is_dated():
+    """Catches: eight empty stage rows drawn under the statutory clock before any stage has
+    a date."""
+    view = _view()
+    frame = cc.timeline_frame(view)
+    assert cc.lanes_of(frame, view) == [cc.LAUNCH, cc.HR1_DEADLINE, cc.EARLIEST,
+                                        cc.PLANNED_DISMISSAL, cc.LATEST_NOTICE]
+
+
 def test_without_the_people_list_there_is_no_latest_notice_date():
     """Catches: a union rep's chart showing (or failing on) the personal notice dates."""
     lanes = set(cc.timeline_frame(_view(people=False))["lane"])

@@ -20,7 +20,9 @@ from sqlmodel import Session, select
 
 from planner import consultation as domain
 from planner.auth import Actor, can
+from planner.compare_charts import pounds
 from planner.consultation import ConsultationView, PlanFields
+from planner.consultation_charts import STAGE_LABELS
 from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from planner.models import STAGE_STATUSES, Structure
 from planner.options import list_structures, readable_option
@@ -159,7 +161,7 @@ def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
          no_launch if check is None else day(check.hr1_deadline, "Not required"),
          "The last day the Redundancy Payments Service may receive HR1: 30/45 days before the "
          "first dismissal and before any notice (s.193). Missing it is an offence."),
-        ("Protective award exposure", fmt.money_from_pence(view.exposure_pence),
+        ("Protective award exposure", pounds(view.exposure_pence),
          f"Up to {fmt.plural(view.exposure_days, 'day')}' gross pay for each employee proposed "
          "for dismissal if consultation fails (s.189): the worst case, not a forecast."),
     ]
@@ -269,40 +271,43 @@ def plan_summary(view: ConsultationView) -> pd.DataFrame:
 
 # --- the stages ------------------------------------------------------------------------------
 
-STAGE_EDIT_COLUMNS = ["name", "planned_start", "planned_end", "actual_start", "actual_end",
-                      "status", "owner", "notes", "overdue", "key", "version"]
+STAGE_EDIT_COLUMNS = ["stage", "planned_start", "planned_end", "actual_start", "actual_end",
+                      "status", "owner", "notes", "overdue", "name", "key", "version"]
 EDITABLE = ("planned_start", "planned_end", "actual_start", "actual_end", "owner", "status",
             "notes")
 DATE_COLUMNS = ("planned_start", "planned_end", "actual_start", "actual_end")
 DATE_FORMAT = "D MMM YYYY"
 STAGE_EDITOR_CONFIG: dict[str, Any] = {
-    "name": st.column_config.TextColumn("Stage", width=330, disabled=True, pinned=True),
-    "planned_start": st.column_config.DateColumn("Planned start", format=DATE_FORMAT, width=115),
-    "planned_end": st.column_config.DateColumn("Planned end", format=DATE_FORMAT, width=115),
-    "actual_start": st.column_config.DateColumn("Actual start", format=DATE_FORMAT, width=115),
-    "actual_end": st.column_config.DateColumn("Actual end", format=DATE_FORMAT, width=115),
+    "stage": st.column_config.TextColumn("Stage", width=185, disabled=True, pinned=True),
+    "planned_start": st.column_config.DateColumn("Planned start", format=DATE_FORMAT, width=110),
+    "planned_end": st.column_config.DateColumn("Planned end", format=DATE_FORMAT, width=105),
+    "actual_start": st.column_config.DateColumn("Actual start", format=DATE_FORMAT, width=105),
+    "actual_end": st.column_config.DateColumn("Actual end", format=DATE_FORMAT, width=100),
     "status": st.column_config.SelectboxColumn("Status", options=list(STAGE_STATUSES),
-                                               required=True, width=115),
-    "owner": st.column_config.TextColumn("Owner", max_chars=200, width=140),
-    "notes": st.column_config.TextColumn("Notes", max_chars=4000, width="large"),
+                                               required=True, width=105),
+    "owner": st.column_config.TextColumn("Owner", max_chars=200, width=120),
+    "notes": st.column_config.TextColumn("Notes", max_chars=4000, width=220),
     "overdue": st.column_config.CheckboxColumn(
-        "Overdue", disabled=True, width=75,
+        "Overdue", disabled=True, width=70,
         help="Planned to end before today and neither done nor skipped."),
+    "name": st.column_config.TextColumn("What it covers (DOMAIN.md §7)", disabled=True,
+                                        width="large"),
     # Internal: which stage, and the version the user saw (a concurrent save is refused).
     "key": None, "version": None,
 }
-STAGE_EDITOR_ORDER = ["name", "planned_start", "planned_end", "actual_start", "actual_end",
-                      "status", "overdue", "owner", "notes"]
+STAGE_EDITOR_ORDER = ["stage", "planned_start", "planned_end", "actual_start", "actual_end",
+                      "status", "overdue", "owner", "notes", "name"]
 STAGE_VIEW_CONFIG: dict[str, Any] = {
-    "name": st.column_config.TextColumn("Stage", width=330, pinned=True),
+    "stage": st.column_config.TextColumn("Stage", width=185, pinned=True),
     "planned_start": st.column_config.TextColumn("Planned start", width=105),
     "planned_end": st.column_config.TextColumn("Planned end", width=105),
     "actual_start": st.column_config.TextColumn("Actual start", width=105),
     "actual_end": st.column_config.TextColumn("Actual end", width=105),
-    "status": st.column_config.TextColumn("Status", width=100),
-    "owner": st.column_config.TextColumn("Owner", width=140),
-    "notes": st.column_config.TextColumn("Notes", width="large"),
+    "status": st.column_config.TextColumn("Status", width=95),
     "overdue": st.column_config.TextColumn("Overdue", width=75),
+    "owner": st.column_config.TextColumn("Owner", width=120),
+    "notes": st.column_config.TextColumn("Notes", width=220),
+    "name": st.column_config.TextColumn("What it covers", width="large"),
 }
 
 
@@ -326,6 +331,8 @@ def _as_date(value: Any) -> dt.date | None:
 def stage_editor_input(view: ConsultationView) -> pd.DataFrame:
     """The stages as the editor shows them, in order, dates as dates (None when blank)."""
     frame = view.stages.sort_values("position", kind="stable").reset_index(drop=True)
+    frame = frame.assign(stage=[STAGE_LABELS.get(str(k), str(n))
+                                for k, n in zip(frame["key"], frame["name"], strict=True)])
     out = pd.DataFrame({c: frame[c] for c in STAGE_EDIT_COLUMNS})
     for col in DATE_COLUMNS:
         out[col] = pd.Series([_as_date(v) for v in out[col]], dtype=object)
@@ -386,7 +393,7 @@ def stage_messages(exc: Exception, rows: list[dict[str, Any]],
     (only the stages the user touched), so it is named by its stage, not a number."""
     if not isinstance(exc, ValidationFailed):
         return [str(exc)]
-    names = dict(zip(original["key"], original["name"], strict=True))
+    names = dict(zip(original["key"], original["stage"], strict=True))
     out = []
     for e in exc.errors:
         stage = ""
@@ -400,10 +407,11 @@ def stage_messages(exc: Exception, rows: list[dict[str, Any]],
 def stage_display(view: ConsultationView) -> Any:
     """The stages read-only: dates as text, overdue rows tinted red (a cell style, no HTML)."""
     frame = stage_editor_input(view)
-    out = frame[["name", *DATE_COLUMNS, "status", "owner", "notes"]].copy()
+    out = frame[["stage", *DATE_COLUMNS, "status"]].copy()
     for col in DATE_COLUMNS:
         out[col] = [day(v, "") for v in out[col]]
     out["overdue"] = ["Overdue" if o else "" for o in frame["overdue"]]
+    out = pd.concat([out, frame[["owner", "notes", "name"]]], axis=1)
 
     def tint(row: pd.Series) -> list[str]:
         style = "background-color: #fbe9e7; color: #8c1d18" if row["overdue"] else ""
@@ -415,31 +423,35 @@ def stage_display(view: ConsultationView) -> Any:
 # --- what the s.188(4) letter discloses, and the people at risk ----------------------------
 
 DESCRIPTION_CONFIG: dict[str, Any] = {
-    "title": st.column_config.TextColumn("Title", width=260),
-    "grade": st.column_config.TextColumn("Grade", width=80),
-    "proposed": st.column_config.NumberColumn("Proposed for dismissal", format="%d", width=160),
-    "employed": st.column_config.NumberColumn("Employed of this description", format="%d",
-                                              width=200),
+    "title": st.column_config.TextColumn("Title", width=300),
+    "grade": st.column_config.TextColumn("Grade", width=70),
+    "proposed": st.column_config.NumberColumn("Proposed for dismissal", format="%d", width=170),
+    "employed": st.column_config.NumberColumn("Employees of this description", format="%d",
+                                              width=210),
 }
 AGENCY_CONFIG: dict[str, Any] = {
     "division": st.column_config.TextColumn("Division", width=200),
-    "team": st.column_config.TextColumn("Team", width=180),
-    "title": st.column_config.TextColumn("Type of work", width=240),
-    "contract": st.column_config.TextColumn("Engaged as", width=100),
+    "team": st.column_config.TextColumn("Team", width=190),
+    "title": st.column_config.TextColumn("Type of work", width=360),
+    "contract": st.column_config.TextColumn("Engaged as", width=95),
     "workers": st.column_config.NumberColumn("Workers", format="%d", width=80),
 }
 PEOPLE_COLUMNS = ["name", "employee_id", "title", "grade", "contract", "service_years",
                   "notice_weeks", "latest_notice_date"]
 PEOPLE_CONFIG: dict[str, Any] = {
-    "name": st.column_config.TextColumn("Name", width=180, pinned=True),
-    "employee_id": st.column_config.TextColumn("Employee", width=90),
-    "title": st.column_config.TextColumn("Post", width=220),
-    "grade": st.column_config.TextColumn("Grade", width=70),
-    "contract": st.column_config.TextColumn("Contract", width=100),
-    "service_years": st.column_config.NumberColumn("Years' service", format="%d", width=105),
-    "notice_weeks": st.column_config.NumberColumn("Statutory notice (weeks)", format="%d",
-                                                  width=170),
-    "latest_notice_date": st.column_config.TextColumn("Latest notice date", width=140),
+    "name": st.column_config.TextColumn("Name", width=160),
+    "employee_id": st.column_config.TextColumn("Employee", width=80),
+    "title": st.column_config.TextColumn("Post", width=275),
+    "grade": st.column_config.TextColumn("Grade", width=60),
+    "contract": st.column_config.TextColumn("Contract", width=90),
+    "service_years": st.column_config.NumberColumn("Years' service", format="%d", width=100),
+    "notice_weeks": st.column_config.NumberColumn(
+        "Notice (weeks)", format="%d", width=105,
+        help="Statutory notice under ERA s.86 for the planned first dismissal."),
+    "latest_notice_date": st.column_config.TextColumn(
+        "Latest notice date", width=130,
+        help="The last day to give that notice for employment to end on the planned first "
+             "dismissal."),
 }
 
 

@@ -222,3 +222,57 @@ def test_no_option_yet(app_db):
     at = app_as(app_db.actors["hr"], PAGE)
     assert not at.exception, at.exception
     assert "There is no option yet" in all_text(at)
+
+
+def test_the_downloads_open_and_name_the_option(app_db):
+    """Catches: the Word document or the calendar raising, the wrong option in them, or the
+    employer not taken from the host partner (Brent in the reference data)."""
+    import io
+
+    from docx import Document
+
+    from planner.ui import consultation as ui
+
+    oid = _option(app_db)
+    launch = dt.date.today() + dt.timedelta(days=10)
+    with app_db.session() as s:
+        s.add(PlanRow(structure_id=oid, launch_on=launch))
+        s.commit()
+    app_as(app_db.actors["hr"], PAGE)  # the page's engine and settings are set up by a run
+    view = _view(app_db, oid)
+    assert ui.employer_name(app_db.actors["hr"]) == "Brent"
+    assert ui.employer_name(app_db.actors["union"]) == "the Council"
+    doc = Document(io.BytesIO(ui.disclosure_file(view, "Brent", dt.date.today())))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert OPTION in text or any(OPTION in c.text for t in doc.tables for r in t.rows
+                                 for c in r.cells)
+    assert "Eli Fox" not in text  # no names go to the representatives
+    ics = ui.calendar_file(view).decode()
+    assert ics.startswith("BEGIN:VCALENDAR")
+    assert f"X-WR-CALNAME:Consultation: {OPTION}" in ics.replace("\r\n ", "")
+    assert f"DTSTART;VALUE=DATE:{launch:%Y%m%d}" in ics
+    assert [d.file_name for d in ui.downloads(view)] == [
+        "s188-disclosure-option-c-fewer-officers.docx", "consultation-option-c-fewer-officers.ics"]
+
+
+def test_stage_rows_send_whole_rows_for_the_touched_stages_only():
+    """Catches: untouched stages sent (a concurrent edit elsewhere would be refused as
+    stale), unchanged cells dropped from a touched row, or ISO text not turned into dates."""
+    import pandas as pd
+
+    from planner.ui import consultation as ui
+
+    original = pd.DataFrame({
+        "stage": ["Business case", "Formal launch"], "key": ["business_case", "launch"],
+        "name": ["Business case …", "Formal launch …"],
+        "planned_start": [dt.date(2027, 1, 4), None], "planned_end": [dt.date(2027, 2, 26), None],
+        "actual_start": [None, None], "actual_end": [None, None], "owner": ["Harriet", ""],
+        "status": ["not started", "not started"], "notes": ["", ""], "overdue": [False, False],
+        "version": [3, 1]})
+    state = {"edited_rows": {"0": {"status": "in progress", "actual_start": "2027-01-05",
+                                   "owner": None}}}
+    assert ui.stage_rows(original, state) == [{
+        "key": "business_case", "version": 3, "planned_start": dt.date(2027, 1, 4),
+        "planned_end": dt.date(2027, 2, 26), "actual_start": dt.date(2027, 1, 5),
+        "actual_end": None, "owner": "", "status": "in progress", "notes": ""}]
+    assert ui.stage_rows(original, {"edited_rows": {}}) == []
