@@ -379,6 +379,13 @@ def cohorts_frame(*, session: Session, actor: Actor, today: dt.date | None = Non
     return pd.DataFrame(rows, columns=COHORT_COLUMNS)
 
 
+def cohort_record(*, session: Session, actor: Actor, cohort_id: int) -> TupeCohort:
+    """One cohort's stored row (ELI items, both employers' measures, lead time, version): what
+    an edit form starts from, under the same permission as the cohorts list (tupe.read)."""
+    require(actor, "tupe.read", "tupe_cohort")
+    return _cohort(session, cohort_id)
+
+
 def cohort_people(*, session: Session, actor: Actor, cohort_id: int) -> pd.DataFrame:
     """The members of a cohort with their baseline posts (several joined by "; ") and their
     continuity dates: personal data, so personal.read as well as tupe.read."""

@@ -23,9 +23,9 @@ import streamlit as st
 
 from planner import calendar as cal
 from planner import tupe
-from planner.auth import Actor, require
-from planner.errors import NotFound, PlannerError, RowError, ValidationFailed
-from planner.models import TUPE_BASES, TupeCohort
+from planner.auth import Actor
+from planner.errors import PlannerError, RowError, ValidationFailed
+from planner.models import TUPE_BASES
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
@@ -121,16 +121,9 @@ class CohortDetail:
 
 
 def cohort_detail(actor: Actor, cohort_id: int) -> CohortDetail:
-    """The cohort's stored ELI, measures and lead time (tupe.read), for the forms' defaults.
-
-    cohorts_frame does not carry the measures' texts or the inform lead time, so they are read
-    here from the cohort's row under the same permission.
-    """
-    require(actor, "tupe.read", "tupe_cohort")
+    """The cohort's stored ELI, measures and lead time, for the forms' defaults."""
     with reading() as session:
-        row = session.get(TupeCohort, cohort_id)
-        if row is None:
-            raise NotFound(f"There is no TUPE cohort {cohort_id}.")
+        row = tupe.cohort_record(session=session, actor=actor, cohort_id=cohort_id)
         return CohortDetail(int(row.id or 0), int(row.inform_weeks), row.eli_received_on,
                             tuple(row.eli_items or ()), row.transferor_measures or "",
                             row.transferee_measures or "", row.measures_notified_on,
