@@ -97,8 +97,9 @@ if editor:
             st.rerun()
     ui.show_plan_errors()
 else:
-    st.dataframe(ui.plan_summary(view), hide_index=True, key="consultation_plan_summary",
-                 column_config=ui.PLAN_SUMMARY_CONFIG)
+    with st.container(border=True):
+        st.markdown("  \n".join(f"**{md_escape(label)}:** {md_escape(text)}"
+                                 for label, text in ui.plan_summary(view)))
 
 st.subheader("Stages")
 if editor:

@@ -312,7 +312,8 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
         color=RED, fontSize=12, fontWeight=600, align="left", dx=4, baseline="bottom").encode(
         x=alt.X("day:T", scale=x_scale, axis=x_axis), y=alt.value(-2), text="label:N")
 
-    layers = [shade, bars, actual, diamonds, labels, rule, today_label]
+    # Today's line under the bars and labels, so a date written across it stays readable.
+    layers = [shade, rule, bars, actual, diamonds, labels, today_label]
     return (
         alt.layer(*layers)
         .resolve_scale(color="independent")

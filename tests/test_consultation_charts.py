@@ -249,9 +249,9 @@ def test_the_chart_has_every_layer_with_its_rows():
     lanes = cc.lanes_of(frame, view)
     spec = cc.timeline_chart(frame, TODAY, lanes=lanes).to_dict()
     layers = _layers(spec)
-    assert [_mark(layer) for layer in layers] == ["rect", "bar", "bar", "point", "text", "rule",
+    assert [_mark(layer) for layer in layers] == ["rect", "rule", "bar", "bar", "point", "text",
                                                   "text"]
-    shade, bars, actual, diamonds, labels, rule, today = layers
+    shade, rule, bars, actual, diamonds, labels, today = layers
     assert [r["kind"] for r in _data(spec, shade)] == [cc.WINDOW, cc.BREACH_WINDOW]
     assert [r["lane"] for r in _data(spec, bars)] == ["Consultation period"]
     assert [r["to_text"] for r in _data(spec, actual)] == ["20 Mar 2027"]
@@ -281,5 +281,5 @@ def test_the_chart_of_stages_alone_still_builds():
     view = _view(launch=None, first=None, stages=stages)
     frame = cc.timeline_frame(view)
     spec = cc.timeline_chart(frame, TODAY, lanes=cc.lanes_of(frame, view)).to_dict()
-    assert _data(spec, spec["layer"][1])[0]["status"] == cc.OVERDUE
-    assert _data(spec, spec["layer"][3]) == []
+    assert _data(spec, spec["layer"][2])[0]["status"] == cc.OVERDUE
+    assert _data(spec, spec["layer"][4]) == []

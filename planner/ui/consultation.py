@@ -188,11 +188,12 @@ def all_clear(view: ConsultationView) -> str | None:
         parts.append(f"HR1 received on {day(hr1)}, by its deadline of "
                      f"{day(check.hr1_deadline)} (s.193)" if hr1 is not None else
                      f"HR1 is due by {day(check.hr1_deadline)} (s.193)")
-    if view.plan.notices_issued_on is not None:
-        parts.append(f"notices issued on {day(view.plan.notices_issued_on)} came after HR1")
-    if view.people is not None:
-        parts.append("each person's statutory notice fits before the first dismissal "
-                     "(ERA s.86)")
+    notices = view.plan.notices_issued_on
+    if notices is not None:
+        parts.append(f"notices issued on {day(notices)} came after HR1 (s.193)")
+        if view.people is not None:
+            parts.append("they give everyone at risk their statutory notice before the first "
+                         "dismissal (ERA s.86)")
     return "No breaches: " + "; ".join(parts) + "."
 
 
@@ -253,20 +254,15 @@ def save_plan(actor: Actor, view: ConsultationView, fields: PlanFields,
     return True
 
 
-PLAN_SUMMARY_CONFIG: dict[str, Any] = {
-    "item": st.column_config.TextColumn("", width=330),
-    "value": st.column_config.TextColumn("", width="large"),
-}
-
-
-def plan_summary(view: ConsultationView) -> pd.DataFrame:
-    """The plan as two columns of text, for the roles that read it."""
+def plan_summary(view: ConsultationView) -> list[tuple[str, str]]:
+    """The plan as (label, text) pairs, for the roles that read it (texts may run long, so
+    the page writes them out rather than squeezing them into table cells)."""
     plan = view.plan
-    rows = [("Establishment", plan.establishment or "—")]
+    rows = [("Establishment", plan.establishment or "not recorded")]
     rows += [(label, day(getattr(plan, field), "not set")) for field, label, _ in PLAN_DATES]
-    rows += [(f"{label} ({rule})", getattr(plan, field) or "—")
+    rows += [(f"{label} ({rule})", getattr(plan, field) or "not written yet")
              for field, label, rule in PLAN_TEXTS]
-    return pd.DataFrame(rows, columns=["item", "value"])
+    return rows
 
 
 # --- the stages ------------------------------------------------------------------------------
@@ -298,7 +294,7 @@ STAGE_EDITOR_CONFIG: dict[str, Any] = {
 STAGE_EDITOR_ORDER = ["stage", "planned_start", "planned_end", "actual_start", "actual_end",
                       "status", "overdue", "owner", "notes", "name"]
 STAGE_VIEW_CONFIG: dict[str, Any] = {
-    "stage": st.column_config.TextColumn("Stage", width=185, pinned=True),
+    "stage": st.column_config.TextColumn("Stage", width=185),
     "planned_start": st.column_config.TextColumn("Planned start", width=105),
     "planned_end": st.column_config.TextColumn("Planned end", width=105),
     "actual_start": st.column_config.TextColumn("Actual start", width=105),

@@ -186,6 +186,7 @@ def test_readers_see_the_people_but_no_edit_forms(app_db, role):
     assert not any(b.label in ("Save plan", "Save stages") for b in at.button)
     assert not at.data_editor and not at.date_input
     assert "People at risk" in all_text(at)
+    assert "**Launch date:** not set  \n" in all_text(at)  # the plan, read-only
 
 
 def test_union_is_refused_an_unpublished_option(app_db):
