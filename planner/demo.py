@@ -16,7 +16,8 @@ from planner.models import Post, Structure, User
 from planner.reference import load_reference_data
 
 DEMO_DIR = DATA_DIR / "demo"
-DEMO_FILES = ("posts.csv", "people.csv")  # the establishment; equality.csv is loaded apart
+# The establishment and the employees' (invented) equality monitoring answers.
+DEMO_FILES = ("posts.csv", "people.csv", "equality.csv")
 DEMO_ENVELOPE_PENCE = 7_000_000_00  # £7.0m a year for the synthetic service
 
 # For the demo only: documented in the README with that warning.
@@ -27,8 +28,9 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026"),
 )
 
-# The loader builds the demo option as HR would: SYSTEM is an administrator, who neither
-# edits options nor equality data (planner.auth.PERMISSIONS). Audited as "system".
+# The loader imports the establishment with its equality sheet and builds the demo option as
+# HR would: SYSTEM is an administrator, who neither edits options nor imports equality data
+# (planner.auth.PERMISSIONS). Audited as "system".
 DEMO_AUTHOR = Actor(id=None, username="system", role="hr", display_name="System (demo data)")
 
 # The demo's draft structure option (counted by hand in data/demo/README.md).
@@ -115,7 +117,7 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
         if force or not has_posts:
             replaced = _delete_demo_options(session)
             files = [(name, (DEMO_DIR / name).read_bytes()) for name in DEMO_FILES]
-            summary = import_establishment(session=session, actor=SYSTEM, files=files)
+            summary = import_establishment(session=session, actor=DEMO_AUTHOR, files=files)
             baseline = session.get(Structure, summary.structure_id)
             if baseline is not None and baseline.envelope_pence is None:
                 # The partners' agreed budget for the year, shared as in data/partners.csv.

@@ -29,11 +29,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner import audit
-from planner.auth import Actor, require
+from planner.auth import Actor, can, require
 from planner.config import Settings, get_settings
 from planner.errors import RowError, ValidationFailed
 from planner.models import (
     CONTRACTS,
+    EQUALITY_FIELDS,
     FUNDING,
     Occupancy,
     Partner,
@@ -50,13 +51,17 @@ PEOPLE_COLUMNS = ("employee_id", "name", "post_id", "contract", "fte", "scp", "a
                   "day_rate", "start_date", "continuous_service_date", "date_of_birth", "origin",
                   "tupe_transfer_date")
 PARTNER_COLUMNS = ("partner", "share", "lgps_employer_rate", "london_weighting")
+# Optional, hr only: special-category data (UK GDPR art. 9), handed to planner.equality.
+EQUALITY_COLUMNS = ("employee_id", *EQUALITY_FIELDS)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "posts": POST_COLUMNS, "people": PEOPLE_COLUMNS, "partners": PARTNER_COLUMNS,
+    "equality": EQUALITY_COLUMNS,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "posts": ("post_id", "title", "grade"),
     "people": ("employee_id", "name", "post_id", "contract"),
     "partners": ("partner", "share"),
+    "equality": ("employee_id",),
 }
 DATE_COLUMNS = ("start_date", "continuous_service_date", "date_of_birth", "tupe_transfer_date")
 # A day rate belongs to a worker supplied by someone else; an employee is paid on the spine.
@@ -74,6 +79,7 @@ class Tables:
     posts: pd.DataFrame | None = None
     people: pd.DataFrame | None = None
     partners: pd.DataFrame | None = None
+    equality: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,8 @@ def read_upload(files: Sequence[tuple[str, bytes]],
             sheet = lower.rsplit(".", 1)[0]
             if sheet not in COLUMNS:
                 errors.append(RowError(label, None, "", (
-                    "Name CSV files after their sheet: posts.csv, people.csv or partners.csv.")))
+                    "Name CSV files after their sheet: posts.csv, people.csv, partners.csv or "
+                    "equality.csv.")))
                 continue
             frame, errs = _read_csv(sheet, data)
             errors += errs
@@ -215,7 +222,8 @@ def _read_xlsx(label: str, data: bytes,
             sheet = ws.title.strip().lower()
             if sheet not in COLUMNS:
                 errors.append(RowError(ws.title, None, "", (
-                    "Unknown sheet: a workbook has sheets posts, people and optionally partners.")))
+                    "Unknown sheet: a workbook has sheets posts, people and optionally partners "
+                    "and equality.")))
                 continue
             header: list[str] | None = None
             values: list[list[str]] = []
@@ -628,6 +636,8 @@ def import_establishment(*, session: Session, actor: Actor, files: Sequence[tupl
         errors = validate_tables(tables, grades=grade_table(session),
                                  partner_names=partner_names(session),
                                  today=today or dt.date.today())
+    if not errors and tables.equality is not None:
+        errors = _equality_errors(actor, tables)
     if not errors and session.exec(
             select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None:
         errors = [RowError("upload", None, "", (
@@ -635,7 +645,30 @@ def import_establishment(*, session: Session, actor: Actor, files: Sequence[tupl
             "orphan them. Archive or delete the options first."))]
     if errors:
         raise ValidationFailed(errors)
-    return _write(session, actor, tables, [name for name, _ in files])
+    summary = _write(session, actor, tables, [name for name, _ in files])
+    if tables.equality is not None:
+        # Same transaction: a failure here rolls the establishment back too.
+        from planner.equality import write_equality_sheet
+
+        write_equality_sheet(session=session, actor=actor, frame=tables.equality)
+    return summary
+
+
+def _equality_errors(actor: Actor, tables: Tables) -> list[RowError]:
+    """An equality sheet in an establishment upload: checked by planner.equality against the
+    upload's people when the actor may edit equality data (hr); refused for anyone else (an
+    administrator imports establishments but may not change special-category data)."""
+    if not can(actor, "equality.edit"):
+        return [RowError("equality", None, "", (
+            "The equality sheet holds special-category personal data that only HR may import. "
+            "Remove the sheet (or equality.csv) to import the establishment, and ask HR to "
+            "upload the equality answers."))]
+    from planner.equality import validate_equality_sheet
+
+    assert tables.equality is not None
+    people = tables.people
+    known = set(people["employee_id"]) if people is not None else set()
+    return validate_equality_sheet(tables.equality, known)
 
 
 def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:

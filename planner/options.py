@@ -42,6 +42,7 @@ from planner.establishment import EditResult, PostEdits, apply_post_edits, posts
 from planner.hierarchy import difference
 from planner.importer import decimal_text, read_upload, validate_posts
 from planner.models import (
+    STRUCTURE_STATUSES,
     AuditEvent,
     ConsultationPlan,
     ConsultationStage,
@@ -67,6 +68,8 @@ IGNORED_SHEETS = {
                "them into the option through the post_id; options hold posts only."),
     "partners": ("The partners sheet was ignored: partners are shared reference data, changed "
                  "by an establishment import or on the reference data page, not by an option."),
+    "equality": ("The equality sheet was ignored: equality answers are kept apart, imported by "
+                 "HR on the Equality page, never with an option."),
 }
 STRUCTURE_COLUMNS = ["id", "name", "kind", "status", "description", "posts", "fte",
                      "envelope_pence", "envelope_months", "assume_recruited", "copied_from",
@@ -357,6 +360,37 @@ def set_assume_recruited(*, session: Session, actor: Actor, structure: str | int
     option.assume_recruited = bool(value)
     return _save(session, actor, option, "assume_recruited",
                  before={"assume_recruited": before}, after={"assume_recruited": bool(value)})
+
+
+# The statuses an option moves between (the baseline alone is "current"), DOMAIN.md §7.
+OPTION_STATUSES = tuple(s for s in STRUCTURE_STATUSES if s != "current")
+
+
+def set_option_status(*, session: Session, actor: Actor, structure: str | int | Structure,
+                      status: str, expected_version: int) -> Structure:
+    """Move an option to another status (draft, proposed, published, final, implemented).
+
+    The equality gates hold here, whatever the page shows (DOMAIN.md §6): final only once the
+    stage 2 equality analysis is signed off, implemented only with a stage 3 due date
+    (planner.equality.check_status_gate raises GateRefused). Version-checked and audited.
+    """
+    # The gate reads checkpoints only; this module never reads anyone's equality answers.
+    from planner.equality import check_status_gate
+
+    require(actor, "options.edit", "structure")
+    option = _lock(session, _option(session, structure, "given a status"))
+    _check_version(session, option, expected_version)
+    if status not in OPTION_STATUSES:
+        raise ValidationFailed([RowError("option", None, "status", (
+            f"{status!r} is not a status of an option; choose one of "
+            f"{', '.join(OPTION_STATUSES)}."))])
+    if status == option.status:
+        return option
+    check_status_gate(session, option, status)
+    before = option.status
+    option.status = status
+    return _save(session, actor, option, "status", before={"status": before},
+                 after={"status": status})
 
 
 def delete_option(*, session: Session, actor: Actor, structure: str | int | Structure,
@@ -652,6 +686,7 @@ def _structure_change(event: AuditEvent) -> str:
             [*after.get("added", []), *after.get("updated", {}), *after.get("deleted", {})][:10])
             + ")",
         "import": lambda: "imported",
+        "status": lambda: f"moved from {before.get('status')} to {after.get('status')}",
     }.get(event.action, lambda: event.action)()
     return f"{what} by {_who(event)} at {_when(event.at)}"
 

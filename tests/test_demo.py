@@ -169,7 +169,7 @@ def _load_generator():
 
 def test_generator_regenerates_the_committed_files(tmp_path: Path):
     _load_generator().main(tmp_path)
-    for name in ("posts.csv", "people.csv"):
+    for name in ("posts.csv", "people.csv", "equality.csv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
 
 

@@ -240,7 +240,8 @@ CASES = [
      RowError("posts", None, "", "The posts sheet (or posts.csv) is missing.")),
     ("wrongly named csv", [("establishment.csv", csv_bytes(frame(POSTS)))],
      RowError("establishment.csv", None, "",
-              "Name CSV files after their sheet: posts.csv, people.csv or partners.csv.")),
+              "Name CSV files after their sheet: posts.csv, people.csv, partners.csv or "
+              "equality.csv.")),
     ("not a workbook", [("posts.xlsx", b"posts,title\n")],
      RowError("posts.xlsx", None, "", "This is not an Excel workbook (.xlsx): save it from "
               "Excel as 'Excel Workbook' and upload again.")),
@@ -302,7 +303,7 @@ def test_unknown_sheet_is_refused(loaded):
     rows = [list(POSTS[0]), *[list(r.values()) for r in POSTS]]
     errors = refused(loaded, [("e.xlsx", _xlsx({"posts": rows, "Sheet9": [["x"]]}))])
     assert errors == [RowError("Sheet9", None, "", "Unknown sheet: a workbook has sheets posts, "
-                               "people and optionally partners.")]
+                               "people and optionally partners and equality.")]
 
 
 def test_upload_over_the_size_limit(loaded, monkeypatch):

@@ -1,4 +1,5 @@
-"""Generate the synthetic demo establishment: posts.csv and people.csv, next to this file.
+"""Generate the synthetic demo establishment: posts.csv, people.csv and equality.csv, next to
+this file.
 
 The structure is written out by hand below (divisions, teams, post titles and grades modelled
 on the Brent-hosted shared ICT service described in ../shared/seeds); who sits in each post is
@@ -8,7 +9,9 @@ script again writes byte-identical files:
 
     .venv/bin/python data/demo/make_demo.py
 
-All names are invented. Dates are as at the demo's reference date, 2026-11-27.
+All names are invented. Dates are as at the demo's reference date, 2026-11-27. The equality
+monitoring answers (equality.csv, employees only) are invented too, drawn from their own seeded
+generator so that changing them never changes posts.csv or people.csv.
 """
 
 from __future__ import annotations
@@ -400,16 +403,60 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def main(out_dir: Path = HERE) -> tuple[Path, Path]:
-    """Write posts.csv and people.csv into out_dir; return their paths."""
+EQUALITY_COLUMNS = ["employee_id", "sex", "gender_reassignment", "disability", "ethnicity",
+                    "religion_or_belief", "sexual_orientation", "marriage_civil_partnership",
+                    "pregnancy_maternity"]
+PREFER_NOT = "prefer not to say"
+# (answer, weight) per question: a plausible mix for an inner-London council ICT service, with
+# "prefer not to say" and blanks (unknown: never answered) in every question. "" is blank.
+EQUALITY_ANSWERS: dict[str, list[tuple[str, int]]] = {
+    "sex": [("Male", 62), ("Female", 30), (PREFER_NOT, 4), ("", 4)],
+    "gender_reassignment": [("No", 84), ("Yes", 1), (PREFER_NOT, 8), ("", 7)],
+    "disability": [("Not disabled", 76), ("Disabled", 10), (PREFER_NOT, 7), ("", 7)],
+    "ethnicity": [("White British", 30), ("White other", 12), ("Black or Black British", 20),
+                  ("Asian or Asian British", 22), ("Mixed", 5), ("Other ethnic group", 3),
+                  (PREFER_NOT, 4), ("", 4)],
+    "religion_or_belief": [("No religion", 34), ("Christian", 30), ("Muslim", 12),
+                           ("Hindu", 8), ("Other religion", 3), (PREFER_NOT, 8), ("", 5)],
+    "sexual_orientation": [("Heterosexual", 80), ("Gay or lesbian", 3), ("Bisexual", 2),
+                           (PREFER_NOT, 10), ("", 5)],
+    "marriage_civil_partnership": [("Married or in a civil partnership", 52),
+                                   ("Not married or in a civil partnership", 40),
+                                   (PREFER_NOT, 4), ("", 4)],
+    "pregnancy_maternity": [("No", 88), ("Pregnant or on maternity leave", 3),
+                            (PREFER_NOT, 4), ("", 5)],
+}
+
+
+def build_equality(people: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Invented monitoring answers for every employee (not interims or agency workers)."""
+    rng = random.Random(SEED + 2010)  # the Equality Act 2010; a stream of its own
+    rows = []
+    for person in people:
+        if not person["employee_id"].startswith("E"):
+            continue
+        row = {"employee_id": person["employee_id"]}
+        for column in EQUALITY_COLUMNS[1:]:
+            answers, weights = zip(*EQUALITY_ANSWERS[column], strict=True)
+            row[column] = rng.choices(answers, weights=weights)[0]
+        if row["sex"] != "Female" and row["pregnancy_maternity"].startswith("Pregnant"):
+            row["pregnancy_maternity"] = "No"
+        rows.append(row)
+    return rows
+
+
+def main(out_dir: Path = HERE) -> tuple[Path, Path, Path]:
+    """Write posts.csv, people.csv and equality.csv into out_dir; return their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     posts, ids = build_posts()
     people = build_people(ids)
     posts_path, people_path = out_dir / "posts.csv", out_dir / "people.csv"
+    equality_path = out_dir / "equality.csv"
     _write(posts_path, POST_COLUMNS, posts)
     _write(people_path, PEOPLE_COLUMNS, people)
-    return posts_path, people_path
+    _write(equality_path, EQUALITY_COLUMNS, build_equality(people))
+    return posts_path, people_path, equality_path
 
 
 if __name__ == "__main__":
