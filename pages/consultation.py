@@ -73,10 +73,17 @@ else:
 st.subheader("Plan")
 plan = view.plan
 if editor:
+    plan = ui.pinned_plan(view)
+    if plan.version != view.plan.version:
+        st.warning("Someone saved this plan after you opened it. Saving now is refused; "
+                   "reload to see their changes (yours here are then discarded).")
+        if st.button("Reload the plan", key="consultation_reload_plan"):
+            ui.unpin(view.structure_id, plan=True)
+            st.rerun()
     with st.form(f"consultation_plan_{view.structure_id}", border=True):
         establishment = st.text_input(
             "Establishment", value=plan.establishment, max_chars=200,
-            key=ui.plan_key(view, "establishment"),
+            key=ui.plan_key(plan, view.structure_id, "establishment"),
             help="The establishment for s.188: usually the site or service the staff are "
                  "assigned to.")
         dates = {}
@@ -84,13 +91,13 @@ if editor:
             dates[field] = col.date_input(
                 label, value=getattr(plan, field), format="DD/MM/YYYY", help=help_text,
                 min_value=dt.date(2000, 1, 1), max_value=today + dt.timedelta(days=5 * 366),
-                key=ui.plan_key(view, field))
+                key=ui.plan_key(plan, view.structure_id, field))
         texts = {}
         left, right = st.columns(2)
         for i, (field, label, rule) in enumerate(ui.PLAN_TEXTS):
             texts[field] = (left if i % 2 == 0 else right).text_area(
                 f"{label} ({rule})", value=getattr(plan, field), max_chars=ui.TEXT_LIMIT,
-                key=ui.plan_key(view, field), height=110)
+                key=ui.plan_key(plan, view.structure_id, field), height=110)
         if st.form_submit_button("Save plan", type="primary") and ui.save_plan(
                 actor, view, PlanFields(establishment=establishment, **dates, **texts,
                                         version=plan.version), today):
@@ -105,8 +112,15 @@ st.subheader("Stages")
 if editor:
     st.caption("Change dates, status, owner or notes, then save. A stage marked done needs "
                "its actual end date. Nothing is written until you press Save stages.")
-    original = ui.stage_editor_input(view)
-    key = ui.stage_editor_key(view)
+    original = ui.pinned_stages(view)
+    key = ui.stage_editor_key(view.structure_id, original)
+    if ui.stages_changed(view, original):
+        st.warning("Someone saved these stages after you opened them. Saving a stage they "
+                   "changed is refused; reload to see theirs (your edits here are then "
+                   "discarded).")
+        if st.button("Reload the stages", key="consultation_reload_stages"):
+            ui.unpin(view.structure_id, stages=True)
+            st.rerun()
     st.data_editor(original, key=key, num_rows="fixed", hide_index=True,
                    column_config=ui.STAGE_EDITOR_CONFIG, column_order=ui.STAGE_EDITOR_ORDER,
                    height=cmp.table_height(len(original)))

@@ -200,10 +200,47 @@ def all_clear(view: ConsultationView) -> str | None:
 # --- the plan form ---------------------------------------------------------------------------
 
 
-def plan_key(view: ConsultationView, field: str) -> str:
-    """Widget keys per option and plan version: a save starts the form afresh from what was
-    saved, a refusal keeps what the user typed."""
-    return f"consultation_plan_{view.structure_id}_v{view.plan.version}_{field}"
+PLAN_PIN_KEY = "consultation_plan_pinned"
+STAGES_PIN_KEY = "consultation_stages_pinned"
+
+
+def pinned_plan(view: ConsultationView) -> PlanFields:
+    """The plan as it was when the form was opened: kept until a save or a reload, so the
+    version sent back is the one the user read (every click reruns the page and reads the
+    plan afresh; using that would let a colleague's save be overwritten unseen)."""
+    pins = st.session_state.setdefault(PLAN_PIN_KEY, {})
+    return pins.setdefault(view.structure_id, view.plan)
+
+
+def pinned_stages(view: ConsultationView) -> pd.DataFrame:
+    """The stages as the editor first showed them (same reason as pinned_plan; and a fresh
+    input would drop the user's unsaved edits, which are kept by position)."""
+    pins = st.session_state.setdefault(STAGES_PIN_KEY, {})
+    if view.structure_id not in pins:
+        pins[view.structure_id] = stage_editor_input(view)
+    return pins[view.structure_id]
+
+
+def unpin(structure_id: int, *, plan: bool = False, stages: bool = False) -> None:
+    """Forget what the form or the editor was opened on: the next run reads the saved rows."""
+    if plan:
+        st.session_state.setdefault(PLAN_PIN_KEY, {}).pop(structure_id, None)
+        st.session_state.pop(PLAN_ERRORS_KEY, None)
+    if stages:
+        st.session_state.setdefault(STAGES_PIN_KEY, {}).pop(structure_id, None)
+        st.session_state.pop(STAGE_ERRORS_KEY, None)
+
+
+def stages_changed(view: ConsultationView, pinned: pd.DataFrame) -> bool:
+    """Whether someone saved the stages since the editor was opened."""
+    return [int(v) for v in pinned["version"]] != [int(v) for v in stage_editor_input(view)
+                                                   ["version"]]
+
+
+def plan_key(plan: PlanFields, structure_id: int, field: str) -> str:
+    """Widget keys per option and the plan version read: a save starts the form afresh from
+    what was saved, a refusal keeps what the user typed."""
+    return f"consultation_plan_{structure_id}_v{plan.version}_{field}"
 
 
 def show_plan_errors() -> None:
@@ -250,6 +287,7 @@ def save_plan(actor: Actor, view: ConsultationView, fields: PlanFields,
     except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
         st.session_state[PLAN_ERRORS_KEY] = _messages(exc)
         return False
+    unpin(view.structure_id, plan=True)
     flash(f"Saved the consultation plan of {view.structure_name}.")
     return True
 
@@ -339,11 +377,11 @@ def stage_editor_input(view: ConsultationView) -> pd.DataFrame:
     return out
 
 
-def stage_editor_key(view: ConsultationView) -> str:
-    """Per option and the stages' versions: after a save the editor starts from the saved rows,
+def stage_editor_key(structure_id: int, original: pd.DataFrame) -> str:
+    """Per option and the versions read: after a save the editor starts from the saved rows,
     and the user's edits are never fed back in as its input (streamlit issue #7749)."""
-    versions = ".".join(str(int(v)) for v in view.stages["version"].fillna(0))
-    return f"consultation_stages_{view.structure_id}_{versions}"
+    versions = ".".join(str(int(v)) for v in original["version"])
+    return f"consultation_stages_{structure_id}_{versions}"
 
 
 def stage_rows(original: pd.DataFrame, state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -379,6 +417,7 @@ def save_stages(actor: Actor, view: ConsultationView, original: pd.DataFrame,
     except (ValidationFailed, StaleVersion, PermissionDenied, NotFound) as exc:
         st.session_state[STAGE_ERRORS_KEY] = stage_messages(exc, rows, original)
         return False
+    unpin(view.structure_id, stages=True)
     flash(f"Saved the stages of {view.structure_name}: {fmt.plural(changed, 'stage')} changed.")
     return True
 

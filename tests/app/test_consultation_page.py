@@ -277,3 +277,67 @@ def test_stage_rows_send_whole_rows_for_the_touched_stages_only():
         "planned_end": dt.date(2027, 2, 26), "actual_start": dt.date(2027, 1, 5),
         "actual_end": None, "owner": "", "status": "in progress", "notes": ""}]
     assert ui.stage_rows(original, {"edited_rows": {}}) == []
+
+
+def test_a_future_hr1_date_is_refused_and_what_was_typed_is_kept(app_db):
+    """Catches: a refused plan saved anyway, its reason hidden, or the form reset."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    inputs = {d.label: d for d in at.date_input}
+    inputs["Launch date"].set_value(dt.date.today())
+    inputs["HR1 received on"].set_value(tomorrow)
+    _button(at, "Save plan").click().run()
+    assert not at.exception, at.exception
+    error = next(e.value for e in at.error if "The plan was not saved" in e.value)
+    assert "HR1 received on" in error and "has not happened yet" in error
+    assert _view(app_db, oid).plan.version == 0
+    kept = {d.label: d.value for d in at.date_input}
+    assert (kept["Launch date"], kept["HR1 received on"]) == (dt.date.today(), tomorrow)
+
+
+def test_a_plan_saved_meanwhile_is_not_overwritten(app_db):
+    """Catches: a save that ignores the version read, silently overwriting a colleague."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    with app_db.session() as s:
+        s.add(PlanRow(structure_id=oid, establishment="Theirs"))
+        s.commit()
+    [t for t in at.text_input if t.label == "Establishment"][0].input("Mine")
+    _button(at, "Save plan").click().run()
+    assert not at.exception, at.exception
+    error = next(e.value for e in at.error if "The plan was not saved" in e.value)
+    assert "changed after you opened it" in error
+    assert _view(app_db, oid).plan.establishment == "Theirs"
+    assert any("Someone saved this plan" in w.value for w in at.warning)
+    assert [t for t in at.text_input if t.label == "Establishment"][0].value == "Mine"
+    at.button(key="consultation_reload_plan").click().run()
+    assert [t for t in at.text_input if t.label == "Establishment"][0].value == "Theirs"
+    assert not any("Someone saved this plan" in w.value for w in at.warning)
+
+
+def test_stages_saved_meanwhile_are_not_overwritten(app_db):
+    """Catches: the editor rebuilt from a colleague's save (losing the user's edits) or its
+    versions taken from the rerun rather than from what the user read."""
+    oid = _option(app_db)
+    at = app_as(app_db.actors["hr"], PAGE)
+    from planner.consultation import save_stages
+
+    with app_db.session() as s:
+        save_stages(session=s, actor=app_db.actors["hr"], structure=oid, rows=[
+            {"key": "appeals", "owner": "Colleague", "status": "not started", "version": 0}])
+        s.commit()
+    editor = at.data_editor[0]
+    pos = int(editor.value.index[editor.value["key"] == "selection"][0])
+    delta = {"edited_rows": {pos: {"owner": "Me"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = delta
+    at.run()
+    at.button(key="consultation_save_stages").click().run()
+    assert not at.exception, at.exception
+    error = next(e.value for e in at.error if "The stages were not saved" in e.value)
+    assert "changed after you opened them" in error
+    assert any("Someone saved these stages" in w.value for w in at.warning)
+    assert at.data_editor[0].key == editor.key
+    assert at.session_state[editor.key]["edited_rows"] == delta["edited_rows"]
+    owners = _view(app_db, oid).stages.set_index("key")["owner"]
+    assert (owners["appeals"], owners["selection"]) == ("Colleague", "")
