@@ -1,0 +1,495 @@
+"""The equality page's wiring: which options a role may pick, the analysis, the checkpoint
+editors, the option's status, hr's equality records and the Word summary.
+
+Every read and write goes through planner.equality and planner.options, which check the role
+(a union rep reads published options only; only hr and admin may ask for unsuppressed
+figures; only hr assesses and edits). This module turns widget values into those calls and
+their refusals into messages, keeping what the user typed (STYLE.md habit 10).
+
+Nothing equality-related is cached: the analysis and the checkpoints change without the
+option's version moving (an hr edit of someone's record, a sign-off), so there is no key that
+would make a cached copy safe, and a role's view must never outlive a withdrawal. Session
+state holds UI choices only, plus the checkpoint or records table an editor was opened on, so
+another user's save cannot swap the editor's input under the user and lose their edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import select
+
+from planner import equality as eq
+from planner.auth import Actor, can
+from planner.errors import PermissionDenied, PlannerError, ValidationFailed
+from planner.models import IMPACTS, STRUCTURE_STATUSES, Structure
+from planner.options import (
+    PUBLISHED_STATUSES,
+    list_structures,
+    readable_option,
+    set_option_status,
+)
+from planner.reference import partner_names
+from planner.ui import compare as cmp
+from planner.ui import establishment as est
+from planner.ui import format as fmt
+from planner.ui.session import reading, writing
+
+SELECT_KEY = "equality_option"
+TAB_KEY = "equality_tab"
+UNSUPPRESSED_KEY = "equality_unsuppressed"
+FLASH_KEY = "equality_flash"
+PINNED_KEY = "equality_pinned"  # {(structure id, stage): the Checkpoint the editor opened on}
+RECORDS_KEY = "equality_records_opened"  # (generation, frame) the records editor opened on
+RECORDS_ERRORS_KEY = "equality_records_errors"
+RECORDS_MESSAGE_KEY = "equality_records_message"
+IMPORT_ERRORS_KEY = "equality_import_errors"
+STATUS_MESSAGE_KEY = "equality_status_message"
+SETTABLE_STATUSES = tuple(s for s in STRUCTURE_STATUSES if s != "current")
+TAB_ANALYSIS, TAB_CHECKPOINTS, TAB_RECORDS = "Analysis", "Checkpoints", "Equality records"
+UNSUPPRESSED_LABEL = "Show unsuppressed figures"
+DOWNLOAD_LABEL = "Equality analysis summary (.docx)"
+IMPACT_LABELS = {"positive": "Positive", "negative": "Negative", "neutral": "Neutral",
+                 "not yet known": "Not yet known"}
+
+
+# --- which options ---------------------------------------------------------------------------
+
+
+def options_for(actor: Actor) -> list[cmp.StructureRef]:
+    """The options `actor` may analyse, oldest first: every option for a role with
+    options.read, else only the published ones (a union rep).
+
+    list_structures needs options.read; for a union rep the published options are read here
+    and each one passed through planner.options.readable_option, which is where the rule
+    lives. (A domain function listing published options would replace this query.)
+    """
+    with reading() as session:
+        try:
+            frame = list_structures(session=session, actor=actor)
+        except PermissionDenied:
+            rows = session.exec(select(Structure).where(
+                Structure.kind == "option", Structure.status.in_(PUBLISHED_STATUSES))
+                .order_by(Structure.id)).all()
+            readable = []
+            for s in rows:
+                try:
+                    readable_option(session, actor, s, "equality.read")
+                except PermissionDenied:
+                    continue
+                readable.append(cmp.StructureRef(int(s.id), int(s.version), s.name, s.kind,
+                                                 s.status, s.description or ""))
+            return readable
+    return [r for r in cmp.refs_of(frame) if r.kind == "option"]
+
+
+def default_selection(refs: list[cmp.StructureRef]) -> None:
+    """Keep the chosen option while it is still listed, else the newest one."""
+    if st.session_state.get(SELECT_KEY) not in {r.id for r in refs}:
+        st.session_state[SELECT_KEY] = refs[-1].id
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def pop_flash() -> str | None:
+    return st.session_state.pop(FLASH_KEY, None)
+
+
+# --- the analysis ----------------------------------------------------------------------------
+
+
+def may_unsuppress(actor: Actor) -> bool:
+    """hr and admin may look at the unsuppressed figures (equality.personal)."""
+    return can(actor, "equality.personal")
+
+
+def analysis(actor: Actor, ref: cmp.StructureRef, *, unsuppressed: bool = False
+             ) -> eq.EqualityAnalysis:
+    """The option's analysis, suppressed unless asked for by a role that may see more."""
+    with reading() as session:
+        return eq.analyse(session=session, actor=actor, structure=ref.id,
+                          unsuppressed=unsuppressed and may_unsuppress(actor))
+
+
+def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
+    """(label, value, help) for the metrics above the analysis."""
+    flagged = int((result.table["flag"].astype(str) != "").sum())
+    return [
+        ("People in the service", fmt.count(result.service_total),
+         "Employees in the analysis; anyone who withdrew their equality data is left out."),
+        ("People at risk", result.at_risk_text,
+         "Occupants of deleted posts and of posts changed enough to need selection."),
+        ("Groups flagged", fmt.count(flagged),
+         "Groups whose at-risk rate is below 0.8 or above 1.25 times the rest's."),
+        ("Figures hidden under", fmt.count(result.threshold) if result.suppressed else "none",
+         "Counts under this are shown as \"<N\", with any figure that would reveal them."),
+    ]
+
+
+ANALYSIS_CONFIG: dict[str, Any] = {
+    "Characteristic": st.column_config.TextColumn(width=190, pinned=True),
+    "Group": st.column_config.TextColumn(width=170),
+    "Whole service": st.column_config.TextColumn(alignment="right", width=100),
+    "At risk": st.column_config.TextColumn(alignment="right", width=80),
+    "Share of service": st.column_config.TextColumn(alignment="right", width=110),
+    "Share at risk": st.column_config.TextColumn(alignment="right", width=100),
+    "Ratio (at risk vs rest)": st.column_config.TextColumn(
+        alignment="right", width=150,
+        help="The group's at-risk rate over the rest's; below 0.8 or above 1.25 is flagged."),
+    "Fisher p": st.column_config.TextColumn(
+        alignment="right", width=90,
+        help="Fisher's exact test: small values mean the difference is unlikely by chance."),
+}
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def may_assess(actor: Actor) -> bool:
+    return can(actor, "equality.assess")
+
+
+def checkpoints_of(actor: Actor, ref: cmp.StructureRef) -> list[eq.Checkpoint]:
+    with reading() as session:
+        return eq.checkpoints(session=session, actor=actor, structure=ref.id)
+
+
+def stage_title(cp: eq.Checkpoint) -> str:
+    """'Stage 2: after consultation · signed off 3 March 2026 by Harriet Rowe'."""
+    if cp.signed_off and cp.signed_off_at is not None:
+        return (f"{cp.name} · signed off {cp.signed_off_at.day} {cp.signed_off_at:%B %Y} "
+                f"by {cp.signed_off_by}")
+    due = f" · due {cp.due_on.day} {cp.due_on:%B %Y}" if cp.due_on else ""
+    return f"{cp.name} · not signed off{due}"
+
+
+def impacts_display(impacts: pd.DataFrame) -> pd.DataFrame:
+    out = impacts[["label", "impact", "evidence", "mitigation"]].copy()
+    out["impact"] = out["impact"].map(lambda v: IMPACT_LABELS.get(str(v), str(v)))
+    return out.fillna("").reset_index(drop=True)
+
+
+IMPACT_VIEW_CONFIG: dict[str, Any] = {
+    "label": st.column_config.TextColumn("Characteristic", width=200),
+    "impact": st.column_config.TextColumn("Impact", width=110),
+    "evidence": st.column_config.TextColumn("Evidence", width="large"),
+    "mitigation": st.column_config.TextColumn("Mitigation", width="large"),
+}
+IMPACT_EDIT_CONFIG: dict[str, Any] = {
+    "characteristic": None,
+    "label": st.column_config.TextColumn("Characteristic", disabled=True, width=200),
+    "impact": st.column_config.SelectboxColumn("Impact", options=list(IMPACTS), required=True,
+                                               width=130),
+    "evidence": st.column_config.TextColumn("Evidence", width="large", max_chars=4000),
+    "mitigation": st.column_config.TextColumn("Mitigation", width="large", max_chars=4000),
+}
+
+
+def pinned(ref: cmp.StructureRef, cp: eq.Checkpoint) -> eq.Checkpoint:
+    """The checkpoint as the editor first showed it, kept until a save, sign-off or reload."""
+    store = st.session_state.setdefault(PINNED_KEY, {})
+    return store.setdefault((ref.id, cp.stage), cp)
+
+
+def unpin(ref: cmp.StructureRef, stage: int) -> None:
+    st.session_state.setdefault(PINNED_KEY, {}).pop((ref.id, stage), None)
+    st.session_state.pop(stage_message_key(ref, stage), None)
+    st.session_state.pop(stage_errors_key(ref, stage), None)
+
+
+def editor_key(ref: cmp.StructureRef, cp: eq.Checkpoint) -> str:
+    return f"equality_impacts_{ref.id}_{cp.stage}_v{cp.version}"
+
+
+def due_key(ref: cmp.StructureRef, cp: eq.Checkpoint) -> str:
+    return f"equality_due_{ref.id}_{cp.stage}_v{cp.version}"
+
+
+def stage_message_key(ref: cmp.StructureRef, stage: int) -> str:
+    return f"equality_stage_message_{ref.id}_{stage}"
+
+
+def stage_errors_key(ref: cmp.StructureRef, stage: int) -> str:
+    return f"equality_stage_errors_{ref.id}_{stage}"
+
+
+def editor_input(cp: eq.Checkpoint) -> pd.DataFrame:
+    return cp.impacts[eq.IMPACT_COLUMNS].fillna("").reset_index(drop=True)
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def impacts_from_editor(original: pd.DataFrame, state: dict[str, Any] | None
+                        ) -> list[dict[str, str]]:
+    """Every characteristic's impact, evidence and mitigation: the editor's input with its
+    edited rows applied (rows are fixed: nine characteristics, never added or deleted)."""
+    edited = (state or {}).get("edited_rows", {})
+    rows = []
+    for i, r in enumerate(original.to_dict("records")):
+        changes = edited.get(i, edited.get(str(i), {}))
+        row = {**r, **changes}
+        rows.append({"characteristic": _text(row["characteristic"]),
+                     "impact": _text(row["impact"]) or "not yet known",
+                     "evidence": _text(row["evidence"]).strip(),
+                     "mitigation": _text(row["mitigation"]).strip()})
+    return rows
+
+
+def has_changes(original: pd.DataFrame, state: dict[str, Any] | None,
+                due_on: dt.date | None, cp: eq.Checkpoint) -> bool:
+    """Whether the editor or the due date differ from what was saved."""
+    saved = [{"characteristic": _text(r["characteristic"]), "impact": _text(r["impact"]),
+              "evidence": _text(r["evidence"]).strip(), "mitigation": _text(r["mitigation"]).strip()}
+             for r in original.to_dict("records")]
+    return impacts_from_editor(original, state) != saved or due_on != cp.due_on
+
+
+def _refused(ref: cmp.StructureRef, stage: int, exc: PlannerError) -> None:
+    """Keep why a checkpoint action was refused, to show it until the user acts again."""
+    if isinstance(exc, ValidationFailed):
+        st.session_state[stage_errors_key(ref, stage)] = fmt.errors_table(exc)
+    else:
+        st.session_state[stage_message_key(ref, stage)] = str(exc)
+
+
+def stage_messages(ref: cmp.StructureRef, stage: int) -> None:
+    """The kept refusal of the stage's last action, if any, as an error (and its table)."""
+    message = st.session_state.get(stage_message_key(ref, stage))
+    if message:
+        st.error(fmt.md_escape(message))
+    est.show_errors(stage_errors_key(ref, stage), "Nothing was saved:")
+
+
+def _clear_refusal(ref: cmp.StructureRef, stage: int) -> None:
+    st.session_state.pop(stage_message_key(ref, stage), None)
+    st.session_state.pop(stage_errors_key(ref, stage), None)
+
+
+def save_checkpoint(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint,
+                    due_on: dt.date | None, state: dict[str, Any] | None) -> bool:
+    """Save the stage's impacts and due date against the version the editor opened on."""
+    _clear_refusal(ref, cp.stage)
+    try:
+        with writing() as session:
+            eq.save_checkpoint(session=session, actor=actor, structure=ref.id, stage=cp.stage,
+                               due_on=due_on, impacts=impacts_from_editor(editor_input(cp),
+                                                                          state),
+                               expected_version=cp.version)
+    except PlannerError as exc:
+        _refused(ref, cp.stage, exc)
+        return False
+    unpin(ref, cp.stage)
+    flash(f"Saved {cp.name.split(':')[0].lower()} of {ref.name}.")
+    return True
+
+
+def sign_off(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint, *, unsaved: bool) -> bool:
+    """Sign the stage off as it was saved; refused (with the reason kept) if edits are unsaved."""
+    _clear_refusal(ref, cp.stage)
+    if unsaved:
+        st.session_state[stage_message_key(ref, cp.stage)] = (
+            f"{cp.name} has changes that are not saved yet: save them, then sign off.")
+        return False
+    try:
+        with writing() as session:
+            eq.sign_off_checkpoint(session=session, actor=actor, structure=ref.id,
+                                   stage=cp.stage, expected_version=cp.version)
+    except PlannerError as exc:
+        _refused(ref, cp.stage, exc)
+        return False
+    unpin(ref, cp.stage)
+    flash(f"Signed off {cp.name.split(':')[0].lower()} of {ref.name}.")
+    return True
+
+
+def withdraw(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint) -> bool:
+    _clear_refusal(ref, cp.stage)
+    try:
+        with writing() as session:
+            eq.withdraw_sign_off(session=session, actor=actor, structure=ref.id,
+                                 stage=cp.stage, expected_version=cp.version)
+    except PlannerError as exc:
+        _refused(ref, cp.stage, exc)
+        return False
+    unpin(ref, cp.stage)
+    flash(f"Withdrew the sign-off of {cp.name.split(':')[0].lower()} of {ref.name}; it can "
+          "be edited again.")
+    return True
+
+
+# --- the option's status ---------------------------------------------------------------------
+
+
+def may_set_status(actor: Actor) -> bool:
+    return can(actor, "options.edit")
+
+
+def set_status(actor: Actor, ref: cmp.StructureRef, status: str) -> bool:
+    """Move the option to `status`; a gate's refusal (planner.equality.check_status_gate) is
+    kept as the sentence it gives."""
+    st.session_state.pop(STATUS_MESSAGE_KEY, None)
+    if status == ref.status:
+        st.session_state[STATUS_MESSAGE_KEY] = f"{ref.name} is already {status}."
+        return False
+    try:
+        with writing() as session:
+            set_option_status(session=session, actor=actor, structure=ref.id, status=status,
+                              expected_version=ref.version)
+    except PlannerError as exc:
+        st.session_state[STATUS_MESSAGE_KEY] = str(exc)
+        return False
+    flash(f"{ref.name} is now {status}.")
+    return True
+
+
+def status_message() -> str | None:
+    message = st.session_state.get(STATUS_MESSAGE_KEY)
+    return fmt.md_escape(message) if message else None
+
+
+# --- hr's equality records -------------------------------------------------------------------
+
+
+def may_edit_records(actor: Actor) -> bool:
+    """Only hr edits (and so sees, on this page) a person's equality answers."""
+    return can(actor, "equality.edit") and can(actor, "equality.personal")
+
+
+RECORDS_CONFIG: dict[str, Any] = {
+    "employee_id": st.column_config.TextColumn("Employee", disabled=True, width=90,
+                                               pinned=True),
+    "name": st.column_config.TextColumn("Name", disabled=True, width=150),
+    **{f: st.column_config.TextColumn(f.replace("_", " ").capitalize(), width=130,
+                                      max_chars=80,
+                                      help="The organisation's own category, "
+                                           "\"prefer not to say\", or blank for unknown.")
+       for f in eq.RECORD_COLUMNS if f not in ("employee_id", "name", "withdrawn", "version")},
+    "withdrawn": st.column_config.CheckboxColumn(
+        "Withdrawn", width=90, help="The person withdrew consent: their answers leave every "
+                                    "analysis."),
+    "version": None,
+}
+
+
+def records_input(actor: Actor) -> tuple[str, pd.DataFrame]:
+    """(editor key, frame) of the records editor, read once and kept until a save or reload."""
+    opened = st.session_state.get(RECORDS_KEY)
+    if opened is None:
+        with reading() as session:
+            frame = eq.equality_records(session=session, actor=actor)
+        generation = int(st.session_state.get(f"{RECORDS_KEY}_generation", 0)) + 1
+        st.session_state[f"{RECORDS_KEY}_generation"] = generation
+        opened = (f"equality_records_editor_{generation}", frame.reset_index(drop=True))
+        st.session_state[RECORDS_KEY] = opened
+    return opened
+
+
+def reload_records() -> None:
+    st.session_state.pop(RECORDS_KEY, None)
+    st.session_state.pop(RECORDS_ERRORS_KEY, None)
+    st.session_state.pop(RECORDS_MESSAGE_KEY, None)
+
+
+def record_rows(original: pd.DataFrame, state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The edited people's rows (employee_id, the answers, withdrawn, version) as
+    save_equality_records takes them; people whose row was not touched are left out."""
+    edited = (state or {}).get("edited_rows", {})
+    fields = [c for c in eq.RECORD_COLUMNS if c not in ("name",)]
+    rows = []
+    for key in sorted(edited, key=int):
+        changes = edited[key]
+        row = {**original.iloc[int(key)].to_dict(), **changes}
+        out: dict[str, Any] = {}
+        for f in fields:
+            if f == "withdrawn":
+                out[f] = bool(row.get(f) or False)
+            elif f == "version":
+                out[f] = int(row.get(f) or 0)
+            else:
+                out[f] = _text(row.get(f)).strip()
+        rows.append(out)
+    return rows
+
+
+def save_records(actor: Actor, original: pd.DataFrame, state: dict[str, Any] | None) -> bool:
+    st.session_state.pop(RECORDS_ERRORS_KEY, None)
+    st.session_state.pop(RECORDS_MESSAGE_KEY, None)
+    rows = record_rows(original, state)
+    if not rows:
+        st.session_state[RECORDS_MESSAGE_KEY] = "There are no changes to save."
+        return False
+    try:
+        with writing() as session:
+            saved = eq.save_equality_records(session=session, actor=actor, rows=rows)
+    except ValidationFailed as exc:
+        st.session_state[RECORDS_ERRORS_KEY] = fmt.errors_table(exc)
+        return False
+    except PlannerError as exc:
+        st.session_state[RECORDS_MESSAGE_KEY] = str(exc)
+        return False
+    reload_records()
+    flash(f"Saved the equality records of {fmt.plural(saved, 'person', 'people')}.")
+    return True
+
+
+def records_message() -> str | None:
+    message = st.session_state.get(RECORDS_MESSAGE_KEY)
+    return fmt.md_escape(message) if message else None
+
+
+def import_records(actor: Actor, files: list[tuple[str, bytes]]) -> bool:
+    """Import an equality sheet all-or-nothing; on refusal keep every error for the page."""
+    st.session_state.pop(IMPORT_ERRORS_KEY, None)
+    try:
+        with writing() as session:
+            count = eq.import_equality(session=session, actor=actor, files=files)
+    except ValidationFailed as exc:
+        st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
+        return False
+    except PlannerError as exc:
+        st.session_state[IMPORT_ERRORS_KEY] = pd.DataFrame(
+            [{"sheet": "", "row": pd.NA, "column": "", "message": str(exc)}],
+            columns=fmt.ERROR_COLUMNS)
+        return False
+    reload_records()
+    flash(f"Imported the equality data of {fmt.plural(count, 'person', 'people')}.")
+    return True
+
+
+# --- the Word summary ------------------------------------------------------------------------
+
+
+def organisation() -> str:
+    """The partners the service belongs to, as a document's heading names them."""
+    with reading() as session:
+        names = partner_names(session)
+    if not names:
+        return "The service"
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{joined} shared service"
+
+
+def summary(actor: Actor, ref: cmp.StructureRef, today: dt.date | None = None) -> bytes:
+    """The Word summary: always made from the suppressed analysis, whoever asks (exports are
+    always suppressed, issue 6)."""
+    from planner.equality_report import summary_docx
+
+    result = analysis(actor, ref, unsuppressed=False)
+    return summary_docx(result, checkpoints_of(actor, ref), organisation=organisation(),
+                        today=today or dt.date.today())
+
+
+def file_name(ref: cmp.StructureRef) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in ref.name.lower()).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return f"equality-analysis-{safe or ref.id}.docx"
