@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a structure name or id (default: baseline, the establishment)")
     cost.add_argument("--months", type=int, default=None,
                       help="part-year months (default: the envelope's period)")
+    eq = sub.add_parser("equality", parents=[common],
+                        help="an option's equality analysis: who is at risk against the service, "
+                             "suppressed as a union rep sees it unless --user names an hr or "
+                             "admin user")
+    eq.add_argument("--structure", required=True, metavar="NAME",
+                    help="an option's name or id")
     return parser
 
 
@@ -226,6 +232,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return _option_command(args, engine, actor)
     if cmd == "cost":
         return _cost_command(args, engine, actor)
+    if cmd == "equality":
+        return _equality_command(args, engine, actor)
     if cmd == "diff":
         from planner import options
 
@@ -333,3 +341,31 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                + (" (OVERSPEND)" if (p["headroom_pence"] or 0) < 0 else "")
                for p in partners)]
     return {"cost": result}, "\n".join(lines)
+
+
+def _equality_command(args: argparse.Namespace, engine,
+                      actor: Actor) -> tuple[dict[str, Any], str]:
+    """Suppressed as a union rep would see it (small counts "<10", secondary suppression);
+    unsuppressed only when --user names a user with equality.personal (hr, admin)."""
+    from planner import equality
+    from planner.auth import can
+
+    unsuppressed = bool(args.user) and can(actor, "equality.personal")
+    with read_session(engine) as session:
+        a = equality.analyse(session=session, actor=actor, structure=args.structure,
+                             unsuppressed=unsuppressed)
+    d = a.as_dict()
+    view = "unsuppressed" if not a.suppressed else f"suppressed under {a.threshold}"
+    lines = [f"{a.structure_name}: {a.at_risk_text} of {a.service_total} employees at risk "
+             f"({view})"]
+    label = ""
+    for r in d["table"]:
+        if r["label"] != label:
+            label = r["label"]
+            lines.append(f"{label}:")
+        figures = (f"ratio {r['ratio_text']}, p {r['p_text']}"
+                   + (f" ({r['flag']})" if r["flag"] else ""))
+        lines.append(f"  {r['category']}: {r['at_risk_text']} at risk of {r['service_text']}; "
+                     + figures)
+    lines += [f"Note: {w}" for w in a.warnings]
+    return {"equality": d}, "\n".join(lines)

@@ -265,11 +265,11 @@ def _pinned(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int) -> list
     for g in range(k):
         if hidden.n[g] and big_n > 0:
             targets.append(("n", g, {g: 1, k + g: 1}))
-        if hidden.a[g]:
-            if big_a > 0:
-                targets.append(("a", g, {g: 1}))
-            if big_n - big_a > 0:
-                targets.append(("b", g, {k + g: 1}))
+        # Nobody (or everybody) at risk is public through the totals: then each group's
+        # at-risk and not-at-risk counts follow from its size and are no secret.
+        if hidden.a[g] and 0 < big_a < big_n:
+            targets.append(("a", g, {g: 1}))
+            targets.append(("b", g, {k + g: 1}))
     pinned = []
     for kind, g, coefs in targets:
         c = np.array(row(coefs))

@@ -1,0 +1,611 @@
+"""Equality (DOMAIN.md §6): the pure rules (age bands, working pattern, ratio flags, Fisher's
+exact test, suppression), the records, the checkpoints and their gates, the analysis against
+a hand-counted establishment, who may see what, and that equality data reaches no other module.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from planner import equality as eq
+from planner.auth import Actor
+from planner.config import ROOT
+from planner.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
+from planner.establishment import PostEdits
+from planner.models import AuditEvent, EqualityRecord, Person, Structure
+from planner.options import create_option, edit_option_posts, set_option_status
+from tests.factories import build_small_establishment, csv_bytes
+
+HR = Actor(id=None, username="hr1", role="hr", display_name="Harriet Rowe")
+ADMIN = Actor(id=None, username="admin1", role="admin")
+MANAGER = Actor(id=None, username="mgr1", role="manager")
+UNION = Actor(id=None, username="union1", role="union")
+TODAY = dt.date(2026, 11, 27)
+
+
+# --- pure rules --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("born", "band"), [
+    (dt.date(2002, 11, 28), "16-24"),  # 23: the 24th birthday is tomorrow
+    (dt.date(2001, 11, 28), "16-24"),  # 24 until tomorrow
+    (dt.date(2001, 11, 27), "25-34"),  # 25 today
+    (dt.date(1981, 11, 28), "35-44"),  # 44 until tomorrow
+    (dt.date(1981, 11, 27), "45-54"),  # 45 today
+    (dt.date(1961, 11, 28), "55-64"),  # 64 until tomorrow
+    (dt.date(1961, 11, 27), "65 and over"),
+    (None, eq.UNKNOWN),
+])
+def test_age_band_on_the_day(born, band):
+    """Catches: birthdays counted a day early or late at a band boundary, or a missing date
+    of birth falling into a band instead of unknown."""
+    assert eq.age_band(born, TODAY) == band
+
+
+@pytest.mark.parametrize(("fte", "pattern"), [
+    ("1", eq.FULL_TIME), ("1.0000", eq.FULL_TIME), ("0.9999", eq.PART_TIME),
+    ("0.5", eq.PART_TIME), (Fraction(1, 2) + Fraction(1, 2), eq.FULL_TIME)])
+def test_working_pattern_from_fte(fte, pattern):
+    """Catches: part-time decided on a rounded FTE (0.9999 is part-time) or on one
+    occupancy rather than the person's total."""
+    assert eq.working_pattern(fte) == pattern
+
+
+@pytest.mark.parametrize(("ratio", "flag"), [
+    (0.79, "lower"), (0.8, ""), (Fraction(4, 5), ""), (1.0, ""), (1.25, ""),
+    (Fraction(5, 4), ""), (1.26, "higher"), (0.0, "lower"), (None, ""), (float("nan"), "")])
+def test_ratio_flags_at_the_four_fifths_limits(ratio, flag):
+    """Catches: < written as <= (0.8 and 1.25 themselves are not flagged), or float noise
+    flagging 0.8."""
+    assert eq.ratio_flag(ratio) == flag
+
+
+def _fisher_by_hand(table: list[list[int]]) -> float:
+    """Two-sided Fisher p from the hypergeometric distribution, summed over tables no more
+    likely than the one seen (the definition scipy and R use)."""
+    (a, b), (c, d) = table
+    r1, c1, n = a + b, a + c, a + b + c + d
+
+    def prob(x: int) -> Fraction:
+        return Fraction(math.comb(c1, x) * math.comb(n - c1, r1 - x), math.comb(n, r1))
+
+    seen = prob(a)
+    lo, hi = max(0, r1 + c1 - n), min(r1, c1)
+    return float(sum(p for x in range(lo, hi + 1) if (p := prob(x)) <= seen))
+
+
+@pytest.mark.parametrize(("a", "n", "big_a", "big_n", "expected"), [
+    (3, 4, 4, 8, 0.4857142857),  # Fisher's lady tasting tea, [[3, 1], [1, 3]]: 34/70
+    (8, 10, 9, 16, 0.0349650350),  # scipy's documented [[8, 2], [1, 5]]: 5/143
+    (0, 1, 2, 3, 1 / 3),  # the hand-counted establishment below, [[0, 1], [2, 0]]
+])
+def test_fisher_exact_two_sided_known_values(a, n, big_a, big_n, expected):
+    """Catches: a one-sided test, the table's rows or columns built the wrong way round, or
+    the rest's counts taken as the totals."""
+    p = eq.fisher_p(a, n, big_a, big_n)
+    assert p == pytest.approx(expected, abs=1e-9)
+    table = [[a, n - a], [big_a - a, big_n - n - big_a + a]]
+    assert p == pytest.approx(_fisher_by_hand(table), abs=1e-12)
+
+
+def test_fisher_undefined_without_a_comparison():
+    """Catches: a p-value of 1 reported for a group that is the whole service (no test)."""
+    assert math.isnan(eq.fisher_p(3, 10, 3, 10))
+    assert math.isnan(eq.fisher_p(0, 4, 0, 10))
+
+
+# --- suppression -------------------------------------------------------------------------------
+
+
+def _table(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["category", "service", "at_risk"])
+
+
+def _reachable(rows: list[tuple[set[int] | range, set[int] | range]]) -> set[tuple[int, int]]:
+    """(sum of groups, sum at risk) reachable by picking one (n, a) per row, 0 <= a <= n."""
+    sums = {(0, 0)}
+    for ns, as_ in rows:
+        options = [(n, a) for n in ns for a in as_ if a <= n]
+        sums = {(s + n, t + a) for s, t in sums for n, a in options}
+    return sums
+
+
+def _values(df: pd.DataFrame, t: int) -> list[tuple[list[int] | range, list[int] | range]]:
+    """Each row's possible (group, at risk) values as a reader sees them: a shown number, or
+    the range its marker allows ("<t": under t; "*": t or more; "—": anything)."""
+    big = int(df["service"].sum())
+    out = []
+    for r in df.to_dict(orient="records"):
+        cells = []
+        for col in ("service", "at_risk"):
+            text = r[f"{col}_text"]
+            if not r[f"{col}_hidden"]:
+                assert text == str(r[col])
+                cells.append([int(text)])
+            elif text == f"<{t}":
+                cells.append(range(0, t))
+            elif text == eq.SECONDARY:
+                cells.append(range(t, big + 1))
+            else:
+                assert text == eq.WITHHELD
+                cells.append(range(0, big + 1))
+        out.append((cells[0], cells[1]))
+    return out
+
+
+def _recoverable(df: pd.DataFrame, t: int) -> list[str]:
+    """Hidden cells (a group, its at-risk or its not-at-risk count) that a reader could work
+    out exactly from the shown cells, the markers and the totals (N and A, assumed known).
+
+    Independent of planner.equality's linear programme: enumerates completions row by row.
+    """
+    big_n, big_a = int(df["service"].sum()), int(df["at_risk"].sum())
+    values = _values(df, t)
+    found = []
+    for g, r in enumerate(df.to_dict(orient="records")):
+        if not (r["service_hidden"] or r["at_risk_hidden"]):
+            continue
+        others = _reachable([v for j, v in enumerate(values) if j != g])
+        own = [(n, a) for n in values[g][0] for a in values[g][1] if a <= n]
+        possible = [(n, a) for n, a in own if (big_n - n, big_a - a) in others]
+        assert (r["service"], r["at_risk"]) in possible  # the truth is one completion
+        if r["service_hidden"] and len({n for n, _ in possible}) == 1 and len(df) > 1:
+            found.append(f"{r['category']} group")
+        # With nobody (or everybody) at risk, at-risk counts follow from group sizes.
+        if r["at_risk_hidden"] and len(df) > 1 and 0 < big_a < big_n:
+            if len({a for _, a in possible}) == 1:
+                found.append(f"{r['category']} at risk")
+            if len({n - a for n, a in possible}) == 1:
+                found.append(f"{r['category']} not at risk")
+    return found
+
+
+def test_naive_suppression_leaks_by_subtraction_and_ours_does_not():
+    """Catches: primary suppression alone, which lets the one small group be worked out as
+    the total less the groups shown (59 - 30 - 25 = 4)."""
+    df = _table([("X", 30, 12), ("Y", 25, 11), ("Z", 4, 2)])
+    naive = df.assign(service_hidden=[False, False, True], at_risk_hidden=[False, False, True],
+                      service_text=["30", "25", "<10"], at_risk_text=["12", "11", "<10"])
+    assert _recoverable(naive, 10) == ["Z group", "Z at risk", "Z not at risk"]
+    out = eq.suppress(df, 10)
+    assert list(out["service_text"]) == ["30", eq.SECONDARY, "<10"]
+    assert out.loc[2, "service_hidden"] and out.loc[1, "service_hidden"]
+    assert _recoverable(out, 10) == []
+
+
+def test_one_small_at_risk_count_gets_a_partner():
+    """Catches: hiding only the small at-risk count (3) while the number at risk is known,
+    so it is 35 - 20 - 12; the smallest other at-risk count is hidden with it."""
+    df = _table([("X", 40, 20), ("Y", 30, 3), ("Z", 25, 12)])
+    out = eq.suppress(df, 10)
+    assert list(out["service_text"]) == ["40", "30", "25"]
+    assert list(out["at_risk_text"]) == ["20", "<10", eq.SECONDARY]
+    assert _recoverable(out, 10) == []
+
+
+@pytest.mark.parametrize(("rows", "service", "at_risk"), [
+    # the rest of the service is under 10: the big group's size would give it away
+    ([("X", 60, 20), ("Y", 5, 1)], ["*", "<10"], ["*", "<10"]),
+    # a group's not-at-risk count is under 10 (12 - 10 = 2): its at-risk count is hidden,
+    # then Y's (the smallest shown); but "*" says 10 or more, and X + Y = 32 - 12 = 20 would
+    # pin both at 10, so Z's goes too
+    ([("X", 12, 10), ("Y", 30, 10), ("Z", 28, 12)], ["12", "30", "28"], ["*", "*", "*"]),
+    # the rest's at-risk count is 25 - 20 = 5: hidden too
+    ([("X", 40, 20), ("Y", 30, 3), ("Z", 15, 2)], ["40", "30", "15"], ["*", "<10", "<10"]),
+    # nothing small: nothing hidden
+    ([("X", 40, 20), ("Y", 30, 10), ("Z", 30, 15)], ["40", "30", "30"], ["20", "10", "15"]),
+])
+def test_primary_and_complement_rules(rows, service, at_risk):
+    """Catches: complements (the group's not at risk, the rest's counts) left out of the
+    primary rule, or cells hidden that need not be."""
+    out = eq.suppress(_table(rows), 10)
+    assert list(out["service_text"]) == service
+    assert list(out["at_risk_text"]) == at_risk
+    assert _recoverable(out, 10) == []
+
+
+def test_threshold_five_and_each_characteristic_apart():
+    """Catches: the threshold fixed at 10, or one characteristic's rows suppressed against
+    another's totals."""
+    df = pd.DataFrame([("sex", "F", 12, 6), ("sex", "M", 14, 5), ("sex", "U", 6, 5),
+                       ("age", "16-24", 8, 4), ("age", "25-34", 24, 12)],
+                      columns=["characteristic", "category", "service", "at_risk"])
+    out = eq.suppress(df, 5)
+    assert list(out["service_text"]) == ["12", "14", "6", "8", "24"]
+    # U's at-risk count goes (6 - 5 = 1 not at risk), then M's (the smallest shown); both
+    # are 5 or more ("*") and add up to 16 - 6 = 10, which would pin them at 5: F's goes too.
+    assert list(out["at_risk_text"])[:3] == ["*", "*", "*"]
+    assert list(out["at_risk_text"])[3:] == ["<5", "*"]
+    assert _recoverable(out.iloc[:3].reset_index(drop=True), 5) == []
+    assert _recoverable(out.iloc[3:].reset_index(drop=True), 5) == []
+
+
+@st.composite
+def tables(draw):
+    t = draw(st.sampled_from([3, 5]))
+    k = draw(st.integers(min_value=2, max_value=4))
+    rows = []
+    for g in range(k):
+        n = draw(st.integers(min_value=1, max_value=12))
+        rows.append((f"c{g}", n, draw(st.integers(min_value=0, max_value=n))))
+    return t, _table(rows)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_no_suppressed_cell_is_recoverable(case):
+    """Catches: any table where a hidden count can be worked out exactly from the shown
+    counts, the markers and the totals (checked by enumeration, not by the module's own
+    linear programme), and any shown count under the threshold."""
+    t, df = case
+    out = eq.suppress(df, t)
+    assert _recoverable(out, t) == []
+    big_n, big_a = int(df["service"].sum()), int(df["at_risk"].sum())
+    for r in out.to_dict(orient="records"):
+        if not r["service_hidden"]:
+            assert r["service"] >= t and big_n - r["service"] >= t
+        if not r["at_risk_hidden"]:
+            a, n = r["at_risk"], r["service"]
+            assert min(a, n - a, big_a - a, big_n - n - big_a + a) >= t
+            assert not r["service_hidden"]
+
+
+# --- a hand-counted establishment --------------------------------------------------------------
+#
+# build_small_establishment: employees E1 (H1, 1.0), E2 and E3 (job share in M1, 0.5 each),
+# E4 (O3, 0.8); I1 and A1 are interim and agency workers (never in the analysis).
+# The option deletes O3 (E4 at risk) and regrades M1 PO6 -> PO5 (E2, E3 at risk).
+# Answers: E1 Female, born 1970 (56: 55-64); E2 Male but withdrawn (leaves the analysis);
+# E3 "Prefer Not To Say" (kept as prefer not to say), born 2000-06-01 (26: 25-34); E4 none.
+# So the service is E1, E3, E4 (3), at risk E3, E4 (2).
+#   sex: Female 1 (0 at risk), prefer not to say 1 (1), unknown 1 (1)
+#   working pattern: full-time 1 (E1, 0), part-time 2 (E3 0.5, E4 0.8; both at risk)
+#   Female: rate 0, rest 2/2 -> ratio 0 ("lower"); Fisher [[0, 1], [2, 0]] p = 1/3
+
+
+OPTION = "Option A"
+
+
+@pytest.fixture
+def small(session):
+    build_small_establishment(session)
+    people = {p.employee_ref: p for p in session.exec(select(Person)).all()}
+    people["E1"].date_of_birth = dt.date(1970, 1, 1)
+    people["E3"].date_of_birth = dt.date(2000, 6, 1)
+    for p in people.values():
+        session.add(p)
+    session.flush()
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": "E1", "sex": "Female", "version": 0},
+        {"employee_id": "E2", "sex": "Male", "withdrawn": True, "version": 0},
+        {"employee_id": "E3", "sex": "Prefer Not To Say", "ethnicity": " Unknown ", "version": 0},
+    ])
+    option = create_option(session=session, actor=HR, name=OPTION)
+    edit_option_posts(session=session, actor=HR, structure=option, edits=PostEdits(
+        updated={"M1": {"grade": "PO5"}}, deleted=["O3"], versions={"M1": 1, "O3": 1}))
+    session.flush()
+    return option
+
+
+def _row(a: eq.EqualityAnalysis, key: str, category: str) -> dict:
+    t = a.table
+    hits = t[(t["characteristic"] == key) & (t["category"] == category)]
+    assert len(hits) == 1, (key, category, t[["characteristic", "category"]])
+    return hits.iloc[0].to_dict()
+
+
+def test_unsuppressed_analysis_matches_the_hand_count(session, small):
+    """Catches: interims counted as employees, a withdrawn person left in, regraded posts'
+    holders left out of the people at risk, answers not grouped, wrong rates or p-values."""
+    a = eq.analyse(session=session, actor=HR, structure=OPTION, unsuppressed=True, today=TODAY)
+    assert (a.suppressed, a.service_total, a.at_risk_total, a.at_risk_text) == (False, 3, 2, "2")
+    assert list(a.table.columns) == eq.ANALYSIS_COLUMNS
+    sex = a.table[a.table["characteristic"] == "sex"]
+    assert list(sex["category"]) == ["Female", eq.PREFER_NOT, eq.UNKNOWN]
+    assert list(sex["service"]) == [1, 1, 1] and list(sex["at_risk"]) == [0, 1, 1]
+    female = _row(a, "sex", "Female")
+    assert (female["rate"], female["rest_rate"], female["ratio"], female["flag"]) == (
+        0.0, 1.0, 0.0, "lower")
+    assert female["p_value"] == pytest.approx(1 / 3)
+    assert (female["share_service"], female["share_at_risk"]) == (pytest.approx(1 / 3), 0.0)
+    assert (female["service_text"], female["ratio_text"], female["p_text"]) == (
+        "1", "0.00", "0.333")
+    assert [_row(a, "age", b)["service"] for b in ("25-34", "55-64", eq.UNKNOWN)] == [1, 1, 1]
+    part = _row(a, "working_pattern", eq.PART_TIME)
+    assert (part["service"], part["at_risk"]) == (2, 2)
+    assert set(a.table["characteristic"]) == {k for k, _ in eq.CHARACTERISTICS} | {
+        "working_pattern"}
+    assert _row(a, "ethnicity", eq.UNKNOWN)["service"] == 3  # " Unknown " is unknown
+    assert a.part_time.to_dict(orient="list") == {
+        "when": ["Before", "After"], "employees": [3, 1], "part_time": [2, 0],
+        "share": [pytest.approx(2 / 3), 0.0]}
+    assert a.grade_mix.to_dict(orient="list") == {
+        "grade": ["PO1", "PO2", "PO3", "PO5", "PO6", "SM2"],
+        "before": [1, 2, 1, 0, 1, 1], "after": [0, 2, 1, 1, 0, 1]}
+
+
+def test_suppressed_view_hides_every_small_count(session, small):
+    """Catches: a manager seeing counts of 1 and 2, a ratio or p-value built on them, or
+    the number at risk when it is under the threshold."""
+    a = eq.analyse(session=session, actor=MANAGER, structure=OPTION, today=TODAY)
+    assert a.suppressed and a.threshold == 10
+    assert (a.service_total, a.at_risk_total, a.at_risk_text) == (3, None, "<10")
+    assert a.table["service"].isna().all() and a.table["at_risk"].isna().all()
+    for col in ("share_service", "share_at_risk", "rate", "rest_rate", "ratio", "p_value"):
+        assert a.table[col].isna().all(), col
+    assert set(a.table["service_text"]) == {"<10"} and set(a.table["ratio_text"]) == {"—"}
+    assert (a.table["flag"] == "").all() and a.table["suppressed"].all()
+    assert a.part_time["part_time"].isna().all()
+    assert any("too few" in w for w in a.warnings)
+
+
+@pytest.mark.parametrize("actor", [MANAGER, UNION])
+def test_manager_and_union_get_only_suppressed_aggregates(session, small, actor):
+    """Catches: any equality function handing a manager or union rep a person's answers or
+    unsuppressed figures (asking outright, or lowering the threshold)."""
+    with pytest.raises(PermissionDenied):
+        eq.equality_records(session=session, actor=actor)
+    with pytest.raises(PermissionDenied):
+        eq.save_equality_records(session=session, actor=actor, rows=[])
+    with pytest.raises(PermissionDenied):
+        eq.import_equality(session=session, actor=actor, files=[])
+    if actor is UNION:  # an unpublished option is refused outright
+        for call in (eq.analyse, eq.checkpoints):
+            with pytest.raises(PermissionDenied, match="published"):
+                call(session=session, actor=actor, structure=OPTION)
+        set_option_status(session=session, actor=HR, structure=OPTION, status="published",
+                          expected_version=session.exec(select(Structure).where(
+                              Structure.name == OPTION)).one().version)
+    with pytest.raises(PermissionDenied):
+        eq.analyse(session=session, actor=actor, structure=OPTION, unsuppressed=True)
+    with pytest.raises(PermissionDenied):
+        eq.analyse(session=session, actor=actor, structure=OPTION, threshold=1)
+    a = eq.analyse(session=session, actor=actor, structure=OPTION, threshold=10)
+    assert a.suppressed and a.table["service"].isna().all()
+    assert "employee_id" not in a.table.columns and "name" not in a.table.columns
+    assert len(eq.checkpoints(session=session, actor=actor, structure=OPTION)) == 3
+
+
+def test_admin_sees_records_but_does_not_change_them(session, small):
+    """Catches: equality.personal and equality.edit confused (admin reads, only hr edits)."""
+    df = eq.equality_records(session=session, actor=ADMIN)
+    assert list(df.columns) == eq.RECORD_COLUMNS
+    assert list(df["employee_id"]) == ["A1", "E1", "E2", "E3", "E4", "I1"]
+    e3 = df.set_index("employee_id").loc["E3"]
+    assert (e3["sex"], e3["ethnicity"], e3["version"]) == (eq.PREFER_NOT, "", 1)
+    assert df.set_index("employee_id").loc["E4", "version"] == 0
+    with pytest.raises(PermissionDenied):
+        eq.save_equality_records(session=session, actor=ADMIN, rows=[])
+    with pytest.raises(PermissionDenied):
+        eq.save_checkpoint(session=session, actor=ADMIN, structure=OPTION, stage=1,
+                           due_on=None, impacts=[], expected_version=0)
+
+
+def test_records_are_version_checked_and_the_audit_holds_no_answers(session, small):
+    """Catches: a lost update on a person's answers, or the audit trail becoming a second
+    copy of special-category data."""
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": "E1", "disability": "Disabled", "version": 1}])
+    with pytest.raises(StaleVersion, match="E1"):
+        eq.save_equality_records(session=session, actor=HR, rows=[
+            {"employee_id": "E1", "disability": "Not disabled", "version": 1}])
+    events = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "equality_record")).all()
+    text = repr([(e.before, e.after) for e in events])
+    assert events and "Disabled" not in text and "Female" not in text
+    assert events[-1].after["fields_changed"] == ["disability"]
+    with pytest.raises(ValidationFailed) as info:
+        eq.save_equality_records(session=session, actor=HR, rows=[
+            {"employee_id": "E9", "sex": "F", "version": 0},
+            {"employee_id": "E4", "sex": "=cmd()", "version": 0}])
+    assert [(e.row, e.column) for e in info.value.errors] == [(1, "employee_id"), (2, "sex")]
+
+
+def test_import_equality_csv_all_or_nothing(session, small):
+    """Catches: a partial import when one row names nobody, a blank not read as unknown, or
+    withdrawn answers changed by an import."""
+    bad = pd.DataFrame([{"employee_id": "E4", "sex": "Male"},
+                        {"employee_id": "X9", "sex": "Female"}])
+    with pytest.raises(ValidationFailed) as info:
+        eq.import_equality(session=session, actor=HR, files=[("equality.csv", csv_bytes(bad))])
+    assert [(e.sheet, e.row, e.column) for e in info.value.errors] == [
+        ("equality", 3, "employee_id")]
+    assert session.exec(select(EqualityRecord).where(
+        EqualityRecord.employee_ref == "E4")).first() is None
+    good = pd.DataFrame([{"employee_id": "E4", "sex": "Male", "disability": ""},
+                         {"employee_id": "E2", "sex": "Female"}])
+    assert eq.import_equality(session=session, actor=HR,
+                              files=[("equality.csv", csv_bytes(good))]) == 2
+    df = eq.equality_records(session=session, actor=HR).set_index("employee_id")
+    assert (df.loc["E4", "sex"], df.loc["E4", "disability"]) == ("Male", "")
+    assert (df.loc["E2", "sex"], bool(df.loc["E2", "withdrawn"])) == ("Female", True)
+    with pytest.raises(ValidationFailed, match="missing"):
+        eq.import_equality(session=session, actor=HR, files=[
+            ("posts.csv", b"post_id,title,grade\nP1,Head,SM2\n")])
+
+
+# --- checkpoints and gates ---------------------------------------------------------------------
+
+
+def _decided(impact: str = "neutral") -> list[dict]:
+    return [{"characteristic": k, "impact": impact, "evidence": f"Profile of {label}",
+             "mitigation": ""} for k, label in eq.CHARACTERISTICS]
+
+
+def _version(session) -> int:
+    return session.exec(select(Structure).where(Structure.name == OPTION)).one().version
+
+
+def test_checkpoints_default_save_and_refuse_stale(session, small):
+    """Catches: fewer than three stages, unsaved stages without defaults, a stale save
+    overwriting someone else's, or a bad impact accepted."""
+    cps = eq.checkpoints(session=session, actor=MANAGER, structure=OPTION)
+    assert [(c.stage, c.name, c.version, c.signed_off) for c in cps] == [
+        (1, "Stage 1: before the proposals", 0, False),
+        (2, "Stage 2: after consultation", 0, False),
+        (3, "Stage 3: after implementation", 0, False)]
+    assert list(cps[0].impacts.columns) == eq.IMPACT_COLUMNS
+    assert list(cps[0].impacts["characteristic"]) == [k for k, _ in eq.CHARACTERISTICS]
+    assert set(cps[0].impacts["impact"]) == {"not yet known"}
+    saved = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+                               due_on=dt.date(2026, 12, 1),
+                               impacts=[{"characteristic": "sex", "impact": "negative",
+                                         "evidence": "More women at risk",
+                                         "mitigation": "Redeployment first"}],
+                               expected_version=0)
+    assert saved.version == 1 and saved.due_on == dt.date(2026, 12, 1)
+    sex = saved.impacts.set_index("characteristic").loc["sex"]
+    assert (sex["impact"], sex["label"], sex["mitigation"]) == (
+        "negative", "Sex", "Redeployment first")
+    with pytest.raises(StaleVersion):
+        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+                           impacts=[], expected_version=0)
+    with pytest.raises(ValidationFailed) as info:
+        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+                           impacts=[{"characteristic": "height", "impact": "neutral"},
+                                    {"characteristic": "age", "impact": "awful"}],
+                           expected_version=1)
+    assert [(e.row, e.column) for e in info.value.errors] == [(1, "characteristic"),
+                                                             (2, "impact")]
+    with pytest.raises(PermissionDenied):
+        eq.save_checkpoint(session=session, actor=MANAGER, structure=OPTION, stage=1,
+                           due_on=None, impacts=[], expected_version=1)
+
+
+def test_sign_off_needs_decisions_and_the_stage_before(session, small):
+    """Catches: a stage signed off with impacts not yet known, stage 2 before stage 1, or a
+    signed-off stage still editable."""
+    with pytest.raises(ValidationFailed) as info:
+        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+                               expected_version=0)
+    assert len(info.value.errors) == 9
+    one = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+                             impacts=_decided(), expected_version=0)
+    two = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=2, due_on=None,
+                             impacts=_decided(), expected_version=0)
+    with pytest.raises(ValidationFailed, match="Stage 1"):
+        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
+                               expected_version=two.version)
+    one = eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+                                 expected_version=one.version, today=TODAY)
+    assert one.signed_off and one.signed_off_by == "Harriet Rowe"
+    assert one.signed_off_at is not None and one.signed_off_at.date() == TODAY
+    with pytest.raises(PlannerError, match="withdraw the sign-off"):
+        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+                           impacts=_decided("positive"), expected_version=one.version)
+    two = eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
+                                 expected_version=two.version)
+    with pytest.raises(PlannerError, match="Stage 2"):
+        eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=1,
+                             expected_version=one.version)
+    two = eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
+                               expected_version=two.version)
+    assert not two.signed_off and two.signed_off_by == ""
+
+
+def test_status_gates_hold_in_the_planner(session, small):
+    """Catches: an option marked final before the stage 2 equality analysis is signed off,
+    or implemented with no stage 3 due date, whatever the page does."""
+    set_option_status(session=session, actor=MANAGER, structure=OPTION, status="published",
+                      expected_version=_version(session))
+    with pytest.raises(eq.GateRefused, match="cannot be marked final until the stage 2"):
+        set_option_status(session=session, actor=HR, structure=OPTION, status="final",
+                          expected_version=_version(session))
+    for stage in (1, 2):
+        cp = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
+                                due_on=None, impacts=_decided(), expected_version=0)
+        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
+                               expected_version=cp.version)
+    final = set_option_status(session=session, actor=HR, structure=OPTION, status="final",
+                              expected_version=_version(session))
+    assert final.status == "final"
+    with pytest.raises(eq.GateRefused, match="stage 2 sign-off cannot be withdrawn"):
+        eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
+                             expected_version=2)
+    with pytest.raises(eq.GateRefused, match="stage 3 equality analysis"):
+        set_option_status(session=session, actor=HR, structure=OPTION, status="implemented",
+                          expected_version=_version(session))
+    eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3,
+                       due_on=dt.date(2027, 6, 1), impacts=[], expected_version=0)
+    done = set_option_status(session=session, actor=HR, structure=OPTION, status="implemented",
+                             expected_version=_version(session))
+    assert done.status == "implemented"
+
+
+# --- special-category data stays here --------------------------------------------------------
+
+# Modules that may import planner.equality, and what they may take from it.
+EQUALITY_IMPORTERS: dict[str, set[str] | None] = {
+    "planner/equality.py": None, "planner/cli.py": None, "planner/ui/equality.py": None,
+    "planner/equality_report.py": None, "pages/equality.py": None,
+    # The status gate reads checkpoints (who signed off), never anyone's answers.
+    "planner/options.py": {"check_status_gate"},
+    # The establishment import hands an hr user's equality sheet to planner.equality.
+    "planner/importer.py": {"validate_equality_sheet", "write_equality_sheet"},
+}
+
+
+def _sources() -> list[Path]:
+    files = sorted((ROOT / "planner").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py"))
+    return files + [ROOT / "app.py"]
+
+
+def _violations(rel: str, source: str) -> list[str]:
+    wrong = []
+    for node in ast.walk(ast.parse(source)):
+        names: set[str] = set()
+        if isinstance(node, ast.ImportFrom) and node.module == "planner.equality":
+            names = {a.name for a in node.names}
+        elif (isinstance(node, ast.ImportFrom) and node.module == "planner"
+              and any(a.name == "equality" for a in node.names)) or (
+                isinstance(node, ast.Import)
+                and any(a.name == "planner.equality" for a in node.names)):
+            names = {"*"}
+        if names and rel in EQUALITY_IMPORTERS:
+            allowed = EQUALITY_IMPORTERS[rel]
+            if allowed is not None and not names <= allowed:
+                wrong.append(f"{rel} imports {sorted(names - allowed)}")
+        elif names:
+            wrong.append(f"{rel} imports planner.equality")
+        used = (isinstance(node, ast.Name) and node.id == "EqualityRecord") or (
+            isinstance(node, ast.Attribute) and node.attr == "EqualityRecord") or (
+            isinstance(node, ast.alias) and node.name == "EqualityRecord")
+        if used and rel not in ("planner/equality.py", "planner/models.py"):
+            wrong.append(f"{rel} uses EqualityRecord")
+    return wrong
+
+
+def test_no_other_module_imports_equality_or_reads_equality_records():
+    """Catches: special-category data reaching selection, mapping, costing or any other
+    module (an import of planner.equality, or any use of EqualityRecord outside it)."""
+    wrong = []
+    for path in _sources():
+        if path.exists():
+            wrong += _violations(path.relative_to(ROOT).as_posix(),
+                                 path.read_text(encoding="utf-8"))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("rel", "source", "found"), [
+    ("planner/mapping.py", "from planner.equality import analyse", 1),
+    ("planner/mapping.py", "from planner import equality", 1),
+    ("planner/mapping.py", "import planner.equality as e", 1),
+    ("planner/mapping.py", "from planner.models import EqualityRecord", 1),
+    ("planner/costing.py", "def f(m):\n    return m.EqualityRecord", 1),
+    ("planner/options.py", "from planner.equality import equality_records", 1),
+    ("planner/options.py", "from planner.equality import check_status_gate", 0),
+    ("pages/equality.py", "from planner import equality", 0),
+])
+def test_the_import_check_finds_what_it_should(rel, source, found):
+    """Catches: an AST check that cannot fail (every way of reaching the data is seen)."""
+    assert len(_violations(rel, source)) == found
