@@ -282,3 +282,65 @@ def test_statutory_date_commands_are_wired_in(capsys, tmp_path):
     code, out = run(capsys, "tupe-dates", "--transfer", "2026-02-30", "--json", "--db", db)
     assert code == 2 and out["errors"][0]["column"] == "--transfer"
     assert not (tmp_path / "never.db").exists()
+
+
+# --- equality --------------------------------------------------------------------------------
+
+DEMO_OPTION = "Option 1: single service desk"
+
+
+def test_equality_is_suppressed_unless_hr_or_admin_asks(demo_db, capsys):
+    """Catches: the command printing small counts by default or to a manager, refusing hr,
+    or a union rep reading an unpublished option's analysis. 24 at risk of 65 employees is
+    data/demo/README.md's hand count (22 in deleted posts + 2 in regraded posts)."""
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json")
+    assert code == 0
+    d = out["equality"]
+    assert (d["suppressed"], d["threshold"], d["service_total"], d["at_risk_total"]) == (
+        True, 10, 65, 24)
+    for r in d["table"]:
+        for col in ("service", "at_risk"):
+            if r[col] is None:
+                assert r[f"{col}_text"] in ("<10", "*", "—")
+            else:
+                assert r[col] >= 10 and r[f"{col}_text"] == str(r[col])
+        if r["ratio"] is not None:
+            assert r["service"] is not None and r["at_risk"] is not None
+    assert any(r["service_text"] == "<10" for r in d["table"])
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["equality"]["suppressed"] is True
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 1 and "published" in out["message"]
+
+
+def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
+    """Catches: hr shown suppressed figures, groups that do not add up to the service, or
+    answers miscounted against data/demo/equality.csv (counted here with the csv module)."""
+    import csv
+    from collections import Counter
+
+    from planner.config import ROOT
+
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "hr")
+    assert code == 0
+    d = out["equality"]
+    assert d["suppressed"] is False and d["at_risk_total"] == 24
+    table = d["table"]
+    for key in {r["characteristic"] for r in table}:
+        rows = [r for r in table if r["characteristic"] == key]
+        assert sum(r["service"] for r in rows) == 65, key
+        assert sum(r["at_risk"] for r in rows) == 24, key
+    with (ROOT / "data" / "demo" / "equality.csv").open(newline="", encoding="utf-8") as fh:
+        answers = Counter(r["sex"] or "unknown" for r in csv.DictReader(fh))
+    assert {r["category"]: r["service"] for r in table if r["characteristic"] == "sex"} == answers
+    part = next(r for r in table if r["characteristic"] == "working_pattern"
+                and r["category"] == "part-time")
+    # E0003 (0.5), E0022 and E0023 (job share, 0.5 each) are at risk; E0049 (0.8) is not.
+    assert (part["service"], part["at_risk"]) == (4, 3)
+    code, text = main(["equality", "--structure", DEMO_OPTION, "--db", demo_db,
+                       "--user", "admin"]), capsys.readouterr().out
+    assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
+                                         "(unsuppressed)")

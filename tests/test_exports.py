@@ -81,3 +81,25 @@ def test_export_refused_for_union(session):
     with pytest.raises(PermissionDenied):
         export_xlsx(session=session, actor=actors["union"])
     assert export_xlsx(session=session, actor=actors["manager"])
+
+
+def test_template_has_the_equality_sheet_but_exports_never_do(session):
+    """Catches: the equality sheet missing from the template (HR would not know its columns),
+    or anyone's equality answers leaving in an export, whoever exports."""
+    from planner.models import EQUALITY_FIELDS, EqualityRecord
+
+    wb = load_workbook(io.BytesIO(template_xlsx()))
+    assert [c.value for c in wb["equality"][1]] == ["employee_id", *EQUALITY_FIELDS]
+    assert wb["equality"].max_row == 1
+    import_establishment(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    session.add(EqualityRecord(employee_ref="E1", sex="Female", disability="Disabled"))
+    session.flush()
+    actors = make_actors(session)
+    for actor in (actors["hr"], actors["admin"], actors["manager"]):
+        assert list(export_tables(session=session, actor=actor)) == ["posts", "people",
+                                                                     "partners"]
+        book = load_workbook(io.BytesIO(export_xlsx(session=session, actor=actor)))
+        assert book.sheetnames == ["posts", "people", "partners"]
+        with zipfile.ZipFile(io.BytesIO(export_csv_zip(session=session, actor=actor))) as zf:
+            assert "equality.csv" not in zf.namelist()
+            assert not any(b"Disabled" in zf.read(n) for n in zf.namelist())

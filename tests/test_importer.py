@@ -411,3 +411,79 @@ def test_reporting_cycles_finds_each_once():
 def test_read_upload_without_files():
     tables, errors = read_upload([])
     assert tables.posts is None and errors[0].sheet == "upload"
+
+
+# --- the optional equality sheet (special-category data, hr only) ---------------------------
+
+EQUALITY = [
+    {"employee_id": "E1", "sex": "Female", "disability": "Prefer not to say", "ethnicity": ""},
+    {"employee_id": "E3", "sex": "Male", "disability": "Not disabled", "ethnicity": "Mixed"},
+]
+
+
+def _equality_xlsx(rows: list[dict]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, data in (("posts", POSTS), ("people", PEOPLE), ("equality", rows)):
+        ws = wb.create_sheet(sheet)
+        ws.append(list(data[0]))
+        for r in data:
+            ws.append(list(r.values()))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_equality_sheet_is_imported_with_the_establishment_by_hr(session):
+    """Catches: the sheet refused or ignored for hr, blanks not kept as unknown, or "Prefer
+    not to say" kept in the writer's own capitals (it would be a category of its own)."""
+    from planner.models import EqualityRecord
+
+    hr = make_actors(session)["hr"]
+    import_establishment(session=session, actor=hr, files=[("e.xlsx", _equality_xlsx(EQUALITY))],
+                         today=TODAY)
+    rows = {r.employee_ref: r for r in session.exec(select(EqualityRecord)).all()}
+    assert sorted(rows) == ["E1", "E3"]
+    assert (rows["E1"].sex, rows["E1"].disability, rows["E1"].ethnicity) == (
+        "Female", "prefer not to say", "")
+    assert rows["E3"].ethnicity == "Mixed"
+    (event,) = session.exec(select(AuditEvent).where(AuditEvent.entity == "equality_record")).all()
+    assert event.after == {"rows": 2, "created": 2, "updated": 0}
+
+
+def test_equality_sheet_is_refused_for_admin_and_nothing_is_written(session):
+    """Catches: an administrator (who imports establishments) slipping special-category data
+    in, or the establishment written while its equality sheet was refused."""
+    from planner.models import EqualityRecord
+
+    with pytest.raises(ValidationFailed) as info:
+        import_establishment(session=session, actor=SYSTEM,
+                             files=[*files(), ("equality.csv", csv_bytes(frame(EQUALITY)))],
+                             today=TODAY)
+    (error,) = info.value.errors
+    assert (error.sheet, error.row) == ("equality", None)
+    assert "only HR may import" in error.message
+    assert session.exec(select(func.count()).select_from(Post)).one() == 0
+    assert session.exec(select(EqualityRecord)).all() == []
+
+
+def test_equality_sheet_errors_are_located_and_nothing_is_written(session):
+    """Catches: an equality row naming nobody in the people sheet, or repeated, written
+    anyway, or the establishment imported without its equality sheet."""
+    from planner.models import EqualityRecord
+
+    hr = make_actors(session)["hr"]
+    bad = [*EQUALITY, {"employee_id": "E9", "sex": "Male"}, {"employee_id": "E1", "sex": "Male"}]
+    with pytest.raises(ValidationFailed) as info:
+        import_establishment(session=session, actor=hr,
+                             files=[*files(), ("equality.csv", csv_bytes(frame(bad)))],
+                             today=TODAY)
+    assert [(e.sheet, e.row, e.column) for e in info.value.errors] == [
+        ("equality", 4, "employee_id"), ("equality", 5, "employee_id")]
+    assert "E9" in info.value.errors[0].message and "row 2" in info.value.errors[1].message
+    assert session.exec(select(func.count()).select_from(Post)).one() == 0
+    assert session.exec(select(EqualityRecord)).all() == []
+    with pytest.raises(ValidationFailed) as info:
+        import_establishment(session=session, actor=hr, today=TODAY, files=[
+            *files(), ("equality.csv", b"employee_id,height\nE1,tall\n")])
+    assert [(e.sheet, e.column) for e in info.value.errors] == [("equality", "height")]

@@ -532,3 +532,98 @@ def test_only_hr_and_admin_change_the_pay_spine(session, actors, role, allowed):
     else:
         with pytest.raises(PermissionDenied):
             call()
+
+
+# --- status and the equality gates ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "allowed"), [
+    ("proposed", True), ("published", True), ("draft", True), ("current", False),
+    ("final", False), ("implemented", False), ("archived", False)])
+def test_set_option_status_values_and_gates(session, actors, base_id, status, allowed):
+    """Catches: an option given the baseline's status or an unknown one, or moved to final
+    or implemented with no equality checkpoints at all (the gates hold in planner/)."""
+    from planner.equality import GateRefused
+
+    a = create(session, actors["manager"], "Option A")
+    if status == "draft":  # the status it already has: nothing to do, no version bump
+        assert options.set_option_status(session=session, actor=actors["hr"], structure=a,
+                                         status=status, expected_version=a.version).version == 1
+        return
+    if allowed:
+        s = options.set_option_status(session=session, actor=actors["hr"], structure=a,
+                                      status=status, expected_version=a.version)
+        session.commit()
+        assert (s.status, s.version) == (status, 2)
+        (event,) = events(session, entity="structure", action="status")
+        assert (event.before, event.after) == ({"status": "draft"},
+                                               {"status": status, "version": 2})
+    else:
+        error = GateRefused if status in ("final", "implemented") else ValidationFailed
+        with pytest.raises(error):
+            options.set_option_status(session=session, actor=actors["hr"], structure=a,
+                                      status=status, expected_version=a.version)
+        session.rollback()
+        assert session.get(Structure, a.id).status == "draft"
+
+
+def test_set_option_status_refuses_roles_stale_versions_and_the_baseline(session, actors,
+                                                                           base_id):
+    """Catches: a union rep or admin publishing an option, a status saved over someone
+    else's change, or the establishment given an option's status."""
+    a = create(session, actors["manager"], "Option A")
+    for role in ("union", "admin"):
+        with pytest.raises(PermissionDenied):
+            options.set_option_status(session=session, actor=actors[role], structure=a,
+                                      status="published", expected_version=a.version)
+    options.rename_option(session=session, actor=actors["hr"], structure=a, name="Option A2",
+                          expected_version=a.version)
+    with pytest.raises(StaleVersion, match="renamed"):
+        options.set_option_status(session=session, actor=actors["manager"], structure=a,
+                                  status="published", expected_version=1)
+    with pytest.raises(options.NotAnOption):
+        options.set_option_status(session=session, actor=actors["hr"], structure="baseline",
+                                  status="published", expected_version=1)
+
+
+def test_delete_option_removes_consultation_and_equality_records(session, actors, base_id):
+    """Catches: an option deleted while its consultation plan, stages, ETO rationales or
+    equality checkpoints (and their impacts) stay behind pointing at a missing structure."""
+    import datetime as dt
+
+    from planner.equality import save_checkpoint
+    from planner.models import (
+        ConsultationPlan,
+        ConsultationStage,
+        EqualityCheckpoint,
+        EqualityImpact,
+        EtoRationale,
+        Person,
+    )
+
+    hr = actors["hr"]
+    a = create(session, hr, "Option A")
+    keep = create(session, hr, "Option B")
+    for option in (a, keep):
+        save_checkpoint(session=session, actor=hr, structure=option, stage=1,
+                        due_on=dt.date(2026, 12, 1), impacts=[], expected_version=0)
+        session.add(ConsultationPlan(structure_id=option.id, reasons="Savings"))
+        session.add(ConsultationStage(structure_id=option.id, key="launch", name="Launch"))
+    person = session.exec(select(Person).where(Person.employee_ref == "E3")).one()
+    post = session.exec(select(Post).where(Post.post_ref == "M2", Post.structure_id == base_id)
+                        ).one()
+    session.add(EtoRationale(structure_id=a.id, person_id=person.id, baseline_post_id=post.id,
+                             change="deleted", rationale="Organisational"))
+    session.commit()
+    options.delete_option(session=session, actor=hr, structure="Option A")
+    session.commit()
+    for model in (ConsultationPlan, ConsultationStage, EqualityCheckpoint):
+        assert session.exec(select(model.structure_id)).all() == [keep.id], model.__name__
+    assert session.exec(select(EtoRationale.id)).all() == []
+    impacts = session.exec(select(EqualityImpact.checkpoint_id)).all()
+    assert len(impacts) == 9 and set(impacts) == {
+        session.exec(select(EqualityCheckpoint.id)).one()}
+    (event,) = events(session, entity="structure", action="delete")
+    assert event.before["deleted_with_it"] == {
+        "equality_impacts": 9, "equality_checkpoints": 1, "eto_rationales": 1,
+        "consultation_stages": 1, "consultation_plans": 1}
