@@ -27,8 +27,8 @@ by_id = {r.id: r for r in refs}
 ui.default_selection(refs)
 chosen = by_id[st.selectbox("Option", list(by_id), format_func=lambda i: by_id[i].name,
                             key=ui.SELECT_KEY)]
-st.caption(f"Status: {md_escape(chosen.status)}. People at risk are the occupants of the "
-           "option's deleted posts and of posts changed enough to need selection.")
+st.caption(f"Status: {md_escape(chosen.status)}. People at risk are the employees in posts "
+           "the option deletes, regrades or reduces in hours.")
 
 tabs = [ui.TAB_ANALYSIS, ui.TAB_CHECKPOINTS]
 if ui.may_edit_records(actor):
@@ -44,20 +44,18 @@ if containers[ui.TAB_ANALYSIS].open:
                 help="Small counts are hidden by default, even for HR. The download is always "
                      "suppressed.")
         result = ui.analysis(actor, chosen, unsuppressed=unsuppressed)
-        if result.suppressed:
-            st.caption(f"Figures for fewer than {result.threshold} people are shown as "
-                       f"\"<{result.threshold}\", and any figure that would reveal one is hidden "
-                       "too (\"—\").")
-        else:
+        if not result.suppressed:
             st.warning("These figures are not suppressed and may identify people. Do not copy "
-                       "or share them; the summary download is always suppressed.")
+                       "or share them; the summary download is always suppressed.",
+                       icon=":material/visibility:")
         for col, (label, value, help_text) in zip(st.columns(4), ui.headline(result),
                                                   strict=True):
             col.metric(label, value, help=help_text, border=True)
-        for warning in result.warnings:
-            st.warning(md_escape(warning))
+        if result.warnings:
+            st.warning(ui.warnings_text(result.warnings), icon=":material/info:")
 
         st.subheader("At-risk share by group against the whole service")
+        st.caption(ui.chart_caption(result))
         pairs = ec.characteristics(result.table)
         for start in range(0, len(pairs), 2):
             for col, (key, _label) in zip(st.columns(2, gap="large"), pairs[start:start + 2],

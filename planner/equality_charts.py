@@ -50,6 +50,14 @@ def share_text(value: Any) -> str:
     return f"{share:.0%}"
 
 
+def hidden_label(text: str) -> str:
+    """What a chart prints for a hidden count: "<10" as it is (it says the size), "*" (hidden
+    so that a small count cannot be worked out) and "—" (nothing said) spelt out."""
+    if text.startswith("<"):
+        return text
+    return "* hidden" if text == "*" else "hidden"
+
+
 def ratio_with_flag(ratio_text: str, flag: str) -> str:
     """'1.60' and 'higher' -> '1.60 (higher)': the flag beside the figure it comes from."""
     word = FLAG_WORDS.get(str(flag or ""), "")
@@ -80,7 +88,7 @@ def share_frame(table: pd.DataFrame, characteristic: str) -> pd.DataFrame:
             hidden = _missing(count)
             value = None if hidden or _missing(share) else float(share)
             if hidden:
-                label = str(text)  # "<10" (or "<5"): what a person is allowed to see
+                label = hidden_label(str(text))
             elif value is None:
                 label = f"— ({int(count)})"
             else:
@@ -187,7 +195,7 @@ def part_time_frame(part_time: pd.DataFrame) -> pd.DataFrame:
     for r in part_time.itertuples(index=False):
         share = None if _missing(r.share) else float(r.share)
         if share is None or _missing(r.part_time) or _missing(r.employees):
-            text = "suppressed" if share is None else share_text(share)
+            text = "hidden (small numbers)" if share is None else share_text(share)
         else:
             text = f"{share_text(share)} ({int(r.part_time):,} of {int(r.employees):,})"
         rows.append({"when": str(r.when), "share": share, "text": text})

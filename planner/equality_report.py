@@ -127,10 +127,10 @@ def summary_docx(analysis: EqualityAnalysis, checkpoints: list[Checkpoint], *,
         "consultation, after implementation), and the profile of the people put at risk "
         "against the whole service.")
     threshold = analysis.threshold
-    _note(doc, f"Figures for fewer than {threshold} people are shown as \"<{threshold}\", and "
-               "any figure from which one of them could be worked out is hidden as well; "
-               "ratios and p-values resting on a hidden figure are shown as \"—\". This "
-               "document holds no individual's equality data.")
+    _note(doc, f"Figures for fewer than {threshold} people are shown as \"<{threshold}\"; "
+               "\"*\" marks a figure hidden so that a smaller one cannot be worked out from the "
+               "totals, and \"—\" a figure that cannot be shown (ratios and p-values resting "
+               "on a hidden figure). This document holds no individual's equality data.")
 
     doc.add_heading("Checkpoints", level=1)
     for checkpoint in sorted(checkpoints, key=lambda c: c.stage):

@@ -70,6 +70,14 @@ def test_ratio_with_flag(ratio, flag, text):
     assert ec.ratio_with_flag(ratio, flag) == text
 
 
+@pytest.mark.parametrize(("text", "label"), [
+    ("<10", "<10"), ("<5", "<5"), ("*", "* hidden"), ("—", "hidden"),
+])
+def test_hidden_label(text, label):
+    """Catches: a bare "*" on a chart (meaningless to a reader) or the size marker lost."""
+    assert ec.hidden_label(text) == label
+
+
 def test_share_frame_labels_every_bar_with_its_people():
     """Catches: bars without the group size behind them (issue 6: "with the group sizes
     shown"), or the service's share and the at-risk share swapped."""
@@ -148,6 +156,6 @@ def test_part_time_shows_the_people_behind_the_share():
                          "part_time": pd.array([5, pd.NA], dtype="Int64"),
                          "share": [0.25, np.nan]})
     frame = ec.part_time_frame(part)
-    assert frame["text"].tolist() == ["25% (5 of 20)", "suppressed"]
+    assert frame["text"].tolist() == ["25% (5 of 20)", "hidden (small numbers)"]
     rows = _datasets(ec.part_time_chart(part))
     assert [r["x"] for r in rows] == [0.25, 0]

@@ -130,7 +130,7 @@ def test_the_analysis_table_prints_the_suppressed_texts():
                                          ["After", "20% (6 of 30)"]]
     text = _all_text(doc)
     assert "Fewer than 20 people are at risk" in text
-    assert "shown as \"<10\"" in text
+    assert "shown as \"<10\"; \"*\" marks a figure hidden" in text
 
 
 def test_the_threshold_of_five_is_named_as_such():

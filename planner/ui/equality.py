@@ -123,7 +123,8 @@ def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
         ("People in the service", fmt.count(result.service_total),
          "Employees in the analysis; anyone who withdrew their equality data is left out."),
         ("People at risk", result.at_risk_text,
-         "Occupants of deleted posts and of posts changed enough to need selection."),
+         "Employees in posts the option deletes, regrades or reduces in hours: their holders "
+         "must be selected or slotted in again."),
         ("Groups flagged", fmt.count(flagged),
          "Groups whose at-risk rate is below 0.8 or above 1.25 times the rest's."),
         ("Figures hidden under", fmt.count(result.threshold) if result.suppressed else "none",
@@ -131,18 +132,37 @@ def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
     ]
 
 
+def chart_caption(result: eq.EqualityAnalysis) -> str:
+    """How to read the share charts, and (when suppressed) their markers."""
+    text = ("Teal: each group's share of the whole service; amber: its share of the people at "
+            "risk. A group over-represented at risk has a longer amber bar. The people behind "
+            "each bar are in brackets.")
+    if result.suppressed:
+        t = result.threshold
+        text += (f" \"<{t}\" marks fewer than {t} people; \"\\* hidden\" a count hidden so "
+                 "that a small one cannot be worked out from the totals.")
+    return text
+
+
+def warnings_text(warnings: list[str]) -> str:
+    """The analysis's warnings as one Markdown list (each escaped: category names are the
+    organisation's own text), so ten sentences read as one note, not ten alarms."""
+    lines = "\n".join(f"- {fmt.md_escape(w)}" for w in warnings)
+    return f"**What these figures can and cannot tell you**\n\n{lines}"
+
+
 ANALYSIS_CONFIG: dict[str, Any] = {
-    "Characteristic": st.column_config.TextColumn(width=190, pinned=True),
-    "Group": st.column_config.TextColumn(width=170),
-    "Whole service": st.column_config.TextColumn(alignment="right", width=100),
-    "At risk": st.column_config.TextColumn(alignment="right", width=80),
-    "Share of service": st.column_config.TextColumn(alignment="right", width=110),
-    "Share at risk": st.column_config.TextColumn(alignment="right", width=100),
+    "Characteristic": st.column_config.TextColumn(width=185, pinned=True),
+    "Group": st.column_config.TextColumn(width=215),
+    "Whole service": st.column_config.TextColumn(alignment="right", width=95),
+    "At risk": st.column_config.TextColumn(alignment="right", width=70),
+    "Share of service": st.column_config.TextColumn(alignment="right", width=100),
+    "Share at risk": st.column_config.TextColumn(alignment="right", width=95),
     "Ratio (at risk vs rest)": st.column_config.TextColumn(
-        alignment="right", width=150,
+        alignment="right", width=130,
         help="The group's at-risk rate over the rest's; below 0.8 or above 1.25 is flagged."),
     "Fisher p": st.column_config.TextColumn(
-        alignment="right", width=90,
+        alignment="right", width=75,
         help="Fisher's exact test: small values mean the difference is unlikely by chance."),
 }
 
