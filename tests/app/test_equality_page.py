@@ -262,3 +262,28 @@ def test_the_records_helper_sends_only_the_edited_rows(app_db):
     assert len(rows) == 1
     assert rows[0]["employee_id"] == "E2" and rows[0]["disability"] == "yes"
     assert rows[0]["version"] == int(original.loc[pos, "version"]) and "name" not in rows[0]
+
+
+def test_a_stale_checkpoint_save_is_refused_and_keeps_the_edits(app_db):
+    """Catches: a lost update (a colleague's stage 1 overwritten), or the editor rebuilt from
+    the new version so the user's typing vanishes."""
+    oid = _option(app_db)
+    at = _open(app_db, "hr", "Checkpoints")
+    editor = next(e for e in at.data_editor if e.key.startswith(f"equality_impacts_{oid}_1_"))
+    delta = {"edited_rows": {0: {"evidence": "Mine"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = delta
+    at.run()
+    with app_db.session() as s:  # a colleague saves stage 1 meanwhile
+        eq.save_checkpoint(session=s, actor=app_db.actors["hr"], structure=oid, stage=1,
+                           due_on=None, impacts=[{"characteristic": "age", "impact": "neutral",
+                                                  "evidence": "Theirs", "mitigation": ""}],
+                           expected_version=0)
+        s.commit()
+    at.button(key="equality_save_1").click().run()
+    assert not at.exception, at.exception
+    assert at.error, "the stale save must be refused with a message"
+    saved = _checkpoint(app_db, oid, 1).impacts.set_index("characteristic")
+    assert saved.loc["age", "evidence"] == "Theirs"
+    assert any(e.key == editor.key for e in at.data_editor)
+    assert at.session_state[editor.key]["edited_rows"] == delta["edited_rows"]
+    assert any("has changed since you opened it" in w.value for w in at.warning)
