@@ -43,7 +43,7 @@ if containers[ui.TAB_ANALYSIS].open:
                 ui.UNSUPPRESSED_LABEL, value=False, key=ui.UNSUPPRESSED_KEY,
                 help="Small counts are hidden by default, even for HR. The download is always "
                      "suppressed.")
-        result = ui.analysis(actor, chosen, unsuppressed=unsuppressed)
+        result = ui.shown(ui.analysis, actor, chosen, unsuppressed=unsuppressed)
         if not result.suppressed:
             st.warning("These figures are not suppressed and may identify people. Do not copy "
                        "or share them; the summary download is always suppressed.",
@@ -97,7 +97,7 @@ if containers[ui.TAB_CHECKPOINTS].open:
                     st.error(refusal)
 
         assess = ui.may_assess(actor)
-        checkpoints = ui.checkpoints_of(actor, chosen)
+        checkpoints = ui.shown(ui.checkpoints_of, actor, chosen)
         first_open = next((c.stage for c in checkpoints if not c.signed_off), None)
         for cp in checkpoints:
             with st.expander(ui.stage_title(cp), expanded=cp.stage == first_open):

@@ -16,7 +16,8 @@ another user's save cannot swap the editor's input under the user and lose their
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +39,7 @@ from planner.ui import establishment as est
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
 
+T = TypeVar("T")
 SELECT_KEY = "equality_option"
 TAB_KEY = "equality_tab"
 UNSUPPRESSED_KEY = "equality_unsuppressed"
@@ -90,6 +92,17 @@ def default_selection(refs: list[cmp.StructureRef]) -> None:
     """Keep the chosen option while it is still listed, else the newest one."""
     if st.session_state.get(SELECT_KEY) not in {r.id for r in refs}:
         st.session_state[SELECT_KEY] = refs[-1].id
+
+
+def shown(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`read(*args, **kwargs)`, or the page stopped with the refusal as a message (an option
+    unpublished or deleted since the picker was filled, a role refused)."""
+    try:
+        return read(*args, **kwargs)
+    except PlannerError as exc:
+        st.error(fmt.md_escape(str(exc)))
+        st.stop()
+        raise  # st.stop raises; this keeps type checkers content
 
 
 def flash(message: str) -> None:

@@ -287,3 +287,45 @@ def test_a_stale_checkpoint_save_is_refused_and_keeps_the_edits(app_db):
     assert any(e.key == editor.key for e in at.data_editor)
     assert at.session_state[editor.key]["edited_rows"] == delta["edited_rows"]
     assert any("has changed since you opened it" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("role", ["union", "hr"])
+def test_the_download_is_suppressed_for_every_role(app_db, role):
+    """Catches: hr's download built from the unsuppressed analysis (exports are always
+    suppressed), or a name reaching the file."""
+    import io
+
+    from docx import Document
+
+    _option(app_db, status="published")
+    actor = app_db.actors[role]
+    at = _open(app_db, role)
+    if role == "hr":  # even with the unsuppressed view on screen
+        at.toggle(key=ui.UNSUPPRESSED_KEY).set_value(True).run()
+    (ref,) = ui.options_for(actor)
+    doc = Document(io.BytesIO(ui.summary(actor, ref, today=dt.date(2026, 11, 27))))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    text = "\n".join([p.text for p in doc.paragraphs] + cells)
+    assert "<10" in cells
+    assert "Equality analysis: " + OPTION in text
+    with app_db.session() as s:
+        for name in s.exec(select(Person.name)).all():
+            assert name not in text
+
+
+def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, monkeypatch):
+    """Catches: a traceback (or, worse, the analysis) when an option stops being readable
+    between the picker being filled and the analysis being read."""
+    oid = _option(app_db, status="published")
+    at = _open(app_db, "union")
+    listed = ui.options_for(app_db.actors["union"])
+    with app_db.session() as s:  # unpublished again behind the page's back
+        row = s.get(Structure, oid)
+        row.status = "draft"
+        s.add(row)
+        s.commit()
+    monkeypatch.setattr(ui, "options_for", lambda actor: listed)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("only see options once they are published" in e.value for e in at.error)
+    assert not at.get("vega_lite_chart")
