@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from planner.demo import DEMO_OPTION_NAME
 from tests.e2e.test_browser import (
@@ -50,6 +51,36 @@ def _fill_date(page, label: str, day: dt.date) -> None:
     page.keyboard.press("Tab")
 
 
+# The stages editor's geometry (planner/ui/consultation.py STAGE_EDITOR_CONFIG): the pinned
+# stage column, then planned start and planned end; rows of 35 px under a 35 px header.
+STAGE_WIDTH, START_WIDTH, END_WIDTH, ROW = 185, 110, 105, 35
+
+
+def _edit_dates(page, *, row: int, start: dt.date, end: dt.date) -> None:
+    """Type a stage's planned dates into the editor (a canvas grid: click the cell, then
+    fill the date input it opens)."""
+    grid = page.get_by_test_id("stDataFrame").first  # for hr, the first table is the editor
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    y = box["y"] + ROW * (row + 1) + ROW / 2
+    for x, day in ((box["x"] + STAGE_WIDTH + START_WIDTH / 2, start),
+                   (box["x"] + STAGE_WIDTH + START_WIDTH + END_WIDTH / 2, end)):
+        editor = page.get_by_test_id("date-picker-cell")
+        for _ in range(3):  # a rerun or a late chart can move the grid under the pointer
+            page.mouse.click(x, y)  # select the cell, then open its editor
+            page.keyboard.press("Enter")
+            try:
+                editor.wait_for(timeout=3000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+                box = grid.bounding_box()
+                y = box["y"] + ROW * (row + 1) + ROW / 2
+        editor.fill(day.isoformat())
+        editor.press("Enter")
+        editor.wait_for(state="detached")
+
+
 def test_hr_plans_the_demo_consultation(page, screenshots: Path) -> None:
     _sign_in(page, "hr", "demo-hr-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Consultation").click()
@@ -80,6 +111,15 @@ def test_hr_plans_the_demo_consultation(page, screenshots: Path) -> None:
         has_text="is 25 days after the consultation began")
     breach.first.wait_for()
     assert "for 22 proposed dismissals s.188 requires at least 30" in breach.first.inner_text()
+
+    # Plan two stages in the stages table, once the timeline has drawn (it moves the table).
+    wait_for_charts(page, 1)
+    _edit_dates(page, row=2, start=launch, end=launch + dt.timedelta(days=34))
+    _edit_dates(page, row=4, start=launch + dt.timedelta(days=36),
+                end=launch + dt.timedelta(days=50))
+    page.get_by_role("button", name="Save stages").click()
+    wait_for_app_run(page, settle_ms=800)
+    page.get_by_text("Saved the stages").wait_for()
 
     wait_for_charts(page, 1)
     page.locator("[data-testid='stDataFrame']").first.wait_for()
