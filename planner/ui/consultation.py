@@ -259,11 +259,12 @@ def _show(key: str, headline_text: str) -> None:
 
 def _messages(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationFailed):
-        return [_located(e.row, e.column, e.message) for e in exc.errors] or [str(exc)]
+        return [_located(e.column, e.message) for e in exc.errors] or [str(exc)]
     return [str(exc)]
 
 
-def _located(row: int | None, column: str, message: str) -> str:
+def _located(column: str, message: str) -> str:
+    """'Planned end: The planned end, … is before …': the column as the form or table names it."""
     return message if not column else f"{_COLUMN_LABELS.get(column, column)}: {message}"
 
 
@@ -434,7 +435,7 @@ def stage_messages(exc: Exception, rows: list[dict[str, Any]],
         stage = ""
         if e.row is not None and 1 <= e.row <= len(rows):
             stage = str(names.get(rows[e.row - 1]["key"], rows[e.row - 1]["key"]))
-        text = _located(None, e.column, e.message)
+        text = _located(e.column, e.message)
         out.append(f"{stage} — {text}" if stage else text)
     return out or [str(exc)]
 
