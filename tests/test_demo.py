@@ -234,3 +234,42 @@ def test_force_refuses_while_someone_elses_option_exists(demo_engine):
     with Session(demo_engine) as s:
         names = list(list_structures(session=s, actor=SYSTEM)["name"])
     assert names == ["Current establishment", DEMO_OPTION_NAME, "Option 2: my work"]
+
+
+def test_equality_answers_match_the_readme_count():
+    """Catches: equality.csv drifting from the counts in data/demo/README.md, answers given
+    to interims, or a question with no "prefer not to say" or blank answers to show."""
+    rows = _rows("equality.csv")
+    assert [r["employee_id"] for r in rows] == [f"E{i:04d}" for i in range(1, 66)]
+    counts = {col: dict(Counter(r[col] for r in rows)) for col in rows[0] if col != "employee_id"}
+    pns = "prefer not to say"
+    assert counts == {
+        "sex": {"Male": 40, "Female": 21, pns: 2, "": 2},
+        "gender_reassignment": {"No": 51, "Yes": 1, pns: 8, "": 5},
+        "disability": {"Not disabled": 49, "Disabled": 6, pns: 5, "": 5},
+        "ethnicity": {"White British": 27, "Black or Black British": 14, "White other": 8,
+                      "Asian or Asian British": 8, "Mixed": 3, "Other ethnic group": 1,
+                      pns: 2, "": 2},
+        "religion_or_belief": {"No religion": 27, "Christian": 18, "Hindu": 7, "Muslim": 5,
+                               pns: 6, "": 2},
+        "sexual_orientation": {"Heterosexual": 44, "Gay or lesbian": 5, "Bisexual": 3,
+                               pns: 8, "": 5},
+        "marriage_civil_partnership": {"Married or in a civil partnership": 33,
+                                       "Not married or in a civil partnership": 26,
+                                       pns: 3, "": 3},
+        "pregnancy_maternity": {"No": 61, pns: 2, "": 2},
+    }
+
+
+def test_demo_loads_the_equality_answers(demo_engine):
+    """Catches: load-demo leaving equality.csv out (the Equality page would show only
+    unknowns) or giving interims and agency workers records."""
+    from planner.equality import equality_records
+
+    with Session(demo_engine) as s:
+        df = equality_records(session=s, actor=SYSTEM)
+    saved = df[df["version"] > 0]
+    assert len(df) == 88 and len(saved) == 65
+    assert set(saved["employee_id"].str[0]) == {"E"}
+    e1 = saved.set_index("employee_id").loc["E0001"]
+    assert (e1["sex"], e1["ethnicity"]) == ("Male", "White British")
