@@ -215,7 +215,8 @@ def _markers(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int) -> tup
             [bound(v, h) for v, h in zip(a, hidden.a, strict=True)])
 
 
-def _pinned(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int) -> list[tuple[str, int]]:
+def _pinned(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int, *,
+            first: bool = False) -> list[tuple[str, int]]:
     """The hidden cells whose value is forced by what is shown, the totals and the markers.
 
     Integer programme relaxed to a linear one: rows × {at risk, not} with row and column sums
@@ -283,6 +284,8 @@ def _pinned(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int) -> list
             raise RuntimeError(f"suppression audit failed: {lo.message} / {hi.message}")
         if -hi.fun - lo.fun < 0.5:
             pinned.append((kind, g))
+            if first:
+                break
     return pinned
 
 
@@ -298,7 +301,7 @@ def _suppress_one(n: Sequence[int], a: Sequence[int], t: int) -> _Hidden:
               for g in range(k)]
     hidden = _Hidden(hide_n, hide_a)
     for _ in range(4 * k + 2):
-        pinned = _pinned(n, a, hidden, t)
+        pinned = _pinned(n, a, hidden, t, first=True)
         if not pinned:
             return hidden
         kind, g = pinned[0]
@@ -710,6 +713,9 @@ def save_checkpoint(*, session: Session, actor: Actor, structure: str | int | St
     if current.signed_off:
         raise PlannerError(f"{current.name} of {s.name} was signed off by "
                            f"{current.signed_off_by}; withdraw the sign-off before changing it.")
+    if stage == 3 and due_on is None and s.status == "implemented":
+        raise GateRefused(f"{s.name} is implemented: its stage 3 equality analysis keeps a due "
+                          "date.")
     keys = [k for k, _ in CHARACTERISTICS]
     errors: list[RowError] = []
     given: dict[str, dict[str, str]] = {}

@@ -540,6 +540,9 @@ def test_status_gates_hold_in_the_planner(session, small):
     done = set_option_status(session=session, actor=HR, structure=OPTION, status="implemented",
                              expected_version=_version(session))
     assert done.status == "implemented"
+    with pytest.raises(eq.GateRefused, match="keeps a due date"):
+        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3, due_on=None,
+                           impacts=[], expected_version=1)
 
 
 # --- special-category data stays here --------------------------------------------------------
