@@ -51,16 +51,23 @@ if containers[ui.TAB_ANALYSIS].open:
         for col, (label, value, help_text) in zip(st.columns(4), ui.headline(result),
                                                   strict=True):
             col.metric(label, value, help=help_text, border=True)
-        if result.warnings:
-            st.warning(ui.warnings_text(result.warnings), icon=":material/info:")
+        pairs = ec.characteristics(result.table)
+        general, notes = ui.sort_warnings(result.warnings, [label for _, label in pairs])
+        if general:
+            st.warning(ui.warnings_text(general), icon=":material/info:")
 
         st.subheader("At-risk share by group against the whole service")
         st.caption(ui.chart_caption(result))
-        pairs = ec.characteristics(result.table)
         for start in range(0, len(pairs), 2):
-            for col, (key, _label) in zip(st.columns(2, gap="large"), pairs[start:start + 2],
-                                          strict=False):
+            for col, (key, label) in zip(st.columns(2, gap="large"), pairs[start:start + 2],
+                                         strict=False):
                 col.altair_chart(ec.share_chart(result.table, key), width="stretch")
+                shown_notes = [md_escape(ui.note_text(n, label)) for n in notes.get(label, [])]
+                if shown_notes and ui.needs_attention(result.table, key):
+                    col.warning("\n\n".join(shown_notes), icon=":material/priority_high:")
+                else:
+                    for note in shown_notes:
+                        col.caption(note)
 
         st.subheader("Grade mix and part-time working")
         left, right = st.columns(2, gap="large")

@@ -157,9 +157,41 @@ def chart_caption(result: eq.EqualityAnalysis) -> str:
     return text
 
 
+def sort_warnings(warnings: list[str], labels: list[str]
+                  ) -> tuple[list[str], dict[str, list[str]]]:
+    """(general notes, {characteristic label: its notes}): a note that starts with a
+    characteristic's label ("Age: ...", "Sex, Male: ...") belongs under that chart, where it
+    is read beside the figures it is about; the rest stay at the top."""
+    general: list[str] = []
+    by_label: dict[str, list[str]] = {label: [] for label in labels}
+    for warning in warnings:
+        owner = next((label for label in sorted(labels, key=len, reverse=True)
+                      if warning.startswith((f"{label}:", f"{label},"))), None)
+        (by_label[owner] if owner else general).append(warning)
+    return general, by_label
+
+
+def note_text(note: str, label: str) -> str:
+    """A note shown under its chart, without the label the chart's title already gives:
+    "Sex, Male: the rate ..." -> "Male: the rate ...", "Age: no group's ..." -> "No group's ..."."""
+    if note.startswith(f"{label}, "):
+        return note[len(label) + 2:]
+    if note.startswith(f"{label}:"):
+        rest = note[len(label) + 1:].strip()
+        return rest[:1].upper() + rest[1:]
+    return note
+
+
+def needs_attention(table: pd.DataFrame, characteristic: str) -> bool:
+    """Whether a group of `characteristic` is flagged and unlikely to be so by chance
+    (Fisher's p < 0.05), so its notes are shown as a warning rather than a caption."""
+    rows = table[table["characteristic"] == characteristic]
+    return bool(((rows["flag"].astype(str) != "") & (rows["p_value"] < 0.05)).any())
+
+
 def warnings_text(warnings: list[str]) -> str:
-    """The analysis's warnings as one Markdown list (each escaped: category names are the
-    organisation's own text), so ten sentences read as one note, not ten alarms."""
+    """The analysis's general warnings as one Markdown list (each escaped: category names are
+    the organisation's own text), so several sentences read as one note, not several alarms."""
     lines = "\n".join(f"- {fmt.md_escape(w)}" for w in warnings)
     return f"**What these figures can and cannot tell you**\n\n{lines}"
 

@@ -329,3 +329,28 @@ def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, m
     assert not at.exception, at.exception
     assert any("only see options once they are published" in e.value for e in at.error)
     assert not at.get("vega_lite_chart")
+
+
+def test_notes_go_under_the_chart_they_are_about():
+    """Catches: a note filed under the wrong characteristic ("Sex" vs "Sexual orientation"
+    share a prefix), or a general note lost."""
+    general, notes = ui.sort_warnings(
+        ["Counts under 10 are shown as <10.", "Sex, Male: the at-risk rate is lower.",
+         "Sexual orientation: nothing can be concluded.", "Age: nothing can be concluded.",
+         "Racecourse staff: not a characteristic."],
+        ["Age", "Race", "Sex", "Sexual orientation"])
+    assert general == ["Counts under 10 are shown as <10.", "Racecourse staff: not a "
+                       "characteristic."]
+    assert notes == {"Age": ["Age: nothing can be concluded."], "Race": [],
+                     "Sex": ["Sex, Male: the at-risk rate is lower."],
+                     "Sexual orientation": ["Sexual orientation: nothing can be concluded."]}
+
+
+@pytest.mark.parametrize(("note", "label", "shown"), [
+    ("Sex, Male: the at-risk rate is lower.", "Sex", "Male: the at-risk rate is lower."),
+    ("Age: no group's count can be shown.", "Age", "No group's count can be shown."),
+    ("Counts under 10 are hidden.", "Age", "Counts under 10 are hidden."),
+])
+def test_a_note_under_its_chart_drops_the_charts_title(note, label, shown):
+    """Catches: "Age: Age, 16-24: ..." repetition, or a general note mangled."""
+    assert ui.note_text(note, label) == shown

@@ -58,4 +58,23 @@ def test_hr_reads_the_equality_analysis_of_the_demo_option(page, screenshots: Pa
     assert page.locator("[data-testid='stException']").count() == 0
     page.mouse.move(5, 5)
     full_page_screenshot(page, screenshots / "11-equality-checkpoints.png")
-    page.get_by_role("tab", name="Equality records").wait_for()
+
+    page.get_by_role("tab", name="Equality records").click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Save records").wait_for()
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.mouse.move(5, 5)
+    full_page_screenshot(page, screenshots / "11-equality-records.png")
+
+    # hr may look behind the suppression; the page says what that means.
+    page.get_by_role("tab", name="Analysis").click()
+    wait_for_app_run(page)
+    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Show unsuppressed figures")
+    toggle.locator("label").click()
+    wait_for_app_run(page)
+    page.get_by_text("These figures are not suppressed").wait_for()
+    wait_for_charts(page, CHARTS)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.mouse.move(5, 5)
+    full_page_screenshot(page, screenshots / "11-equality-unsuppressed.png")
