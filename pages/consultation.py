@@ -165,7 +165,7 @@ if view.people is not None:
 
 st.subheader("Downloads")
 letter, calendar = ui.downloads(view)
-employer = ui.employer_name(actor)
+employer = ui.employer_name()
 row = st.container(horizontal=True, gap="medium")
 row.download_button(letter.label, lambda: ui.disclosure_file(view, employer, today),
                     file_name=letter.file_name, mime=letter.mime, on_click="ignore",

@@ -165,6 +165,26 @@ def readable_option(session: Session, actor: Actor, structure: str | int | Struc
     return s
 
 
+def readable_options(*, session: Session, actor: Actor, action: str) -> pd.DataFrame:
+    """The options (never the baseline) `actor` may read for `action`, oldest first, with
+    list_structures' columns: every option for a role with options.read, the published ones
+    for a union rep. Each passes `readable_option`, so a picker built from this list can never
+    offer what the services would refuse."""
+    require(actor, action, "structure")
+    q = select(Structure).where(Structure.kind == "option").order_by(Structure.id)  # type: ignore[arg-type]
+    if not can(actor, "options.read"):
+        q = q.where(Structure.status.in_(PUBLISHED_STATUSES))  # type: ignore[attr-defined]
+    allowed = []
+    for s in session.exec(q).all():
+        try:
+            readable_option(session, actor, s, action)
+        except PermissionDenied:
+            continue
+        allowed.append(s.id)
+    frame = _structures_frame(session)
+    return frame[frame["id"].isin(allowed)].reset_index(drop=True)
+
+
 def _option(session: Session, structure: str | int | Structure, doing: str) -> Structure:
     s = structure if isinstance(structure, Structure) else resolve_structure(session, structure)
     if s.kind != "option":
@@ -184,6 +204,10 @@ def _lock(session: Session, structure: Structure) -> Structure:
 def list_structures(*, session: Session, actor: Actor) -> pd.DataFrame:
     """The baseline and every option with its size: posts, FTE, envelope, version."""
     require(actor, "options.read", "structure")
+    return _structures_frame(session)
+
+
+def _structures_frame(session: Session) -> pd.DataFrame:
     s, p = Structure.__table__, Post.__table__
     src = s.alias("src")
     q = (sa_select(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description,

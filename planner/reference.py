@@ -85,6 +85,19 @@ def partner_names(session: Session) -> list[str]:
     return [p.name for p in session.exec(select(Partner).order_by(Partner.id)).all()]
 
 
+def council_names(session: Session) -> list[str]:
+    """The councils sharing the service (not customers such as the LGA), host first: public
+    facts that documents for any reader name, so no permission is needed."""
+    rows = session.exec(select(Partner).where(Partner.kind == "council")
+                        .order_by(Partner.is_host.desc(), Partner.id)).all()  # type: ignore[attr-defined]
+    return [p.name for p in rows]
+
+
+def host_partner_name(session: Session) -> str | None:
+    """The host council, the employer of the shared service's staff (s.188 letters name it)."""
+    return session.exec(select(Partner.name).where(Partner.is_host)).first()
+
+
 def current_pay_year(session: Session, on: dt.date | None = None) -> str | None:
     """The latest pay year that has started by `on` (pay years start on 1 April)."""
     on = on or dt.date.today()

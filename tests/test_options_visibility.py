@@ -61,3 +61,21 @@ def test_the_reading_permission_itself_is_checked_first(session, actors, option)
     session.flush()
     with pytest.raises(PermissionDenied, match="A manager may not"):
         readable_option(session, actors["manager"], option.id, "equality.personal")
+
+
+def test_readable_options_lists_what_the_services_would_admit(session, actors, option):
+    """Catches: a picker offering a union rep a draft (or the establishment), or hiding a
+    published option from them; or a role with options.read losing its drafts."""
+    second = create_option(session=session, actor=actors["manager"], name="Option B")
+    second.status = "published"
+    session.add(second)
+    session.flush()
+    from planner.options import readable_options
+
+    union = readable_options(session=session, actor=actors["union"], action="consultation.read")
+    assert union["name"].tolist() == ["Option B"]
+    hr = readable_options(session=session, actor=actors["hr"], action="equality.read")
+    assert hr["name"].tolist() == ["Option A", "Option B"]
+    assert set(hr["kind"]) == {"option"}
+    with pytest.raises(PermissionDenied):
+        readable_options(session=session, actor=actors["manager"], action="equality.personal")

@@ -84,3 +84,12 @@ def test_reference_frames_refuse_union(session):
         reference.grades_frame(session=session, actor=actors["union"])
     df = reference.spine_frame(session=session, actor=actors["manager"], pay_year="2025/26")
     assert len(df) == 42 + 27
+
+
+def test_council_names_and_host_leave_customers_out(session):
+    """Catches: the LGA (a customer) named as one of the service's councils in a document, or
+    the s.188 letter naming a council other than the employer (the host)."""
+    from planner.reference import council_names, host_partner_name
+
+    assert council_names(session) == ["Brent", "Lewisham", "Southwark"]
+    assert host_partner_name(session) == "Brent"

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, select
 
 from planner import consultation as domain
 from planner.auth import Actor, can
@@ -24,9 +23,9 @@ from planner.compare_charts import pounds
 from planner.consultation import ConsultationView, PlanFields
 from planner.consultation_charts import STAGE_LABELS
 from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from planner.models import STAGE_STATUSES, Structure
-from planner.options import list_structures, readable_option
-from planner.reference import partners_frame
+from planner.models import STAGE_STATUSES
+from planner.options import readable_options
+from planner.reference import host_partner_name
 from planner.ui import format as fmt
 from planner.ui.compare import StructureRef, refs_of
 from planner.ui.session import reading, writing
@@ -60,33 +59,12 @@ PLAN_DATES = (
 # --- which options ---------------------------------------------------------------------------
 
 
-def published_options(session: Session, actor: Actor) -> list[StructureRef]:
-    """The options `actor` may consult on, by creation, each admitted by readable_option.
-
-    For a role without options.read (a union rep) that is the options at a published status:
-    the rule is planner.options.readable_option's, asked of each option, so this list can never
-    show what the services would refuse. (A stand-in until planner.options has its own.)
-    """
-    rows = session.exec(select(Structure).where(Structure.kind == "option")
-                        .order_by(Structure.id)).all()  # type: ignore[arg-type]
-    out = []
-    for s in rows:
-        try:
-            readable_option(session, actor, s, "consultation.read")
-        except PermissionDenied:
-            continue
-        out.append(StructureRef(int(s.id or 0), int(s.version), s.name, s.kind, s.status,
-                                s.description or ""))
-    return out
-
-
 def options_for(actor: Actor) -> list[StructureRef]:
-    """The options on offer: every option for roles that read options, published ones else."""
+    """The options on offer: every option for roles that read options, published ones else
+    (planner.options.readable_options holds the rule)."""
     with reading() as session:
-        if can(actor, "options.read"):
-            return [r for r in refs_of(list_structures(session=session, actor=actor))
-                    if r.kind == "option"]
-        return published_options(session, actor)
+        return refs_of(readable_options(session=session, actor=actor,
+                                        action="consultation.read"))
 
 
 def empty_message(actor: Actor) -> str:
@@ -509,16 +487,10 @@ def people_display(people: pd.DataFrame) -> pd.DataFrame:
 # --- downloads -------------------------------------------------------------------------------
 
 
-def employer_name(actor: Actor) -> str:
-    """The host partner (the employer of the shared service), else 'the Council' (also for a
-    role that may not read the reference data)."""
-    try:
-        with reading() as session:
-            partners = partners_frame(session=session, actor=actor)
-    except PermissionDenied:
-        return EMPLOYER_FALLBACK
-    hosts = partners.loc[partners["host"].astype(bool), "partner"].tolist()
-    return str(hosts[0]) if hosts else EMPLOYER_FALLBACK
+def employer_name() -> str:
+    """The host partner (the employer of the shared service), else 'the Council'."""
+    with reading() as session:
+        return host_partner_name(session) or EMPLOYER_FALLBACK
 
 
 def slug(name: str) -> str:

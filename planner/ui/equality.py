@@ -21,19 +21,16 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
 from planner import equality as eq
 from planner.auth import Actor, can
-from planner.errors import PermissionDenied, PlannerError, ValidationFailed
-from planner.models import IMPACTS, STRUCTURE_STATUSES, Structure
+from planner.errors import PlannerError, ValidationFailed
+from planner.models import IMPACTS, STRUCTURE_STATUSES
 from planner.options import (
-    PUBLISHED_STATUSES,
-    list_structures,
-    readable_option,
+    readable_options,
     set_option_status,
 )
-from planner.reference import partner_names
+from planner.reference import council_names
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
@@ -63,29 +60,10 @@ IMPACT_LABELS = {"positive": "Positive", "negative": "Negative", "neutral": "Neu
 
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
     """The options `actor` may analyse, oldest first: every option for a role with
-    options.read, else only the published ones (a union rep).
-
-    list_structures needs options.read; for a union rep the published options are read here
-    and each one passed through planner.options.readable_option, which is where the rule
-    lives. (A domain function listing published options would replace this query.)
-    """
+    options.read, only the published ones for a union rep (planner.options.readable_options)."""
     with reading() as session:
-        try:
-            frame = list_structures(session=session, actor=actor)
-        except PermissionDenied:
-            rows = session.exec(select(Structure).where(
-                Structure.kind == "option", Structure.status.in_(PUBLISHED_STATUSES))
-                .order_by(Structure.id)).all()
-            readable = []
-            for s in rows:
-                try:
-                    readable_option(session, actor, s, "equality.read")
-                except PermissionDenied:
-                    continue
-                readable.append(cmp.StructureRef(int(s.id), int(s.version), s.name, s.kind,
-                                                 s.status, s.description or ""))
-            return readable
-    return [r for r in cmp.refs_of(frame) if r.kind == "option"]
+        return cmp.refs_of(readable_options(session=session, actor=actor,
+                                            action="equality.read"))
 
 
 def default_selection(refs: list[cmp.StructureRef]) -> None:
@@ -536,7 +514,7 @@ def import_records(actor: Actor, files: list[tuple[str, bytes]]) -> bool:
 def organisation() -> str:
     """The partners the service belongs to, as a document's heading names them."""
     with reading() as session:
-        names = partner_names(session)
+        names = council_names(session)
     if not names:
         return "The service"
     joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
