@@ -119,13 +119,24 @@ def test_hr_plans_the_demo_consultation(page, screenshots: Path) -> None:
                 end=launch + dt.timedelta(days=50))
     # Leave the grid (its last cell edit reruns the script), then save once the app is idle:
     # a click that lands during that rerun only takes the focus off the grid.
-    page.keyboard.press("Escape")
-    wait_for_app_run(page, settle_ms=800)
-    save = page.get_by_role("button", name="Save stages")
-    save.scroll_into_view_if_needed()
-    save.click()
-    wait_for_app_run(page, settle_ms=800)
-    page.get_by_text("Saved the stages").wait_for()
+    saved = page.get_by_text("Saved the stages")
+    for attempt in range(3):
+        page.keyboard.press("Escape")
+        wait_for_app_run(page, settle_ms=800)
+        save = page.get_by_role("button", name="Save stages")
+        save.scroll_into_view_if_needed()
+        save.click()
+        wait_for_app_run(page, settle_ms=800)
+        try:
+            saved.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            # On a loaded machine the click can land while the grid's rerun is still
+            # settling and only take the focus; a refusal, though, is a failure at once.
+            refused = page.get_by_test_id("stAlertContentError").filter(has_text="—")
+            assert refused.count() == 0, refused.first.inner_text()
+            if attempt == 2:
+                raise
 
     wait_for_charts(page, 1)
     page.locator("[data-testid='stDataFrame']").first.wait_for()
