@@ -109,7 +109,10 @@ def analysis(actor: Actor, ref: cmp.StructureRef, *, unsuppressed: bool = False
 
 def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
     """(label, value, help) for the metrics above the analysis."""
-    flagged = int((result.table["flag"].astype(str) != "").sum())
+    table = result.table
+    # "unknown" and "prefer not to say" are gaps in the data, not groups people belong to.
+    flagged = int(((table["flag"].astype(str) != "")
+                   & ~table["category"].isin([eq.UNKNOWN, eq.PREFER_NOT])).sum())
     return [
         ("People in the service", fmt.count(result.service_total),
          "Employees in the analysis; anyone who withdrew their equality data is left out."),
@@ -117,7 +120,8 @@ def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
          "Employees in posts the option deletes, regrades or reduces in hours: their holders "
          "must be selected or slotted in again."),
         ("Groups flagged", fmt.count(flagged),
-         "Groups whose at-risk rate is below 0.8 or above 1.25 times the rest's."),
+         "Groups whose at-risk rate is below 0.8 or above 1.25 times the rest's (unknown and "
+         "'prefer not to say' answers are not counted as groups)."),
         ("Figures hidden under", fmt.count(result.threshold) if result.suppressed else "none",
          "Counts under this are shown as \"<N\", with any figure that would reveal them."),
     ]

@@ -354,3 +354,21 @@ def test_notes_go_under_the_chart_they_are_about():
 def test_a_note_under_its_chart_drops_the_charts_title(note, label, shown):
     """Catches: "Age: Age, 16-24: ..." repetition, or a general note mangled."""
     assert ui.note_text(note, label) == shown
+
+
+def test_groups_flagged_counts_groups_not_gaps_in_the_data():
+    """Catches: "unknown" and "prefer not to say" counted as flagged groups, which made the
+    unsuppressed demo read "40 groups flagged" and alarm a reader over missing answers."""
+    import pandas as pd
+
+    from planner import equality as eq
+    from planner.ui.equality import headline
+
+    table = pd.DataFrame({"category": ["Female", "Male", eq.UNKNOWN, eq.PREFER_NOT, "Disabled"],
+                          "flag": ["", "higher", "higher", "lower", "lower"]})
+    result = eq.EqualityAnalysis(
+        structure_id=1, structure_name="Option", suppressed=False, threshold=10,
+        service_total=50, at_risk_total=12, at_risk_text="12", table=table,
+        grade_mix=pd.DataFrame(), part_time=pd.DataFrame(), warnings=[])
+    figures = {label: value for label, value, _ in headline(result)}
+    assert figures["Groups flagged"] == "2"
