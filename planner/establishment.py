@@ -411,13 +411,19 @@ def _write_edits(session: Session, actor: Actor, sid: int, edits: PostEdits,
         audit.record(session, actor=actor, action="update", entity="post", entity_id=str(post.id),
                      before=before, after=snapshot(post))
 
-    for ref in edits.deleted:
-        post = posts[ref]
-        before = snapshot(post)
+    # Snapshots first (they name each manager), then cut the reporting lines between the
+    # deleted posts, so a manager and its reports can go in one save in any order.
+    gone = [(posts[ref], snapshot(posts[ref])) for ref in edits.deleted]
+    for post, _before in gone:
+        post.reports_to_id = None
+        session.add(post)
+    session.flush()
+    for post, before in gone:
+        post_id = post.id
         session.delete(post)
         session.flush()
         audit.record(session, actor=actor, action="delete", entity="post",
-                     entity_id=str(before and post.id), before=before)
+                     entity_id=str(post_id), before=before)
 
     for post, _full in new_posts:
         session.add(post)

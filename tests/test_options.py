@@ -627,3 +627,21 @@ def test_delete_option_removes_consultation_and_equality_records(session, actors
     assert event.before["deleted_with_it"] == {
         "equality_impacts": 9, "equality_checkpoints": 1, "eto_rationales": 1,
         "consultation_stages": 1, "consultation_plans": 1}
+
+
+def test_a_manager_and_its_reports_delete_in_one_save_in_any_order(session, actors, base_id):
+    """Catches: posts deleted one by one in list order, so deleting M1 before the O1 and O2
+    that report to it broke the reporting-line foreign key (the demo loader had to order its
+    deletions deepest first)."""
+    hr = actors["hr"]
+    a = create(session, hr, "Option A")
+    versions = {p.post_ref: p.version for p in session.exec(
+        select(Post).where(Post.structure_id == a.id)).all()}
+    options.edit_option_posts(session=session, actor=hr, structure=a.id, edits=PostEdits(
+        deleted=["M1", "O1", "O2"], versions={k: versions[k] for k in ("M1", "O1", "O2")}))
+    session.commit()
+    assert sorted(frame(session, a.id)["post_id"]) == ["H1", "M2"]
+    deleted = events(session, entity="post", action="delete")
+    assert sorted(e.before["post_id"] for e in deleted) == ["M1", "O1", "O2"]
+    assert {e.before["post_id"]: e.before["reports_to"] for e in deleted} == {
+        "M1": "H1", "O1": "M1", "O2": "M1"}
