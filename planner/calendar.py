@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from icalendar import Calendar, Event
 
+from planner.values import as_date
+
 if TYPE_CHECKING:
     from planner.consultation import ConsultationView
 
@@ -33,14 +35,6 @@ class CalendarEvent:
     start: dt.date
     end: dt.date | None = None
     description: str = ""
-
-
-def _date(value: object) -> dt.date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
 
 
 def ics_bytes(events: Iterable[CalendarEvent], *, calendar_name: str,
@@ -88,7 +82,7 @@ def consultation_events(view: ConsultationView) -> list[CalendarEvent]:
             view.stages["key"], view.stages["name"], view.stages["planned_start"],
             view.stages["planned_end"], view.stages["owner"], view.stages["notes"],
             strict=True):
-        first, last = _date(start), _date(end)
+        first, last = as_date(start), as_date(end)
         if first is None and last is None:
             continue
         text = "; ".join(t for t in (f"Owner: {owner}" if owner else "", notes) if t)
@@ -121,7 +115,7 @@ def consultation_events(view: ConsultationView) -> list[CalendarEvent]:
             uid=_uid("consultation", sid, "first-dismissal"),
             title=f"{name}: planned first dismissal", start=plan.first_dismissal_on))
     if view.people is not None and plan.first_dismissal_on is not None:
-        dates = [d for d in (_date(v) for v in view.people["latest_notice_date"]) if d]
+        dates = [d for d in (as_date(v) for v in view.people["latest_notice_date"]) if d]
         if dates:
             events.append(CalendarEvent(
                 uid=_uid("consultation", sid, "latest-notice"),
@@ -139,10 +133,10 @@ def cohort_events(cohort_name: str, cohort_id: int,
     for key, name, due, done, rule in zip(milestones["key"], milestones["name"],
                                           milestones["due"], milestones["done_on"],
                                           milestones["rule"], strict=True):
-        day = _date(due)
+        day = as_date(due)
         if day is None:
             continue
-        finished = _date(done)
+        finished = as_date(done)
         status = f"Done on {finished.isoformat()}. " if finished else ""
         events.append(CalendarEvent(uid=_uid("tupe", cohort_id, key),
                                     title=f"{cohort_name}: {name}", start=day,

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.values import as_date
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -625,13 +627,6 @@ def _isnan(value: Any) -> bool:
     return isinstance(value, float) and value != value
 
 
-def _day(value: Any) -> dt.date | None:
-    """A stored date as read into a frame (None, NaN or NaT when blank)."""
-    if value is None or value is pd.NaT or _isnan(value):
-        return None
-    return value.date() if isinstance(value, pd.Timestamp) else value
-
-
 def _stages_frame(session: Session, structure_id: int, today: dt.date) -> pd.DataFrame:
     from sqlmodel import select
 
@@ -705,7 +700,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     for pid, group in at_risk.groupby("person_id", sort=False):
         first = group.iloc[0]
         counted = first["contract"] in COUNTED_CONTRACTS
-        start = _day(first["continuous_service_date"]) or _day(first["start_date"])
+        start = as_date(first["continuous_service_date"]) or as_date(first["start_date"])
         years = weeks = latest = weekly = exposure = None
         if counted:
             if start is not None and planned is not None:
@@ -906,19 +901,6 @@ _STAGE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end", "
                  "notes")
 
 
-def _as_date(value: Any) -> dt.date | None:
-    """A date from an editor cell: date, datetime/Timestamp, ISO text, or blank/NaT → None."""
-    if value is None or value is pd.NaT or _isnan(value) or value == "":
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value).strip()[:10])
-
-
 def _cell_text(value: Any) -> str:
     """An editor cell as stripped text; None and NaN (an emptied cell) are blank."""
     return "" if value is None or _isnan(value) else str(value).strip()
@@ -950,7 +932,7 @@ def _stage_errors(rows: list[dict[str, Any]],
                                else int(version)}
         for column in ("planned_start", "planned_end", "actual_start", "actual_end"):
             try:
-                row[column] = _as_date(raw.get(column))
+                row[column] = as_date(raw.get(column))
             except ValueError:
                 err(column, f"{raw.get(column)!r} is not a date (YYYY-MM-DD).")
                 row[column] = None

@@ -29,6 +29,7 @@ from planner.reference import host_partner_name
 from planner.ui import format as fmt
 from planner.ui.compare import StructureRef, refs_of
 from planner.ui.session import reading, writing
+from planner.values import as_date
 
 SELECT_KEY = "consultation_option"
 FLASH_KEY = "consultation_flash"
@@ -324,23 +325,6 @@ STAGE_VIEW_CONFIG: dict[str, Any] = {
 }
 
 
-def _as_date(value: Any) -> dt.date | None:
-    """An editor cell as a date: the frontend sends ISO text; blanks are None."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    stamp = pd.to_datetime(text[:10], errors="coerce", format="%Y-%m-%d")
-    return None if pd.isna(stamp) else stamp.date()
-
-
 def stage_editor_input(view: ConsultationView) -> pd.DataFrame:
     """The stages as the editor shows them, in order, dates as dates (None when blank)."""
     frame = view.stages.sort_values("position", kind="stable").reset_index(drop=True)
@@ -348,7 +332,7 @@ def stage_editor_input(view: ConsultationView) -> pd.DataFrame:
                                 for k, n in zip(frame["key"], frame["name"], strict=True)])
     out = pd.DataFrame({c: frame[c] for c in STAGE_EDIT_COLUMNS})
     for col in DATE_COLUMNS:
-        out[col] = pd.Series([_as_date(v) for v in out[col]], dtype=object)
+        out[col] = pd.Series([as_date(v) for v in out[col]], dtype=object)
     for col in ("owner", "notes"):
         out[col] = out[col].fillna("").astype(str)
     out["overdue"] = out["overdue"].astype(bool)
@@ -373,7 +357,7 @@ def stage_rows(original: pd.DataFrame, state: dict[str, Any]) -> list[dict[str, 
         for col in EDITABLE:
             value = changes[col] if col in changes else base[col]
             if col in DATE_COLUMNS:
-                row[col] = _as_date(value)
+                row[col] = as_date(value)
             else:
                 row[col] = "" if value is None or (isinstance(value, float) and pd.isna(value)) \
                     else str(value).strip()
@@ -473,9 +457,9 @@ def people_display(people: pd.DataFrame) -> pd.DataFrame:
     """The people in deleted posts, earliest latest-notice date first; agency and interim
     workers (no statutory notice) last."""
     out = people.copy()
-    out["_order"] = [_as_date(v) or dt.date.max for v in out["latest_notice_date"]]
+    out["_order"] = [as_date(v) or dt.date.max for v in out["latest_notice_date"]]
     out = out.sort_values(["_order", "name"], kind="stable")
-    out["latest_notice_date"] = [day(_as_date(v), "—") for v in out["latest_notice_date"]]
+    out["latest_notice_date"] = [day(as_date(v), "—") for v in out["latest_notice_date"]]
     for col in ("service_years", "notice_weeks"):
         out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Float64").round(0)
         out[col] = out[col].astype("Int64")

@@ -29,6 +29,7 @@ from planner.models import TUPE_BASES
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
+from planner.values import as_date
 
 COHORT_KEY = "tupe_cohort"
 OPTION_KEY = "tupe_eto_option"
@@ -82,25 +83,13 @@ def split_flags(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _FLAG_SPLIT.split(text) if part.strip()) if text else ()
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def cohorts(actor: Actor, today: dt.date) -> tuple[pd.DataFrame, list[CohortRef]]:
     """cohorts_frame as of `today`, and each row as a CohortRef (transfer date order)."""
     with reading() as session:
         frame = tupe.cohorts_frame(session=session, actor=actor, today=today)
     refs = [CohortRef(int(r.id), str(r.name), str(r.transferor), str(r.transferee),
-                      str(r.basis), _date(r.transfer_date) or today, int(r.people),
-                      _date(r.eli_received_on), str(r.eli_missing or ""),
+                      str(r.basis), as_date(r.transfer_date) or today, int(r.people),
+                      as_date(r.eli_received_on), str(r.eli_missing or ""),
                       split_flags(str(r.flags or "")), int(r.version))
             for r in frame.itertuples(index=False)]
     return frame, refs
@@ -229,7 +218,7 @@ def milestones_display(steps: pd.DataFrame) -> pd.DataFrame:
     """The milestone frame with the columns the table shows (dates as dates)."""
     out = steps.copy()
     for col in ("due", "done_on"):
-        out[col] = [_date(v) for v in out[col]]
+        out[col] = [as_date(v) for v in out[col]]
     out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(s, s))
     return out[MILESTONE_COLUMNS].reset_index(drop=True)
 
@@ -249,12 +238,12 @@ def editor_key(ref: CohortRef, table: pd.DataFrame) -> str:
 def milestone_changes(original: pd.DataFrame, edited: pd.DataFrame
                       ) -> list[tuple[int, dt.date | None]]:
     """(milestone id, new done date) for each row whose done date the user changed (pure)."""
-    before = {int(i): _date(d) for i, d in zip(original["id"], original["done_on"], strict=True)}
+    before = {int(i): as_date(d) for i, d in zip(original["id"], original["done_on"], strict=True)}
     out = []
     for i, d in zip(edited["id"], edited["done_on"], strict=True):
         if pd.isna(i):
             continue
-        new = _date(d)
+        new = as_date(d)
         if int(i) in before and before[int(i)] != new:
             out.append((int(i), new))
     return out
@@ -276,7 +265,7 @@ PEOPLE_CONFIG: dict[str, Any] = {
 def people_display(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in ("continuous_service_date", "tupe_transfer_date"):
-        out[col] = [_date(v) for v in out[col]]
+        out[col] = [as_date(v) for v in out[col]]
     return out[list(PEOPLE_CONFIG)].reset_index(drop=True)
 
 
@@ -306,7 +295,7 @@ def eto_display(changes: pd.DataFrame) -> pd.DataFrame:
 def _recorded(by: Any, at: Any) -> str:
     if not by or (not isinstance(by, str) and pd.isna(by)):
         return ""
-    when = _date(at)
+    when = as_date(at)
     return f"{by}, {long_date(when)}" if when else str(by)
 
 
@@ -540,4 +529,4 @@ ELI_CONFIG: dict[str, Any] = {
 def due_of(steps: pd.DataFrame, key: str) -> dt.date | None:
     """The due date of the milestone `key` (e.g. "eli"), if the cohort has it."""
     found = steps.loc[steps["key"] == key, "due"]
-    return _date(found.iloc[0]) if len(found) else None
+    return as_date(found.iloc[0]) if len(found) else None

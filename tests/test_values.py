@@ -1,0 +1,38 @@
+"""Cell values read one way everywhere (planner.values)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.values import as_date, is_blank
+
+DAY = dt.date(2027, 3, 1)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, None), (float("nan"), None), (np.nan, None), (pd.NaT, None), (pd.NA, None),
+    ("", None), ("   ", None),
+    (DAY, DAY), (dt.datetime(2027, 3, 1, 17, 30), DAY), (pd.Timestamp("2027-03-01"), DAY),
+    ("2027-03-01", DAY), ("2027-03-01T00:00:00", DAY), (" 2027-03-01 ", DAY),
+])
+def test_as_date(value, expected):
+    """Catches: a blank editor cell (NaN, NaT, "") read as a date or raising, or a Timestamp
+    kept as a datetime so that a date comparison fails."""
+    assert as_date(value) == expected
+    assert as_date(value) is None or type(as_date(value)) is dt.date
+
+
+@pytest.mark.parametrize("value", ["01/03/2027", "next week", "2027-13-01"])
+def test_text_that_is_not_a_date_is_an_error_not_a_blank(value):
+    """Catches: a typed value silently dropped (read as blank) instead of refused."""
+    with pytest.raises(ValueError):
+        as_date(value)
+
+
+def test_is_blank_keeps_zero_and_false():
+    """Catches: 0 or False (real values) treated as empty cells."""
+    assert not is_blank(0) and not is_blank(False) and not is_blank("x")
