@@ -1027,3 +1027,27 @@ def save_stages(*, session: Session, actor: Actor, structure: str | int | Struct
                             **{f: getattr(stage, f) for f in _STAGE_FIELDS},
                             "version": stage.version})
     return written
+
+
+def view_key(session: Session, structure_id: int) -> tuple[Any, ...]:
+    """What `consultation_view` depends on, cheaply: the option's and the establishment's
+    versions, the plan's version, the stages' versions, the local-minimum setting and the day
+    (notice and overdue stages move with it). A page may cache a view under this key."""
+    from sqlalchemy import func
+    from sqlalchemy import select as sa_select
+
+    from planner.config import get_settings
+    from planner.models import ConsultationPlan as PlanRow
+    from planner.models import ConsultationStage, Structure
+
+    s, b = Structure.__table__, Structure.__table__.alias("b")
+    conn = session.connection()
+    versions = conn.execute(
+        sa_select(s.c.version, b.c.version).select_from(s.join(b, b.c.kind == "baseline"))
+        .where(s.c.id == structure_id)).first()
+    p, st = PlanRow.__table__, ConsultationStage.__table__
+    plan = conn.execute(sa_select(p.c.version).where(p.c.structure_id == structure_id)).scalar()
+    stages = conn.execute(sa_select(func.count(st.c.id), func.coalesce(func.sum(st.c.version), 0))
+                          .where(st.c.structure_id == structure_id)).one()
+    return (tuple(versions or ()), plan, tuple(stages),
+            get_settings().local_consultation_minimum_days, dt.date.today().isoformat())

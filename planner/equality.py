@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -1141,3 +1142,19 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
                            f"(p = {_p_text(r['p_value'])}): consider the impact and its "
                            "mitigation.")
     return out
+
+
+def analysis_key(session: Session, structure_id: int) -> tuple[Any, ...]:
+    """What `analyse` depends on, cheaply: the option's and the establishment's versions (every
+    post edit, import and status change bumps them), the answers' count and versions (every
+    saved or imported answer bumps its record's), the threshold setting and the day (age
+    bands). A page may cache an analysis under this key; it holds no one's answers."""
+    s, b = Structure.__table__, Structure.__table__.alias("b")
+    versions = session.connection().execute(
+        sa_select(s.c.version, b.c.version).select_from(s.join(b, b.c.kind == "baseline"))
+        .where(s.c.id == structure_id)).first()
+    r = EqualityRecord.__table__
+    answers = session.connection().execute(
+        sa_select(func.count(r.c.id), func.coalesce(func.sum(r.c.version), 0))).one()
+    return (tuple(versions or ()), tuple(answers),
+            get_settings().equality_suppression_threshold, dt.date.today().isoformat())

@@ -848,3 +848,31 @@ def test_save_stages_reads_emptied_editor_cells_as_blank(small):
     launch = _view(session, actors["hr"], oid).stages.set_index("key").loc["launch"]
     assert (launch["owner"], launch["notes"], launch["status"]) == ("", "", "not started")
     assert launch["planned_start"] is None and launch["planned_end"] == D(2026, 5, 4)
+
+
+def test_the_cache_key_moves_with_the_plan_and_the_stages(small):
+    """Catches: a page serving a cached timetable after the plan, a stage or the option
+    changed."""
+    session, actors, oid = small
+    hr = actors["hr"]
+    keys = [c.view_key(session, oid)]
+    c.save_plan(session=session, actor=hr, structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 5, 4)))
+    keys.append(c.view_key(session, oid))
+    c.save_stages(session=session, actor=hr, structure=oid, today=TODAY, rows=[
+        {"key": "appeals", "planned_start": D(2026, 4, 1), "planned_end": D(2026, 4, 30),
+         "status": "in progress", "version": 0}])
+    keys.append(c.view_key(session, oid))
+    from sqlmodel import select
+
+    from planner.establishment import PostEdits
+    from planner.models import Post
+    from planner.options import edit_option_posts
+
+    version = session.exec(select(Post.version).where(
+        Post.structure_id == oid, Post.post_ref == "O2")).one()
+    edit_option_posts(session=session, actor=actors["manager"], structure=oid,
+                      edits=PostEdits(deleted=["O2"], versions={"O2": version}))
+    keys.append(c.view_key(session, oid))
+    assert len(set(keys)) == len(keys), keys
+    assert c.view_key(session, oid) == keys[-1]

@@ -612,3 +612,28 @@ def test_no_other_module_imports_equality_or_reads_equality_records():
 def test_the_import_check_finds_what_it_should(rel, source, found):
     """Catches: an AST check that cannot fail (every way of reaching the data is seen)."""
     assert len(_violations(rel, source)) == found
+
+
+def test_the_cache_key_moves_with_everything_the_analysis_reads(session, small):
+    """Catches: a page serving a cached analysis after an answer, a withdrawal, an option edit
+    or a status change (the figures would silently be out of date)."""
+    keys = [eq.analysis_key(session, small.id)]
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": "E1", "disability": "Disabled", "version": 1}])
+    keys.append(eq.analysis_key(session, small.id))
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": "E4", "sex": "Male", "version": 0}])
+    keys.append(eq.analysis_key(session, small.id))
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": "E1", "withdrawn": True, "version": 2}])
+    keys.append(eq.analysis_key(session, small.id))
+    session.refresh(small)
+    edit_option_posts(session=session, actor=HR, structure=small, edits=PostEdits(
+        deleted=["O2"], versions={"O2": 1}))
+    keys.append(eq.analysis_key(session, small.id))
+    session.refresh(small)
+    set_option_status(session=session, actor=HR, structure=small, status="proposed",
+                      expected_version=small.version)
+    keys.append(eq.analysis_key(session, small.id))
+    assert len(set(keys)) == len(keys), keys
+    assert eq.analysis_key(session, small.id) == keys[-1]  # and stands still otherwise

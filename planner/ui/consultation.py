@@ -24,11 +24,11 @@ from planner.consultation import ConsultationView, PlanFields
 from planner.consultation_charts import STAGE_LABELS
 from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from planner.models import STAGE_STATUSES
-from planner.options import readable_options
+from planner.options import readable_option, readable_options
 from planner.reference import host_partner_name
 from planner.ui import format as fmt
 from planner.ui.compare import StructureRef, refs_of
-from planner.ui.session import reading, writing
+from planner.ui.session import database_url, reading, writing
 from planner.values import as_date
 
 SELECT_KEY = "consultation_option"
@@ -83,8 +83,21 @@ def default_selection(refs: list[StructureRef]) -> None:
 
 
 def load_view(actor: Actor, structure_id: int, today: dt.date) -> ConsultationView:
+    """The option's consultation view, cached under `consultation.view_key` (versions of the
+    option, the establishment, the plan and the stages; the setting; the day) with the role:
+    a rerun for a widget costs one small query, and a save anywhere recomputes."""
     with reading() as session:
-        return domain.consultation_view(session=session, actor=actor, structure=structure_id,
+        # The permission is asked on every run, never answered from the cache.
+        readable_option(session, actor, structure_id, "consultation.read")
+        key = domain.view_key(session, structure_id)
+    return _view(database_url(), structure_id, key, today, actor.role, _actor=actor)
+
+
+@st.cache_data(show_spinner="Working out the timetable…", max_entries=16)
+def _view(url: str, structure_id: int, key: tuple[Any, ...], today: dt.date, role: str,
+          _actor: Actor) -> ConsultationView:
+    with reading() as session:
+        return domain.consultation_view(session=session, actor=_actor, structure=structure_id,
                                         today=today)
 
 

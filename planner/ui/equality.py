@@ -27,6 +27,7 @@ from planner.auth import Actor, can
 from planner.errors import PlannerError, ValidationFailed
 from planner.models import IMPACTS, STRUCTURE_STATUSES
 from planner.options import (
+    readable_option,
     readable_options,
     set_option_status,
 )
@@ -34,7 +35,7 @@ from planner.reference import council_names
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
-from planner.ui.session import reading, writing
+from planner.ui.session import database_url, reading, writing
 
 T = TypeVar("T")
 SELECT_KEY = "equality_option"
@@ -101,10 +102,26 @@ def may_unsuppress(actor: Actor) -> bool:
 
 def analysis(actor: Actor, ref: cmp.StructureRef, *, unsuppressed: bool = False
              ) -> eq.EqualityAnalysis:
-    """The option's analysis, suppressed unless asked for by a role that may see more."""
+    """The option's analysis, suppressed unless asked for by a role that may see more.
+
+    Cached under `equality.analysis_key` (versions of the option, the establishment and the
+    answers; the threshold; the day) with the role, so a rerun for a widget costs one small
+    query, a change anywhere recomputes, and a role that sees less never gets a richer copy.
+    """
     with reading() as session:
-        return eq.analyse(session=session, actor=actor, structure=ref.id,
-                          unsuppressed=unsuppressed and may_unsuppress(actor))
+        # The permission is asked on every run, never answered from the cache.
+        readable_option(session, actor, ref.id, "equality.read")
+        key = eq.analysis_key(session, ref.id)
+    return _analysis(database_url(), ref.id, key, actor.role,
+                     unsuppressed and may_unsuppress(actor), _actor=actor)
+
+
+@st.cache_data(show_spinner="Analysing…", max_entries=16)
+def _analysis(url: str, structure_id: int, key: tuple[Any, ...], role: str, unsuppressed: bool,
+              _actor: Actor) -> eq.EqualityAnalysis:
+    with reading() as session:
+        return eq.analyse(session=session, actor=_actor, structure=structure_id,
+                          unsuppressed=unsuppressed)
 
 
 def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
