@@ -14,6 +14,7 @@ from planner.db import migrate, write_session
 from planner.errors import PlannerError
 from planner.models import Post, Structure, User
 from planner.reference import load_reference_data
+from planner.tupe import DEFAULT_INFORM_WEEKS
 
 DEMO_DIR = DATA_DIR / "demo"
 # The establishment and the employees' (invented) equality monitoring answers.
@@ -125,6 +126,7 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
                 baseline.envelope_months = 12
                 session.add(baseline)
                 session.flush()
+            _demo_cohort_bases(session)
             create_demo_option(session)
             loaded = True
         created = 0
@@ -153,6 +155,23 @@ def _delete_demo_options(session: Session) -> tuple[str, ...]:
         names.append(option.name)
         delete_option(session=session, actor=DEMO_AUTHOR, structure=option)
     return tuple(names)
+
+
+# Transfers between public authorities fall outside TUPE (reg 3(5)) and run under the Cabinet
+# Office Statement of Practice (DOMAIN.md §3): the Southwark staff came to Brent that way.
+DEMO_COSOP_TRANSFERORS = ("Southwark",)
+
+
+def _demo_cohort_bases(session: Session) -> None:
+    """The import put each transferee in a cohort with basis TUPE; mark the council-to-council
+    transfer COSOP, as HR would on the TUPE page (audited, through the ordinary service)."""
+    from planner.tupe import cohorts_frame, update_cohort
+
+    cohorts = cohorts_frame(session=session, actor=DEMO_AUTHOR)
+    for row in cohorts[cohorts["transferor"].isin(DEMO_COSOP_TRANSFERORS)].itertuples():
+        update_cohort(session=session, actor=DEMO_AUTHOR, cohort_id=int(row.id), basis="COSOP",
+                      transferee=str(row.transferee), inform_weeks=DEFAULT_INFORM_WEEKS,
+                      expected_version=int(row.version))
 
 
 def create_demo_option(session: Session) -> Structure:

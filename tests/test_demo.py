@@ -273,3 +273,17 @@ def test_demo_loads_the_equality_answers(demo_engine):
     assert set(saved["employee_id"].str[0]) == {"E"}
     e1 = saved.set_index("employee_id").loc["E0001"]
     assert (e1["sex"], e1["ethnicity"]) == ("Male", "White British")
+
+
+def test_the_demo_cohorts_and_their_bases(demo_engine):
+    """Catches: the Capita outsourcing and the Southwark council-to-council transfer missing
+    their cohorts after load-demo, or Southwark left on a TUPE basis (a transfer between
+    public authorities runs under COSOP, TUPE reg 3(5))."""
+    from planner.tupe import cohorts_frame
+
+    with Session(demo_engine) as s:
+        cohorts = cohorts_frame(session=s, actor=DEMO_AUTHOR).set_index("transferor")
+    assert cohorts.loc["Capita", ["basis", "people", "transferee"]].tolist() == [
+        "TUPE", 11, "Brent"]
+    assert cohorts.loc["Southwark", ["basis", "people", "transferee"]].tolist() == [
+        "COSOP", 2, "Brent"]
