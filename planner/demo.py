@@ -3,6 +3,7 @@ the demo users."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -126,7 +127,7 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
                 baseline.envelope_months = 12
                 session.add(baseline)
                 session.flush()
-            _demo_cohort_bases(session)
+            _demo_cohort_records(session)
             create_demo_option(session)
             loaded = True
         created = 0
@@ -162,16 +163,42 @@ def _delete_demo_options(session: Session) -> tuple[str, ...]:
 DEMO_COSOP_TRANSFERORS = ("Southwark",)
 
 
-def _demo_cohort_bases(session: Session) -> None:
-    """The import put each transferee in a cohort with basis TUPE; mark the council-to-council
-    transfer COSOP, as HR would on the TUPE page (audited, through the ordinary service)."""
-    from planner.tupe import cohorts_frame, update_cohort
+def _demo_cohort_records(session: Session) -> None:
+    """What HR recorded of the two past transfers, through the ordinary (audited) services:
+    the council-to-council transfer marked COSOP; every milestone done on its due date; the
+    measures letters sent; ELI received in time, complete from Capita, and from Southwark
+    still without the claims item (so the page shows what an incomplete ELI looks like)."""
+    from planner.tupe import (
+        ELI_KEYS,
+        cohort_milestones,
+        cohorts_frame,
+        mark_milestone,
+        record_eli,
+        set_measures,
+        update_cohort,
+    )
 
-    cohorts = cohorts_frame(session=session, actor=DEMO_AUTHOR)
-    for row in cohorts[cohorts["transferor"].isin(DEMO_COSOP_TRANSFERORS)].itertuples():
-        update_cohort(session=session, actor=DEMO_AUTHOR, cohort_id=int(row.id), basis="COSOP",
-                      transferee=str(row.transferee), inform_weeks=DEFAULT_INFORM_WEEKS,
-                      expected_version=int(row.version))
+    for row in cohorts_frame(session=session, actor=DEMO_AUTHOR).itertuples():
+        cid, version = int(row.id), int(row.version)
+        if row.transferor in DEMO_COSOP_TRANSFERORS:
+            version = update_cohort(session=session, actor=DEMO_AUTHOR, cohort_id=cid,
+                                    basis="COSOP", transferee=str(row.transferee),
+                                    inform_weeks=DEFAULT_INFORM_WEEKS,
+                                    expected_version=version).version
+        steps = cohort_milestones(session=session, actor=DEMO_AUTHOR, cohort_id=cid)
+        for step in steps.itertuples():
+            mark_milestone(session=session, actor=DEMO_AUTHOR, milestone_id=int(step.id),
+                           done_on=step.due)
+        due = dict(zip(steps["key"], steps["due"], strict=True))
+        items = [k for k in ELI_KEYS
+                 if not (row.transferor in DEMO_COSOP_TRANSFERORS and k == "claims")]
+        version = record_eli(session=session, actor=DEMO_AUTHOR, cohort_id=cid,
+                             received_on=due["eli"] - dt.timedelta(days=3), items=items,
+                             expected_version=version).version
+        set_measures(session=session, actor=DEMO_AUTHOR, cohort_id=cid,
+                     transferor_measures="None envisaged.",
+                     transferee_measures="Payroll moves to Brent; no changes to terms.",
+                     notified_on=due["measures_letter"], expected_version=version)
 
 
 def create_demo_option(session: Session) -> Structure:

@@ -277,8 +277,9 @@ def test_demo_loads_the_equality_answers(demo_engine):
 
 def test_the_demo_cohorts_and_their_bases(demo_engine):
     """Catches: the Capita outsourcing and the Southwark council-to-council transfer missing
-    their cohorts after load-demo, or Southwark left on a TUPE basis (a transfer between
-    public authorities runs under COSOP, TUPE reg 3(5))."""
+    their cohorts after load-demo, Southwark left on a TUPE basis (a transfer between public
+    authorities runs under COSOP, TUPE reg 3(5)), or transfers finished ten years ago shown
+    to a demo's audience as overdue."""
     from planner.tupe import cohorts_frame
 
     with Session(demo_engine) as s:
@@ -287,3 +288,8 @@ def test_the_demo_cohorts_and_their_bases(demo_engine):
         "TUPE", 11, "Brent"]
     assert cohorts.loc["Southwark", ["basis", "people", "transferee"]].tolist() == [
         "COSOP", 2, "Brent"]
+    # The past transfers as HR recorded them: done, except Southwark's ELI lacking claims.
+    assert cohorts.loc["Capita", "flags"] == ""
+    assert cohorts.loc["Southwark", "flags"] == (
+        'ELI incomplete: still missing "Claims brought in the last 2 years, or reasonably '
+        'expected" (TUPE reg 11(2)).')
