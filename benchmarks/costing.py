@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 import planner.models  # noqa: F401  (registers the tables)
@@ -94,15 +94,18 @@ def reference_cost_numpy(conn) -> int:
     return int(per_post.sum())
 
 
-def database(workdir: Path, n: int):
-    engine = make_engine(f"sqlite:///{workdir / f'cost{n}.db'}")
+def database(workdir: Path, n: int, *, seed: int = 1, name: str = "cost"
+             ) -> tuple[Engine, pd.DataFrame]:
+    """A SQLite file with the reference data and `generate(n, seed)` imported as the
+    establishment; the engine and the people frame."""
+    engine = make_engine(f"sqlite:///{workdir / f'{name}{n}.db'}")
     SQLModel.metadata.create_all(engine)
-    posts, people = generate(n, seed=1)
+    posts, people = generate(n, seed=seed)
     with Session(engine) as s:
         load_reference_data(s)
         import_establishment(session=s, actor=SYSTEM, files=to_csv_files(posts, people))
         s.commit()
-    return engine, len(people)
+    return engine, people
 
 
 def edited_option(engine, rng: np.random.Generator) -> str:
@@ -153,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for n in (10_000, 50_000):
             log(f"costing: {n:,} posts")
-            engine, people = database(Path(tmp), n)
+            engine, people_frame = database(Path(tmp), n)
+            people = len(people_frame)
             with Session(engine) as s:
                 cost_structure(session=s, actor=SYSTEM, pay_year=YEAR)
                 ours, cost = timed(lambda s=s: cost_structure(session=s, actor=SYSTEM,

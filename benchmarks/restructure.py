@@ -25,19 +25,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 import planner.models  # noqa: F401  (registers the tables)
 from benchmarks.common import footer, log, samples_text, timed
-from benchmarks.costing import PLANNER, edited_option
-from benchmarks.generate import generate, to_csv_files
+from benchmarks.costing import PLANNER, database, edited_option
 from benchmarks.sections import update_section
 from planner import consultation, equality, tupe
-from planner.auth import SYSTEM, Actor
-from planner.db import make_engine
-from planner.importer import import_establishment
+from planner.auth import Actor
 from planner.models import EQUALITY_FIELDS
-from planner.reference import load_reference_data
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -78,13 +74,7 @@ NAMES = ("import equality", "consultation (hr)", "consultation (manager)",
 def measure(n: int, workdir: Path, repeat: int) -> tuple[int, int, int, int, dict[str, list[float]]]:
     """(posts, people, proposed dismissals, employees analysed, samples by name) at `n` posts."""
     log(f"restructure: {n:,} posts")
-    engine = make_engine(f"sqlite:///{workdir / f'restructure{n}.db'}")
-    SQLModel.metadata.create_all(engine)
-    posts, people = generate(n, seed=2)
-    with Session(engine) as s:
-        load_reference_data(s)
-        import_establishment(session=s, actor=SYSTEM, files=to_csv_files(posts, people))
-        s.commit()
+    engine, people = database(workdir, n, seed=2, name="restructure")
     option = edited_option(engine, np.random.default_rng(11))
     answers = [("equality.csv", equality_csv(people, np.random.default_rng(3)))]
 
