@@ -338,22 +338,34 @@ def _clear_refusal(ref: cmp.StructureRef, stage: int) -> None:
     st.session_state.pop(stage_errors_key(ref, stage), None)
 
 
-def save_checkpoint(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint,
-                    due_on: dt.date | None, state: dict[str, Any] | None) -> bool:
-    """Save the stage's impacts and due date against the version the editor opened on."""
-    _clear_refusal(ref, cp.stage)
+def _checkpoint_write(ref: cmp.StructureRef, cp: eq.Checkpoint, write: Callable[..., Any],
+                      done: str, **kwargs: Any) -> bool:
+    """One checkpoint change against the version the editor opened on: on refusal the reason
+    is kept for the stage (and the user's edits stay); on success the pin is dropped and
+    `done` is flashed."""
     try:
         with writing() as session:
-            eq.save_checkpoint(session=session, actor=actor, structure=ref.id, stage=cp.stage,
-                               due_on=due_on, impacts=impacts_from_editor(editor_input(cp),
-                                                                          state),
-                               expected_version=cp.version)
+            write(session=session, structure=ref.id, stage=cp.stage,
+                  expected_version=cp.version, **kwargs)
     except PlannerError as exc:
         _refused(ref, cp.stage, exc)
         return False
     unpin(ref, cp.stage)
-    flash(f"Saved {cp.name.split(':')[0].lower()} of {ref.name}.")
+    flash(done)
     return True
+
+
+def _stage_name(cp: eq.Checkpoint) -> str:
+    return cp.name.split(":")[0].lower()
+
+
+def save_checkpoint(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint,
+                    due_on: dt.date | None, state: dict[str, Any] | None) -> bool:
+    """Save the stage's impacts and due date against the version the editor opened on."""
+    _clear_refusal(ref, cp.stage)
+    return _checkpoint_write(ref, cp, eq.save_checkpoint,
+                             f"Saved {_stage_name(cp)} of {ref.name}.", actor=actor,
+                             due_on=due_on, impacts=impacts_from_editor(editor_input(cp), state))
 
 
 def sign_off(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint, *, unsaved: bool) -> bool:
@@ -363,34 +375,15 @@ def sign_off(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint, *, unsaved:
         st.session_state[stage_message_key(ref, cp.stage)] = (
             f"{cp.name} has changes that are not saved yet: save them, then sign off.")
         return False
-    try:
-        with writing() as session:
-            eq.sign_off_checkpoint(session=session, actor=actor, structure=ref.id,
-                                   stage=cp.stage, expected_version=cp.version)
-    except PlannerError as exc:
-        _refused(ref, cp.stage, exc)
-        return False
-    unpin(ref, cp.stage)
-    flash(f"Signed off {cp.name.split(':')[0].lower()} of {ref.name}.")
-    return True
+    return _checkpoint_write(ref, cp, eq.sign_off_checkpoint,
+                             f"Signed off {_stage_name(cp)} of {ref.name}.", actor=actor)
 
 
 def withdraw(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint) -> bool:
     _clear_refusal(ref, cp.stage)
-    try:
-        with writing() as session:
-            eq.withdraw_sign_off(session=session, actor=actor, structure=ref.id,
-                                 stage=cp.stage, expected_version=cp.version)
-    except PlannerError as exc:
-        _refused(ref, cp.stage, exc)
-        return False
-    unpin(ref, cp.stage)
-    flash(f"Withdrew the sign-off of {cp.name.split(':')[0].lower()} of {ref.name}; it can "
-          "be edited again.")
-    return True
-
-
-# --- the option's status ---------------------------------------------------------------------
+    return _checkpoint_write(ref, cp, eq.withdraw_sign_off,
+                             f"Withdrew the sign-off of {_stage_name(cp)} of {ref.name}; it can "
+                             "be edited again.", actor=actor)
 
 
 def may_set_status(actor: Actor) -> bool:

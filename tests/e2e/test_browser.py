@@ -36,6 +36,16 @@ def wait_for_app_run(page, settle_ms: int = 300) -> None:
     page.wait_for_selector(APP_IDLE, state="attached")
 
 
+def sign_in(page, username: str, password: str) -> None:
+    """Open the app and sign in with a demo user's password."""
+    page.goto("/")
+    wait_for_app_run(page)
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+
+
 def full_page_screenshot(page, path: Path) -> None:
     """A screenshot of the whole page, not just the window.
 
@@ -127,12 +137,7 @@ def test_hr_signs_in_and_sees_the_demo_establishment(page, screenshots: Path) ->
 
 def test_manager_opens_the_org_chart_of_a_division(page, screenshots: Path) -> None:
     """The demo org chart as a manager sees it: the top of the service, then one division."""
-    page.goto("/")
-    wait_for_app_run(page)
-    page.get_by_label("Username", exact=True).fill("manager")
-    page.get_by_label("Password", exact=True).fill("demo-manager-2026")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app_run(page)
+    sign_in(page, "manager", "demo-manager-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Org chart").click()
     wait_for_app_run(page)
     page.get_by_role("heading", name="Org chart", level=1).wait_for()
@@ -196,12 +201,7 @@ def _new_option_tab(page, tab: str) -> None:
 def test_manager_builds_options_and_compares_them(page, screenshots: Path, tmp_path: Path
                                                   ) -> None:
     """A manager imports an option, copies another from the baseline, and opens Compare."""
-    page.goto("/")
-    wait_for_app_run(page)
-    page.get_by_label("Username", exact=True).fill("manager")
-    page.get_by_label("Password", exact=True).fill("demo-manager-2026")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app_run(page)
+    sign_in(page, "manager", "demo-manager-2026")
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_role("link", name="Structure options").click()
     wait_for_app_run(page)

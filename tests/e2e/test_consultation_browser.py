@@ -18,6 +18,7 @@ from planner.demo import DEMO_OPTION_NAME
 from tests.e2e.test_browser import (
     full_page_screenshot,
     read_metrics,
+    sign_in,
     wait_for_app_run,
     wait_for_charts,
 )
@@ -31,15 +32,6 @@ def _uk(day: dt.date) -> str:
 
 def _short(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
-
-
-def _sign_in(page, username: str, password: str) -> None:
-    page.goto("/")
-    wait_for_app_run(page)
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app_run(page)
 
 
 def _fill_date(page, label: str, day: dt.date) -> None:
@@ -82,7 +74,7 @@ def _edit_dates(page, *, row: int, start: dt.date, end: dt.date) -> None:
 
 
 def test_hr_plans_the_demo_consultation(page, screenshots: Path) -> None:
-    _sign_in(page, "hr", "demo-hr-2026")
+    sign_in(page, "hr", "demo-hr-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Consultation").click()
     wait_for_app_run(page)
     page.get_by_role("heading", name="Consultation", level=1).wait_for()

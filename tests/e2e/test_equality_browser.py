@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import full_page_screenshot, wait_for_app_run, wait_for_charts
+from planner.demo import DEMO_OPTION_NAME as DEMO_OPTION
+from tests.e2e.test_browser import (
+    full_page_screenshot,
+    sign_in,
+    wait_for_app_run,
+    wait_for_charts,
+)
 
 pytestmark = pytest.mark.e2e
 
-DEMO_OPTION = "Option 1: single service desk"
 # Ten characteristic charts (nine protected characteristics and working pattern), the grade
 # mix and part-time working.
 CHARTS = 12
@@ -28,12 +33,7 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def test_hr_reads_the_equality_analysis_of_the_demo_option(page, screenshots: Path) -> None:
-    page.goto("/")
-    wait_for_app_run(page)
-    page.get_by_label("Username", exact=True).fill("hr")
-    page.get_by_label("Password", exact=True).fill("demo-hr-2026")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app_run(page)
+    sign_in(page, "hr", "demo-hr-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Equality impact").click()
     wait_for_app_run(page)
     page.get_by_role("heading", name="Equality impact", level=1).wait_for()
