@@ -338,14 +338,14 @@ def _clear_refusal(ref: cmp.StructureRef, stage: int) -> None:
     st.session_state.pop(stage_errors_key(ref, stage), None)
 
 
-def _checkpoint_write(ref: cmp.StructureRef, cp: eq.Checkpoint, write: Callable[..., Any],
+def _checkpoint_write(ref: cmp.StructureRef, cp: eq.Checkpoint, change: Callable[..., Any],
                       done: str, **kwargs: Any) -> bool:
     """One checkpoint change against the version the editor opened on: on refusal the reason
     is kept for the stage (and the user's edits stay); on success the pin is dropped and
     `done` is flashed."""
     try:
         with writing() as session:
-            write(session=session, structure=ref.id, stage=cp.stage,
+            change(session=session, structure=ref.id, stage=cp.stage,
                   expected_version=cp.version, **kwargs)
     except PlannerError as exc:
         _refused(ref, cp.stage, exc)
