@@ -38,6 +38,9 @@ class Partner(SQLModel, table=True):
     share_bp: int = 0  # basis points of shared costs
     lgps_employer_rate_bp: int = 2000
     london_weighting_pence: int = 0
+    # A partner an import no longer names is retired, not deleted: history (audit, archived
+    # options) still names it, but no new cost is charged or shared to it.
+    active: bool = True
 
 
 class PaySpinePoint(SQLModel, table=True):
@@ -77,6 +80,8 @@ class Structure(SQLModel, table=True):
     # For an option: interim and agency cover carried from the baseline is assumed replaced by
     # permanent appointments, so those posts are costed as vacancies at the vacancy point.
     assume_recruited: bool = False
+    # An archived option is read-only and hidden by default; restoring it makes it editable.
+    archived: bool = False
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -154,6 +159,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     password_hash: str | None = Field(default=None, max_length=300)
     active: bool = True
+    # Raised at sign-out: every session cookie signed under an earlier epoch is refused.
+    session_epoch: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -331,3 +338,37 @@ class EqualityImpact(SQLModel, table=True):
     impact: str = Field(default="not yet known", max_length=20)  # IMPACTS
     evidence: str = Field(default="", max_length=4000)
     mitigation: str = Field(default="", max_length=4000)
+
+
+class RebaseConflict(SQLModel, table=True):
+    """What a new establishment could not carry into an option on its own (issue: rebase).
+
+    One row per post and field where the option and the new baseline both changed a value,
+    per post the option continues that the new baseline deleted, and per baseline post added
+    to the option; listed for the user until someone marks it resolved. Values are display
+    text, as the user would read them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    import_event_id: int | None = None  # the audit event of the import that raised it
+    post_ref: str = Field(max_length=40)
+    kind: str = Field(max_length=30)  # both-changed | deleted-in-baseline | added | ...
+    field: str = Field(default="", max_length=40)
+    option_value: str = Field(default="", max_length=400)
+    old_value: str = Field(default="", max_length=400)
+    new_value: str = Field(default="", max_length=400)
+    message: str = Field(default="", max_length=1000)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    resolved_at: dt.datetime | None = None
+    resolved_by: str = Field(default="", max_length=80)
+
+
+class AppSecret(SQLModel, table=True):
+    """Secrets the app makes for itself on first use (the session-cookie signing key), kept in
+    the database because the database is the only state (DESIGN.md)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    value: str = Field(max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow)
