@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a declared root (repeat for several); default: exactly one root")
     tpl = sub.add_parser("template", parents=[common], help="write the import template (xlsx)")
     tpl.add_argument("out", type=Path)
+    bak = sub.add_parser("backup", parents=[common],
+                         help="write the whole database to a file (.zip), for restore on SQLite "
+                              "or PostgreSQL")
+    bak.add_argument("out", type=Path)
+    res = sub.add_parser("restore", parents=[common],
+                         help="load a backup into an empty database (every table or none)")
+    res.add_argument("file", type=Path)
     users = sub.add_parser("users", help="manage users")
     usub = users.add_subparsers(dest="users_command", required=True)
     add = usub.add_parser("add", parents=[common], help="add a user")
@@ -105,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, 2, str(exc), [e.as_dict() for e in exc.errors])
     except PermissionDenied as exc:
         return _fail(args, 1, str(exc))
-    except (NotFound, PlannerError, FileNotFoundError) as exc:
+    except (NotFound, PlannerError, FileNotFoundError, IsADirectoryError) as exc:
         return _fail(args, 2, str(exc))
     finally:
         engine.dispose()
@@ -139,6 +146,23 @@ def _actor(args: argparse.Namespace, engine) -> Actor:
         return Actor.of(user)
 
 
+def _backup_or_restore(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
+    """Backup reads the database as it is (no migration first: a newer schema is refused, not
+    touched); restore migrates an empty database itself, so it has no users to act as yet."""
+    from planner import backup
+
+    if args.command == "backup":
+        actor = _actor(args, engine) if backup.current_revision(engine) else SYSTEM
+        s = backup.backup(engine, args.out, actor=actor)
+        verb = "Backed up"
+    else:
+        s = backup.restore(engine, args.file, actor=SYSTEM)
+        verb = "Restored"
+    result = {"file": str(s.path), "revision": s.revision, "rows": s.rows, "tables": s.tables}
+    return {verb.lower().replace(" ", "_"): result}, (
+        f"{verb} {s.rows:,} rows in {len(s.tables)} tables (schema {s.revision}): {s.path}")
+
+
 def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     from planner import demo, establishment, exports, importer
 
@@ -159,6 +183,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return ({"demo_loaded": report.demo_loaded, "users_created": report.users_created,
                  "options_replaced": list(report.options_replaced),
                  "reference": report.reference}, text)
+    if cmd in ("backup", "restore"):
+        return _backup_or_restore(args, engine)
     migrate(engine)
     actor = _actor(args, engine)
     if cmd == "import":

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import DDL, JSON, Column, Index, Numeric, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 ROLES = ("manager", "hr", "union", "admin")
@@ -176,6 +176,21 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = Field(default="", max_length=80)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+AUDIT_APPEND_ONLY = "The audit log is append-only: audit events cannot be changed or deleted."
+# The database refuses to change or delete an audit event, whoever asks (migration 0008 adds
+# the same triggers to migrated databases; these cover databases built with create_all).
+for _verb in ("UPDATE", "DELETE"):
+    event.listen(AuditEvent.__table__, "after_create", DDL(
+        f"CREATE TRIGGER auditevent_no_{_verb.lower()} BEFORE {_verb} ON auditevent "
+        f"BEGIN SELECT RAISE(ABORT, '{AUDIT_APPEND_ONLY}'); END").execute_if(dialect="sqlite"))
+event.listen(AuditEvent.__table__, "after_create", DDL(
+    "CREATE OR REPLACE FUNCTION planner_audit_append_only() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $$ BEGIN RAISE EXCEPTION '{AUDIT_APPEND_ONLY}'; END $$").execute_if(dialect="postgresql"))
+event.listen(AuditEvent.__table__, "after_create", DDL(
+    "CREATE TRIGGER auditevent_append_only BEFORE UPDATE OR DELETE ON auditevent FOR EACH ROW "
+    "EXECUTE FUNCTION planner_audit_append_only()").execute_if(dialect="postgresql"))
 
 
 TUPE_BASES = ("TUPE", "COSOP", "secondment")
