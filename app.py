@@ -5,6 +5,7 @@ Run with `streamlit run app.py`.
 
 import streamlit as st
 
+from planner.ui.errors import run_page
 from planner.ui.format import md_escape, role_label
 from planner.ui.navigation import streamlit_pages
 from planner.ui.session import current_actor, enforce_timeout, sign_out
@@ -26,4 +27,4 @@ else:
         st.caption(f"Signed in as {role_label(actor.role)}")
         st.button("Sign out", on_click=sign_out, icon=":material/logout:", key="sign_out")
     page = st.navigation(streamlit_pages(actor))
-page.run()
+run_page(page, actor)
