@@ -1,9 +1,9 @@
 """Export of a structure in the interchange format, so that exporting then importing gives
 back the same structure (DESIGN.md "Interchange format").
 
-Every text cell that a spreadsheet would read as a formula (starting with =, +, -, @, tab or
-carriage return) is prefixed with an apostrophe (OWASP "CSV injection"); the importer strips
-exactly that apostrophe again, so the round trip is exact.
+Files are written by planner.spreadsheets, which neutralises every text cell a spreadsheet
+would read as a formula (OWASP "CSV injection"); the importer strips exactly that apostrophe
+again, so the round trip is exact.
 """
 
 from __future__ import annotations
@@ -23,22 +23,17 @@ from planner.config import DATA_DIR
 from planner.establishment import _resolve, posts_frame
 from planner.importer import (
     COLUMNS,
-    FORMULA_PREFIXES,
     PARTNER_COLUMNS,
     PEOPLE_COLUMNS,
     decimal_text,
 )
 from planner.models import Occupancy, Partner, Person, Post
+from planner.spreadsheets import Sheet, csv_bytes, xlsx_bytes
 
 TEMPLATE_DIR = DATA_DIR / "templates"
 NUMERIC = {"fte", "scp", "annual_salary", "day_rate", "share", "lgps_employer_rate",
            "london_weighting"}
 DATES = {"start_date", "continuous_service_date", "date_of_birth", "tupe_transfer_date"}
-
-
-def neutralise(value: str) -> str:
-    """Make a text cell inert in Excel, LibreOffice and Sheets."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _pounds(pence: object) -> str:
@@ -102,18 +97,8 @@ def export_tables(*, session: Session, actor: Actor,
     return {"posts": posts.astype(str), "people": people, "partners": partners}
 
 
-def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if col not in NUMERIC and col not in DATES:
-            s = out[col]
-            out[col] = s.where(~s.str.startswith(FORMULA_PREFIXES), "'" + s)
-    return out
-
-
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM, which is what makes Excel open accented names correctly."""
-    return _neutralised(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_bytes(frame, keep=[c for c in frame.columns if c in NUMERIC or c in DATES])
 
 
 def export_csv_zip(*, session: Session, actor: Actor, structure_id: int | None = None) -> bytes:
@@ -150,46 +135,11 @@ def _typed(col: str, value: str) -> object:
 
 
 def _workbook(tables: dict[str, pd.DataFrame]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="1F5F5B")
-    for sheet, frame in tables.items():
-        ws = wb.create_sheet(sheet)
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(frame.columns):
-            width = 12 if col in NUMERIC or col in DATES else 24
-            ws.column_dimensions[chr(ord("A") + i)].width = width
-        header = []
-        for col in frame.columns:
-            cell = WriteOnlyCell(ws, value=col)
-            cell.font, cell.fill = bold, fill
-            header.append(cell)
-        ws.append(header)
-        safe = _neutralised(frame)
-        cols = list(frame.columns)
-        for values in safe.itertuples(index=False, name=None):
-            row = []
-            for col, value in zip(cols, values, strict=True):
-                typed = _typed(col, value)
-                if isinstance(typed, dt.date):
-                    cell = WriteOnlyCell(ws, value=typed)
-                    cell.number_format = "yyyy-mm-dd"
-                    row.append(cell)
-                elif isinstance(typed, str):
-                    # data_type "s" keeps openpyxl from reading "'=..." or any text as a formula
-                    cell = WriteOnlyCell(ws, value=typed)
-                    cell.data_type = "s"
-                    row.append(cell)
-                else:
-                    row.append(typed)
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes({
+        sheet: Sheet(frame=frame, typed=_typed,
+                     widths={c: 12 if c in NUMERIC or c in DATES else 24 for c in frame.columns},
+                     keep=[c for c in frame.columns if c in NUMERIC or c in DATES])
+        for sheet, frame in tables.items()})
 
 
 def export_xlsx(*, session: Session, actor: Actor, structure_id: int | None = None) -> bytes:

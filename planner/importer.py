@@ -44,6 +44,7 @@ from planner.models import (
     TupeMember,
 )
 from planner.reference import GradeBand, grade_table, partner_names
+from planner.spreadsheets import FORMULA_PREFIXES
 
 POST_COLUMNS = ("post_id", "title", "division", "team", "reports_to", "grade", "fte", "partner",
                 "funding", "notes")
@@ -66,8 +67,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 DATE_COLUMNS = ("start_date", "continuous_service_date", "date_of_birth", "tupe_transfer_date")
 # A day rate belongs to a worker supplied by someone else; an employee is paid on the spine.
 DAY_RATE_REFUSED = ("permanent", "fixed_term")
-# What exports prefix to neutralise formula injection (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ZIP_SIGNATURE = b"PK\x03\x04"
 MAX_FTE = Decimal(1)  # a post is one job; a team of five is five posts
 

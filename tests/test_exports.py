@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 
 from planner.auth import SYSTEM
 from planner.errors import PermissionDenied
-from planner.exports import export_csv_zip, export_tables, export_xlsx, neutralise, template_xlsx
+from planner.exports import export_csv_zip, export_tables, export_xlsx, template_xlsx
 from planner.importer import COLUMNS, import_establishment
+from planner.spreadsheets import neutralise
 from tests.factories import make_actors
 from tests.test_importer import PEOPLE, POSTS, TODAY, edit, files
 

@@ -9,7 +9,6 @@ a richer role's copy; the actor itself (`_actor`) is not hashed.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from planner.costing import StructureCost, VacancyReport, cost_structure, vacanc
 from planner.hierarchy import load as load_hierarchy
 from planner.options import Comparison, compare_structures, list_structures
 from planner.reference import grade_table
+from planner.spreadsheets import Sheet, xlsx_bytes
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading
 
@@ -209,18 +209,12 @@ def difference_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def difference_xlsx(table: pd.DataFrame, *, base: str, other: str) -> bytes:
-    """The difference table as a workbook, money in pounds with pence, headed by the names."""
+    """The difference table as a workbook, money in pounds with pence, headed by the names
+    (through planner.spreadsheets: a title or option name starting with = stays text)."""
     out = difference_display(table)
     out.columns = [_label(c) for c in out.columns]
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        out.to_excel(writer, sheet_name="difference", index=False, startrow=2)
-        sheet = writer.sheets["difference"]
-        sheet["A1"] = f"{other} compared with {base}, post by post (full-year cost, £)"
-        for i, col in enumerate(out.columns, start=1):
-            sheet.column_dimensions[sheet.cell(row=3, column=i).column_letter].width = \
-                max(12, min(40, len(col) + 4))
-    return buffer.getvalue()
+    return xlsx_bytes({"difference": Sheet(
+        frame=out, title=f"{other} compared with {base}, post by post (full-year cost, £)")})
 
 
 _LABELS = {"post_id": "Post", "baseline_post_id": "Baseline post", "change": "Change",
