@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner.auth import ROLES, add_user, list_users
+from planner.auth import ROLES, add_user, list_users, reset_password, update_user
 from planner.errors import ValidationFailed
 from planner.ui import format as fmt
 from planner.ui.session import guard, reading, writing
@@ -51,3 +51,46 @@ if submitted:
     else:
         st.session_state["users_notice"] = f"Added {fmt.md_escape(created)} as {role}."
         st.rerun()
+
+st.subheader("Change a user")
+with reading() as session:
+    current = {u.username: (u.role, u.active) for u in list_users(session=session, actor=actor)}
+chosen = st.selectbox("User", list(current), index=None, placeholder="Choose a user",
+                      key="users_change_pick")
+if chosen:
+    role_now, active_now = current[chosen]
+    with st.form(f"change_user_{chosen}"):
+        c1, c2 = st.columns(2)
+        new_role = c1.selectbox("Role", ROLES, index=ROLES.index(role_now),
+                                key=f"users_change_role_{chosen}")
+        new_active = c2.toggle("Active (may sign in)", value=active_now,
+                               key=f"users_change_active_{chosen}",
+                               help="A deactivated user is signed out at their next click.")
+        save = st.form_submit_button("Save changes", type="primary")
+    if save:
+        try:
+            with writing() as session:
+                update_user(session=session, actor=actor, username=chosen, role=new_role,
+                            active=new_active)
+        except ValidationFailed as exc:
+            st.error(" ".join(e.message for e in exc.errors))
+        else:
+            st.session_state["users_notice"] = (
+                f"Saved {fmt.md_escape(chosen)}: {new_role}, "
+                f"{'active' if new_active else 'deactivated'}.")
+            st.rerun()
+    with st.form(f"reset_password_{chosen}", clear_on_submit=True):
+        new_password = st.text_input("New password", type="password",
+                                     help="At least 10 characters. The user's open sessions "
+                                          "end.")
+        reset = st.form_submit_button("Reset password")
+    if reset:
+        try:
+            with writing() as session:
+                reset_password(session=session, actor=actor, username=chosen,
+                               password=new_password)
+        except ValidationFailed as exc:
+            st.error(" ".join(e.message for e in exc.errors))
+        else:
+            st.session_state["users_notice"] = f"New password set for {fmt.md_escape(chosen)}."
+            st.rerun()

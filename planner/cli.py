@@ -67,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input (else prompt; none with --email)")
     usub.add_parser("list", parents=[common], help="list users")
+    for verb, about in (("deactivate", "stop a user signing in (their sessions end at once)"),
+                        ("activate", "let a deactivated user sign in again")):
+        u = usub.add_parser(verb, parents=[common], help=about)
+        u.add_argument("username")
+    urole = usub.add_parser("role", parents=[common], help="change a user's role")
+    urole.add_argument("username")
+    urole.add_argument("role", choices=ROLES)
+    ureset = usub.add_parser("reset-password", parents=[common],
+                             help="set a new password (else prompt); ends the user's sessions")
+    ureset.add_argument("username")
+    ureset.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input")
     option = sub.add_parser("option", help="structure options (copies of the establishment)")
     osub = option.add_subparsers(dest="option_command", required=True)
     create = osub.add_parser("create", parents=[common], help="copy a structure into a new option")
@@ -144,6 +156,31 @@ def _actor(args: argparse.Namespace, engine) -> Actor:
         if user is None or not user.active:
             raise NotFound(f"No active user {args.user!r}.")
         return Actor.of(user)
+
+
+def _user_change(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:
+    """users deactivate / activate / role / reset-password (admin only, audited)."""
+    from planner.auth import reset_password, update_user
+
+    verb = args.users_command
+    password = None
+    if verb == "reset-password":
+        password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                    else getpass.getpass("New password: "))
+    with write_session(engine) as session:
+        if verb == "reset-password":
+            assert password is not None
+            user = reset_password(session=session, actor=actor, username=args.username,
+                                  password=password)
+            text = f"New password set for {user.username}; their sessions have ended."
+        else:
+            changes = ({"role": args.role} if verb == "role"
+                       else {"active": verb == "activate"})
+            user = update_user(session=session, actor=actor, username=args.username, **changes)
+            text = (f"{user.username} is now {user.role}." if verb == "role" else
+                    f"{user.username} is {'active' if user.active else 'deactivated'}.")
+        row = {"username": user.username, "role": user.role, "active": user.active}
+    return {"user": row}, text
 
 
 def _backup_or_restore(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
@@ -242,8 +279,11 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
                 rows = [{"username": u.username, "role": u.role, "name": u.display_name,
                          "email": u.email, "active": u.active}
                         for u in list_users(session=session, actor=actor)]
-            text = "\n".join(f"{r['username']:<20} {r['role']:<8} {r['name']}" for r in rows)
+            text = "\n".join(f"{r['username']:<20} {r['role']:<8} {r['name']}"
+                             + ("" if r["active"] else "  (deactivated)") for r in rows)
             return {"users": rows}, text or "No users."
+        if args.users_command != "add":
+            return _user_change(args, engine, actor)
         password = None
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")

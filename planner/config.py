@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     # Equality (DOMAIN.md §6): counts under this are suppressed for every role but hr and admin
     # and in every export ("<10"); 10 as the EHRC does, or 5.
     equality_suppression_threshold: Literal[5, 10] = 10
+    # Sign-in throttling: after this many failed attempts for one user name (or from one
+    # address) within the window, sign-in is refused until the oldest ages out; each failure
+    # is answered a little more slowly (up to signin_max_delay_seconds).
+    signin_max_failures: int = 5
+    signin_address_max_failures: int = 20
+    signin_lockout_minutes: int = 15
+    signin_max_delay_seconds: float = 4.0
     # Tests and CI only.
     test_database_url: str = ""
     require_browser: bool = False

@@ -131,6 +131,30 @@ def test_users_add_and_list(database_url, capsys, monkeypatch):
     assert code == 2 and out["errors"][0]["column"] == "password"
 
 
+def test_users_deactivate_activate_role_and_reset_password(demo_db, capsys, monkeypatch):
+    """Catches: no way to demote or deactivate anyone at all (issue 10)."""
+    import io
+
+    code, out = run(capsys, "users", "role", "hr", "union", "--db", demo_db, "--json")
+    assert code == 0 and out["user"] == {"username": "hr", "role": "union", "active": True}
+    code, out = run(capsys, "users", "deactivate", "manager", "--db", demo_db, "--json")
+    assert code == 0 and out["user"]["active"] is False
+    code, out = run(capsys, "users", "list", "--db", demo_db, "--json")
+    assert {u["username"]: (u["role"], u["active"]) for u in out["users"]}["manager"] == \
+        ("manager", False)
+    code, out = run(capsys, "users", "activate", "manager", "--db", demo_db, "--json")
+    assert out["user"]["active"] is True
+    code, out = run(capsys, "users", "deactivate", "admin", "--db", demo_db, "--json")
+    assert code == 2 and "last active administrator" in out["errors"][0]["message"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another-long-password\n"))
+    code, out = run(capsys, "users", "reset-password", "manager", "--password-stdin",
+                    "--db", demo_db, "--json")
+    assert code == 0
+    code, out = run(capsys, "users", "role", "admin", "hr", "--user", "manager",
+                    "--db", demo_db, "--json")
+    assert code == 1  # a manager may not manage users
+
+
 def test_module_entry_point_runs(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     proc = subprocess.run([sys.executable, "-m", "planner", "init-db", "--db", url],

@@ -14,7 +14,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planner.auth import Actor, can, record_signout, require
+from planner.auth import Actor, can, record_signout, refresh_actor, require
 from planner.config import get_settings
 from planner.db import get_engine, make_engine, migrate, read_session, write_session
 from planner.errors import PermissionDenied
@@ -65,8 +65,20 @@ def writing() -> Iterator[Session]:
 
 
 def current_actor() -> Actor | None:
+    """The signed-in user as the database has them now (role and active flag re-read on every
+    run, so an administrator's change takes effect at the user's next click)."""
     actor = st.session_state.get(ACTOR_KEY)
-    return actor if isinstance(actor, Actor) else None
+    if not isinstance(actor, Actor):
+        return None
+    with reading() as session:
+        fresh = refresh_actor(session=session, actor=actor)
+    if fresh is None:
+        sign_out("deactivated", notice="Your account is no longer active. Ask an "
+                                       "administrator if you need access.")
+        return None
+    if fresh != actor:
+        st.session_state[ACTOR_KEY] = fresh
+    return fresh
 
 
 def sign_in(actor: Actor) -> None:
@@ -78,7 +90,8 @@ def sign_in(actor: Actor) -> None:
 
 def sign_out(reason: str = "signout", notice: str | None = None) -> None:
     """End the session (audited), forget every UI choice, and keep only the notice to show."""
-    actor = current_actor()
+    actor = st.session_state.get(ACTOR_KEY)
+    actor = actor if isinstance(actor, Actor) else None
     if actor is not None:
         with writing() as session:
             record_signout(session=session, actor=actor, reason=reason)

@@ -9,7 +9,13 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from planner.auth import Actor, AuthenticationFailed, actor_for_email, authenticate
+from planner.auth import (
+    Actor,
+    AuthenticationFailed,
+    SignInLocked,
+    actor_for_email,
+    authenticate,
+)
 from planner.ui.format import md_escape
 from planner.ui.session import OIDC_PAUSED_KEY, pop_notice, sign_in, writing
 
@@ -27,13 +33,18 @@ def oidc_configured() -> bool:
         return False
 
 
-def password_sign_in(username: str, password: str) -> Actor | None:
-    """Check the password; the failure's audit event is committed, not rolled back."""
+def password_sign_in(username: str, password: str) -> Actor | str:
+    """Check the password: the actor, or the sentence to show. The failure's audit event is
+    committed, not rolled back; the caller's address counts towards the lockout."""
+    address = st.context.ip_address
     with writing() as session:
         try:
-            return authenticate(session=session, username=username, password=password)
+            return authenticate(session=session, username=username, password=password,
+                                address=address if isinstance(address, str) else None)
+        except SignInLocked as exc:
+            return str(exc)
         except AuthenticationFailed:
-            return None
+            return WRONG_PASSWORD
 
 
 def oidc_sign_in() -> Actor | None:
@@ -97,8 +108,8 @@ def sign_in_page() -> None:
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
             actor = password_sign_in(username, password)
-            if actor is None:
-                st.error(WRONG_PASSWORD)
+            if isinstance(actor, str):
+                st.error(actor)
             else:
                 sign_in(actor)
                 st.rerun()
