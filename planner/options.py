@@ -433,6 +433,7 @@ def delete_option(*, session: Session, actor: Actor, structure: str | int | Stru
     sid = option.id
     s, p, e = Structure.__table__, Post.__table__, EnvelopeShare.__table__
     conn = session.connection()
+    _check_deletable(conn, actor, option)
     children = [r[0] for r in conn.execute(sa_select(s.c.name).where(s.c.copied_from_id == sid))]
     posts = conn.execute(sa_select(func.count()).select_from(p)
                          .where(p.c.structure_id == sid)).scalar_one()
@@ -454,6 +455,39 @@ def delete_option(*, session: Session, actor: Actor, structure: str | int | Stru
     session.flush()
 
 
+def _check_deletable(conn: Any, actor: Actor, option: Structure) -> None:
+    """A published option is kept: union representatives have read it, and what they read
+    must stay answerable. HR's records (consultation plan and stages, ETO rationales,
+    equality checkpoints) go only by HR's own hand; anyone else archives instead."""
+    if option.status in PUBLISHED_STATUSES:
+        raise PlannerError(
+            f"{option.name} has been {option.status} and union representatives have read it, "
+            "so it cannot be deleted. Archive it instead.")
+    if can(actor, "consultation.edit") and can(actor, "equality.assess"):
+        return
+    held = _option_records(conn, option.id)
+    if held:
+        kinds = ", ".join(k.replace("_", " ") for k in held)
+        raise PlannerError(
+            f"{option.name} holds HR's records ({kinds}); only HR may delete them with the "
+            "option. Archive it instead, or ask HR.")
+
+
+_OPTION_RECORDS = (("equality_checkpoints", EqualityCheckpoint), ("eto_rationales", EtoRationale),
+                   ("consultation_stages", ConsultationStage),
+                   ("consultation_plans", ConsultationPlan))
+
+
+def _option_records(conn: Any, sid: int | None) -> dict[str, int]:
+    """How many of HR's records of each kind belong to option `sid` (none listed when 0)."""
+    counts = {}
+    for key, model in _OPTION_RECORDS:
+        table = model.__table__
+        counts[key] = int(conn.execute(sa_select(func.count()).select_from(table)
+                                       .where(table.c.structure_id == sid)).scalar_one())
+    return {k: v for k, v in counts.items() if v}
+
+
 def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
     """Delete the consultation and equality records that belong to option `sid`; the count
     of each kind (for the audit). Impacts go before their checkpoints (foreign key)."""
@@ -461,10 +495,7 @@ def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
     checkpoint_ids = sa_select(cp.c.id).where(cp.c.structure_id == sid)
     counts = {"equality_impacts": _count_and_delete(
         conn, ei, ei.c.checkpoint_id.in_(checkpoint_ids))}
-    for key, model in (("equality_checkpoints", EqualityCheckpoint),
-                       ("eto_rationales", EtoRationale),
-                       ("consultation_stages", ConsultationStage),
-                       ("consultation_plans", ConsultationPlan)):
+    for key, model in _OPTION_RECORDS:
         table = model.__table__
         counts[key] = _count_and_delete(conn, table, table.c.structure_id == sid)
     return {k: v for k, v in counts.items() if v}

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from planner import options, reference
 from planner.auth import SYSTEM
 from planner.db import IMMEDIATE
-from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersion, ValidationFailed
 from planner.establishment import PostEdits, posts_frame
 from planner.importer import import_establishment
 from planner.models import AuditEvent, EnvelopeShare, Partner, Post, Structure
@@ -645,3 +645,37 @@ def test_a_manager_and_its_reports_delete_in_one_save_in_any_order(session, acto
     assert sorted(e.before["post_id"] for e in deleted) == ["M1", "O1", "O2"]
     assert {e.before["post_id"]: e.before["reports_to"] for e in deleted} == {
         "M1": "H1", "O1": "M1", "O2": "M1"}
+
+
+@pytest.mark.parametrize("status", ["published", "final", "implemented"])
+def test_a_published_option_cannot_be_deleted(session, actors, base_id, status):
+    """Catches: deleting a published option (and with it hr's consultation plan, checkpoint
+    and equality impacts) that union representatives had read (issue 10)."""
+    hr = actors["hr"]
+    a = create(session, hr, "Option A")
+    a.status = status
+    session.add(a)
+    session.commit()
+    for who in ("hr", "manager"):
+        with pytest.raises(PlannerError, match="cannot be deleted. Archive it instead"):
+            options.delete_option(session=session, actor=actors[who], structure="Option A")
+        session.rollback()
+    assert session.get(Structure, a.id) is not None
+
+
+def test_a_manager_cannot_delete_hr_records_with_an_option(session, actors, base_id):
+    """hr's consultation plan goes only by hr's hand; a manager is told to archive."""
+    from planner.models import ConsultationPlan
+
+    a = create(session, actors["hr"], "Option A")
+    session.add(ConsultationPlan(structure_id=a.id, reasons="Savings"))
+    session.commit()
+    with pytest.raises(PlannerError, match=r"holds HR's records \(consultation plans\)"):
+        options.delete_option(session=session, actor=actors["manager"], structure="Option A")
+    session.rollback()
+    assert session.exec(select(ConsultationPlan)).one().structure_id == a.id
+    b = create(session, actors["manager"], "Option B")  # no hr records: the manager may
+    session.commit()
+    options.delete_option(session=session, actor=actors["manager"], structure=b.id)
+    session.commit()
+    assert session.get(Structure, b.id) is None
