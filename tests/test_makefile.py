@@ -44,8 +44,12 @@ def installs(lines: list[str]) -> list[str]:
     return [line.split(" -r ", 1)[1] for line in lines if "pip install" in line and " -r " in line]
 
 
-def stamp(checkout: Path, name: str) -> None:
-    (checkout / ".venv" / name).touch()
+def stamp(checkout: Path, name: str, minutes_ago: int) -> None:
+    """Stamp times are set, not touched: two touches in a row can share one mtime."""
+    path = checkout / ".venv" / name
+    path.touch()
+    when = time.time() - 60 * minutes_ago
+    os.utime(path, (when, when))
 
 
 def test_run_installs_the_runtime_requirements_only(checkout):
@@ -57,27 +61,27 @@ def test_test_installs_the_runtime_then_the_test_tools(checkout):
 
 
 def test_run_after_test_installs_nothing(checkout):
-    stamp(checkout, ".installed-run")
-    stamp(checkout, ".installed-dev")
+    stamp(checkout, ".installed-run", 20)
+    stamp(checkout, ".installed-dev", 10)
     assert installs(dry_run(checkout, "run")) == []
     assert installs(dry_run(checkout, "test")) == []
 
 
 def test_test_after_run_installs_only_the_test_tools(checkout):
-    stamp(checkout, ".installed-run")
+    stamp(checkout, ".installed-run", 20)
     assert installs(dry_run(checkout, "test")) == ["requirements-dev.txt"]
 
 
 def test_a_changed_runtime_requirement_is_installed_again(checkout):
-    stamp(checkout, ".installed-run")
-    stamp(checkout, ".installed-dev")
-    (checkout / "requirements.txt").touch()
+    stamp(checkout, ".installed-run", 20)
+    stamp(checkout, ".installed-dev", 10)
+    os.utime(checkout / "requirements.txt")  # edited now
     assert installs(dry_run(checkout, "run")) == ["requirements.txt"]
 
 
 @pytest.mark.parametrize(("argv", "port"), [((), "8501"), (("PORT=8600",), "8600")])
 def test_the_port_is_a_variable(checkout, argv, port):
-    stamp(checkout, ".installed-run")
+    stamp(checkout, ".installed-run", 20)
     lines = dry_run(checkout, "run", *argv)
     streamlit = [line for line in lines if "streamlit run app.py" in line]
     assert len(streamlit) == 1 and streamlit[0].endswith(f"--server.port {port}")
