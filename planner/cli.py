@@ -1,7 +1,9 @@
 """`python -m planner`: the same rules as the app, for scripts and checks.
 
-Every command takes `--db URL` (default: the app's database) and prints JSON with `--json`.
-Exit status: 0 on success, 2 on bad input (with the errors in the JSON), 1 on refusal.
+Every command takes `--db URL` (default: the app's database), `--json` and `--user NAME`,
+before or after the command. Exit status: 0 on success, 2 on bad input (with the errors in the
+JSON), 1 on refusal. Text for people is wrapped to the terminal's width; tables and JSON are
+printed as they are.
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
+import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,15 +30,31 @@ from planner.errors import NotFound, PermissionDenied, PlannerError, ValidationF
 from planner.models import ROLES, User
 
 
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--db, --json and --user, accepted before or after the command.
+
+    The top-level copy (`defaults=True`) holds the defaults. Each command's copy defaults to
+    SUPPRESS: argparse copies a subcommand's parsed values over the top level's, so a real
+    default there would undo `--json cost` (the top level's True replaced by cost's False).
+    """
+    unset: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
+    group = parser.add_argument_group("options for every command (before or after it)")
+    group.add_argument("--db", metavar="URL", help="database URL (default: the app's database)",
+                       **unset)
+    group.add_argument("--json", action="store_true", help="print JSON", **unset)
+    group.add_argument("--user", metavar="NAME",
+                       help="act as this user (default: the system administrator)", **unset)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m planner",
-                                     description="Workforce restructure and TUPE planner")
+    parser = argparse.ArgumentParser(
+        prog="python -m planner", description="Workforce restructure and TUPE planner",
+        epilog="`python -m planner COMMAND --help` lists a command's own options.")
+    _add_global_options(parser, defaults=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="database URL (default: the app's database)")
-    common.add_argument("--json", action="store_true", help="print JSON")
-    common.add_argument("--user", metavar="NAME",
-                        help="act as this user (default: the system administrator)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    _add_global_options(common, defaults=False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title="commands")
     sub.add_parser("init-db", parents=[common], help="migrate and load reference data")
     demo = sub.add_parser("load-demo", parents=[common], help="load the demo establishment and users")
     demo.add_argument("--force", action="store_true",
@@ -57,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     res = sub.add_parser("restore", parents=[common],
                          help="load a backup into an empty database (every table or none)")
     res.add_argument("file", type=Path)
-    users = sub.add_parser("users", help="manage users")
-    usub = users.add_subparsers(dest="users_command", required=True)
+    users = sub.add_parser("users", parents=[common], help="manage users")
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND",
+                                title="commands")
     add = usub.add_parser("add", parents=[common], help="add a user")
     add.add_argument("username")
     add.add_argument("--role", choices=ROLES, required=True)
@@ -79,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     ureset.add_argument("username")
     ureset.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input")
-    option = sub.add_parser("option", help="structure options (copies of the establishment)")
-    osub = option.add_subparsers(dest="option_command", required=True)
+    option = sub.add_parser("option", parents=[common],
+                            help="structure options (copies of the establishment)")
+    osub = option.add_subparsers(dest="option_command", required=True, metavar="COMMAND",
+                                 title="commands")
     create = osub.add_parser("create", parents=[common], help="copy a structure into a new option")
     create.add_argument("name")
     create.add_argument("--from", dest="source", default="baseline", metavar="STRUCTURE",
@@ -115,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_logging()
     args = build_parser().parse_args(argv)
     url = args.db or get_settings().effective_database_url
     engine = make_engine(url)
@@ -131,21 +157,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"ok": True, **result}, default=str, indent=2))
     else:
-        print(text)
+        print(wrap_text(text, _width()))
     return 0
+
+
+def _quiet_logging() -> None:
+    """Refusals are reported once, by `_fail`. planner's modules also log them (for a server's
+    log), and with no handler configured Python's last-resort handler would print that line
+    to the terminal as well: a NullHandler on "planner" stops that, and a handler anyone
+    configures still receives the records."""
+    logger = logging.getLogger("planner")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _fail(args: argparse.Namespace, code: int, message: str,
           errors: list[dict[str, Any]] | None = None) -> int:
+    """Report a refusal or bad input once: one error in one sentence, several as a list."""
     if getattr(args, "json", False):
         print(json.dumps({"ok": False, "message": message, "errors": errors or []}, indent=2))
+        return code
+    errors = errors or []
+    if len(errors) == 1:
+        lines = [f"error: {_where(errors[0])}: {errors[0]['message']}"]
+    elif errors:
+        lines = [f"error: {len(errors)} problems:",
+                 *(f"  {_where(e)}: {e['message']}" for e in errors)]
     else:
-        print(f"error: {message}", file=sys.stderr)
-        for e in errors or []:
-            where = e["sheet"] + (f" row {e['row']}" if e["row"] else "")
-            where += f" [{e['column']}]" if e["column"] else ""
-            print(f"  {where}: {e['message']}", file=sys.stderr)
+        lines = [f"error: {message}"]
+    print(wrap_text("\n".join(lines), _width()), file=sys.stderr)
     return code
+
+
+def _where(error: dict[str, Any]) -> str:
+    """Where a person finds the problem: `--launch` for an argument, `posts row 3 [grade]`
+    for a cell of a file."""
+    if error["sheet"] == "arguments":
+        return error["column"] or "arguments"
+    where = error["sheet"] + (f" row {error['row']}" if error["row"] else "")
+    return where + (f" [{error['column']}]" if error["column"] else "")
+
+
+# Two or more spaces between cells mark a table row (aligned columns); prose never has them.
+_TABLE_ROW = re.compile(r"\S {2,}\S")
+
+
+def _width() -> int:
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Wrap prose to `width` columns, each line on its own, continuing under its indent.
+
+    Table rows (cells aligned with runs of spaces) are left whole: a wrapped row no longer
+    lines up. Words are never split, post ids like ICT-004 never broken at the hyphen.
+    """
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        if len(line) <= width or _TABLE_ROW.search(line):
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out += textwrap.wrap(line.strip(), width=max(width, len(indent) + 20),
+                             initial_indent=indent, subsequent_indent=indent + "  ",
+                             break_long_words=False, break_on_hyphens=False)
+    return "\n".join(out)
 
 
 def _actor(args: argparse.Namespace, engine) -> Actor:
@@ -217,8 +293,11 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
                 else "An establishment already exists; left as it is (use --force to replace).")
         if report.options_replaced:
             text += " Replaced: " + ", ".join(report.options_replaced) + "."
+        if report.sign_ins:
+            text += "\n" + demo.sign_ins_text(report.sign_ins)
         return ({"demo_loaded": report.demo_loaded, "users_created": report.users_created,
                  "options_replaced": list(report.options_replaced),
+                 "sign_ins": [u.username for u in report.sign_ins],
                  "reference": report.reference}, text)
     if cmd in ("backup", "restore"):
         return _backup_or_restore(args, engine)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from planner.auth import SYSTEM, Actor, add_user
+from planner.auth import SYSTEM, Actor, add_user, verify_password
 from planner.config import DATA_DIR
 from planner.db import migrate, write_session
 from planner.errors import PlannerError
@@ -22,12 +23,30 @@ DEMO_DIR = DATA_DIR / "demo"
 DEMO_FILES = ("posts.csv", "people.csv", "equality.csv")
 DEMO_ENVELOPE_PENCE = 7_000_000_00  # £7.0m a year for the synthetic service
 
+
+
+class DemoUser(NamedTuple):
+    """A demo sign-in. The README's "Demo users" table and what `make run` prints both come
+    from DEMO_USERS (tests/test_demo.py checks the README against it)."""
+
+    username: str
+    role: str
+    display_name: str
+    password: str
+    sees: str  # the README's "sees" column
+
+
 # For the demo only: documented in the README with that warning.
-DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
-    ("hr", "hr", "Harriet Rowe (HR business partner)", "demo-hr-2026"),
-    ("manager", "manager", "Marcus Obi (Head of Infrastructure)", "demo-manager-2026"),
-    ("union", "union", "Uma Patel (UNISON branch rep)", "demo-union-2026"),
-    ("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026"),
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("hr", "hr", "Harriet Rowe (HR business partner)", "demo-hr-2026",
+             "everything; imports the establishment; audit log"),
+    DemoUser("manager", "manager", "Marcus Obi (Head of Infrastructure)", "demo-manager-2026",
+             "the establishment; edits posts"),
+    DemoUser("union", "union", "Uma Patel (UNISON branch rep)", "demo-union-2026",
+             "published options only (the demo option is a draft: publish it on the Equality "
+             "page's Checkpoints tab as hr or manager to see what a rep sees)"),
+    DemoUser("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026",
+             "everything; users; reference data"),
 )
 
 # The loader imports the establishment with its equality sheet and builds the demo option as
@@ -88,6 +107,7 @@ class SetupReport:
     demo_loaded: bool
     users_created: int
     options_replaced: tuple[str, ...] = ()
+    sign_ins: tuple[DemoUser, ...] = ()  # the demo users whose published password still works
 
 
 class DemoRefused(PlannerError):
@@ -131,13 +151,44 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
             create_demo_option(session)
             loaded = True
         created = 0
-        for username, role, display, password in DEMO_USERS:
-            if session.exec(select(User).where(User.username == username)).first() is None:
-                add_user(session=session, actor=SYSTEM, username=username, role=role,
-                         password=password, display_name=display)
+        for demo_user in DEMO_USERS:
+            existing = session.exec(select(User).where(User.username == demo_user.username))
+            if existing.first() is None:
+                add_user(session=session, actor=SYSTEM, username=demo_user.username,
+                         role=demo_user.role, password=demo_user.password,
+                         display_name=demo_user.display_name)
                 created += 1
+        sign_ins = working_sign_ins(session)
     return SetupReport(reference=reference, demo_loaded=loaded, users_created=created,
-                       options_replaced=replaced)
+                       options_replaced=replaced, sign_ins=sign_ins)
+
+
+def working_sign_ins(session: Session) -> tuple[DemoUser, ...]:
+    """The demo users a person can sign in as right now: the account exists, is active, has
+    the demo role and still has the published password (an administrator may have changed it,
+    and a list of sign-ins that do not work is worse than none)."""
+    found = []
+    for demo_user in DEMO_USERS:
+        user = session.exec(select(User).where(User.username == demo_user.username)).first()
+        if (user is not None and user.active and user.role == demo_user.role
+                and verify_password(user.password_hash, demo_user.password)):
+            found.append(demo_user)
+    return tuple(found)
+
+
+def sign_ins_text(sign_ins: tuple[DemoUser, ...]) -> str:
+    """The demo sign-ins as an aligned table for the terminal (`make run` prints it after
+    loading the demo), or "" when there are none."""
+    if not sign_ins:
+        return ""
+    header = DemoUser("user", "role", "name", "password", "")
+    rows = [header, *sign_ins]
+    w_user = max(len(r.username) for r in rows)
+    w_password = max(len(r.password) for r in rows)
+    w_role = max(len(r.role) for r in rows)
+    lines = [f"  {r.username:<{w_user}}  {r.password:<{w_password}}  {r.role:<{w_role}}  "
+             f"{r.display_name}".rstrip() for r in rows]
+    return "\n".join(["Demo sign-ins (public passwords: for this demo database only):", *lines])
 
 
 def _delete_demo_options(session: Session) -> tuple[str, ...]:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import planner.models  # noqa: F401
@@ -23,14 +25,50 @@ hypothesis_settings.load_profile("planner")
 BACKENDS = ["sqlite"] + (["postgresql"] if SETTINGS.test_database_url else [])
 
 
+def postgres_unreachable(url: str) -> str | None:
+    """The plain sentence to stop on when the test PostgreSQL cannot be used, else None.
+
+    Said once at the start instead of a driver traceback in every PostgreSQL test. The URL is
+    shown without its password."""
+    where = make_url(url)
+    at = f"{where.host or 'localhost'}:{where.port or 5432}"
+    engine = make_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect():
+            return None
+    except OperationalError as exc:
+        if f'database "{where.database}" does not exist' in str(exc):
+            return (f"PostgreSQL at {at} has no database {where.database!r}: create it "
+                    f"(createdb -h {where.host} -p {where.port or 5432} -U {where.username} "
+                    f"{where.database}) or unset PLANNER_TEST_DATABASE_URL")
+        return (f"PostgreSQL at {at} is not reachable: start it or unset "
+                "PLANNER_TEST_DATABASE_URL")
+    finally:
+        engine.dispose()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Check the test PostgreSQL once, before any test, and stop with one plain line
+    ("ERROR: PostgreSQL at … is not reachable: …", exit status 4) if it cannot be used. Runs
+    in the controller: xdist starts its workers after this hook, so `-n 2` stops here too."""
+    if SETTINGS.test_database_url and not hasattr(session.config, "workerinput"):
+        problem = postgres_unreachable(SETTINGS.test_database_url)
+        if problem:
+            raise pytest.UsageError(problem)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A throwaway schema on the test PostgreSQL; yields a URL whose search_path points at it."""
     base = SETTINGS.test_database_url
     schema = f"planner_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError:  # it went away after the session-start check
+        admin.dispose()
+        pytest.exit(postgres_unreachable(base) or "PostgreSQL stopped answering", returncode=3)
     sep = "&" if "?" in base else "?"
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
     with admin.begin() as conn:

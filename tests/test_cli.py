@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from planner.cli import main
+from planner.cli import build_parser, main, wrap_text
 from tests.factories import csv_bytes, posts_frame
 
 
@@ -368,3 +370,233 @@ def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
                        "--user", "admin"]), capsys.readouterr().out
     assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
                                          "(unsuppressed)")
+
+
+# --- the first ten minutes: options anywhere, help, errors, wrapping, demo sign-ins ----------
+
+# Every command with the least it needs. A command missing here fails
+# test_every_command_has_a_row: add its row so its options are tested in every position.
+COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("init-db",): (),
+    ("load-demo",): ("--force",),
+    ("import",): ("posts.csv",),
+    ("export",): ("--format", "csv", "out"),
+    ("summary",): (),
+    ("hierarchy",): ("--root", "ICT-001"),
+    ("template",): ("template.xlsx",),
+    ("users", "add"): ("jo", "--role", "hr"),
+    ("users", "list"): (),
+    ("users", "deactivate"): ("jo",),
+    ("users", "activate"): ("jo",),
+    ("users", "role"): ("jo", "union"),
+    ("users", "reset-password"): ("jo", "--password-stdin"),
+    ("backup",): ("out.zip",),
+    ("restore",): ("in.zip",),
+    ("option", "create"): ("Option A",),
+    ("option", "import"): ("Option A", "posts.csv"),
+    ("option", "list"): (),
+    ("diff",): ("baseline", "Option A"),
+    ("consultation-dates",): ("--proposed", "25", "--launch", "2027-02-01"),
+    ("tupe-dates",): ("--transfer", "2027-04-01"),
+    ("notice",): ("--start", "2020-01-06", "--end", "2027-02-01"),
+    ("cost",): ("--structure", "baseline"),
+    ("equality",): ("--structure", "Option A"),
+}
+URL = "sqlite:////tmp/never-opened.db"
+GLOBAL = ("--db", URL, "--json", "--user", "hr")
+
+
+def _leaf_commands(parser: argparse.ArgumentParser,
+                   path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found += _leaf_commands(child, (*path, name))
+    return found or [path]
+
+
+def test_every_command_has_a_row():
+    """Catches: a new command whose --db/--json/--user nobody tried in both positions."""
+    assert sorted(_leaf_commands(build_parser())) == sorted(COMMAND_ARGS)
+
+
+def _positions(command: tuple[str, ...], rest: tuple[str, ...]) -> dict[str, list[str]]:
+    db, json_flag, user = GLOBAL[:2], GLOBAL[2:3], GLOBAL[3:]
+    return {
+        "before": [*GLOBAL, *command, *rest],
+        "after": [*command, *rest, *GLOBAL],
+        "mixed": [*json_flag, *command, *db, *rest, *user],
+        # between "option" and "create": the group's own parser takes them too
+        "between": [*command[:1], *GLOBAL, *command[1:], *rest],
+    }
+
+
+@pytest.mark.parametrize("position", ["before", "after", "mixed", "between"])
+@pytest.mark.parametrize("command", list(COMMAND_ARGS), ids=" ".join)
+def test_global_options_before_or_after_every_command(command, position):
+    """Catches: `--json cost` rejected, or a value given before the command reset to its
+    default by the command's own copy of the option (argparse copies the subcommand's
+    defaults over the top level's)."""
+    argv = _positions(command, COMMAND_ARGS[command])[position]
+    args = build_parser().parse_args(argv)
+    assert (args.db, args.json, args.user) == (URL, True, "hr")
+    assert args.command == command[0]
+
+
+@pytest.mark.parametrize("command", list(COMMAND_ARGS), ids=" ".join)
+def test_global_options_default_when_not_given(command):
+    args = build_parser().parse_args([*command, *COMMAND_ARGS[command]])
+    assert (args.db, args.json, args.user) == (None, False, None)
+
+
+def test_help_lists_the_global_options_and_each_command_once():
+    """Catches: `--help` printing the {init-db,load-demo,...} choices twice, or not saying
+    that --db, --json and --user exist."""
+    text = build_parser().format_help()
+    assert "{" not in text
+    for option in ("--db URL", "--json", "--user NAME"):
+        assert text.count(option) == 2  # in the usage line and in the list
+    for command in sorted({c[0] for c in COMMAND_ARGS}):
+        assert len(re.findall(rf"^\s+{re.escape(command)}(\s|$)", text, re.M)) == 1, command
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_json_and_user_before_or_after_cost_give_the_same_answer(demo_db, capsys, position):
+    """The issue's own example, through main() on the demo: `--json cost --structure baseline`
+    and `cost --structure baseline --json` print the same JSON; --user union is refused
+    wherever it stands."""
+    command = ["cost", "--structure", "baseline"]
+    flags = ["--db", demo_db, "--json"]
+    argv = [*flags, *command] if position == "before" else [*command, *flags]
+    code, out = run(capsys, *argv)
+    code_ref, ref = run(capsys, "cost", "--db", demo_db, "--json")
+    assert code == code_ref == 0 and out == ref
+    refused = [*flags, "--user", "union", *command] if position == "before" else [
+        *command, *flags, "--user", "union"]
+    code, out = run(capsys, *refused)
+    assert code == 1 and out["ok"] is False
+
+
+@pytest.mark.parametrize(("argv", "option"), [
+    (["consultation-dates", "--proposed", "25", "--launch", "2027-02-30"], "--launch"),
+    (["tupe-dates", "--transfer", "2027-02-30"], "--transfer"),
+    (["notice", "--start", "2027-02-30", "--end", "2028-01-01"], "--start"),
+    (["notice", "--start", "2020-01-01", "--end", "2028-01-01", "--dismissal", "2027-02-30"],
+     "--dismissal"),
+])
+def test_a_bad_date_is_reported_once_in_one_sentence(capsys, argv, option):
+    """Catches: the summary line ("1 error; first: arguments column --launch: ...") and the
+    list repeating the same error, or a traceback."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.splitlines() == [
+        f"error: {option}: '2027-02-30' is not a date; use YYYY-MM-DD, e.g. 2026-04-01."]
+
+
+def test_several_bad_arguments_are_listed_once_each(capsys):
+    code = main(["notice", "--start", "2027-02-30", "--end", "soon"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: 2 problems:",
+        "  --start: '2027-02-30' is not a date; use YYYY-MM-DD, e.g. 2026-04-01.",
+        "  --end: 'soon' is not a date; use YYYY-MM-DD, e.g. 2026-04-01."]
+
+
+def test_a_refusal_is_printed_once_without_the_log_line(tmp_path):
+    """Outside pytest nothing configures logging, so planner's "refused: ..." warning reached
+    the terminal through Python's last-resort handler, under the CLI's own error line."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    script = ("import sys; from planner.cli import main; main(['init-db', '--db', sys.argv[1]]);"
+              " sys.exit(main(['option', 'create', 'X', '--db', sys.argv[1]]))")
+    proc = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True,
+                          timeout=120)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ") and "may not" in lines[0]
+
+
+@pytest.mark.parametrize(("text", "width", "expected"), [
+    ("Breach: first dismissal on 2027-02-01 is 2 days after the consultation began.", 40,
+     "Breach: first dismissal on 2027-02-01 is\n  2 days after the consultation began."),
+    ("  Brent: spend £1,000.00, envelope £2,000.00, headroom £1,000.00", 40,
+     "  Brent: spend £1,000.00, envelope\n    £2,000.00, headroom £1,000.00"),
+    # post ids are not split at their hyphen
+    ("Narrow (< 3): ICT-004, ICT-035, ICT-044", 22, "Narrow (< 3): ICT-004,\n  ICT-035, ICT-044"),
+    # a table row (cells aligned with runs of spaces) is never wrapped
+    ("  manager  demo-manager-2026  manager  Marcus Obi", 20,
+     "  manager  demo-manager-2026  manager  Marcus Obi"),
+    ("short\n\nlines", 10, "short\n\nlines"),
+])
+def test_wrap_text(text, width, expected):
+    assert wrap_text(text, width) == expected
+
+
+def test_text_wraps_to_the_terminal_and_json_does_not(capsys, monkeypatch):
+    """Catches: prose printed as one long line whatever the terminal, or JSON broken by the
+    wrapping (it must stay parseable and byte-for-byte what --json always printed)."""
+    monkeypatch.setenv("COLUMNS", "50")
+    argv = ["consultation-dates", "--proposed", "25", "--launch", "2027-01-30",
+            "--first-dismissal", "2027-02-01"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 50
+    assert "for 25 proposed\n  dismissals" in text or "25\n  proposed" in text
+    assert main([*argv, "--json"]) == 0
+    raw = capsys.readouterr().out
+    assert max(len(line) for line in raw.splitlines()) > 50
+    assert json.loads(raw)["consultation"]["applies"] is True
+
+
+def _readme_demo_users() -> list[tuple[str, str, str, str]]:
+    """The README's "Demo users" table: (user, password, role, sees)."""
+    from planner.config import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Demo users", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    cells = [[c.strip() for c in row.strip("|").split(" | ")] for row in rows]
+    return [(u.strip("`"), p.strip("`"), r, s) for u, p, r, s in cells]
+
+
+def test_the_readme_demo_users_are_the_demo_modules():
+    from planner.demo import DEMO_USERS
+
+    assert _readme_demo_users() == [(u.username, u.password, u.role, u.sees) for u in DEMO_USERS]
+
+
+def test_load_demo_prints_the_sign_ins_the_readme_lists(database_url, capsys):
+    """`make run` runs `load-demo`: a newcomer reads the sign-ins in the terminal, the same
+    ones as the README (both from planner.demo.DEMO_USERS), each on one line."""
+    for _ in range(2):  # first run, and every later run that keeps the data
+        assert main(["load-demo", "--db", database_url]) == 0
+        text = capsys.readouterr().out
+        table = text.split("Demo sign-ins", 1)[1].splitlines()[2:]
+        assert [tuple(line.split()[:3]) for line in table] == [
+            (u, p, r) for u, p, r, _ in _readme_demo_users()]
+
+
+def test_load_demo_leaves_out_a_sign_in_that_no_longer_works(demo_db, capsys):
+    """An administrator changed hr's password and retired union: printing them would send a
+    newcomer to a sign-in that fails."""
+    from sqlmodel import select as sql_select
+
+    from planner.auth import hash_password
+    from planner.db import make_engine, write_session
+    from planner.models import User
+
+    engine = make_engine(demo_db)
+    with write_session(engine) as s:
+        for user in s.exec(sql_select(User)).all():
+            if user.username == "hr":
+                user.password_hash = hash_password("a-new-password-2027")
+            if user.username == "union":
+                user.active = False
+            s.add(user)
+    engine.dispose()
+    code, out = run(capsys, "load-demo", "--db", demo_db, "--json")
+    assert code == 0 and out["sign_ins"] == ["manager", "admin"]
+    assert main(["load-demo", "--db", demo_db]) == 0
+    text = capsys.readouterr().out
+    assert "demo-manager-2026" in text and "demo-hr-2026" not in text
