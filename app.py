@@ -7,14 +7,22 @@ import streamlit as st
 
 from planner.ui.format import md_escape, role_label
 from planner.ui.navigation import streamlit_pages
-from planner.ui.session import current_actor, enforce_timeout, sign_out
+from planner.ui.session import (
+    current_actor,
+    enforce_timeout,
+    keep_session_cookie,
+    resume_from_cookie,
+    sign_out,
+)
 from planner.ui.signin import oidc_sign_in, sign_in_page
 
 st.set_page_config(page_title="Restructure planner", page_icon=":material/account_tree:",
                    layout="wide")
 
 enforce_timeout()
-actor = current_actor() or oidc_sign_in()
+# A browser refresh starts a new session: the session cookie signs the user in again, and
+# st.navigation below opens the page in the URL, so they stay where they were.
+actor = current_actor() or resume_from_cookie() or oidc_sign_in()
 
 if actor is None:
     # A single hidden page: nothing else is reachable, by menu or by URL, before sign-in.
@@ -25,5 +33,6 @@ else:
         st.markdown(f":small[**{md_escape(actor.display_name or actor.username)}**]")
         st.caption(f"Signed in as {role_label(actor.role)}")
         st.button("Sign out", on_click=sign_out, icon=":material/logout:", key="sign_out")
+        keep_session_cookie(actor)
     page = st.navigation(streamlit_pages(actor))
 page.run()

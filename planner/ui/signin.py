@@ -11,7 +11,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from planner.auth import Actor, AuthenticationFailed, actor_for_email, authenticate
 from planner.ui.format import md_escape
-from planner.ui.session import OIDC_PAUSED_KEY, pop_notice, sign_in, writing
+from planner.ui.session import OIDC_PAUSED_KEY, clear_session_cookie, pop_notice, sign_in, writing
 
 WRONG_PASSWORD = "Wrong username or password."
 ABOUT = "Workforce restructure and TUPE planning for the shared ICT service."
@@ -104,3 +104,5 @@ def sign_in_page() -> None:
                 st.rerun()
         if oidc_configured():
             _oidc_section()
+        # Whoever reaches this page is signed out: no session cookie may outlive that.
+        clear_session_cookie()
