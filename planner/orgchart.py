@@ -30,6 +30,7 @@ MAX_VIEW_WIDTH = 960  # the main column of a 1440-px screen beside the sidebar
 MAX_VIEW_HEIGHT = 600  # the chart and the controls above it fit a laptop screen
 PAD = 10.0  # layout units around the boxes
 TEXT_LIMIT = 170  # a line of text is cut (…) at this width, in layout units (boxes are 180)
+TIP_TEXT = ("grade", "status", "incumbents", "interim", "origin", "division", "team")
 MIN_READABLE_PX = 6  # smaller text is hidden until the user zooms in
 # (field, offset from the box's centre, weight, size), in layout units at full size.
 TEXT_LINES = (("line1", -16, "bold", 11), ("line2", 0, "normal", 10), ("line3", 16, "normal", 10))
@@ -113,6 +114,8 @@ def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None)
     the box outlines to difference colouring.
     """
     boxes = chart_frame(lay, h)
+    for col in TIP_TEXT:  # a blank line in the hover tip reads as missing data
+        boxes[col] = boxes[col].astype(str).str.strip().replace("", "–")
     edges = edge_frame(lay)
     width = max(lay.width, 200.0)
     height = max(lay.height, BOX_H)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from planner import audit
-from planner.auth import Actor
+from planner.auth import SYSTEM, Actor
 from planner.config import get_settings
 from planner.models import AppSecret, User
 
@@ -90,7 +90,8 @@ def signing_key(session: Session) -> bytes:
             with session.begin_nested():
                 row = AppSecret(key=SECRET_KEY, value=secrets.token_urlsafe(32))
                 session.add(row)
-            audit.record(session, actor=None, action="create", entity="app_secret",
+            # When the key was made is worth a trace; its value never goes in the log.
+            audit.record(session, actor=SYSTEM, action="create", entity="app_secret",
                          entity_id=SECRET_KEY, after={"key": SECRET_KEY})
         except IntegrityError:
             row = session.exec(select(AppSecret).where(AppSecret.key == SECRET_KEY)).one()

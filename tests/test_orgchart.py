@@ -79,6 +79,7 @@ def test_hover_shows_the_full_title_the_box_cuts():
     o2 = rows.set_index("post_id").loc["O2"]
     assert o2["line1"].endswith("…")
     assert o2["title"] == "A very long title that will not fit into a box at all"
+    assert o2["incumbents"] == "–" and o2["origin"] == "–"  # no blank lines in the tip
     for layer in spec["layer"][1:]:  # the boxes and each line of text
         tips = {t["field"]: t.get("title") for t in layer["encoding"]["tooltip"]}
         assert tips["title"] == "Title"
