@@ -87,6 +87,14 @@ def test_screenshots_of_the_org_chart_compare_and_audit_log(page, screenshots: P
     tip = page.locator("#vg-tooltip-element")
     tip.wait_for(state="visible")
     full_page_screenshot(page, screenshots / "12-org-chart-fitted.png")
+    # Scroll to zoom in on the middle of the chart: the boxes and their text grow together.
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+    for _ in range(4):
+        page.mouse.wheel(0, -120)
+        page.wait_for_timeout(150)
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    chart.screenshot(path=screenshots / "12-org-chart-zoomed.png")
     page.mouse.move(5, 5)
 
     _open(page, "Compare")
