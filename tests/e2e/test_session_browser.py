@@ -63,6 +63,14 @@ def test_refresh_keeps_the_user_signed_in_on_the_same_page_until_sign_out(page) 
     page.get_by_label("Username", exact=True).wait_for()
     assert page.get_by_role("heading", name="Org chart", level=1).count() == 0
 
+    # Signing in again at that address opens the page asked for, not the landing page.
+    assert page.url.endswith("/org-chart")
+    page.get_by_label("Username", exact=True).fill("hr")
+    page.get_by_label("Password", exact=True).fill("demo-hr-2026")
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+    page.get_by_role("heading", name="Org chart", level=1).wait_for()
+
 
 def test_a_tampered_cookie_is_refused(page, app_url: str) -> None:
     host = app_url.split("//", 1)[1].split(":", 1)[0]
