@@ -103,14 +103,26 @@ def lifetime_seconds() -> int:
     return int(get_settings().session_timeout_minutes) * 60
 
 
-def issue(*, session: Session, actor: Actor, now: float | None = None) -> str:
-    """A token for the signed-in `actor`, under the user's current epoch."""
+class SessionEnded(ValueError):
+    """No token for this session: the user was made inactive, or signed out elsewhere."""
+
+
+def issue(*, session: Session, actor: Actor, now: float | None = None,
+          epoch: int | None = None) -> tuple[str, int]:
+    """A token for the signed-in `actor` under the user's current epoch, and that epoch.
+
+    `epoch` is the one the session started under: a session still open in another window
+    after the user signed out must not mint a cookie the sign-out would not refuse.
+    """
     user = session.get(User, actor.id) if actor.id is not None else None
     if user is None or not user.active:
-        raise ValueError("a session token is only issued to an active user")
+        raise SessionEnded("a session token is only issued to an active user")
+    if epoch is not None and epoch != user.session_epoch:
+        raise SessionEnded("the user signed out since this session began")
     start = time.time() if now is None else now
-    return make_token(key=signing_key(session), user_id=int(user.id), epoch=user.session_epoch,
-                      expires=int(start) + lifetime_seconds())
+    token = make_token(key=signing_key(session), user_id=int(user.id), epoch=user.session_epoch,
+                       expires=int(start) + lifetime_seconds())
+    return token, user.session_epoch
 
 
 def resume(*, session: Session, token: str, now: float | None = None) -> Actor | None:

@@ -62,7 +62,7 @@ def test_the_signing_key_is_made_once_and_kept(session):
 
 def test_a_valid_cookie_signs_the_user_in_again(session):
     actor = make_user(session, "hr", username="harriet")
-    token = sessions.issue(session=session, actor=actor, now=NOW)
+    token, _ = sessions.issue(session=session, actor=actor, now=NOW)
     resumed = sessions.resume(session=session, token=token, now=NOW + 60)
     assert resumed == actor
     event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -72,7 +72,7 @@ def test_a_valid_cookie_signs_the_user_in_again(session):
 
 def test_the_cookie_lives_for_the_session_timeout(session, monkeypatch):
     actor = make_user(session, "hr")
-    token = sessions.issue(session=session, actor=actor, now=NOW)
+    token, _ = sessions.issue(session=session, actor=actor, now=NOW)
     limit = sessions.lifetime_seconds()
     assert limit == 30 * 60
     assert sessions.resume(session=session, token=token, now=NOW + limit - 1) == actor
@@ -81,22 +81,22 @@ def test_the_cookie_lives_for_the_session_timeout(session, monkeypatch):
 
 def test_signing_out_refuses_the_old_cookie(session):
     actor = make_user(session, "hr")
-    token = sessions.issue(session=session, actor=actor, now=NOW)
+    token, _ = sessions.issue(session=session, actor=actor, now=NOW)
     sessions.end_sessions(session=session, actor=actor)
     assert sessions.resume(session=session, token=token, now=NOW + 1) is None
-    fresh = sessions.issue(session=session, actor=actor, now=NOW + 2)
+    fresh, _ = sessions.issue(session=session, actor=actor, now=NOW + 2)
     assert sessions.resume(session=session, token=fresh, now=NOW + 3) == actor
 
 
 def test_an_inactive_user_is_refused(session):
     actor = make_user(session, "manager")
-    token = sessions.issue(session=session, actor=actor, now=NOW)
+    token, _ = sessions.issue(session=session, actor=actor, now=NOW)
     user = session.get(User, actor.id)
     user.active = False
     session.add(user)
     session.flush()
     assert sessions.resume(session=session, token=token, now=NOW + 1) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(sessions.SessionEnded):
         sessions.issue(session=session, actor=actor, now=NOW)
 
 
@@ -105,13 +105,13 @@ def test_one_users_sign_out_does_not_end_anothers_and_epochs_are_per_user(sessio
     happens to match."""
     alice = make_user(session, "hr", username="alice")
     bob = make_user(session, "manager", username="bob")
-    alice_token = sessions.issue(session=session, actor=alice, now=NOW)
-    bob_token = sessions.issue(session=session, actor=bob, now=NOW)
+    alice_token, _ = sessions.issue(session=session, actor=alice, now=NOW)
+    bob_token, _ = sessions.issue(session=session, actor=bob, now=NOW)
     sessions.end_sessions(session=session, actor=alice)
     assert sessions.resume(session=session, token=alice_token, now=NOW + 1) is None
     assert sessions.resume(session=session, token=bob_token, now=NOW + 1) == bob
     # Bob's epoch is 0 and Alice's 1: Alice's new token names her, never Bob.
-    alice_new = sessions.issue(session=session, actor=alice, now=NOW + 2)
+    alice_new, _ = sessions.issue(session=session, actor=alice, now=NOW + 2)
     assert sessions.resume(session=session, token=alice_new, now=NOW + 3) == alice
     key = sessions.signing_key(session)
     claims = sessions.read_token(alice_new, key=key, now=NOW + 3)
@@ -123,3 +123,14 @@ def test_a_deleted_user_is_refused(session):
     key = sessions.signing_key(session)
     token = sessions.make_token(key=key, user_id=999_999, epoch=0, expires=int(NOW) + 60)
     assert sessions.resume(session=session, token=token, now=NOW) is None
+
+
+def test_a_window_left_open_after_sign_out_elsewhere_gets_no_new_cookie(session):
+    """Catches: another window of the same user re-issuing a valid cookie after the sign-out
+    (its next refresh would sign the user straight back in)."""
+    actor = make_user(session, "hr")
+    _, epoch = sessions.issue(session=session, actor=actor, now=NOW)
+    assert sessions.issue(session=session, actor=actor, now=NOW + 61, epoch=epoch)[1] == epoch
+    sessions.end_sessions(session=session, actor=actor)
+    with pytest.raises(sessions.SessionEnded):
+        sessions.issue(session=session, actor=actor, now=NOW + 122, epoch=epoch)

@@ -145,16 +145,23 @@ def resume_from_cookie() -> Actor | None:
 def keep_session_cookie(actor: Actor, now: float | None = None) -> None:
     """Set the session cookie for `actor`, with a fresh token once a minute as they work (its
     expiry follows the idle timeout). Call it on every run while signed in: an element a run
-    does not draw is removed, and drawing it again would write the cookie again."""
+    does not draw is removed, and drawing it again would write the cookie again.
+
+    If the user signed out in another window (or was made inactive), this session ends too,
+    rather than minting a cookie that sign-out would not refuse.
+    """
     now = time.time() if now is None else now
     held = st.session_state.get(TOKEN_KEY)
     if not held or now - held[1] > REISSUE_AFTER_S:
         try:
             with writing() as session:
-                token = sessions.issue(session=session, actor=actor, now=now)
-        except ValueError:  # made inactive while signed in: no cookie to outlive this session
-            return
-        held = (token, now)
+                token, epoch = sessions.issue(session=session, actor=actor, now=now,
+                                              epoch=held[2] if held else None)
+        except sessions.SessionEnded:
+            st.session_state.clear()
+            st.session_state[NOTICE_KEY] = "You were signed out in another window."
+            st.rerun()
+        held = (token, now, epoch)
         st.session_state[TOKEN_KEY] = held
     _cookie_writer(data={"name": COOKIE_NAME, "value": held[0],
                          "maxAge": sessions.lifetime_seconds()}, key="session_cookie")

@@ -156,7 +156,7 @@ def _token_for(app_db, role: str) -> str:
     from planner import sessions
 
     with app_db.session() as s:
-        token = sessions.issue(session=s, actor=app_db.actors[role])
+        token, _ = sessions.issue(session=s, actor=app_db.actors[role])
         s.commit()
     return token
 
@@ -167,7 +167,7 @@ def test_a_signed_in_session_holds_a_cookie_token(app_db):
     from planner.ui.session import TOKEN_KEY
 
     at = app_as(app_db.actors["hr"])
-    token, _ = at.session_state[TOKEN_KEY]
+    token, _, _ = at.session_state[TOKEN_KEY]
     with app_db.session() as s:
         assert sessions.resume(session=s, token=token) == app_db.actors["hr"]
 
@@ -199,3 +199,21 @@ def test_a_forged_cookie_shows_the_sign_in_form(app_db, monkeypatch):
     assert not at.exception
     assert ACTOR_KEY not in at.session_state
     assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_a_window_left_open_after_signing_out_in_another_ends_too(app_db):
+    """Catches: an open window minting a fresh cookie after the user signed out elsewhere."""
+    from planner import sessions
+    from planner.ui.session import TOKEN_KEY
+
+    at = app_as(app_db.actors["hr"])
+    with app_db.session() as s:
+        sessions.end_sessions(session=s, actor=app_db.actors["hr"])
+        s.commit()
+    token, issued, epoch = at.session_state[TOKEN_KEY]
+    at.session_state[TOKEN_KEY] = (token, issued - 120, epoch)  # due for a fresh token
+    at.run()
+    assert not at.exception
+    assert ACTOR_KEY not in at.session_state
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert "You were signed out in another window." in [i.value for i in at.info]
