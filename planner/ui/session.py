@@ -33,8 +33,10 @@ ACTOR_KEY = "actor"
 LAST_ACTIVITY_KEY = "last_activity"
 NOTICE_KEY = "signin_notice"
 COOKIE_NAME = "planner_session"
-TOKEN_KEY = "session_token"  # (token, issued at): the cookie this session last set
+TOKEN_KEY = "session_token"  # (token, issued at, epoch): the cookie this session last set
 COOKIE_REFUSED_KEY = "session_cookie_refused"
+SESSION_ENDED = ("Your session has ended: you signed out in another window, or your account "
+                 "was changed. Please sign in again.")
 REISSUE_AFTER_S = 60  # a fresh token as the user works, so the cookie ends with the idle timeout
 # The only script the app runs: it writes the session cookie it is given as data, or clears it.
 # Fixed here (tests/test_no_unsafe_html.py holds components to literal code); the token is
@@ -159,7 +161,7 @@ def keep_session_cookie(actor: Actor, now: float | None = None) -> None:
                                               epoch=held[2] if held else None)
         except sessions.SessionEnded:
             st.session_state.clear()
-            st.session_state[NOTICE_KEY] = "You were signed out in another window."
+            st.session_state[NOTICE_KEY] = SESSION_ENDED
             st.rerun()
         held = (token, now, epoch)
         st.session_state[TOKEN_KEY] = held
