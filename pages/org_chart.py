@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import orgchart
+from planner import orgchart, orgchart_images
 from planner.auth import can
 from planner.hierarchy import default_spans
 from planner.layout import layout
@@ -69,8 +69,7 @@ note.caption(f"{len(lay.boxes):,} boxes. Drag to pan, scroll to zoom, hover a bo
              "details; double-click to reset.")
 if button.button("Export SVG and PNG", icon=":material/download:"):
     with st.spinner("Drawing the chart…"):
-        svg, png = orgchart.chart_images(orgchart.org_chart(lay, h, changes=changes,
-                                                            whole=True))
+        svg, png = orgchart_images.chart_images(lay, h, changes=changes)
     d1, d2 = st.columns(2)
     d1.download_button("Download SVG", svg, file_name=f"org-chart-{focus}.svg",
                        mime="image/svg+xml")

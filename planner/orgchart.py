@@ -27,6 +27,13 @@ CHANGE_COLOURS = {"new": "#2e7d32", "deleted": "#c62828", "moved": "#1565c0",
 TITLE_CHARS = 30
 LINE_CHARS = 32
 MAX_VIEW_WIDTH = 960  # the main column of a 1440-px screen beside the sidebar
+MAX_VIEW_HEIGHT = 600  # the chart and the controls above it fit a laptop screen
+PAD = 10.0  # layout units around the boxes
+TEXT_LIMIT = 170  # a line of text is cut (…) at this width, in layout units (boxes are 180)
+TIP_TEXT = ("grade", "status", "incumbents", "interim", "origin", "division", "team")
+MIN_READABLE_PX = 6  # smaller text is hidden until the user zooms in
+# (field, offset from the box's centre, weight, size), in layout units at full size.
+TEXT_LINES = (("line1", -16, "bold", 11), ("line2", 0, "normal", 10), ("line3", 16, "normal", 10))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -83,33 +90,41 @@ def edge_frame(lay: Layout) -> pd.DataFrame:
     return lay.edges[["x", "y", "x2", "y2"]].copy()
 
 
-def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None,
-              whole: bool = False) -> alt.LayerChart:
-    """Boxes coloured by status (or by change against another structure), elbow connectors,
-    tooltips, and pan/zoom (drag and scroll).
+def view_fit(width: float, height: float, max_width: float = MAX_VIEW_WIDTH,
+             max_height: float = MAX_VIEW_HEIGHT, pad: float = PAD) -> tuple[float, float, float]:
+    """(view width, view height, pixels per layout unit) that show the whole layout at once.
 
-    Drawn at one pixel per layout unit so the text stays readable: a layout wider than the view
-    opens centred on the focus post and the rest is a drag away. `whole` draws everything at
-    full size instead (for the SVG and PNG downloads). `changes` (from
-    `hierarchy.difference`, indexed by post_id with `primary_change`) switches the box outlines
-    to difference colouring.
+    The same ratio on both axes (boxes keep their shape), never above 1 (a small tree is drawn
+    at full size, not blown up), and small enough that the layout plus `pad` fits the box.
+    """
+    span_w, span_h = width + 2 * pad, height + 2 * pad
+    ratio = min(1.0, max_width / span_w, max_height / span_h)
+    return span_w * ratio, span_h * ratio, ratio
+
+
+def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None) -> alt.LayerChart:
+    """Boxes coloured by status (or by change against another structure), elbow connectors,
+    tooltips with the full title, and pan/zoom (drag and scroll, double-click to reset).
+
+    On first draw the view's domain covers every box (`view_fit`): the whole focused subtree is
+    seen at once, scaled down if it is large. The text scales with the zoom (its size, offset
+    and truncation width are expressions of the x scale's current domain), so zooming in on a
+    part reads like the full-size chart; text too small to read is hidden until zoomed.
+    `changes` (from `hierarchy.difference`, indexed by post_id with `primary_change`) switches
+    the box outlines to difference colouring.
     """
     boxes = chart_frame(lay, h)
+    for col in TIP_TEXT:  # a blank line in the hover tip reads as missing data
+        boxes[col] = boxes[col].astype(str).str.strip().replace("", "–")
     edges = edge_frame(lay)
     width = max(lay.width, 200.0)
     height = max(lay.height, BOX_H)
-    pad = 10
-    view_w = width if whole else min(width, MAX_VIEW_WIDTH)
-    view_h = height
-    x0, x1 = -pad, width + pad
-    if view_w < width:
-        focus_x = boxes.loc[boxes["is_focus"].astype(bool), "x"]
-        centre = float(focus_x.iloc[0]) if len(focus_x) else width / 2
-        x0 = min(max(centre - view_w / 2, -pad), width + pad - view_w)
-        x1 = x0 + view_w
-    x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[height + pad, -pad], nice=False, zero=False)
+    view_w, view_h, _ = view_fit(width, height)
+    x_scale = alt.Scale(domain=[-PAD, width + PAD], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[height + PAD, -PAD], nice=False, zero=False)
     no_axis = None
+    # Screen pixels per layout unit, now: the view's width over the x scale's current span.
+    zoom = "(width / span(domain('x')))"
 
     if changes is not None and not boxes.empty:
         change = changes["primary_change"].reindex(boxes["post_id"]).fillna("unchanged")
@@ -147,17 +162,18 @@ def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None,
         tooltip=tooltip,
     )
     texts = []
-    for field, dy, weight, size in (("line1", -16, "bold", 11), ("line2", 0, "normal", 10),
-                                    ("line3", 16, "normal", 10)):
-        texts.append(base.mark_text(dy=dy, fontWeight=weight, fontSize=size, color="#1b2a2f",
-                                    limit=170).encode(
+    for field, dy, weight, size in TEXT_LINES:
+        texts.append(base.mark_text(
+            dy=alt.expr(f"{dy} * {zoom}"), fontWeight=weight, fontSize=alt.expr(f"{size} * {zoom}"),
+            limit=alt.expr(f"{TEXT_LIMIT} * {zoom}"), color="#1b2a2f",
+            opacity=alt.expr(f"{size} * {zoom} < {MIN_READABLE_PX} ? 0 : 1")).encode(
             x=alt.X("x:Q", scale=x_scale, axis=no_axis),
             y=alt.Y("y:Q", scale=y_scale, axis=no_axis),
             text=f"{field}:N", tooltip=tooltip))
     chart = alt.layer(rules, rects, *texts).properties(
-        width=view_w, height=view_h,
+        width=round(view_w), height=round(view_h),
     ).configure_view(strokeWidth=0)
-    return chart if whole else chart.interactive()
+    return chart.interactive()
 
 
 def spans_chart(histogram: pd.DataFrame) -> alt.Chart:
@@ -224,15 +240,6 @@ def collapsed_teams(lay: Layout, h: Hierarchy) -> list[tuple[str, str]]:
         title = h.posts.at[manager, "title"] if manager in h.posts.index else manager
         out.append((key, f"{manager} · {_clip(str(title), 40)}"))
     return out
-
-
-def chart_images(chart: alt.TopLevelMixin) -> tuple[str, bytes]:
-    """The chart as SVG text and PNG bytes (vl-convert: no browser, no network)."""
-    import vl_convert as vlc
-
-    spec = chart.to_dict()
-    spec.pop("params", None)
-    return vlc.vegalite_to_svg(spec), vlc.vegalite_to_png(spec, scale=2)
 
 
 def default_focus(h: Hierarchy) -> str | None:

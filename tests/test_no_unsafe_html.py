@@ -3,6 +3,11 @@
 A static check over app.py, pages/ and planner/: no call may pass unsafe_allow_html=True
 (or anything but the constant False), and st.html / components.html may only be given a
 string literal, so their HTML is fixed in the code and never built from data.
+
+The same holds for `st.components.v2.component(name, html=, css=, js=)`, the one place the app
+runs script of its own (planner/ui/session.py writes the session cookie, which Streamlit has
+no API for): its code must be a literal; data reaches it only through the mount's `data=`,
+which the browser receives as JSON, never as markup or code.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_HTML_CALLS = {"html"}  # st.html, components.html, components.v1.html
+COMPONENT_CALLS = {"component"}  # st.components.v2.component
+COMPONENT_CODE = ("html", "css", "js")
 
 
 def _is_literal_string(node: ast.AST) -> bool:
@@ -48,6 +55,10 @@ def unsafe_html_calls(source: str, filename: str = "<string>") -> list[str]:
                                   if kw.arg in (None, "body", "html"))]
             if not args or not all(_is_literal_string(a) for a in args[:1]):
                 problems.append(f"{filename}:{node.lineno}: html() given a non-literal")
+        if _call_name(node) in COMPONENT_CALLS:
+            code = [kw.value for kw in node.keywords if kw.arg in COMPONENT_CODE or kw.arg is None]
+            if node.args[1:] or not all(_is_literal_string(v) for v in code):
+                problems.append(f"{filename}:{node.lineno}: component() code is not a literal")
     return problems
 
 
@@ -82,6 +93,10 @@ def test_no_unsafe_html(path: Path):
     ('st.markdown(name, unsafe_allow_html=False)', 0),
     ('st.html("<hr>")', 0),
     ('components.html("<div></div>", height=10)', 0),
+    ('st.components.v2.component("c", js=f"document.cookie = {value}")', 1),
+    ('st.components.v2.component("c", html=user_html)', 1),
+    ('st.components.v2.component("c", **code)', 1),
+    ('st.components.v2.component("c", js="export default function () {}")', 0),
 ])
 def test_the_checker_catches_bad_snippets(snippet, expected):
     """The check itself is tested: a scan that finds nothing because it is broken is no proof."""

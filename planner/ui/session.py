@@ -2,6 +2,14 @@
 
 Session state holds the signed-in Actor, the time of the last interaction and UI choices;
 everything else lives in the database (DESIGN.md: "The database is the only state").
+
+A browser refresh starts a new Streamlit session with empty state, so the browser also keeps
+a session cookie (a token from `planner.sessions`: signed, expiring with the idle timeout,
+refused after sign-out). Streamlit reads cookies (`st.context.cookies`, those sent when the
+page opened) but has no API to set one, so a small fixed script (an `st.components.v2`
+component, given only the token as data) writes it with `document.cookie`: SameSite=Strict,
+Secure when the page is served over https, but not HttpOnly, which only a server response
+can set.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from planner import sessions
 from planner.auth import Actor, can, record_signout, refresh_actor, require
 from planner.config import get_settings
 from planner.db import get_engine, make_engine, migrate, read_session, write_session
@@ -23,6 +32,24 @@ from planner.reference import load_reference_data
 ACTOR_KEY = "actor"
 LAST_ACTIVITY_KEY = "last_activity"
 NOTICE_KEY = "signin_notice"
+COOKIE_NAME = "planner_session"
+TOKEN_KEY = "session_token"  # (token, issued at, epoch): the cookie this session last set
+COOKIE_REFUSED_KEY = "session_cookie_refused"
+SESSION_ENDED = ("Your session has ended: you signed out in another window, or your account "
+                 "was changed. Please sign in again.")
+REISSUE_AFTER_S = 60  # a fresh token as the user works, so the cookie ends with the idle timeout
+# The only script the app runs: it writes the session cookie it is given as data, or clears it.
+# Fixed here (tests/test_no_unsafe_html.py holds components to literal code); the token is
+# letters, digits, '.', '-' and '_' and is URL-encoded anyway.
+_cookie_writer = st.components.v2.component("planner_session_cookie", js="""
+export default function ({ data }) {
+  if (!data || data.name !== "planner_session") return;
+  const value = encodeURIComponent(String(data.value || ""));
+  const age = Math.max(0, Math.floor(Number(data.maxAge) || 0));
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${data.name}=${value}; Path=/; Max-Age=${age}; SameSite=Strict${secure}`;
+}
+""")
 # After a sign-out or a timeout, an organisation (OIDC) identity must be chosen again by a
 # click; otherwise the still-valid identity cookie would sign the user straight back in.
 OIDC_PAUSED_KEY = "oidc_paused"
@@ -89,16 +116,77 @@ def sign_in(actor: Actor) -> None:
 
 
 def sign_out(reason: str = "signout", notice: str | None = None) -> None:
-    """End the session (audited), forget every UI choice, and keep only the notice to show."""
+    """End the session (audited), forget every UI choice, and keep only the notice to show.
+
+    Signing out also refuses every session cookie the user holds (`sessions.end_sessions`), so
+    a copy of the old cookie replayed later does not sign anyone in; the sign-in page then
+    clears the cookie in this browser. The actor is taken as held (not re-read): current_actor
+    itself signs out a user the database no longer lets in.
+    """
     actor = st.session_state.get(ACTOR_KEY)
     actor = actor if isinstance(actor, Actor) else None
     if actor is not None:
         with writing() as session:
             record_signout(session=session, actor=actor, reason=reason)
+            if reason == "signout":
+                sessions.end_sessions(session=session, actor=actor)
     st.session_state.clear()
     st.session_state[OIDC_PAUSED_KEY] = True
+    # The cookie this page was opened with is still in st.context: never resume from it again.
+    st.session_state[COOKIE_REFUSED_KEY] = _cookie_token()
     if notice:
         st.session_state[NOTICE_KEY] = notice
+
+
+def _cookie_token() -> str:
+    """The session cookie the page was opened with ("" outside a browser, e.g. AppTest)."""
+    return str(st.context.cookies.get(COOKIE_NAME) or "")
+
+
+def resume_from_cookie() -> Actor | None:
+    """Sign in again from the session cookie the page was opened with (a browser refresh), if
+    `planner.sessions` accepts it; a refused cookie is not tried again in this session."""
+    token = _cookie_token()
+    if not token or st.session_state.get(COOKIE_REFUSED_KEY) == token:
+        return None
+    with writing() as session:
+        actor = sessions.resume(session=session, token=token)
+    if actor is None:
+        st.session_state[COOKIE_REFUSED_KEY] = token
+        return None
+    sign_in(actor)
+    return actor
+
+
+def keep_session_cookie(actor: Actor, now: float | None = None) -> None:
+    """Set the session cookie for `actor`, with a fresh token once a minute as they work (its
+    expiry follows the idle timeout). Call it on every run while signed in: an element a run
+    does not draw is removed, and drawing it again would write the cookie again.
+
+    If the user signed out in another window (or was made inactive), this session ends too,
+    rather than minting a cookie that sign-out would not refuse.
+    """
+    now = time.time() if now is None else now
+    held = st.session_state.get(TOKEN_KEY)
+    if not held or now - held[1] > REISSUE_AFTER_S:
+        try:
+            with writing() as session:
+                token, epoch = sessions.issue(session=session, actor=actor, now=now,
+                                              epoch=held[2] if held else None)
+        except sessions.SessionEnded:
+            st.session_state.clear()
+            st.session_state[NOTICE_KEY] = SESSION_ENDED
+            st.rerun()
+        held = (token, now, epoch)
+        st.session_state[TOKEN_KEY] = held
+    _cookie_writer(data={"name": COOKIE_NAME, "value": held[0],
+                         "maxAge": sessions.lifetime_seconds()}, key="session_cookie")
+
+
+def clear_session_cookie() -> None:
+    """Expire the session cookie in this browser (shown on the sign-in page)."""
+    _cookie_writer(data={"name": COOKIE_NAME, "value": "", "maxAge": 0},
+                   key="session_cookie_clear")
 
 
 def enforce_timeout(now: float | None = None) -> bool:

@@ -17,7 +17,7 @@ from planner.auth import (
     authenticate,
 )
 from planner.ui.format import md_escape
-from planner.ui.session import OIDC_PAUSED_KEY, pop_notice, sign_in, writing
+from planner.ui.session import OIDC_PAUSED_KEY, clear_session_cookie, pop_notice, sign_in, writing
 
 WRONG_PASSWORD = "Wrong username or password."
 ABOUT = "Workforce restructure and TUPE planning for the shared ICT service."
@@ -115,3 +115,5 @@ def sign_in_page() -> None:
                 st.rerun()
         if oidc_configured():
             _oidc_section()
+        # Whoever reaches this page is signed out: no session cookie may outlive that.
+        clear_session_cookie()

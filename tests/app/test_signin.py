@@ -143,3 +143,77 @@ def test_signing_out_of_an_organisation_session_does_not_sign_straight_back_in(a
     next(b for b in at.button if b.label.startswith("Continue as")).click().run()
     assert at.session_state[ACTOR_KEY].username == "hr"
     assert [t.value for t in at.title] == ["Establishment"]
+
+
+def _cookie(monkeypatch, token: str) -> None:
+    """The page opened with this session cookie (AppTest has no browser to send one)."""
+    import planner.ui.session as ui_session
+
+    monkeypatch.setattr(ui_session, "_cookie_token", lambda: token)
+
+
+def _token_for(app_db, role: str) -> str:
+    from planner import sessions
+
+    with app_db.session() as s:
+        token, _ = sessions.issue(session=s, actor=app_db.actors[role])
+        s.commit()
+    return token
+
+
+def test_a_signed_in_session_holds_a_cookie_token(app_db):
+    """Catches: app.py never setting the cookie, so a refresh always asks for a password."""
+    from planner import sessions
+    from planner.ui.session import TOKEN_KEY
+
+    at = app_as(app_db.actors["hr"])
+    token, _, _ = at.session_state[TOKEN_KEY]
+    with app_db.session() as s:
+        assert sessions.resume(session=s, token=token) == app_db.actors["hr"]
+
+
+def test_a_valid_cookie_signs_the_user_back_in_on_a_fresh_session(app_db, monkeypatch):
+    """Catches: app.py not reading the cookie on a new session (what a refresh is)."""
+    _cookie(monkeypatch, _token_for(app_db, "manager"))
+    at = app_as(None)
+    assert not at.exception
+    assert at.session_state[ACTOR_KEY].username == "manager"
+    assert [t.value for t in at.title] == ["Establishment"]
+
+
+def test_the_cookie_is_refused_after_sign_out(app_db, monkeypatch):
+    """Catches: a sign-out that leaves the old cookie able to sign the user in again."""
+    _cookie(monkeypatch, _token_for(app_db, "hr"))
+    at = app_as(None)
+    assert at.session_state[ACTOR_KEY].username == "hr"
+    at.sidebar.button(key="sign_out").click().run()
+    assert ACTOR_KEY not in at.session_state
+    fresh = app_as(None)  # a reload replaying the same cookie
+    assert ACTOR_KEY not in fresh.session_state
+    assert [b.label for b in fresh.button] == ["Sign in"]
+
+
+def test_a_forged_cookie_shows_the_sign_in_form(app_db, monkeypatch):
+    _cookie(monkeypatch, "v1.1.0.9999999999.forged")
+    at = app_as(None)
+    assert not at.exception
+    assert ACTOR_KEY not in at.session_state
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_a_window_left_open_after_signing_out_in_another_ends_too(app_db):
+    """Catches: an open window minting a fresh cookie after the user signed out elsewhere."""
+    from planner import sessions
+    from planner.ui.session import SESSION_ENDED, TOKEN_KEY
+
+    at = app_as(app_db.actors["hr"])
+    with app_db.session() as s:
+        sessions.end_sessions(session=s, actor=app_db.actors["hr"])
+        s.commit()
+    token, issued, epoch = at.session_state[TOKEN_KEY]
+    at.session_state[TOKEN_KEY] = (token, issued - 120, epoch)  # due for a fresh token
+    at.run()
+    assert not at.exception
+    assert ACTOR_KEY not in at.session_state
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert [i.value for i in at.info] == [SESSION_ENDED]
