@@ -602,3 +602,55 @@ def test_vacancy_point_comes_from_the_settings(session, actors):
     c = cost_structure(session=session, actor=actors["hr"], pay_year=YEAR,
                        settings=Settings(vacancy_cost_point="bottom"))
     assert c.by_post["vacancy_cost"].tolist() == [6_435_510]  # SCP 37, as worked above
+
+
+def test_demo_headroom_is_the_sum_of_the_councils_headroom(database_url):
+    """Issue 17's acceptance: on the demo baseline and every demo option, with the demo's
+    envelope and with a tighter one that puts councils over, the total headroom equals the sum
+    of the councils' headroom to the penny, spend is made up exactly of its parts, and every
+    council over its envelope is named in the headline."""
+    from planner import compare_charts as cc
+    from planner.db import make_engine, read_session, write_session
+    from planner.demo import DEMO_AUTHOR, load_demo
+    from planner.options import PartnerShare, list_structures, set_envelope
+
+    engine = make_engine(database_url)
+    try:
+        load_demo(engine)
+        for envelope in (None, 6_850_000_00):
+            with write_session(engine) as s:
+                ids = list_structures(session=s, actor=DEMO_AUTHOR)[["id", "version"]]
+                if envelope is not None:
+                    for sid, version in ids.itertuples(index=False):
+                        set_envelope(session=s, actor=DEMO_AUTHOR, structure=int(sid),
+                                     envelope_pence=envelope, months=12,
+                                     expected_version=int(version),
+                                     shares={"Brent": PartnerShare(share_bp=3400),
+                                             "Lewisham": PartnerShare(share_bp=3300),
+                                             "Southwark": PartnerShare(share_bp=3300)})
+            with read_session(engine) as s:
+                ids = [int(i) for i in list_structures(session=s, actor=DEMO_AUTHOR)["id"]]
+                assert len(ids) >= 2
+                for sid in ids:
+                    env = cost_structure(session=s, actor=DEMO_AUTHOR,
+                                         structure_id=sid).envelope()
+                    councils = env.by_partner[env.by_partner["kind"] == "council"]
+                    assert env.headroom is not None
+                    assert env.headroom == int(councils["headroom"].sum()) == env.partner_headroom
+                    assert env.reconciling == 0
+                    assert env.spend == (env.shared_cost + env.own_cost + env.customer_cost
+                                         + env.unallocated_cost)
+                    assert env.headroom == env.envelope - env.net_spend
+                    assert int(env.by_partner["spend"].sum()) == env.spend
+                    headline = cc.headroom_headline(env)
+                    for name, headroom in env.over:
+                        assert f"{name} {cc.pounds(headroom)}" in headline
+                    if env.over:
+                        assert headline.startswith(f"Over for {len(env.over)} partner")
+        # The tighter envelope does put the baseline's councils over: the case issue 17 saw.
+        with read_session(engine) as s:
+            env = cost_structure(session=s, actor=DEMO_AUTHOR).envelope()
+        assert [name for name, _ in env.over] == ["Lewisham", "Southwark"]
+        assert env.headroom > 0  # positive in total, yet two councils are over
+    finally:
+        engine.dispose()
