@@ -129,11 +129,12 @@ def figures(actor: Actor, chosen: list[StructureRef], baseline: StructureRef
     return out
 
 
+OVER_ROW = "Councils over their envelope"
 CUSTOMER_ROW = {"income": "Less customer income (posts charged to customers)",
                 "outside": "Outside the envelope: posts charged to customers"}
 FIGURE_ROWS = ("Full-year cost", "Spend for the envelope's months", CUSTOMER_ROW["income"],
                "Net spend (what the envelope pays for)", "Envelope", "Headroom",
-               "Saving vs baseline (full year)", "Posts", "FTE", "People", "Layers",
+               OVER_ROW, "Saving vs baseline (full year)", "Posts", "FTE", "People", "Layers",
                "Median span", "New posts", "Deleted posts", "Changed posts")
 
 
@@ -151,8 +152,12 @@ def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
         base = f.kind == "baseline"
         pounds = cc.pounds  # whole pounds: a comparison reads better without pence
         months = fmt.plural(f.envelope_months, "month")
-        headroom = "—" if f.headroom is None else (
-            f.headline if f.over or f.headroom < 0 else pounds(f.headroom))
+        if f.headroom is None:
+            headroom = "—"
+        elif f.over:
+            headroom = f"Over for {fmt.plural(len(f.over), 'partner')}"
+        else:
+            headroom = pounds(f.headroom) if f.headroom >= 0 else f"Over by {pounds(-f.headroom)}"
         return [
             pounds(f.full_year_cost),
             f"{pounds(f.spend)} ({months})",
@@ -161,6 +166,8 @@ def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
             f"{pounds(f.net_spend)} ({months})",
             "not set" if f.envelope is None else pounds(f.envelope),
             headroom,
+            "; ".join(f"{name} {pounds(h)}" for name, h in f.over) or (
+                "—" if f.headroom is None else "none"),
             "—" if base else (pounds(f.saving) if f.saving >= 0
                               else f"costs {pounds(-f.saving)} more"),
             fmt.count(f.posts), fmt.fte(f.fte), fmt.count(f.people), fmt.count(f.layers),
@@ -193,7 +200,15 @@ RED = "color: #b3261e; font-weight: 600"
 
 
 def styled_figures(table: pd.DataFrame) -> Any:
-    return table.style.map(over_envelope)
+    """The headroom and the councils over their envelope in red wherever they are over."""
+
+    def row_style(row: pd.Series) -> list[str]:
+        if row["Figure"] == OVER_ROW:
+            return ["" if c == "Figure" or str(v) in ("none", "—") else RED
+                    for c, v in row.items()]
+        return [over_envelope(v) for v in row]
+
+    return table.style.apply(row_style, axis=1)
 
 
 def table_height(rows: int, *, most: int | None = None) -> int:

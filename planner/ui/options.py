@@ -68,8 +68,9 @@ ENVELOPE_CONFIG: dict[str, Any] = {
     "partner": st.column_config.TextColumn("Partner", width=130),
     "kind": st.column_config.TextColumn("Kind", width=90),
     # Money arrives as whole-pound text (envelope_table), right-aligned like numbers.
-    "charged_cost": st.column_config.TextColumn("Its own posts (charged to it)",
-                                                alignment="right"),
+    "charged_cost": st.column_config.TextColumn(
+        "Own posts", alignment="right",
+        help="Posts charged to this partner alone (for a customer: what it is charged)."),
     "shared_cost": st.column_config.TextColumn("Its share of shared posts", alignment="right"),
     "spend": st.column_config.TextColumn("Spend", alignment="right"),
     "envelope": st.column_config.TextColumn("Envelope", alignment="right"),
@@ -311,6 +312,11 @@ def envelope_metrics(cost: StructureCost) -> list[tuple[str, str, str]]:
          "posts included (gross)."),
         ("Envelope", "not set" if pos.envelope is None else cc.pounds(pos.envelope),
          "The councils' budget for those months."),
+    ] + [
+        # Never a reassuring total while a council is over: the count, named just below.
+        ("Councils over their envelope", fmt.count(len(pos.over)),
+         f"Each is named below in red. The total headroom ({cc.pounds(pos.headroom or 0)}, "
+         f"envelope − net spend) hides them. {cc.covers_text(pos)}") if pos.over else
         ("Headroom", "—" if pos.headroom is None else (
             cc.pounds(pos.headroom) if pos.headroom >= 0
             else f"over by {cc.pounds(-pos.headroom)}"),
@@ -327,8 +333,7 @@ def over_headline(cost: StructureCost) -> str | None:
 def customer_posts_caption(cost: StructureCost) -> str:
     """What the headroom covers and how customers' posts are treated (the setting)."""
     pos = cost.envelope()
-    return (f"{cc.covers_text(pos)} Setting PLANNER_CUSTOMER_POSTS = {pos.customer_posts}: "
-            f"{cc.CUSTOMER_POSTS_TEXT[pos.customer_posts]}")
+    return f"{cc.covers_text(pos)} (Setting PLANNER_CUSTOMER_POSTS = {pos.customer_posts}.)"
 
 
 RED = "color: #b3261e; font-weight: 600"
