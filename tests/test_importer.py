@@ -592,3 +592,20 @@ def test_a_partner_still_charged_by_an_option_cannot_be_retired(loaded):
         "envelope shares to a current partner first.")) in errors
     # The LGA is retired too, but nothing uses it: no error names it.
     assert not [e for e in errors if e.message.startswith("LGA")]
+
+
+def test_a_partner_holding_an_envelope_share_cannot_be_retired(loaded):
+    from planner.options import PartnerShare, set_envelope
+
+    base = loaded.exec(select(Structure).where(Structure.kind == "baseline")).one()
+    set_envelope(session=loaded, actor=make_actors(loaded)["hr"], structure=base.id,
+                 envelope_pence=100_000_00, months=12, expected_version=base.version,
+                 shares={"Brent": PartnerShare(share_bp=5000),
+                         "Southwark": PartnerShare(share_bp=5000)})
+    loaded.commit()
+    sheet = [{"partner": "Brent", "share": "60"}, {"partner": "Lewisham", "share": "40"}]
+    errors = refused(loaded, [*files(), ("partners.csv", csv_bytes(frame(sheet)))])
+    assert [e.message for e in errors if e.message.startswith("Southwark")] == [
+        "Southwark is not in the partners sheet, so this import would retire it, but Current "
+        "establishment gives it a share of its envelope. Keep Southwark in the sheet, or charge "
+        "those posts and envelope shares to a current partner first."]
