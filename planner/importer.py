@@ -655,6 +655,7 @@ def _partner_plan(session: Session, partners: pd.DataFrame) -> PartnerPlan:
         rows.append({
             "name": stored.name if stored else r.partner, "kind": kind,
             "marked": r.host.strip().lower() in HOST_YES, "row": None,
+            "kind_given": bool(r.kind.strip()),
             "share_bp": _percent_bp(r.share) or 0 if r.share else 0,
             "lgps_employer_rate_bp": _percent_bp(r.lgps_employer_rate)
             if r.lgps_employer_rate else None,
@@ -687,6 +688,10 @@ def partner_set_errors(session: Session, partners: pd.DataFrame | None) -> list[
         f"{r['name']} is a customer: it pays for the posts charged to it and has no share of "
         "the shared costs, so its share must be 0 (shares are the councils').")
         ) for r in plan.rows if r["kind"] == "customer" and r["share_bp"]]
+    errors += [RowError(sheet, r["row"], "host", (
+        f"{r['name']} is a customer; the host is the council that employs the service's staff.")
+        ) for r in plan.rows if r["marked"] and r["kind"] == "customer"
+        and not r["kind_given"]]
     if not any(r["kind"] == "council" for r in plan.rows):
         errors.append(RowError(sheet, None, "kind", (
             "The partners sheet names no council: at least one council shares the service and "

@@ -570,6 +570,11 @@ def test_exactly_one_host(session, sheet, host):
       {"partner": "Lewisham", "share": "100"}],
      RowError("partners", 2, "host", "Brent is a customer; the host is the council that "
                                      "employs the service's staff.")),
+    # The LGA is stored as a customer: marked host with a blank kind, still refused.
+    ([{"partner": "LGA", "host": "yes", "share": "0"}, {"partner": "Brent", "share": "60"},
+      {"partner": "Lewisham", "share": "40"}],
+     RowError("partners", 2, "host", "LGA is a customer; the host is the council that "
+                                     "employs the service's staff.")),
 ])
 def test_partner_sheet_errors(loaded, sheet, expected):
     errors = refused(loaded, [*files(), ("partners.csv", csv_bytes(frame(sheet)))])
