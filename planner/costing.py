@@ -34,7 +34,8 @@ Planning assumptions, stated so the reader can challenge them:
   `StructureCost.warnings`.
 
 Reads go through `pd.read_sql` and all arithmetic is numpy over all posts at once (no Python
-loop over posts or people), so 50,000 posts cost in well under a second of arithmetic.
+loop over posts or people), so 50,000 posts cost in well under a second of arithmetic. Who
+pays for what against the budget envelope, and the headroom, is planner/envelope.py.
 """
 
 from __future__ import annotations
