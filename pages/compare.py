@@ -33,7 +33,9 @@ st.dataframe(ui.styled_figures(table), hide_index=True, key="compare_figures",
              height=ui.table_height(len(table)),
              column_config={"Figure": st.column_config.TextColumn("", width=230)})
 st.caption("Costs are for a full year unless stated; spend and headroom cover the envelope's "
-           "months. Options carry the baseline's people in the posts they continue.")
+           "months. Options carry the baseline's people in the posts they continue. Headroom "
+           "is the envelope less net spend, the sum of the councils' headroom; red names every "
+           "council over its envelope. " + md_escape(ui.customer_posts_text()))
 
 costs = {ref.name: ui.cost_of(actor, ref) for ref in chosen}
 left, right = st.columns(2, gap="large")

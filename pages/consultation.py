@@ -44,7 +44,7 @@ st.caption(f"Status: {md_escape(view.structure_status)}. "
               if view.plan.establishment else ""))
 figures = ui.headline(view)
 for row in (figures[:3], figures[3:]):
-    for col, (label, value, help_text) in zip(st.columns(3), row, strict=True):
+    for col, (label, value, help_text) in zip(st.columns(3)[:len(row)], row, strict=True):
         col.metric(label, value, help=help_text, border=True)
 
 st.subheader("Rules")

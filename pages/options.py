@@ -90,8 +90,16 @@ if containers["Cost and envelope"].open:
         for col, (label, value, help_text) in zip(st.columns(4), ui.envelope_metrics(cost),
                                                   strict=True):
             col.metric(label, value, help=help_text, border=True)
+        over = ui.over_headline(cost)
+        if over:
+            st.error(md_escape(over), icon=":material/trending_down:")
+        st.caption(md_escape(ui.customer_posts_caption(cost)))
+        st.dataframe(ui.statement_table(cost), hide_index=True,
+                     column_config=ui.STATEMENT_CONFIG, key="options_statement")
         st.dataframe(ui.envelope_table(cost), hide_index=True, column_config=ui.ENVELOPE_CONFIG,
                      key="options_envelope")
+        for warning in cost.envelope().warnings:
+            st.warning(md_escape(warning))
         may_set = can(actor, "options.edit" if is_option else "establishment.edit")
         if may_set:
             with st.form("envelope_form", border=True):
@@ -104,9 +112,10 @@ if containers["Cost and envelope"].open:
                 months = c2.number_input("Months it covers", min_value=1, max_value=60,
                                          value=cost.envelope_months, step=1,
                                          key=f"envelope_months_{chosen.id}_v{chosen.version}")
-                st.caption("Each partner pays a fixed amount or a share (%) of what the fixed "
-                           "amounts leave; leave every row blank to share equally between the "
-                           "councils.")
+                st.caption("Each council pays a fixed amount or a share (%) of what the fixed "
+                           "amounts leave; leave every row blank to use the councils' shares "
+                           "on the Reference data page. Customers pay for their own posts and "
+                           "hold no part of the envelope.")
                 table = st.data_editor(ui.share_table(cost), hide_index=True,
                                        column_config=ui.SHARE_CONFIG, num_rows="fixed",
                                        key=f"envelope_shares_{chosen.id}_v{chosen.version}")

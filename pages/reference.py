@@ -72,4 +72,7 @@ with partners_tab:
                      "share": st.column_config.TextColumn("Share of shared costs"),
                      "lgps_employer_rate": st.column_config.TextColumn("LGPS employer rate"),
                      "london_weighting": st.column_config.TextColumn("London weighting (a year)"),
+                     "status": st.column_config.TextColumn(
+                         "Status", help="Retired: no longer named by the establishment import's "
+                                        "partners sheet; kept for history, charged nothing."),
                  })

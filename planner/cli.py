@@ -445,7 +445,11 @@ def _pounds(pence: Any) -> str:
 
 
 def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:
-    """Totals by division, partner and funding, the envelope and each partner's headroom."""
+    """Totals by division, partner and funding, and the envelope as it is made up: the
+    councils' shared and own costs, what customers are charged (income against the envelope,
+    or outside it: the `customer_posts` setting), net spend, each partner's headroom, the
+    total headroom and the partners over their envelope."""
+    from planner import compare_charts as cc
     from planner import costing, options
 
     with read_session(engine) as session:
@@ -462,29 +466,53 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                  "full_year_pence": int(r["total"]), "part_year_pence": int(r["part_year"])}
                 for r in frame.to_dict(orient="records")]
 
-    partners = [{"partner": str(r["partner"]), "spend_pence": int(r["spend"]),
-                 "envelope_pence": None if r["envelope"] != r["envelope"] or r["envelope"] is None
-                 else int(r["envelope"]),
-                 "headroom_pence": None if r["headroom"] != r["headroom"] or r["headroom"] is None
-                 else int(r["headroom"])}
+    def pence(value: Any) -> int | None:
+        return None if value is None or value != value else int(value)
+
+    partners = [{"partner": str(r["partner"]), "kind": str(r["kind"]),
+                 "own_cost_pence": int(r["charged_cost"]),
+                 "shared_cost_pence": int(r["shared_cost"]), "spend_pence": int(r["spend"]),
+                 "envelope_pence": pence(r["envelope"]), "headroom_pence": pence(r["headroom"]),
+                 "over": pence(r["headroom"]) is not None and int(r["headroom"]) < 0}
                 for r in env.by_partner.to_dict(orient="records")]
+    statement = cc.envelope_statement(env)
     result = {"structure": name, "months": months,
               "full_year_pence": cost.full_year_total, "part_year_pence": cost.part_year_total,
               "by_division": table("division"), "by_partner": table("partner"),
               "by_funding": table("funding"),
-              "envelope": {"months": env.months, "envelope_pence": env.envelope,
-                           "spend_pence": env.spend, "headroom_pence": env.headroom,
-                           "partners": partners}}
+              "envelope": {
+                  "months": env.months, "envelope_pence": env.envelope,
+                  "customer_posts": env.customer_posts, "covers": cc.covers_text(env),
+                  "spend_pence": env.spend, "shared_cost_pence": env.shared_cost,
+                  "own_cost_pence": env.own_cost, "customer_charges_pence": env.customer_cost,
+                  "customer_income_pence": env.customer_income,
+                  "unallocated_cost_pence": env.unallocated_cost,
+                  "net_spend_pence": env.net_spend, "headroom_pence": env.headroom,
+                  "partner_headroom_pence": env.partner_headroom,
+                  "reconciling_pence": env.reconciling,
+                  "customers": env.customers,
+                  "outside_envelope": env.customers if env.customer_posts == "outside" else [],
+                  "partners_over": [{"partner": p, "headroom_pence": h} for p, h in env.over],
+                  "headline": cc.headroom_headline(env),
+                  "partners": partners, "warnings": list(env.warnings)}}
     lines = [f"{name}: full year {_pounds(cost.full_year_total)}; "
              f"{months} months {_pounds(cost.part_year_total)}",
              *(f"  {r['division'] or '(no division)'}: {_pounds(r['full_year_pence'])}"
                for r in result["by_division"]),
-             f"Envelope for {env.months} months: {_pounds(env.envelope)}; spend "
-             f"{_pounds(env.spend)}; headroom {_pounds(env.headroom)}",
-             *(f"  {p['partner']}: spend {_pounds(p['spend_pence'])}, envelope "
-               f"{_pounds(p['envelope_pence'])}, headroom {_pounds(p['headroom_pence'])}"
-               + (" (OVERSPEND)" if (p["headroom_pence"] or 0) < 0 else "")
-               for p in partners)]
+             f"Envelope for {env.months} months: {cc.headroom_headline(env)}",
+             *(f"  {line}: {_pounds(amount)}"
+               for line, amount in zip(statement["line"], statement["amount"], strict=True)),
+             cc.covers_text(env),
+             *(f"  {p['partner']} ({p['kind']}): own posts {_pounds(p['own_cost_pence'])}, "
+               f"share of shared {_pounds(p['shared_cost_pence'])}, spend "
+               f"{_pounds(p['spend_pence'])}, envelope {_pounds(p['envelope_pence'])}, headroom "
+               f"{_pounds(p['headroom_pence'])}" + (" (OVER ITS ENVELOPE)" if p["over"] else "")
+               for p in partners if p["kind"] == "council"),
+             *(f"  {p['partner']} (customer): charged {_pounds(p['own_cost_pence'])}, "
+               + ("income against the envelope" if env.customer_posts == "income"
+                  else "outside the envelope")
+               for p in partners if p["kind"] == "customer"),
+             *env.warnings]
     return {"cost": result}, "\n".join(lines)
 
 

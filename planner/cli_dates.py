@@ -137,7 +137,14 @@ def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if plan.applies:
         lines.append(f"HR1 to be received by: {_iso(plan.hr1_deadline)} (TULRCA s.193)")
     lines += [f"Breach: {b}" for b in plan.breaches] or ["No breaches found."]
-    return {"consultation": plan.as_dict()}, "\n".join(lines)
+    # A protective award exists only where s.188 applied and was not complied with (s.189).
+    award = (consultation.protective_award_max_days(first or launch) if plan.applies
+             else None)
+    if award is not None:
+        lines.append(f"Protective award if s.188 is not complied with: up to {award} days' gross "
+                     "pay per affected employee (TULRCA s.189(4)).")
+    return ({"consultation": {**plan.as_dict(), "protective_award_max_days": award}},
+            "\n".join(lines))
 
 
 def _tupe(args: argparse.Namespace) -> tuple[dict[str, Any], str]:

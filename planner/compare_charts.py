@@ -120,6 +120,85 @@ def signed_pounds(pence: Any) -> str:
     return f"+{text}" if int(pence) > 0 and not text.startswith("+") else text
 
 
+CUSTOMER_POSTS_TEXT = {
+    "income": "A customer's posts are charged to it: what it is charged counts as income "
+              "against the envelope (net spend = gross spend − customer income).",
+    "outside": "A customer's posts are outside the envelope: shown below the line, not held "
+               "against the councils' envelope.",
+}
+STATEMENT_COLUMNS = ["line", "amount", "kind"]
+
+
+def headroom_headline(position: Any) -> str:
+    """The headroom as a budget holder reads it: "Over for 2 partners: Lewisham −£46,878,
+    Southwark −£50,801" when any council is over its envelope (never a reassuring positive
+    total that hides them), else "Headroom £185,594", or "No envelope set"."""
+    over = position.over
+    if over:
+        word = "partner" if len(over) == 1 else "partners"
+        return (f"Over for {len(over)} {word}: "
+                + ", ".join(f"{name} {pounds(h)}" for name, h in over))
+    if position.headroom is None:
+        return "No envelope set"
+    if position.headroom < 0:
+        return f"Over by {pounds(-position.headroom)}"
+    return f"Headroom {pounds(position.headroom)}"
+
+
+def covers_text(position: Any) -> str:
+    """One sentence saying what the headroom covers, customers outside it named."""
+    customers = position.customers
+    who = ", ".join(customers)
+    base = ("Headroom is the councils' envelope less what it pays for: the councils' shares "
+            "of shared posts and the posts charged to one council.")
+    if not customers:
+        return base
+    if position.customer_posts == "income":
+        return (f"{base} Posts charged to customers ({who}) are in gross spend and their "
+                "charges are income against it, so they leave headroom unchanged.")
+    return f"{base} Posts charged to customers ({who}) are outside the envelope."
+
+
+def envelope_statement(position: Any) -> pd.DataFrame:
+    """Spend as it is made up, down to the headroom, in pence (EnvelopePosition).
+
+    Lines (`kind`: part, total, over, below): the councils' shares of shared posts, their own
+    posts, what customers are charged, cost no council holds; gross (or within-envelope)
+    spend; customer income; net spend; envelope; headroom, and where it differs from the sum
+    of the councils' headroom, the reconciling line. Customers outside the envelope come
+    below the line. Every total is the sum of the lines above it, to the penny.
+    """
+    rows: list[tuple[str, int | None, str]] = []
+    customers = ", ".join(position.customers)
+    income = position.customer_posts == "income"
+    rows.append(("Councils' shares of shared posts", position.shared_cost, "part"))
+    rows.append(("Councils' own posts", position.own_cost, "part"))
+    if position.unallocated_cost:
+        rows.append(("Held by no current council", position.unallocated_cost, "part"))
+    if income and position.customer_cost:
+        rows.append((f"Charged to customers ({customers})", position.customer_cost, "part"))
+        rows.append(("Gross spend", position.spend, "total"))
+        rows.append((f"Less customer income ({customers})", -position.customer_cost, "part"))
+        rows.append(("Net spend", position.net_spend, "total"))
+    else:
+        rows.append(("Spend within the envelope", position.net_spend, "total"))
+    rows.append(("Envelope", position.envelope, "total"))
+    if position.headroom is not None:
+        over = bool(position.over) or position.headroom < 0
+        if position.reconciling:
+            rows.append(("Councils' headroom (sum)", position.partner_headroom,
+                         "over" if over else "part"))
+            rows.append(("Envelope held by no council, less cost held by no council",
+                         position.reconciling, "part"))
+        rows.append(("Headroom (envelope − net spend)" if income and position.customer_cost
+                     else "Headroom (envelope − spend)", position.headroom,
+                     "over" if over else "total"))
+    if not income and position.customer_cost:
+        rows.append((f"Outside the envelope: posts charged to customers ({customers})",
+                     position.customer_cost, "below"))
+    return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
+
+
 def _look(chart: Any, title: str, *, height: int = CHART_HEIGHT) -> Any:
     return (
         chart.properties(
@@ -216,6 +295,8 @@ def partner_chart(frame: pd.DataFrame, structures: Sequence[str]) -> alt.LayerCh
     data["spend_label"] = data["spend"].map(pounds)
     data["envelope_label"] = [pounds(v) if pd.notna(v) else "not set" for v in data["envelope"]]
     data["over"] = [bool(pd.notna(h) and h < 0) for h in data["headroom"]]
+    data["over_label"] = [("over by " + pounds(-h) if h < 0 else pounds(h)) if pd.notna(h)
+                          else "no envelope" for h in data["headroom"]]
     x = alt.X("partner:N", title=None, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset("structure:N", sort=list(structures))
     tooltip = [alt.Tooltip("structure:N", title="Structure"),
@@ -227,11 +308,15 @@ def partner_chart(frame: pd.DataFrame, structures: Sequence[str]) -> alt.LayerCh
                                      axis=alt.Axis(format="~s")),
         color=alt.Color("structure:N", title=None, sort=list(structures), scale=alt.Scale(
             domain=list(structures), range=list(STRUCTURE_COLOURS[:len(structures)]))),
-        tooltip=tooltip)
+        # A partner over its envelope is outlined in red, as the tables colour it.
+        stroke=alt.condition("datum.over", alt.value(RED), alt.value(None)),
+        strokeWidth=alt.condition("datum.over", alt.value(3), alt.value(0)),
+        tooltip=[*tooltip, alt.Tooltip("over_label:N", title="Headroom")])
     ticks = alt.Chart(data[data["envelope_pounds"].notna()]).mark_tick(
         thickness=3, color=TEXT).encode(
         x=x, xOffset=offset, y="envelope_pounds:Q", tooltip=tooltip)
-    return _look(alt.layer(bars, ticks), "Cost by partner against the envelope (black tick)")
+    return _look(alt.layer(bars, ticks),
+                 "Cost by partner against the envelope (black tick; red outline: over)")
 
 
 @dataclass(frozen=True)
@@ -254,6 +339,12 @@ class StructureFigures:
     deleted: int
     changed: int
     saving: int
+    customer_cost: int = 0  # posts charged to customers (income, or outside the envelope)
+    net_spend: int = 0  # what the envelope pays for: spend − customer_cost
+    customer_posts: str = "income"
+    headline: str = ""  # headroom_headline: "Over for 2 partners: …" or "Headroom £…"
+    over: tuple[tuple[str, int], ...] = ()  # councils over their envelope
+    reconciling: int = 0  # total headroom − the councils' headroom
 
 
 def structure_figures(*, name: str, kind: str, by_post: pd.DataFrame, lines: pd.DataFrame,
@@ -274,7 +365,10 @@ def structure_figures(*, name: str, kind: str, by_post: pd.DataFrame, lines: pd.
         people=int(lines["person_id"].nunique()) if len(lines) else 0, layers=layers,
         median_span=median_span, full_year_cost=total, envelope_months=position.months,
         spend=position.spend, envelope=position.envelope, headroom=position.headroom,
-        saving=baseline_cost - total, **counts)
+        saving=baseline_cost - total, customer_cost=position.customer_cost,
+        net_spend=position.net_spend, customer_posts=position.customer_posts,
+        headline=headroom_headline(position), over=tuple(position.over),
+        reconciling=position.reconciling, **counts)
 
 
 DIFFERENCE_COLUMNS = ["post_id", "baseline_post_id", "change", "title_before", "title_after",

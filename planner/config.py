@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     default_london_weighting_pence: int = 0  # when no partner gives an amount
     interim_working_days: int = 220
     vacancy_cost_point: Literal["top", "mid", "bottom"] = "top"
+    # A customer's posts (a partner of kind customer, e.g. the LGA, which buys the service but
+    # holds no part of the envelope): "income" counts them in gross spend and what the customer
+    # is charged as income against the envelope (net spend = gross − customer income);
+    # "outside" leaves them out of the envelope altogether, shown below the line. Headroom is
+    # the same either way; the pages state which is in force.
+    customer_posts: Literal["income", "outside"] = "income"
     # Consultation below the s.188 trigger (DOMAIN.md §2): the organisation's own minimum days
     # for fewer than 20 proposed dismissals, e.g. 14 in Lincolnshire's agreement. Off (None).
     local_consultation_minimum_days: int | None = None

@@ -467,8 +467,12 @@ class ConsultationView:
     local_minimum_days: int | None
     check: ConsultationPlan | None  # None until plan.launch_on is set
     planned_first_dismissal: dt.date | None
-    exposure_pence: int
-    exposure_days: int
+    # The protective award's cap (TULRCA 1992 s.189(4)): up to `exposure_days` days' gross pay
+    # per affected employee, summed over those proposed for dismissal. None where s.188 does
+    # not apply (no award is possible) and for anyone without personal.read (a union rep):
+    # it is worked out from each person's pay, so it is never in their view at all.
+    exposure_pence: int | None
+    exposure_days: int | None
     breaches: list[str]
     warnings: list[str]
     stages: pd.DataFrame  # STAGE_COLUMNS
@@ -662,6 +666,13 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     figures need no personal data, so a union rep (consultation.read) sees them for a published
     option; the people list (`people`) needs personal.read and is None otherwise. Breaches and
     warnings are sentences with counts, never names.
+
+    The protective award (TULRCA 1992 s.189, DOMAIN.md §2) exists only where s.188 applied and
+    was not complied with, so its cap (`exposure_pence`, each person's `exposure_pence`) is
+    worked out only where s.188 applies (20 or more proposed dismissals), and only for a
+    viewer with personal.read (hr, manager, admin): a union rep's view holds no exposure, no
+    per-person figure and no notice date derived from the people (those sentences are left
+    out of their breaches and warnings; the plan's own dates stay).
     """
     from planner.auth import can
     from planner.config import get_settings
@@ -687,7 +698,10 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
                            first_dismissal=plan.first_dismissal_on, hr1_sent=plan.hr1_sent_on,
                            notices_issued=plan.notices_issued_on, local_minimum_days=local)
     planned = plan.first_dismissal_on or (check.earliest_first_dismissal if check else None)
-    days = protective_award_max_days(planned or today)
+    personal = can(actor, "personal.read")
+    # No award without s.188 (s.189(1)); none in a view without personal data.
+    award = s188_applies(proposed) and personal
+    days = protective_award_max_days(planned or today) if award else None
 
     # One row per person at risk (a person in two deleted posts is one dismissal).
     annual = _annual_pay(session, at_risk, today)
@@ -709,8 +723,9 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
                 latest = latest_notice_date(planned, weeks)
             if annual.get(int(pid)) is not None:
                 weekly = weekly_pay_pence(int(annual[int(pid)]), all_fte[int(pid)])
-                exposure = protective_award_exposure(people=1, weekly_pay_pence=weekly,
-                                                     days=days)
+                if days is not None:
+                    exposure = protective_award_exposure(people=1, weekly_pay_pence=weekly,
+                                                         days=days)
         rows.append({"employee_id": first["employee_id"], "name": first["name"],
                      "contract": first["contract"], "counted": counted,
                      "post_id": "; ".join(group["post_id"]), "title": "; ".join(group["title"]),
@@ -721,18 +736,21 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     people = pd.DataFrame(rows, columns=PEOPLE_AT_RISK_COLUMNS, dtype=object)
     people["counted"] = people["counted"].astype(bool)
     counted_rows = people[people["counted"].astype(bool)]
-    exposure_pence = int(sum(v for v in counted_rows["exposure_pence"] if v is not None))
+    exposure_pence = (int(sum(v for v in counted_rows["exposure_pence"] if v is not None))
+                      if award else None)
 
     breaches = list(check.breaches) if check else []
     warnings: list[str] = []
-    breaches += _notice_breaches(plan, counted_rows)
+    if personal:  # worked out from each person's notice: not for a union rep's view
+        breaches += _notice_breaches(plan, counted_rows)
     stages = _stages_frame(session, option.id, today)
     for name, end, status in zip(stages["name"], stages["planned_end"], stages["status"],
                                  strict=True):
         if stage_overdue(end, status, today):
             warnings.append(f"Stage '{name}' was planned to end on {_long(end)} and is not "
                             f"done.")
-    warnings += _plan_warnings(plan, check, counted_rows, today)
+    warnings += _plan_warnings(plan, check, counted_rows, today, personal=personal,
+                               award=award)
 
     descriptions = _descriptions(at_risk, everyone)
     agency = _agency(everyone)
@@ -742,7 +760,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
         agency_workers=len(agency_ids), local_minimum_days=local, check=check,
         planned_first_dismissal=planned, exposure_pence=exposure_pence, exposure_days=days,
         breaches=breaches, warnings=warnings, stages=stages, descriptions=descriptions,
-        agency=agency, people=people if can(actor, "personal.read") else None, today=today)
+        agency=agency, people=people if personal else None, today=today)
 
 
 def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:
@@ -765,9 +783,10 @@ def _people(n: int) -> str:
 
 
 def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd.DataFrame,
-                   today: dt.date) -> list[str]:
+                   today: dt.date, *, personal: bool = True, award: bool = True) -> list[str]:
     """What needs doing soon: s.188(4) texts, HR1 near its deadline, notice dates passing,
-    people whose pay is unknown."""
+    people whose pay is unknown. The last two come from each person's notice and pay: only
+    with `personal` (and the pay one only where a protective award is possible, `award`)."""
     warnings: list[str] = []
     if plan.launch_on is not None:
         missing = [f"{what} ({rule})" for field_, what, rule in S188_TEXTS
@@ -786,18 +805,18 @@ def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd
             warnings.append(f"HR1 must reach the Redundancy Payments Service by "
                             f"{_long(check.hr1_deadline)}, in {_plural(left, 'day')}, and none "
                             f"is recorded as sent (TULRCA 1992 s.193).")
-    if plan.notices_issued_on is None:
+    if plan.notices_issued_on is None and personal:
         dates = [d for d in counted["latest_notice_date"] if d is not None]
         passed = [d for d in dates if d < today]
         if passed:
             warnings.append(f"The latest date to give statutory notice for the planned first "
                             f"dismissal has passed for {_people(len(passed))} at risk (the earliest was {_long(min(passed))}) and no notices "
                             f"are recorded (ERA 1996 s.86).")
-    no_pay = int(sum(1 for v in counted["weekly_pay_pence"] if v is None))
+    no_pay = int(sum(1 for v in counted["weekly_pay_pence"] if v is None)) if award else 0
     if no_pay:
         who = "1 employee at risk has" if no_pay == 1 else f"{no_pay} employees at risk have"
         warnings.append(f"{who} neither a salary nor a spinal point with a value: the "
-                        f"protective award exposure leaves them out.")
+                        f"protective award cap leaves them out.")
     return warnings
 
 

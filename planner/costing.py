@@ -34,13 +34,13 @@ Planning assumptions, stated so the reader can challenge them:
   `StructureCost.warnings`.
 
 Reads go through `pd.read_sql` and all arithmetic is numpy over all posts at once (no Python
-loop over posts or people), so 50,000 posts cost in well under a second of arithmetic.
+loop over posts or people), so 50,000 posts cost in well under a second of arithmetic. Who
+pays for what against the budget envelope, and the headroom, is planner/envelope.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -51,7 +51,11 @@ from sqlmodel import Session
 
 from planner import pay
 from planner.auth import Actor, require
-from planner.config import Settings
+from planner.config import Settings, get_settings
+from planner.envelope import CUSTOMER_POSTS as CUSTOMER_POSTS
+from planner.envelope import EnvelopePosition as EnvelopePosition
+from planner.envelope import envelope_position
+from planner.envelope import largest_remainder as largest_remainder
 from planner.errors import NotFound
 from planner.establishment import _resolve
 from planner.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
@@ -73,45 +77,6 @@ def part_year(full_year_pence: Any, months: int) -> Any:
     up to the penny (the seeds' 2017/18 envelope covered 5 months, DOMAIN.md §1).
     """
     return div_half_up(full_year_pence * months, 12)
-
-
-def largest_remainder(total: int, weights: list[Fraction]) -> list[int]:
-    """Share `total` pence in proportion to `weights` so that the parts sum to the total.
-
-    Hamilton's method: everyone gets the floor of their exact quota, and the pence left over
-    go one each to the largest remainders, ties to the earlier weight (so the result is
-    deterministic). Zero total weight gives everything to nobody: all zeros, which the
-    callers avoid by choosing the weights.
-    """
-    whole = sum(weights, Fraction(0))
-    if whole == 0:
-        return [0] * len(weights)
-    quotas = [Fraction(total) * w / whole for w in weights]
-    parts = [q.numerator // q.denominator for q in quotas]
-    left = total - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return parts
-
-
-@dataclass(frozen=True)
-class EnvelopePosition:
-    """Each partner's envelope, spend and headroom for `months` months, in pence.
-
-    `by_partner` columns: partner, kind, share_of_shared_pct (display only), charged_cost
-    (posts charged to that partner alone), shared_cost (its share of shared posts), spend,
-    envelope (NA where no envelope is set, and for a customer without an agreed amount),
-    headroom = envelope − spend (negative is an overspend). `spend` is everyone's; `envelope`
-    and `headroom` sum the partners that have an envelope.
-    """
-
-    months: int
-    by_partner: pd.DataFrame
-    spend: int
-    envelope: int | None
-    headroom: int | None
-    structure_envelope: int | None  # Structure.envelope_pence, for comparison
 
 
 @dataclass(frozen=True)
@@ -138,6 +103,7 @@ class StructureCost:
     shares: pd.DataFrame
     warnings: tuple[str, ...] = field(default_factory=tuple)
     assume_recruited: bool = False  # Structure.assume_recruited, as costed
+    customer_posts: str = "income"  # Settings.customer_posts, as costed
 
     @property
     def full_year_total(self) -> int:
@@ -159,102 +125,18 @@ class StructureCost:
         out["fte"] = out["fte"].round(4)
         return out.reset_index()
 
-    def envelope(self, months: int | None = None) -> EnvelopePosition:
-        """Each partner's spend against its envelope, like for like.
-
-        The envelope covers `Structure.envelope_months` (default), so spend is the part-year
-        cost for that many months. Posts charged to one partner count wholly to it; shared
-        posts are shared by the EnvelopeShare rows: `share_bp` where given, else in proportion
-        to the partner's fixed `amount_pence` (as the seeds' 2017/18 contributions were set);
-        with no rows, equally between the councils (2016/17 was split 50/50). Each partner's
-        envelope is its fixed amount, or its share of `Structure.envelope_pence` (equal
-        shares between councils without rows). Shared costs and share-based envelopes are
-        split by `largest_remainder`, so every column sums exactly to its total.
-        """
+    def envelope(self, months: int | None = None, *,
+                 customer_posts: str | None = None) -> EnvelopePosition:
+        """Each partner's spend against its envelope, like for like, and the make-up
+        (planner.envelope). The envelope covers `Structure.envelope_months` (default), so
+        spend is the part-year cost for that many months; customers' posts are counted as
+        `customer_posts` says (the setting as costed by default)."""
         m = self.envelope_months if months is None else months
-        df = self.by_post
-        cost = part_year(df["total"].to_numpy(dtype=np.int64), m)
-        pid = df["partner_id"].to_numpy(dtype=np.int64)
-        shared_total = int(cost[pid < 0].sum())
-        charged = pd.Series(cost[pid >= 0]).groupby(pid[pid >= 0]).sum()
-
-        partners = self.partners
-        shares = self.shares.set_index("partner_id") if len(self.shares) else self.shares
-        councils = partners.index[partners["kind"] == "council"].tolist()
-        if len(shares):
-            weights = {p: _share_weight(shares.loc[p], self.envelope_pence, shares)
-                       for p in shares.index}
-        else:
-            weights = {p: Fraction(1) for p in councils}
-        if sum(weights.values(), Fraction(0)) == 0:
-            weights = {p: Fraction(1) for p in councils}
-        ids = [p for p in partners.index if p in weights or p in charged.index]
-        shared = dict(zip(ids, largest_remainder(
-            shared_total, [weights.get(p, Fraction(0)) for p in ids]), strict=True))
-        env = _partner_envelopes(ids, shares, councils, self.envelope_pence)
-
-        rows = []
-        whole = sum(weights.values(), Fraction(0))
-        for p in ids:
-            spend = int(charged.get(p, 0)) + shared[p]
-            e = env.get(p)
-            rows.append({
-                "partner": partners.at[p, "name"], "kind": partners.at[p, "kind"],
-                "share_of_shared_pct": round(float(weights.get(p, 0) / whole * 100), 2)
-                if whole else 0.0,
-                "charged_cost": int(charged.get(p, 0)), "shared_cost": shared[p], "spend": spend,
-                "envelope": e, "headroom": None if e is None else e - spend})
-        if shared_total and not ids:  # no partner at all: keep the whole visible
-            rows.append({"partner": "Unallocated", "kind": "", "share_of_shared_pct": 0.0,
-                         "charged_cost": 0, "shared_cost": shared_total, "spend": shared_total,
-                         "envelope": None, "headroom": None})
-        frame = pd.DataFrame(rows, columns=["partner", "kind", "share_of_shared_pct",
-                                            "charged_cost", "shared_cost", "spend", "envelope",
-                                            "headroom"])
-        for col in ("envelope", "headroom"):
-            frame[col] = frame[col].astype("Int64")
-        # A customer (the LGA) pays for the posts charged to it: without an agreed amount it
-        # has no envelope, and its spend is shown but not held against the partners' budget.
-        with_env = frame["envelope"].notna()
-        total_env = int(frame.loc[with_env, "envelope"].sum()) if with_env.any() else None
-        spend = int(frame["spend"].sum())
-        headroom = None if total_env is None else int(frame.loc[with_env, "headroom"].sum())
-        return EnvelopePosition(months=m, by_partner=frame, spend=spend, envelope=total_env,
-                                headroom=headroom, structure_envelope=self.envelope_pence)
-
-
-def _share_weight(row: pd.Series, envelope_pence: int | None, shares: pd.DataFrame) -> Fraction:
-    """A partner's weight in the shared costs: its share_bp, else its fixed amount's share."""
-    if pd.notna(row["share_bp"]):
-        return Fraction(int(row["share_bp"]), pay.BP_SCALE)
-    if pd.notna(row["amount_pence"]):
-        whole = envelope_pence or int(shares["amount_pence"].fillna(0).sum())
-        return Fraction(int(row["amount_pence"]), whole) if whole else Fraction(0)
-    return Fraction(0)
-
-
-def _partner_envelopes(ids: list[int], shares: pd.DataFrame, councils: list[int],
-                       envelope_pence: int | None) -> dict[int, int | None]:
-    """Fixed amounts as agreed; share-based envelopes split from the structure's envelope."""
-    out: dict[int, int | None] = {p: None for p in ids}
-    if len(shares):
-        by_share = [p for p in ids if p in shares.index and pd.isna(shares.at[p, "amount_pence"])]
-        for p in ids:
-            if p in shares.index and pd.notna(shares.at[p, "amount_pence"]):
-                out[p] = int(shares.at[p, "amount_pence"])
-            elif envelope_pence is not None and (p in shares.index or p in councils):
-                out[p] = 0
-        if envelope_pence is not None and by_share:
-            bp = [int(shares.at[p, "share_bp"]) if pd.notna(shares.at[p, "share_bp"]) else 0
-                  for p in by_share]
-            pot = div_half_up(envelope_pence * sum(bp), pay.BP_SCALE)
-            parts = largest_remainder(pot, [Fraction(b) for b in bp])
-            out.update(zip(by_share, parts, strict=True))
-    elif envelope_pence is not None:
-        members = [p for p in ids if p in councils]
-        out.update(zip(members, largest_remainder(envelope_pence, [Fraction(1)] * len(members)),
-                       strict=True))
-    return out
+        return envelope_position(
+            cost=part_year(self.by_post["total"].to_numpy(dtype=np.int64), m),
+            partner_id=self.by_post["partner_id"].to_numpy(dtype=np.int64),
+            partners=self.partners, shares=self.shares, envelope_pence=self.envelope_pence,
+            months=m, customer_posts=customer_posts or self.customer_posts)
 
 
 # --- costing ---------------------------------------------------------------------------------
@@ -282,8 +164,8 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
         raise NotFound("There is no pay spine: load the reference data first.")
     rules = PayRules.for_year(year, settings, vacancy_point)
     spine = pay.load_spine(session, year)
-    partners = _partners(session)
     posts = _posts(session, sid)
+    partners = _partners(session, posts["partner_id"])
     lines = _lines(session, sid, posts, assume_recruited=structure.assume_recruited)
     grades = pd.DataFrame([(g.name, g.min_scp, g.max_scp) for g in grade_table(session).values()],
                           columns=["grade", "min_scp", "max_scp"])
@@ -300,7 +182,8 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
                          envelope_pence=structure.envelope_pence,
                          envelope_months=structure.envelope_months, partners=partners,
                          shares=shares, warnings=tuple(warnings),
-                         assume_recruited=structure.assume_recruited)
+                         assume_recruited=structure.assume_recruited,
+                         customer_posts=(settings or get_settings()).customer_posts)
 
 
 def _fte_units(column: Any) -> Any:
@@ -308,11 +191,18 @@ def _fte_units(column: Any) -> Any:
     return cast(func.round(column * FTE_SCALE), Integer)
 
 
-def _partners(session: Session) -> pd.DataFrame:
+def _partners(session: Session, charged: pd.Series) -> pd.DataFrame:
+    """The active partners, and any retired one this structure's posts are still charged to
+    (an archived option's history), so every post keeps its partner's name."""
     t = Partner.__table__
-    df = pd.read_sql(sa_select(t.c.id, t.c.name, t.c.kind, t.c.is_host, t.c.lgps_employer_rate_bp,
-                               t.c.london_weighting_pence).order_by(t.c.id), session.connection())
-    df["is_host"] = df["is_host"].astype(bool)
+    wanted = [int(i) for i in set(charged.tolist()) if int(i) >= 0]
+    df = pd.read_sql(sa_select(t.c.id, t.c.name, t.c.kind, t.c.is_host, t.c.share_bp, t.c.active,
+                               t.c.lgps_employer_rate_bp, t.c.london_weighting_pence)
+                     .where(t.c.active.is_(True) | t.c.id.in_(wanted)).order_by(t.c.id),
+                     session.connection())
+    df["active"] = df["active"].astype(bool)
+    # A retired partner is nobody's host, whatever its old row says.
+    df["is_host"] = df["is_host"].astype(bool) & df["active"]
     return df.set_index("id")
 
 

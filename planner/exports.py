@@ -86,10 +86,15 @@ def export_tables(*, session: Session, actor: Actor,
         "origin": raw["origin"].fillna(""),
         "tupe_transfer_date": raw["tupe_transfer_date"].map(_date),
     }, columns=list(PEOPLE_COLUMNS)).fillna("").astype(str)
+    # The current partner set with its kinds and host, so importing the export gives back the
+    # same partners (retired ones are history, not part of the establishment).
     pt = Partner.__table__
-    partners_raw = pd.read_sql(sa_select(pt).order_by(pt.c.id), session.connection())
+    partners_raw = pd.read_sql(sa_select(pt).where(pt.c.active.is_(True)).order_by(pt.c.id),
+                               session.connection())
     partners = pd.DataFrame({
         "partner": partners_raw["name"],
+        "kind": partners_raw["kind"],
+        "host": partners_raw["is_host"].astype(bool).map({True: "yes", False: "no"}),
         "share": partners_raw["share_bp"].map(_percent),
         "lgps_employer_rate": partners_raw["lgps_employer_rate_bp"].map(_percent),
         "london_weighting": partners_raw["london_weighting_pence"].map(_pounds),

@@ -89,7 +89,7 @@ class Structure(SQLModel, table=True):
 class EnvelopeShare(SQLModel, table=True):
     """A partner's part of a structure's budget envelope: a fixed amount, or a share.
 
-    No rows means equal shares between the councils; `amount_pence` set means the partner
+    No rows means the councils' stored shares (`Partner.share_bp`); `amount_pence` set means the partner
     agreed a fixed sum (as Brent, Lewisham and Southwark did for 2017/18); otherwise `share_bp`.
     """
 

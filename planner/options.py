@@ -539,8 +539,11 @@ def set_envelope(*, session: Session, actor: Actor, structure: str | int | Struc
             "structure")
     target = _lock(session, target)
     _check_version(session, target, expected_version)
+    # Only the current councils hold part of an envelope: a customer pays for its own posts
+    # and a retired partner holds nothing (costing.EnvelopePosition).
     partners = {name.lower(): (pid, name) for pid, name in
-                session.exec(sa_select(Partner.id, Partner.name)).all()}
+                session.exec(sa_select(Partner.id, Partner.name).where(
+                    Partner.active, Partner.kind == "council")).all()}
     errors = []
     if envelope_pence is not None and envelope_pence < 0:
         errors.append(RowError("envelope", None, "envelope", "The envelope cannot be negative."))
@@ -556,7 +559,8 @@ def set_envelope(*, session: Session, actor: Actor, structure: str | int | Struc
         seen.add(name.lower())
         if name.lower() not in partners:
             errors.append(RowError("envelope", None, "partner", (
-                f"{name!r} is not a partner ({', '.join(n for _, n in partners.values())}).")))
+                f"{name!r} is not a council sharing the envelope "
+                f"({', '.join(n for _, n in partners.values())}).")))
         if (part.amount_pence is None) == (part.share_bp is None):
             errors.append(RowError("envelope", None, name,
                                    "Give a fixed amount or a share, not both or neither."))

@@ -82,20 +82,22 @@ def grade_table(session: Session) -> dict[str, GradeBand]:
 
 
 def partner_names(session: Session) -> list[str]:
-    return [p.name for p in session.exec(select(Partner).order_by(Partner.id)).all()]
+    """The current partners (a retired one is kept for history but charged nothing new)."""
+    return [p.name for p in session.exec(select(Partner).where(Partner.active)
+                                         .order_by(Partner.id)).all()]
 
 
 def council_names(session: Session) -> list[str]:
     """The councils sharing the service (not customers such as the LGA), host first: public
     facts that documents for any reader name, so no permission is needed."""
-    rows = session.exec(select(Partner).where(Partner.kind == "council")
+    rows = session.exec(select(Partner).where(Partner.kind == "council", Partner.active)
                         .order_by(Partner.is_host.desc(), Partner.id)).all()  # type: ignore[attr-defined]
     return [p.name for p in rows]
 
 
 def host_partner_name(session: Session) -> str | None:
     """The host council, the employer of the shared service's staff (s.188 letters name it)."""
-    return session.exec(select(Partner.name).where(Partner.is_host)).first()
+    return session.exec(select(Partner.name).where(Partner.is_host, Partner.active)).first()
 
 
 def current_pay_year(session: Session, on: dt.date | None = None) -> str | None:
@@ -127,13 +129,19 @@ def grades_frame(*, session: Session, actor: Actor) -> pd.DataFrame:
 
 
 def partners_frame(*, session: Session, actor: Actor) -> pd.DataFrame:
+    """The partners, current ones first (status "current"), then those an import retired
+    (status "retired": kept for history, sharing and charged nothing)."""
     require(actor, "reference.read", "partner")
-    rows = session.exec(select(Partner).order_by(Partner.id)).all()
+    rows = session.exec(select(Partner).order_by(Partner.active.desc(),  # type: ignore[attr-defined]
+                                                 Partner.id)).all()
     return pd.DataFrame(
-        [{"partner": p.name, "kind": p.kind, "host": p.is_host,
-          "share": Decimal(p.share_bp) / 100, "lgps_employer_rate": Decimal(p.lgps_employer_rate_bp) / 100,
-          "london_weighting": Decimal(p.london_weighting_pence) / 100} for p in rows],
-        columns=["partner", "kind", "host", "share", "lgps_employer_rate", "london_weighting"])
+        [{"partner": p.name, "kind": p.kind, "host": p.is_host and p.active,
+          "share": Decimal(p.share_bp if p.active else 0) / 100,
+          "lgps_employer_rate": Decimal(p.lgps_employer_rate_bp) / 100,
+          "london_weighting": Decimal(p.london_weighting_pence) / 100,
+          "status": "current" if p.active else "retired"} for p in rows],
+        columns=["partner", "kind", "host", "share", "lgps_employer_rate", "london_weighting",
+                 "status"])
 
 
 def update_grade(*, session: Session, actor: Actor, name: str, min_scp: int, max_scp: int) -> Grade:

@@ -320,7 +320,8 @@ def sync_after_import(*, session: Session, actor: Actor) -> int:
             groups.setdefault((origin.strip(), transfer), []).append(pid)
     if not groups:
         return 0
-    host = session.exec(select(Partner.name).where(Partner.is_host)).first() or ""
+    # The current host (an import's partners sheet may have changed it): new cohorts go to it.
+    host = session.exec(select(Partner.name).where(Partner.is_host, Partner.active)).first() or ""
     existing = {(c.transferor, c.transfer_date): c for c in session.exec(select(TupeCohort))}
     members = {(m.cohort_id, m.person_id) for m in session.exec(select(TupeMember))}
     created = 0

@@ -283,6 +283,17 @@ def test_cost_of_the_demo_against_its_envelope(demo_db, capsys):
     assert sum(p["envelope_pence"] for p in councils) == 7_000_000_00
     assert env["headroom_pence"] == sum(p["headroom_pence"] for p in councils)
     assert env["headroom_pence"] == 7_000_000_00 - (env["spend_pence"] - lga["spend_pence"])
+    # The make-up: what the headroom covers, the customer named (issue 17).
+    assert env["customers"] == ["LGA"] and env["customer_posts"] == "income"
+    assert env["customer_charges_pence"] == env["customer_income_pence"] == lga["spend_pence"]
+    assert env["net_spend_pence"] == env["spend_pence"] - lga["spend_pence"]
+    assert env["shared_cost_pence"] + env["own_cost_pence"] == env["net_spend_pence"]
+    assert env["partner_headroom_pence"] == env["headroom_pence"]
+    assert env["reconciling_pence"] == 0 and env["partners_over"] == []
+    assert "LGA" in env["covers"] and env["headline"].startswith("Headroom £")
+    assert main(["cost", "--db", demo_db]) == 0
+    text = capsys.readouterr().out
+    assert "Less customer income (LGA)" in text and "LGA (customer)" in text
     code, out = run(capsys, "cost", "--db", demo_db, "--json", "--months", "5")
     assert out["cost"]["part_year_pence"] < out["cost"]["full_year_pence"]
     code, out = run(capsys, "cost", "--db", demo_db, "--json", "--user", "union")
@@ -600,3 +611,73 @@ def test_load_demo_leaves_out_a_sign_in_that_no_longer_works(demo_db, capsys):
     assert main(["load-demo", "--db", demo_db]) == 0
     text = capsys.readouterr().out
     assert "demo-manager-2026" in text and "demo-hr-2026" not in text
+
+
+def test_two_councils_at_60_40_from_the_outside(database_url, tmp_path):
+    """Issue 17's acceptance, through the command line as a new user would: init the database,
+    import an establishment whose partners sheet names two councils at 60/40, and the shared
+    cost splits 60/40 with no other partner named (not the seeded Brent, Lewisham, Southwark
+    or LGA); its export imports back unchanged (same partners, same cost)."""
+    from fractions import Fraction
+
+    from planner.costing import largest_remainder
+    from tests.test_importer import PEOPLE, TWO_COUNCILS, frame, two_council_posts
+
+    def cli(*argv: str) -> dict:
+        proc = subprocess.run([sys.executable, "-m", "planner", *argv, "--db", database_url,
+                               "--json"], capture_output=True, text=True, timeout=180)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(proc.stdout)
+
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "posts.csv").write_bytes(csv_bytes(frame(two_council_posts())))
+    (upload / "people.csv").write_bytes(csv_bytes(frame(PEOPLE)))
+    (upload / "partners.csv").write_bytes(csv_bytes(frame(TWO_COUNCILS)))
+    cli("init-db")
+    cli("import", *(str(upload / n) for n in ("posts.csv", "people.csv", "partners.csv")))
+
+    def position() -> dict:
+        return cli("cost", "--structure", "baseline")["cost"]
+
+    cost = position()
+    env = cost["envelope"]
+    named = {p["partner"] for p in env["partners"]} | {p["partner"] for p in cost["by_partner"]}
+    assert named == {"Northshire", "Southby", "shared"}
+    shares = {p["partner"]: p["shared_cost_pence"] for p in env["partners"]}
+    shared = sum(shares.values())
+    assert shared > 0 and shared == env["shared_cost_pence"]
+    assert [shares["Northshire"], shares["Southby"]] == largest_remainder(
+        shared, [Fraction(60), Fraction(40)])
+    assert env["spend_pence"] == cost["full_year_pence"] == shared + env["own_cost_pence"]
+
+    out = tmp_path / "export"
+    cli("export", "--format", "csv", str(out))
+    cli("import", *(str(out / n) for n in ("posts.csv", "people.csv", "partners.csv")))
+    again = position()
+    assert again == cost
+    assert cli("export", "--format", "csv", str(tmp_path / "again"))
+    for name in ("posts.csv", "people.csv", "partners.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_cost_names_customers_outside_the_envelope(demo_db, capsys, monkeypatch):
+    """Catches: `cost` not saying that the LGA's posts sit outside the envelope when the
+    customer_posts setting says so (issue 17 item 8)."""
+    from planner.config import get_settings
+
+    monkeypatch.setenv("PLANNER_CUSTOMER_POSTS", "outside")
+    get_settings.cache_clear()
+    try:
+        code, out = run(capsys, "cost", "--db", demo_db, "--json")
+        env = out["cost"]["envelope"]
+        assert code == 0 and env["customer_posts"] == "outside"
+        assert env["outside_envelope"] == ["LGA"] and env["customer_income_pence"] == 0
+        assert env["headroom_pence"] == env["envelope_pence"] - env["net_spend_pence"]
+        assert main(["cost", "--db", demo_db]) == 0
+        text = capsys.readouterr().out
+        assert "Outside the envelope: posts charged to customers (LGA)" in text
+        assert "LGA (customer): charged" in text and "outside the envelope" in text
+    finally:
+        monkeypatch.delenv("PLANNER_CUSTOMER_POSTS")
+        get_settings.cache_clear()

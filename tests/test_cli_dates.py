@@ -57,6 +57,9 @@ def test_consultation_dates_with_a_breach() -> None:
         "for 25 proposed dismissals s.188 requires at least 30."]
     assert "Breach: First dismissal on 2026-03-01" in text
     assert "HR1 to be received by: 2026-01-30" in text
+    # s.188 applies: the protective award's cap per affected employee (s.189(4)) is stated.
+    assert plan["protective_award_max_days"] == 90
+    assert "up to 90 days' gross pay per affected employee (TULRCA s.189(4))" in text
 
 
 def test_consultation_dates_without_first_dismissal() -> None:
@@ -80,6 +83,9 @@ def test_consultation_dates_below_twenty(extra: tuple[str, ...], expected: str) 
     assert result is not None
     assert expected in result[1]
     assert "HR1" not in result[1]
+    # No s.188, no protective award (issue 17).
+    assert result[0]["consultation"]["protective_award_max_days"] is None
+    assert "protective award" not in result[1].lower()
 
 
 def test_consultation_dates_hr1_and_notices() -> None:

@@ -362,10 +362,11 @@ def test_view_counts_from_the_deleted_posts(small):
     assert list(v.people.columns) == c.PEOPLE_AT_RISK_COLUMNS
     assert sorted(people.index) == ["A1", "E4", "I1"]
     assert people["counted"].to_dict() == {"A1": False, "E4": True, "I1": False}
-    # £42,839 × 0.8 / 52 = £659.0615… → 65,906p; × 90 / 7 = 847,362.86 → 847,363p.
+    # £42,839 × 0.8 / 52 = £659.0615… → 65,906p.
     assert people.loc["E4", "weekly_pay_pence"] == 65_906
-    assert people.loc["E4", "exposure_pence"] == 847_363
-    assert (v.exposure_pence, v.exposure_days) == (847_363, 90)
+    # One proposed dismissal: s.188 does not apply, so no protective award is possible.
+    assert people.loc["E4", "exposure_pence"] is None
+    assert (v.exposure_pence, v.exposure_days) == (None, None)
     assert people.loc["A1", "exposure_pence"] is None and people.loc["I1", "notice_weeks"] is None
     assert v.breaches == [] and v.warnings == []
     assert list(v.stages["key"]) == [k for k, _ in c.STAGE_TEMPLATE]
@@ -384,13 +385,17 @@ def test_union_sees_figures_of_a_published_option_but_no_names(small):
     session.commit()
     v = _view(session, actors["union"], oid)
     assert v.people is None
-    assert v.proposed == 1 and v.exposure_pence == 847_363
+    assert v.proposed == 1 and v.exposure_pence is None
     text = repr((v.breaches, v.warnings, v.descriptions, v.agency, v.stages))
     for name in ("Eli Fox", "Ada Brown", "Dee Evans", "Fay Gray", "E4"):
         assert name not in text
-    assert v.breaches == ["Notices were issued on 2026-04-30, but for 1 person at risk the "
-                          "statutory notice (up to 12 weeks, ERA 1996 s.86) would end after the "
-                          "planned first dismissal on 2026-06-30."]
+    # The late-notice breach is worked out from each person's notice: hr sees it, a union
+    # rep's view does not hold it.
+    assert v.breaches == []
+    assert _view(session, actors["hr"], oid).breaches == [
+        "Notices were issued on 2026-04-30, but for 1 person at risk the statutory notice (up "
+        "to 12 weeks, ERA 1996 s.86) would end after the planned first dismissal on "
+        "2026-06-30."]
 
 
 @pytest.mark.parametrize("status", ["draft", "proposed"])
@@ -792,20 +797,20 @@ def test_managers_and_admins_read_with_names(small, role):
     assert v.people is not None and "Eli Fox" in set(v.people["name"])
 
 
-def test_people_without_pay_are_left_out_of_the_exposure_and_warned(small):
+def test_people_without_pay_are_left_out_of_the_exposure_and_warned(twenty_at_risk):
     """Catches: an employee with no salary and no spinal point costed at zero silently, or
     the exposure failing for them."""
     from planner.models import Person
 
-    session, actors, oid = small
+    session, actors, oid = twenty_at_risk
     _set(session, Person, Person.employee_ref == "E4", scp=None)
     session.commit()
     v = _view(session, actors["hr"], oid)
     e4 = v.people.set_index("employee_id").loc["E4"]
     assert e4["weekly_pay_pence"] is None and e4["exposure_pence"] is None
-    assert v.exposure_pence == 0
-    assert v.warnings == ["1 employee at risk has neither a salary nor a spinal point with a "
-                          "value: the protective award exposure leaves them out."]
+    assert v.exposure_pence == 19 * 1_059_210
+    assert v.warnings[-1] == ("1 employee at risk has neither a salary nor a spinal point with "
+                              "a value: the protective award cap leaves them out.")
 
 
 def test_a_salary_override_and_two_deleted_posts_make_one_dismissal(small):
@@ -830,9 +835,9 @@ def test_a_salary_override_and_two_deleted_posts_make_one_dismissal(small):
     row = v.people.set_index("employee_id").loc["E5"]
     assert (row["post_id"], row["title"], row["grade"]) == ("O1; O2", "Officer; Officer",
                                                             "PO2; PO2")
-    # £52,000 × (0.5 + 0.5) / 52 = £1,000 a week; × 90 / 7 = £12,857.142… → 1,285,714p.
-    assert row["weekly_pay_pence"] == 100_000 and row["exposure_pence"] == 1_285_714
-    assert v.exposure_pence == 1_285_714
+    # £52,000 × (0.5 + 0.5) / 52 = £1,000 a week (no protective award below 20 dismissals).
+    assert row["weekly_pay_pence"] == 100_000 and row["exposure_pence"] is None
+    assert v.exposure_pence is None
     assert v.descriptions.to_dict(orient="records") == [
         {"title": "Officer", "grade": "PO2", "proposed": 1, "employed": 1}]
 
@@ -876,3 +881,100 @@ def test_the_cache_key_moves_with_the_plan_and_the_stages(small):
     keys.append(c.view_key(session, oid))
     assert len(set(keys)) == len(keys), keys
     assert c.view_key(session, oid) == keys[-1]
+
+
+# --- The protective award: only where s.188 applies, never in a union rep's view (issue 17) ----
+
+
+@pytest.fixture
+def twenty_at_risk(small):
+    """`small` plus 19 officers (PO1, SCP 32, full time) in posts R01-R19, and Option T that
+    deletes them and O3: 20 proposed dismissals, so s.188 applies."""
+    from sqlmodel import select
+
+    from planner.models import Occupancy, Person, Post, Structure
+
+    session, actors, _ = small
+    base = session.exec(select(Structure).where(Structure.kind == "baseline")).one()
+    m1 = session.exec(select(Post).where(Post.post_ref == "M1",
+                                         Post.structure_id == base.id)).one()
+    for n in range(1, 20):
+        post = Post(structure_id=base.id, post_ref=f"R{n:02d}", title="Records Officer",
+                    grade="PO1", fte=Decimal("1"), reports_to_id=m1.id, division="Digital",
+                    team="Records")
+        person = Person(employee_ref=f"R{n:02d}", name=f"Records Person {n}",
+                        contract="permanent", scp=32, continuous_service_date=D(2015, 3, 2))
+        session.add_all([post, person])
+        session.flush()
+        session.add(Occupancy(person_id=person.id, post_id=post.id, fte=Decimal("1")))
+    session.commit()
+    oid = _make_option(session, actors["manager"], "Option T", status="published",
+                       deleted=["O3", *(f"R{n:02d}" for n in range(1, 20))])
+    c.save_plan(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                fields=c.PlanFields(launch_on=D(2026, 4, 1), first_dismissal_on=D(2026, 6, 30),
+                                    notices_issued_on=D(2026, 4, 30)))
+    session.commit()
+    return session, actors, oid
+
+
+def test_the_protective_award_cap_where_s188_applies(twenty_at_risk):
+    """Catches: the cap left out where s.188 applies, or not summed per affected employee."""
+    session, actors, oid = twenty_at_risk
+    v = _view(session, actors["hr"], oid)
+    assert v.proposed == 20 and c.s188_applies(v.proposed)
+    people = v.people.set_index("employee_id")
+    # E4 as worked above: 65,906p a week × 90 / 7 → 847,363p. Each officer: £42,839 / 52 =
+    # £823.8269… → 82,383p a week; × 90 / 7 = 1,059,210p exactly.
+    assert people.loc["E4", "exposure_pence"] == 847_363
+    assert people.loc["R07", "exposure_pence"] == 1_059_210
+    assert (v.exposure_pence, v.exposure_days) == (847_363 + 19 * 1_059_210, 90)
+    from planner.ui.consultation import headline
+
+    labels = [label for label, _, _ in headline(v)]
+    assert labels[-1] == "Protective award cap"
+
+
+def test_below_20_there_is_no_protective_award(small):
+    """Catches: exposure shown where s.188 does not apply (issue 17: £12,698 beside "s.188
+    applies: No")."""
+    from planner.ui.consultation import headline
+
+    session, actors, oid = small
+    v = _view(session, actors["hr"], oid)
+    assert v.proposed < 20 and v.exposure_pence is None and v.exposure_days is None
+    assert all(row is None for row in v.people["exposure_pence"])
+    assert "Protective award cap" not in [label for label, _, _ in headline(v)]
+
+
+def test_a_union_reps_view_holds_no_exposure_notice_dates_or_per_person_figure(twenty_at_risk):
+    """Catches: the protective award or people's notice dates in a union rep's view object,
+    hidden only by the page. Every field and frame of the view is inspected."""
+    import dataclasses
+
+    from planner.ui.consultation import headline
+
+    session, actors, oid = twenty_at_risk
+    hr = _view(session, actors["hr"], oid)
+    union = _view(session, actors["union"], oid)
+    assert union.proposed == hr.proposed == 20
+    assert (union.exposure_pence, union.exposure_days, union.people) == (None, None, None)
+    personal_columns = {"exposure_pence", "weekly_pay_pence", "latest_notice_date",
+                        "notice_weeks", "service_years", "employee_id"}
+    hr_people = hr.people[hr.people["counted"]]
+    figures = {str(v) for col in ("exposure_pence", "weekly_pay_pence")
+               for v in hr_people[col] if v is not None}
+    figures |= {str(hr.exposure_pence), f"{hr.exposure_pence / 100:,.0f}"}
+    dates = {d for d in hr_people["latest_notice_date"] if d is not None}
+    texts = {d.isoformat() for d in dates} | {f"{d.day} {d:%b %Y}" for d in dates} | {
+        f"{d.day} {d:%B %Y}" for d in dates}
+    assert figures and texts
+    for f in dataclasses.fields(union):
+        value = getattr(union, f.name)
+        if isinstance(value, pd.DataFrame):
+            assert not personal_columns & set(value.columns), f.name
+            blob = value.to_csv()
+        else:
+            blob = repr(value)
+        for needle in figures | texts:
+            assert needle not in blob, (f.name, needle)
+    assert "Protective award cap" not in [label for label, _, _ in headline(union)]

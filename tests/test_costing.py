@@ -215,28 +215,116 @@ def test_totals_by_division_team_partner_funding(session, actors):
         c.totals("colour")
 
 
-def test_envelope_equal_council_shares_with_single_partner_posts(session, actors):
+def test_envelope_by_the_stored_shares_with_single_partner_posts(session, actors):
+    """Catches: shared cost split equally whatever the partners' stored shares say (issue 17)."""
     baseline(session)
     s = session.exec(select(Structure)).one()
     s.envelope_pence = 100_000_000  # £1m for 12 months, no EnvelopeShare rows
     session.commit()
     env = cost(session, actors).envelope()
     got = env.by_partner.set_index("partner")
-    # Shared posts: E1 + interim + job share = 22,554,050; ÷ 3 = 7,518,016.67: floors 7,518,016
-    # each, 2p left go to the first two (equal remainders, partner order): Brent, Lewisham.
-    assert got["shared_cost"].to_dict() == {"Brent": 7_518_017, "Lewisham": 7_518_017,
-                                            "Southwark": 7_518_016}
+    # Shared posts: E1 + interim + job share = 22,554,050, by the seeded 33.34/33.33/33.33%:
+    # × 0.3334 = 7,519,520.27; × 0.3333 = 7,517,264.865 twice. Floors sum to 22,554,048; the
+    # 2p left go to the largest remainders (0.865 each): Lewisham and Southwark.
+    assert got["shared_cost"].to_dict() == {"Brent": 7_519_520, "Lewisham": 7_517_265,
+                                            "Southwark": 7_517_265}
     # Posts charged to one partner count wholly to it: P5 to Brent, P2 to Lewisham.
     assert got["charged_cost"].to_dict() == {"Brent": HALF_FILLED, "Lewisham": VAC_PO3_TOP,
                                              "Southwark": 0}
-    assert got["spend"].to_dict() == {"Brent": 14_161_082, "Lewisham": 14_376_077,
-                                      "Southwark": 7_518_016}
-    # £1m ÷ 3 = 33,333,333.33: the odd penny to Brent.
-    assert got["envelope"].tolist() == [33_333_334, 33_333_333, 33_333_333]
-    assert got["headroom"].tolist() == [19_172_252, 18_957_256, 25_815_317]
+    assert got["spend"].to_dict() == {"Brent": 14_162_585, "Lewisham": 14_375_325,
+                                      "Southwark": 7_517_265}
+    # £1m by the same shares: exact.
+    assert got["envelope"].tolist() == [33_340_000, 33_330_000, 33_330_000]
+    assert got["headroom"].tolist() == [19_177_415, 18_954_675, 25_812_735]
     assert env.spend == TOTAL and env.envelope == 100_000_000
-    assert env.headroom == 100_000_000 - TOTAL
+    assert env.headroom == 100_000_000 - TOTAL == env.partner_headroom
+    assert env.reconciling == 0 and env.warnings == ()
     assert "LGA" not in got.index  # a customer with no share and no posts
+
+
+def test_all_stored_shares_zero_falls_back_to_equal_with_a_warning(session, actors):
+    baseline(session)
+    for p in session.exec(select(Partner)):
+        p.share_bp = 0
+        session.add(p)
+    s = session.exec(select(Structure)).one()
+    s.envelope_pence = 100_000_000
+    session.commit()
+    env = cost(session, actors).envelope()
+    got = env.by_partner.set_index("partner")
+    # 22,554,050 ÷ 3 = 7,518,016.67: the 2p left to the first two (equal remainders).
+    assert got["shared_cost"].tolist() == [7_518_017, 7_518_017, 7_518_016]
+    assert got["envelope"].tolist() == [33_333_334, 33_333_333, 33_333_333]
+    assert len(env.warnings) == 1 and "equally between the 3 councils" in env.warnings[0]
+
+
+def test_a_customers_posts_are_income_or_outside_and_headroom_adds_up(session, actors):
+    """Catches: a customer's posts silently left out of the headroom (issue 17: the LGA's
+    £139,481), or a total headroom that is not the sum of the councils' headroom."""
+    from planner import compare_charts as cc
+
+    posts = baseline(session)
+    s = session.get(Structure, posts["P1"].structure_id)
+    s.envelope_pence = 30_000_000
+    add_post(session, s, "C1", "PO3", partner="LGA")  # vacant: 6,858,060, charged to the LGA
+    session.commit()
+    for mode in ("income", "outside"):
+        env = cost(session, actors).envelope(customer_posts=mode)
+        got = env.by_partner.set_index("partner")
+        assert got.loc["LGA", "kind"] == "customer" and pd.isna(got.loc["LGA", "envelope"])
+        assert got.loc["LGA", "shared_cost"] == 0
+        assert env.spend == TOTAL + VAC_PO3_TOP
+        assert env.customer_cost == VAC_PO3_TOP and env.net_spend == TOTAL
+        assert env.customer_income == (VAC_PO3_TOP if mode == "income" else 0)
+        assert env.shared_cost + env.own_cost == env.net_spend
+        assert env.headroom == 30_000_000 - TOTAL == env.partner_headroom
+        assert env.customers == ["LGA"]
+        # Councils over their envelope are named, not hidden behind the total.
+        assert [name for name, _ in env.over] == [
+            n for n, h in got["headroom"].dropna().items() if h < 0]
+        statement = cc.envelope_statement(env).set_index("line")["amount"]
+        if mode == "income":
+            assert statement["Gross spend"] == env.spend
+            assert statement["Less customer income (LGA)"] == -VAC_PO3_TOP
+            assert statement["Net spend"] == TOTAL
+        else:
+            assert statement["Spend within the envelope"] == TOTAL
+            assert statement["Outside the envelope: posts charged to customers (LGA)"] == \
+                VAC_PO3_TOP
+        assert "LGA" in cc.covers_text(env)
+
+
+def test_the_headline_names_the_partners_over_their_envelope():
+    from planner import compare_charts as cc
+    from planner.costing import EnvelopePosition
+
+    frame = pd.DataFrame({"partner": ["Brent", "Lewisham", "Southwark"],
+                          "kind": ["council"] * 3,
+                          "headroom": pd.array([13_817_000, -4_687_800, -5_080_100],
+                                               dtype="Int64")})
+    pos = EnvelopePosition(months=12, by_partner=frame, spend=0, envelope=1,
+                           headroom=4_049_100, structure_envelope=1, partner_headroom=4_049_100)
+    assert cc.headroom_headline(pos) == \
+        "Over for 2 partners: Lewisham −£46,878, Southwark −£50,801"
+    fine = EnvelopePosition(months=12, by_partner=frame.iloc[:1], spend=0, envelope=1,
+                            headroom=13_817_000, structure_envelope=1)
+    assert cc.headroom_headline(fine) == "Headroom £138,170"
+
+
+def test_a_retired_partner_shares_nothing_and_holds_no_envelope(session, actors):
+    baseline(session)
+    southwark = session.exec(select(Partner).where(Partner.name == "Southwark")).one()
+    southwark.active = False
+    session.add(southwark)
+    s = session.exec(select(Structure)).one()
+    s.envelope_pence = 100_000_000
+    session.commit()
+    env = cost(session, actors).envelope()
+    got = env.by_partner.set_index("partner")
+    assert list(got.index) == ["Brent", "Lewisham"]
+    # 22,554,050 by 3334:3333 = 11,278,716.47 / 11,275,333.53: the 1p to Lewisham (0.53).
+    assert got["shared_cost"].tolist() == [11_278_716, 11_275_334]
+    assert got["envelope"].sum() == 100_000_000 and env.reconciling == 0
 
 
 def test_envelope_share_rows_and_an_overspend(session, actors):
@@ -514,3 +602,55 @@ def test_vacancy_point_comes_from_the_settings(session, actors):
     c = cost_structure(session=session, actor=actors["hr"], pay_year=YEAR,
                        settings=Settings(vacancy_cost_point="bottom"))
     assert c.by_post["vacancy_cost"].tolist() == [6_435_510]  # SCP 37, as worked above
+
+
+def test_demo_headroom_is_the_sum_of_the_councils_headroom(database_url):
+    """Issue 17's acceptance: on the demo baseline and every demo option, with the demo's
+    envelope and with a tighter one that puts councils over, the total headroom equals the sum
+    of the councils' headroom to the penny, spend is made up exactly of its parts, and every
+    council over its envelope is named in the headline."""
+    from planner import compare_charts as cc
+    from planner.db import make_engine, read_session, write_session
+    from planner.demo import DEMO_AUTHOR, load_demo
+    from planner.options import PartnerShare, list_structures, set_envelope
+
+    engine = make_engine(database_url)
+    try:
+        load_demo(engine)
+        for envelope in (None, 6_850_000_00):
+            with write_session(engine) as s:
+                ids = list_structures(session=s, actor=DEMO_AUTHOR)[["id", "version"]]
+                if envelope is not None:
+                    for sid, version in ids.itertuples(index=False):
+                        set_envelope(session=s, actor=DEMO_AUTHOR, structure=int(sid),
+                                     envelope_pence=envelope, months=12,
+                                     expected_version=int(version),
+                                     shares={"Brent": PartnerShare(share_bp=3400),
+                                             "Lewisham": PartnerShare(share_bp=3300),
+                                             "Southwark": PartnerShare(share_bp=3300)})
+            with read_session(engine) as s:
+                ids = [int(i) for i in list_structures(session=s, actor=DEMO_AUTHOR)["id"]]
+                assert len(ids) >= 2
+                for sid in ids:
+                    env = cost_structure(session=s, actor=DEMO_AUTHOR,
+                                         structure_id=sid).envelope()
+                    councils = env.by_partner[env.by_partner["kind"] == "council"]
+                    assert env.headroom is not None
+                    assert env.headroom == int(councils["headroom"].sum()) == env.partner_headroom
+                    assert env.reconciling == 0
+                    assert env.spend == (env.shared_cost + env.own_cost + env.customer_cost
+                                         + env.unallocated_cost)
+                    assert env.headroom == env.envelope - env.net_spend
+                    assert int(env.by_partner["spend"].sum()) == env.spend
+                    headline = cc.headroom_headline(env)
+                    for name, headroom in env.over:
+                        assert f"{name} {cc.pounds(headroom)}" in headline
+                    if env.over:
+                        assert headline.startswith(f"Over for {len(env.over)} partner")
+        # The tighter envelope does put the baseline's councils over: the case issue 17 saw.
+        with read_session(engine) as s:
+            env = cost_structure(session=s, actor=DEMO_AUTHOR).envelope()
+        assert [name for name, _ in env.over] == ["Lewisham", "Southwark"]
+        assert env.headroom > 0  # positive in total, yet two councils are over
+    finally:
+        engine.dispose()

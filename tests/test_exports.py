@@ -104,3 +104,37 @@ def test_template_has_the_equality_sheet_but_exports_never_do(session):
         with zipfile.ZipFile(io.BytesIO(export_csv_zip(session=session, actor=actor))) as zf:
             assert "equality.csv" not in zf.namelist()
             assert not any(b"Disabled" in zf.read(n) for n in zf.namelist())
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_then_import_gives_back_the_same_partners(session, fmt):
+    """Catches: an export listing retired partners or leaving out kind and host, so that its
+    own import refuses it ("The shares add up to 200%") or moves the host (issue 17)."""
+    from sqlmodel import select
+
+    from planner.costing import cost_structure
+    from planner.models import Partner
+    from tests.test_importer import TWO_COUNCILS, csv_bytes, frame, two_council_posts
+
+    import_establishment(session=session, actor=SYSTEM, today=TODAY, files=[
+        *files(two_council_posts()), ("partners.csv", csv_bytes(frame(TWO_COUNCILS)))])
+
+    def partners():
+        return sorted((p.name, p.kind, p.is_host, p.share_bp, p.active)
+                      for p in session.exec(select(Partner)))
+
+    first, before = _tables(session), partners()
+    assert first["partners"] == [
+        {"partner": "Northshire", "kind": "council", "host": "yes", "share": "60",
+         "lgps_employer_rate": "20", "london_weighting": "0"},
+        {"partner": "Southby", "kind": "council", "host": "no", "share": "40",
+         "lgps_employer_rate": "20", "london_weighting": "0"}]
+    cost = cost_structure(session=session, actor=SYSTEM).full_year_total
+    if fmt == "xlsx":
+        upload = [("establishment.xlsx", export_xlsx(session=session, actor=SYSTEM))]
+    else:
+        with zipfile.ZipFile(io.BytesIO(export_csv_zip(session=session, actor=SYSTEM))) as zf:
+            upload = [(n, zf.read(n)) for n in zf.namelist()]
+    import_establishment(session=session, actor=SYSTEM, files=upload, today=TODAY)
+    assert _tables(session) == first and partners() == before
+    assert cost_structure(session=session, actor=SYSTEM).full_year_total == cost

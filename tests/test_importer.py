@@ -487,3 +487,130 @@ def test_equality_sheet_errors_are_located_and_nothing_is_written(session):
         import_establishment(session=session, actor=hr, today=TODAY, files=[
             *files(), ("equality.csv", b"employee_id,height\nE1,tall\n")])
     assert [(e.sheet, e.column) for e in info.value.errors] == [("equality", "height")]
+
+
+# --- the partners sheet is the partner set (issue 17) ------------------------------------------
+
+TWO_COUNCILS = [{"partner": "Northshire", "kind": "council", "host": "yes", "share": "60"},
+                {"partner": "Southby", "kind": "council", "host": "no", "share": "40"}]
+
+
+def two_council_posts() -> list[dict]:
+    return edit(POSTS, 2, partner="Southby")
+
+
+def test_a_partners_sheet_replaces_the_partner_set_and_retires_the_rest(session):
+    """Catches: an import's partners added to the seeded ones (shares adding up to 200%, the
+    seeded host still host), or seeded partners deleted instead of kept for history."""
+    from planner.reference import council_names, host_partner_name, partner_names
+
+    people = edit(PEOPLE, 1, origin="Capita", tupe_transfer_date="2016-04-01")
+    import_establishment(session=session, actor=SYSTEM, today=TODAY, files=[
+        *files(two_council_posts(), people), ("partners.csv", csv_bytes(frame(TWO_COUNCILS)))])
+    session.commit()
+    assert partner_names(session) == ["Northshire", "Southby"]
+    assert council_names(session) == ["Northshire", "Southby"]
+    assert host_partner_name(session) == "Northshire"
+    stored = {p.name: p for p in session.exec(select(Partner))}
+    assert {n for n, p in stored.items() if not p.active} == {"Brent", "Lewisham", "Southwark",
+                                                              "LGA"}
+    assert not stored["Brent"].is_host  # a retired partner hosts nothing
+    assert sum(p.share_bp for p in stored.values() if p.active) == 10_000
+    retired = session.exec(select(AuditEvent).where(AuditEvent.entity == "partner",
+                                                    AuditEvent.action == "retire")).all()
+    assert len(retired) == 4
+    # TUPE cohorts go to the new host, not "… to Brent".
+    from planner.models import TupeCohort
+
+    assert [c.transferee for c in session.exec(select(TupeCohort))] == ["Northshire"]
+
+
+def test_without_a_partners_sheet_the_stored_partners_stay(session):
+    from planner.reference import partner_names
+
+    import_establishment(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    assert partner_names(session) == ["Brent", "Lewisham", "Southwark", "LGA"]
+
+
+@pytest.mark.parametrize(("sheet", "host"), [
+    # No host column: the stored host stays host when the sheet names it …
+    ([{"partner": "Lewisham", "share": "50"}, {"partner": "Brent", "share": "50"}], "Brent"),
+    # … else the first council listed (the LGA is stored as a customer).
+    ([{"partner": "LGA", "share": "0"}, {"partner": "Lewisham", "share": "60"},
+      {"partner": "Southwark", "share": "40"}], "Lewisham"),
+    # A host marked in the sheet wins.
+    ([{"partner": "Brent", "host": "no", "share": "50"},
+      {"partner": "Lewisham", "host": "yes", "share": "50"}], "Lewisham"),
+])
+def test_exactly_one_host(session, sheet, host):
+    import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                         files=[*files(), ("partners.csv", csv_bytes(frame(sheet)))])
+    hosts = session.exec(select(Partner.name).where(Partner.is_host)).all()
+    assert hosts == [host]
+
+
+@pytest.mark.parametrize(("sheet", "expected"), [
+    ([{"partner": "Brent", "host": "yes", "share": "50"},
+      {"partner": "Lewisham", "host": "yes", "share": "50"}],
+     RowError("partners", 3, "host", "Lewisham is marked as host, but so is Brent: exactly one "
+                                     "council hosts the service.")),
+    ([{"partner": "Brent", "host": "no", "share": "50"},
+      {"partner": "Lewisham", "host": "no", "share": "50"}],
+     RowError("partners", None, "host", "No partner is marked as host: mark the council that "
+                                        "employs the service's staff host = yes.")),
+    ([{"partner": "Brent", "kind": "borough", "share": "50"},
+      {"partner": "Lewisham", "share": "50"}],
+     RowError("partners", 2, "kind", "'borough' is not a kind of partner: council or customer.")),
+    ([{"partner": "Brent", "share": "50"}, {"partner": "Lewisham", "share": "40"},
+      {"partner": "LGA", "share": "10"}],
+     RowError("partners", 4, "share", "LGA is a customer: it pays for the posts charged to it "
+                                      "and has no share of the shared costs, so its share must "
+                                      "be 0 (shares are the councils').")),
+    ([{"partner": "Brent", "kind": "customer", "host": "yes", "share": "0"},
+      {"partner": "Lewisham", "share": "100"}],
+     RowError("partners", 2, "host", "Brent is a customer; the host is the council that "
+                                     "employs the service's staff.")),
+    # The LGA is stored as a customer: marked host with a blank kind, still refused.
+    ([{"partner": "LGA", "host": "yes", "share": "0"}, {"partner": "Brent", "share": "60"},
+      {"partner": "Lewisham", "share": "40"}],
+     RowError("partners", 2, "host", "LGA is a customer; the host is the council that "
+                                     "employs the service's staff.")),
+])
+def test_partner_sheet_errors(loaded, sheet, expected):
+    errors = refused(loaded, [*files(), ("partners.csv", csv_bytes(frame(sheet)))])
+    assert expected in errors
+
+
+def test_a_partner_still_charged_by_an_option_cannot_be_retired(loaded):
+    """Catches: an import retiring Lewisham while an option still charges a post to it (its
+    cost would then belong to no council's envelope)."""
+    from planner.options import create_option
+
+    create_option(session=loaded, actor=make_actors(loaded)["hr"], name="Option A")
+    loaded.commit()
+    sheet = [{"partner": "Brent", "share": "60"}, {"partner": "Southwark", "share": "40"}]
+    errors = refused(loaded, [*files(edit(POSTS, 2, partner="Brent")),
+                              ("partners.csv", csv_bytes(frame(sheet)))])
+    assert RowError("partners", None, "partner", (
+        "Lewisham is not in the partners sheet, so this import would retire it, but Option A "
+        "charges 1 post to it (P3). Keep Lewisham in the sheet, or charge those posts and "
+        "envelope shares to a current partner first.")) in errors
+    # The LGA is retired too, but nothing uses it: no error names it.
+    assert not [e for e in errors if e.message.startswith("LGA")]
+
+
+def test_a_partner_holding_an_envelope_share_cannot_be_retired(loaded):
+    from planner.options import PartnerShare, set_envelope
+
+    base = loaded.exec(select(Structure).where(Structure.kind == "baseline")).one()
+    set_envelope(session=loaded, actor=make_actors(loaded)["hr"], structure=base.id,
+                 envelope_pence=100_000_00, months=12, expected_version=base.version,
+                 shares={"Brent": PartnerShare(share_bp=5000),
+                         "Southwark": PartnerShare(share_bp=5000)})
+    loaded.commit()
+    sheet = [{"partner": "Brent", "share": "60"}, {"partner": "Lewisham", "share": "40"}]
+    errors = refused(loaded, [*files(), ("partners.csv", csv_bytes(frame(sheet)))])
+    assert [e.message for e in errors if e.message.startswith("Southwark")] == [
+        "Southwark is not in the partners sheet, so this import would retire it, but Current "
+        "establishment gives it a share of its envelope. Keep Southwark in the sheet, or charge "
+        "those posts and envelope shares to a current partner first."]

@@ -129,23 +129,45 @@ def figures(actor: Actor, chosen: list[StructureRef], baseline: StructureRef
     return out
 
 
-FIGURE_ROWS = ("Full-year cost", "Spend for the envelope's months", "Envelope",
-               "Headroom", "Saving vs baseline (full year)", "Posts", "FTE", "People", "Layers",
+OVER_ROW = "Councils over their envelope"
+CUSTOMER_ROW = {"income": "Less customer income (posts charged to customers)",
+                "outside": "Outside the envelope: posts charged to customers"}
+FIGURE_ROWS = ("Full-year cost", "Spend for the envelope's months", CUSTOMER_ROW["income"],
+               "Net spend (what the envelope pays for)", "Envelope", "Headroom",
+               OVER_ROW, "Saving vs baseline (full year)", "Posts", "FTE", "People", "Layers",
                "Median span", "New posts", "Deleted posts", "Changed posts")
 
 
 def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
-    """The side-by-side table: one row per figure, one column per structure, as text."""
+    """The side-by-side table: one row per figure, one column per structure, as text.
+
+    Spend is shown as it is made up (gross, customers' posts, net) so envelope − net spend =
+    headroom can be read off; the headroom is the headline, naming every council over its
+    envelope ("Over for 2 partners: …") rather than a total that hides them, and a
+    "reconciling" row appears when the total differs from the sum of the councils' headroom.
+    """
+    mode = rows[0].customer_posts if rows else "income"
 
     def column(f: cc.StructureFigures) -> list[str]:
         base = f.kind == "baseline"
         pounds = cc.pounds  # whole pounds: a comparison reads better without pence
+        months = fmt.plural(f.envelope_months, "month")
+        if f.headroom is None:
+            headroom = "—"
+        elif f.over:
+            headroom = f"Over for {fmt.plural(len(f.over), 'partner')}"
+        else:
+            headroom = pounds(f.headroom) if f.headroom >= 0 else f"Over by {pounds(-f.headroom)}"
         return [
             pounds(f.full_year_cost),
-            f"{pounds(f.spend)} ({fmt.plural(f.envelope_months, 'month')})",
+            f"{pounds(f.spend)} ({months})",
+            "—" if not f.customer_cost else (
+                pounds(-f.customer_cost) if mode == "income" else pounds(f.customer_cost)),
+            f"{pounds(f.net_spend)} ({months})",
             "not set" if f.envelope is None else pounds(f.envelope),
-            "—" if f.headroom is None else (
-                pounds(f.headroom) if f.headroom >= 0 else f"over by {pounds(-f.headroom)}"),
+            headroom,
+            "; ".join(f"{name} {pounds(h)}" for name, h in f.over) or (
+                "—" if f.headroom is None else "none"),
             "—" if base else (pounds(f.saving) if f.saving >= 0
                               else f"costs {pounds(-f.saving)} more"),
             fmt.count(f.posts), fmt.fte(f.fte), fmt.count(f.people), fmt.count(f.layers),
@@ -154,19 +176,39 @@ def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
             "—" if base else fmt.count(f.changed),
         ]
 
-    table = pd.DataFrame({"Figure": list(FIGURE_ROWS)})
+    labels = list(FIGURE_ROWS)
+    labels[2] = CUSTOMER_ROW.get(mode, labels[2])
+    table = pd.DataFrame({"Figure": labels})
     for f in rows:
         table[f.name] = column(f)
+    if any(f.reconciling for f in rows):
+        extra = {"Figure": "Of which held by no council (reconciling)"}
+        extra.update({f.name: cc.pounds(f.reconciling) for f in rows})
+        at = labels.index("Headroom") + 1
+        table = pd.concat([table.iloc[:at], pd.DataFrame([extra]), table.iloc[at:]],
+                          ignore_index=True)
     return table
 
 
 def over_envelope(value: Any) -> str:
     """Styler rule: headroom text showing an overspend in red (no HTML, a cell style)."""
-    return "color: #b3261e; font-weight: 600" if str(value).startswith("over by") else ""
+    text = str(value)
+    return RED if text.startswith(("Over for", "Over by", "over by")) else ""
+
+
+RED = "color: #b3261e; font-weight: 600"
 
 
 def styled_figures(table: pd.DataFrame) -> Any:
-    return table.style.map(over_envelope)
+    """The headroom and the councils over their envelope in red wherever they are over."""
+
+    def row_style(row: pd.Series) -> list[str]:
+        if row["Figure"] == OVER_ROW:
+            return ["" if c == "Figure" or str(v) in ("none", "—") else RED
+                    for c, v in row.items()]
+        return [over_envelope(v) for v in row]
+
+    return table.style.apply(row_style, axis=1)
 
 
 def table_height(rows: int, *, most: int | None = None) -> int:
@@ -280,3 +322,11 @@ def bridge_caption(bridge: pd.DataFrame) -> str:
             f"{fmt.md_escape(str(bridge['step'].iloc[0]))} "
             f"({cc.pounds(start)} → {cc.pounds(end)}). The axis starts near the smaller "
             "total, not at zero, so the steps can be seen.")
+
+
+def customer_posts_text() -> str:
+    """How customers' posts are counted (the customer_posts setting), for the page."""
+    from planner.config import get_settings
+
+    mode = get_settings().customer_posts
+    return f"Setting PLANNER_CUSTOMER_POSTS = {mode}: {cc.CUSTOMER_POSTS_TEXT[mode]}"

@@ -125,7 +125,9 @@ def minimum_days(view: ConsultationView) -> int | None:
 
 
 def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
-    """(label, value, help) for the six figures at the top of the page."""
+    """(label, value, help) for the figures at the top of the page: five, and the protective
+    award's cap as a sixth only where the view holds it (s.188 applies and the viewer may see
+    pay: never a union rep, whose view has no such figure)."""
     applies = domain.s188_applies(view.proposed)
     minimum = minimum_days(view)
     if applies:
@@ -153,10 +155,13 @@ def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
          no_launch if check is None else day(check.hr1_deadline, "Not required"),
          "The last day the Redundancy Payments Service may receive HR1: 30/45 days before the "
          "first dismissal and before any notice (s.193). Missing it is an offence."),
-        ("Protective award exposure", pounds(view.exposure_pence),
-         f"Up to {fmt.plural(view.exposure_days, 'day')}' gross pay for each employee proposed "
-         "for dismissal if consultation fails (s.189): the worst case, not a forecast."),
-    ]
+    ] + ([] if view.exposure_pence is None or view.exposure_days is None else [
+        ("Protective award cap", pounds(view.exposure_pence),
+         f"If s.188 is not complied with, a tribunal may award each affected employee up to "
+         f"{fmt.plural(view.exposure_days, 'day')}' gross pay (TULRCA s.189(4)); this is that "
+         f"cap for the {fmt.plural(view.proposed, 'employee')} proposed for dismissal: the "
+         "worst case, not a forecast."),
+    ])
 
 
 def all_clear(view: ConsultationView) -> str | None:

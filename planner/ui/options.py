@@ -68,12 +68,18 @@ ENVELOPE_CONFIG: dict[str, Any] = {
     "partner": st.column_config.TextColumn("Partner", width=130),
     "kind": st.column_config.TextColumn("Kind", width=90),
     # Money arrives as whole-pound text (envelope_table), right-aligned like numbers.
-    "charged_cost": st.column_config.TextColumn("Charged to it", alignment="right"),
+    "charged_cost": st.column_config.TextColumn(
+        "Own posts", alignment="right",
+        help="Posts charged to this partner alone (for a customer: what it is charged)."),
     "shared_cost": st.column_config.TextColumn("Its share of shared posts", alignment="right"),
     "spend": st.column_config.TextColumn("Spend", alignment="right"),
     "envelope": st.column_config.TextColumn("Envelope", alignment="right"),
     "headroom": st.column_config.TextColumn(
         "Headroom", alignment="right", help="Envelope − spend; red is an overspend."),
+}
+STATEMENT_CONFIG: dict[str, Any] = {
+    "line": st.column_config.TextColumn("How the spend is made up", width="large"),
+    "amount": st.column_config.TextColumn("£", alignment="right", width=140),
 }
 SHARE_CONFIG: dict[str, Any] = {
     "partner": st.column_config.TextColumn("Partner", disabled=True, width=140),
@@ -241,7 +247,12 @@ def share_table(cost: StructureCost) -> pd.DataFrame:
     """The envelope form's partner rows: each partner's fixed amount (£) or share (%)."""
     shares = cost.shares.set_index("partner_id") if len(cost.shares) else cost.shares
     rows = []
-    for pid, partner in cost.partners.iterrows():  # a handful of partners, not posts
+    # Only the active councils share the envelope (a customer pays for its own posts; a
+    # retired partner holds nothing): a handful of rows, not posts.
+    partners = cost.partners
+    if "active" in partners.columns:
+        partners = partners[partners["active"].astype(bool)]
+    for pid, partner in partners[partners["kind"] == "council"].iterrows():
         amount = share = None
         if len(shares) and pid in shares.index:
             a, b = shares.at[pid, "amount_pence"], shares.at[pid, "share_bp"]
@@ -290,39 +301,81 @@ def save_envelope(actor: Actor, ref: cmp.StructureRef, *, total: str, months: in
 
 
 def envelope_metrics(cost: StructureCost) -> list[tuple[str, str, str]]:
+    """(label, value, help) for the four figures above the envelope: the headroom is the
+    headline ("Over for 2 partners: …") whenever a council is over, never a bare total."""
     pos = cost.envelope()
     return [
         ("Full-year cost", cc.pounds(cost.full_year_total),
          "Every post for twelve months at this pay year's rates, on-costs included."),
         (f"Spend for {fmt.plural(pos.months, 'month')}", cc.pounds(pos.spend),
-         "The part-year cost for the months the envelope covers."),
+         "The part-year cost of every post for the months the envelope covers, customers' "
+         "posts included (gross)."),
         ("Envelope", "not set" if pos.envelope is None else cc.pounds(pos.envelope),
-         "The budget for those months."),
+         "The councils' budget for those months."),
+    ] + [
+        # Never a reassuring total while a council is over: the count, named just below.
+        ("Councils over their envelope", fmt.count(len(pos.over)),
+         f"Each is named below in red. The total headroom ({cc.pounds(pos.headroom or 0)}, "
+         f"envelope − net spend) hides them. {cc.covers_text(pos)}") if pos.over else
         ("Headroom", "—" if pos.headroom is None else (
             cc.pounds(pos.headroom) if pos.headroom >= 0
             else f"over by {cc.pounds(-pos.headroom)}"),
-         "Envelope − spend; negative is an overspend."),
+         "Envelope − net spend: the sum of the councils' headroom. " + cc.covers_text(pos)),
     ]
 
 
-def envelope_table(cost: StructureCost) -> Any:
-    """Each partner's position as whole pounds (display only), an overspent headroom in red.
+def over_headline(cost: StructureCost) -> str | None:
+    """'Over for N partners: …' (shown in red) when any council is over its envelope."""
+    pos = cost.envelope()
+    return cc.headroom_headline(pos) if pos.over else None
 
-    Cells are text so a missing envelope reads "not set" rather than a blank or "None"; the
-    colour comes from the pence underneath, never from parsing the text.
+
+def customer_posts_caption(cost: StructureCost) -> str:
+    """What the headroom covers and how customers' posts are treated (the setting)."""
+    pos = cost.envelope()
+    return f"{cc.covers_text(pos)} (Setting PLANNER_CUSTOMER_POSTS = {pos.customer_posts}.)"
+
+
+RED = "color: #b3261e; font-weight: 600"
+
+
+def statement_table(cost: StructureCost) -> Any:
+    """The envelope's make-up, line by line, whole pounds (display only); the headroom line
+    red when any council is over its envelope, totals in bold."""
+    statement = cc.envelope_statement(cost.envelope())
+    frame = pd.DataFrame({"line": statement["line"],
+                          "amount": ["not set" if v is None or pd.isna(v) else cc.pounds(v)
+                                     for v in statement["amount"]]})
+    kinds = statement["kind"].tolist()
+
+    def style(_: pd.Series) -> list[str]:
+        return [RED if k == "over" else "font-weight: 600" if k == "total"
+                else "color: #5f6b7a; font-style: italic" if k == "below" else "" for k in kinds]
+
+    return frame.style.apply(style, subset=["amount"]).apply(style, subset=["line"])
+
+
+def envelope_table(cost: StructureCost) -> Any:
+    """Each partner's position as whole pounds (display only), an overspent partner in red.
+
+    Cells are text so a missing envelope reads "not set" (a customer: "none (customer)")
+    rather than a blank or "None"; the colour comes from the pence underneath, never from
+    parsing the text.
     """
     position = cost.envelope().by_partner
     frame = position[["partner", "kind"]].copy()
     money = ["charged_cost", "shared_cost", "spend", "envelope", "headroom"]
+    customer = (position["kind"] == "customer").tolist()
     for col in money:
-        frame[col] = ["not set" if pd.isna(v) else cc.pounds(v) for v in position[col]]
+        frame[col] = [("none (customer)" if c and col in ("envelope", "headroom") else "not set")
+                      if pd.isna(v) else cc.pounds(v)
+                      for v, c in zip(position[col], customer, strict=True)]
     over = [bool(pd.notna(v) and v < 0) for v in position["headroom"]]
 
     def colour(column: pd.Series) -> list[str]:
-        red = "color: #b3261e; font-weight: 600"
-        return [red if o else "" for o in over]
+        return [RED if o else "" for o in over]
 
-    return frame.style.apply(colour, subset=["headroom"])
+    return frame.style.apply(colour, subset=["partner", "spend", "headroom"])
 
 
 # --- the recruitment assumption -------------------------------------------------------------

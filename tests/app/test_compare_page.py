@@ -185,3 +185,29 @@ def test_assuming_recruitment_fills_the_interims_step(app_db):
     assert middle == [0, 0, 0, 0, saving, 0]
     assert steps["Option A"] - steps["Current establishment"] == sum(middle)
     assert steps["Current establishment"] == before["Current establishment"]
+
+
+def test_the_headroom_row_names_councils_over_their_envelope_in_red():
+    """Catches: a positive total headroom shown while councils are over (issue 17), or the
+    overspent councils not red in the side-by-side table."""
+    from planner.costing import EnvelopePosition
+
+    frame = pd.DataFrame({"partner": ["Brent", "Lewisham", "LGA"],
+                          "kind": ["council", "council", "customer"],
+                          "spend": [100, 300, 50],
+                          "headroom": pd.array([200, -100, None], dtype="Int64")})
+    pos = EnvelopePosition(months=12, by_partner=frame, spend=450, envelope=500, headroom=100,
+                           structure_envelope=500, own_cost=0, shared_cost=400,
+                           customer_cost=50, partner_headroom=100)
+    f = cc.structure_figures(name="Now", kind="baseline", by_post=pd.DataFrame({"total": [450],
+                             "fte": [1.0]}), lines=pd.DataFrame({"person_id": []}), position=pos,
+                             layers=1, median_span=None, difference=None, baseline_cost=450)
+    table = ui.figures_table([f]).set_index("Figure")["Now"]
+    assert table["Headroom"] == "Over for 1 partner"
+    assert table[ui.OVER_ROW] == "Lewisham −£1"
+    assert table["Net spend (what the envelope pays for)"].startswith("£4 ")
+    assert table[ui.CUSTOMER_ROW["income"]] == "£0"  # −50p, whole pounds for display
+    styles = ui.styled_figures(ui.figures_table([f]))._compute().ctx
+    red = {i for (i, j), css in styles.items() if j == 1 and ("color", "#b3261e") in css}
+    labels = ui.figures_table([f])["Figure"].tolist()
+    assert {labels[i] for i in red} == {"Headroom", ui.OVER_ROW}

@@ -165,7 +165,9 @@ def test_setting_an_envelope_shows_the_overspend(app_db):
         assert s.get(Structure, oid).envelope_pence == 100_000_00
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Envelope"] == "£100,000"
-    assert metrics["Headroom"].startswith("over by £")
+    # Every council is over: the count, never a total, and each named in red (issue 17).
+    assert "Headroom" not in metrics and metrics["Councils over their envelope"] == "3"
+    assert any(e.value.startswith("Over for 3 partners: Brent −£") for e in at.error)
 
 
 def _full_year(db, structure_id: int) -> int:
