@@ -640,9 +640,9 @@ def import_establishment(*, session: Session, actor: Actor, files: Sequence[tupl
     require(actor, "establishment.import", "structure")
     tables, errors = read_upload(files)
     # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
-    # upload in one pass; a sheet that could not be read has its reason in `errors` already.
-    unread = {e.sheet for e in errors}
-    if tables.posts is not None or "posts" not in unread:
+    # upload in one pass; a sheet that could not be read has its reason in `errors` already
+    # (so a missing posts sheet is only said when nothing else went wrong reading).
+    if tables.posts is not None or not errors:
         errors += validate_tables(tables, grades=grade_table(session),
                                   partner_names=partner_names(session),
                                   today=today or dt.date.today())
