@@ -344,3 +344,35 @@ def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
                        "--user", "admin"]), capsys.readouterr().out
     assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
                                          "(unsuppressed)")
+
+
+def test_option_archive_list_all_restore_and_conflicts(demo_db, capsys, tmp_path):
+    """Catches: archive/restore not wired to the services, an archived option still listed
+    without --all, or an import while options exist refused instead of rebasing them."""
+    code, out = run(capsys, "option", "create", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0
+    code, out = run(capsys, "option", "archive", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["option"]["archived"] is True
+    code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
+    assert "Option 2" not in {r["name"] for r in out["structures"]}
+    code, out = run(capsys, "option", "list", "--all", "--db", demo_db, "--json")
+    assert {r["name"]: r["archived"] for r in out["structures"]}["Option 2"] is True
+    code, out = run(capsys, "option", "archive", "Option 2", "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 1
+
+    book = tmp_path / "establishment.xlsx"
+    assert run(capsys, "export", str(book), "--db", demo_db, "--json")[0] == 0
+    code, out = run(capsys, "import", str(book), "--db", demo_db, "--json", "--user", "hr")
+    assert code == 0
+    rebased = {r["name"]: r for r in out["imported"]["options_rebased"]}
+    assert set(rebased) == {"Option 1: single service desk", "Option 2"}
+    assert rebased["Option 2"]["archived"] is True and rebased["Option 2"]["conflicts"] == 0
+    code, out = run(capsys, "option", "conflicts", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["conflicts"] == []
+    code, out = run(capsys, "option", "restore", "Option 2", "--db", demo_db, "--json",
+                    "--user", "hr")
+    assert code == 0 and out["option"]["archived"] is False
