@@ -450,6 +450,23 @@ def rebase_options(session: Session, *, actor: Actor, old: pd.DataFrame, new: pd
     return results
 
 
+def rebased_sentence(results: list[RebasedOption] | tuple[RebasedOption, ...]) -> str:
+    """What an import did to the options, for its success message: "2 options were carried
+    onto the new establishment: Option A (2 conflicts to review) and Option B, archived (no
+    conflicts)." Blank when there were no options."""
+    if not results:
+        return ""
+    parts = []
+    for r in results:
+        n = r.conflicts
+        told = "no conflicts" if n == 0 else (f"{n} conflict{'' if n == 1 else 's'} to review")
+        parts.append(f"{r.name}{', archived' if r.archived else ''} ({told})")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    many = len(results) != 1
+    return (f"{len(results)} option{'s were' if many else ' was'} carried onto the new "
+            f"establishment: {listed}.")
+
+
 # --- the conflicts, for the user ---------------------------------------------------------------
 
 CONFLICT_COLUMNS = ["id", "post_id", "kind", "field", "option_value", "old_value", "new_value",
@@ -479,12 +496,13 @@ def resolve_conflicts(*, session: Session, actor: Actor, structure: str | int | 
                       conflict_ids: list[int] | None = None) -> int:
     """Mark an option's conflicts resolved (all open ones when `conflict_ids` is None): the
     user has read them and made any change in the option. Manager or hr; audited."""
-    from planner.options import readable_option
+    from planner.options import readable_option, require_not_archived
 
     require(actor, "options.edit", "structure")
     s = readable_option(session, actor, structure, "options.edit")
     if s.kind != "option":
         raise NotFound(f"{s.name} is the current establishment; conflicts belong to options.")
+    require_not_archived(s)
     q = select(RebaseConflict).where(RebaseConflict.structure_id == s.id,
                                      RebaseConflict.resolved_at.is_(None))  # type: ignore[union-attr]
     rows = list(session.exec(q).all())

@@ -277,8 +277,10 @@ def test_conflicts_resolved_one_or_all_by_manager_or_hr_and_audited(session, act
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "resolve_conflicts")
                           ).all()
     assert [len(e.after["conflicts"]) for e in events] == [1, 1]
-    # B is archived: reading its conflicts is fine (3 open).
+    # B is archived: its conflicts are read (3 open), but marked dealt with only once restored.
     assert len(rebase.list_conflicts(session=session, actor=actors["manager"], structure=b)) == 3
+    with pytest.raises(options.ArchivedOption):
+        rebase.resolve_conflicts(session=session, actor=actors["manager"], structure=b)
 
 
 # --- the planning step on its own (pure) --------------------------------------------------------
@@ -320,3 +322,19 @@ def test_a_new_post_whose_id_the_option_already_uses_joins_or_is_renamed():
     assert [(a.baseline_id, a.post_ref, a.manager_baseline_id) for a in plan.added] == [
         (4, "A2~2", 1)]
     assert {c.kind for c in plan.conflicts} == {"added"}
+
+
+def test_the_import_message_names_each_option_and_its_conflicts():
+    """Catches: an import message that leaves out an option, its archived state or its
+    count of conflicts, or miscounts the options."""
+    def done(name: str, conflicts: int, archived: bool = False) -> rebase.RebasedOption:
+        return rebase.RebasedOption(structure_id=1, name=name, archived=archived, updated=0,
+                                    added=0, detached=0, conflicts=conflicts, version=2)
+
+    assert rebase.rebased_sentence([]) == ""
+    assert rebase.rebased_sentence([done("Option A", 1)]) == (
+        "1 option was carried onto the new establishment: Option A (1 conflict to review).")
+    assert rebase.rebased_sentence([done("Option A", 2), done("Option B", 0, True),
+                                    done("Option C", 3)]) == (
+        "3 options were carried onto the new establishment: Option A (2 conflicts to review), "
+        "Option B, archived (no conflicts) and Option C (3 conflicts to review).")
