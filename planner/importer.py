@@ -753,7 +753,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     o, e, p = Occupancy.__table__, EtoRationale.__table__, Post.__table__
     in_structure = sa_select(p.c.id).where(p.c.structure_id == sid)
     conn.execute(delete(o).where(o.c.post_id.in_(in_structure)))
-    eto_before = _count(conn, e)
+    eto_before = _eto_rows(conn)
     if removed_posts:
         gone = [{"b_id": i} for i in removed_posts]
         conn.execute(delete(e).where(e.c.baseline_post_id == bindparam("b_id")), gone)
@@ -770,7 +770,9 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         pe = Person.__table__
         conn.execute(delete(pe).where(pe.c.id == bindparam("b_id")), gone)
     # ETO rationales answer a change to one person's post: gone with the person or the post.
-    eto_removed = eto_before - _count(conn, e)
+    left = {r["id"] for r in _eto_rows(conn)}
+    eto_removed = [{k: v for k, v in r.items() if k != "id"} for r in eto_before
+                   if r["id"] not in left]
     _drop_stale_members(conn)
     occupancy_rows = [
         {"person_id": person_ids[emp], "post_id": ids[post], "fte": Decimal(f or "1")}
@@ -875,8 +877,18 @@ def _drop_stale_members(conn: Any) -> None:
         conn.execute(delete(m).where(m.c.id == bindparam("b_id")), [{"b_id": i} for i in ids])
 
 
-def _count(conn: Any, table: Any) -> int:
-    return int(conn.execute(sa_select(func.count()).select_from(table)).scalar_one())
+def _eto_rows(conn: Any) -> list[dict[str, Any]]:
+    """Every ETO rationale with the names a person reads (a few per option, never thousands):
+    the import's audit event keeps the text of any it removes, so nothing goes unrecorded."""
+    e, pe, p, s = (EtoRationale.__table__, Person.__table__, Post.__table__,
+                   Structure.__table__)
+    q = (sa_select(e.c.id, s.c.name, pe.c.employee_ref, p.c.post_ref, e.c.change,
+                   e.c.rationale)
+         .select_from(e.join(s, e.c.structure_id == s.c.id)
+                      .join(pe, e.c.person_id == pe.c.id)
+                      .join(p, e.c.baseline_post_id == p.c.id)))
+    return [{"id": i, "option": name, "employee_id": ref, "post_id": post, "change": change,
+             "rationale": text} for i, name, ref, post, change, text in conn.execute(q)]
 
 
 def _insert_ids(conn: Any, table: Any, rows: list[dict[str, Any]], key: str,

@@ -166,6 +166,14 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
     old_i = old.set_index("id", drop=False)
     new_i = new.set_index("id", drop=False)
     old_ids, new_ids = set(old_i.index.tolist()), set(new_i.index.tolist())
+    # Plain dicts, not DataFrame.at: one lookup per post and field at 50,000 posts.
+    old_col = {c: dict(zip(old["id"].tolist(), old[c].astype(str).tolist(), strict=True))
+               for c in ("post_id", "title", "reports_to")}
+    new_rows = {int(r["id"]): {k: str(v) for k, v in r.items()}
+                for r in new[new["id"].isin([i for i in new["id"].tolist()
+                                             if i not in old_ids])].to_dict("records")}
+    new_reports = dict(zip(new["id"].tolist(), new["reports_to"].astype(str).tolist(),
+                           strict=True))
     new_id_of_ref = dict(zip(new["post_id"].tolist(), new["id"].tolist(), strict=True))
     opt = option.reset_index(drop=True)
     bids = [None if b is None or b != b else int(b) for b in opt["baseline_post_id"].tolist()]
@@ -182,10 +190,10 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
     for i, bid in enumerate(bids):
         if bid is not None and bid in old_ids and bid not in new_ids:
             ref = opt_refs[i]
-            title = str(old_i.at[bid, "title"])
+            title = old_col["title"][bid]
             plan.detached.append(opt_ids[i])
             plan.conflicts.append(Conflict(
-                post_ref=ref, kind="deleted-in-baseline", old_value=str(old_i.at[bid, "post_id"]),
+                post_ref=ref, kind="deleted-in-baseline", old_value=old_col["post_id"][bid],
                 message=(f"{ref} ({title}): the new establishment no longer has this post; the "
                          "option keeps it as a new post of its own, with nobody in it.")))
 
@@ -195,7 +203,7 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
     taken = set(opt_refs)
     adding: set[int] = set()
     for bid in added_ids:
-        ref = str(new_i.at[bid, "post_id"])
+        ref = new_rows[bid]["post_id"]
         mine = ref in bid_of_ref
         if mine and bid_of_ref[ref] is None:
             pid = opt_ids[opt_refs.index(ref)]
@@ -204,7 +212,7 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
             plan.conflicts.append(Conflict(
                 post_ref=ref, kind="added", new_value=ref,
                 message=(f"{ref}: the new establishment adds {ref} "
-                         f"({new_i.at[bid, 'title']}), which the option already had as a new "
+                         f"({new_rows[bid]['title']}), which the option already had as a new "
                          "post; the option's post now continues it, with the option's title, "
                          "grade and reporting line kept, and the establishment's people in it.")))
             continue
@@ -215,7 +223,7 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
             n += 1
         taken.add(use)
         adding.add(bid)
-        values = {f: str(new_i.at[bid, f]) for f in FIELDS}
+        values = {f: new_rows[bid][f] for f in FIELDS}
         plan.added.append(AddedPost(baseline_id=bid, post_ref=use, values=values,
                                     manager_baseline_id=None))
     will_continue = set(continued) | adding
@@ -228,7 +236,7 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
         return next((a.post_ref for a in plan.added if a.baseline_id == bid), "")
 
     for a in plan.added:
-        mref = str(new_i.at[a.baseline_id, "reports_to"])
+        mref = new_reports[a.baseline_id]
         mbid = new_id_of_ref.get(mref) if mref else None
         a.manager_baseline_id = mbid if mbid in will_continue else None
         under = option_ref_for(a.manager_baseline_id)
@@ -240,7 +248,7 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
                      f"{a.values['fte']} FTE) is new in the establishment and was added to the "
                      f"option {where}; delete it in the option if the option does without it."
                      + (f" (The option already used {a.post_ref.split('~')[0]} for another "
-                        "post.)" if a.post_ref != str(new_i.at[a.baseline_id, "post_id"])
+                        "post.)" if a.post_ref != new_rows[a.baseline_id]["post_id"]
                         else ""))))
 
     # Fields of the posts the option continues in both establishments: a three-way merge.
@@ -263,12 +271,12 @@ def plan_rebase(old: pd.DataFrame, new: pd.DataFrame, option: pd.DataFrame) -> R
                         old_value=b0[k], new_value=b1[k],
                         message=both_changed_sentence(ref, f, o[k], b1[k])))
         # The reporting line, in the old establishment's post_ids.
-        old_ref = dict(zip(old["id"].tolist(), old["post_id"].tolist(), strict=True))
+        old_ref = old_col["post_id"]
         opt_mgr = opt["reports_to"].tolist()
         for i in live:
             bid = bids[i]
-            b0 = str(old_i.at[bid, "reports_to"])
-            b1 = str(new_i.at[bid, "reports_to"])
+            b0 = old_col["reports_to"][bid]
+            b1 = new_reports[bid]
             if b0 == b1:
                 continue
             m = opt_mgr[i]

@@ -338,3 +338,19 @@ def test_the_import_message_names_each_option_and_its_conflicts():
                                     done("Option C", 3)]) == (
         "3 options were carried onto the new establishment: Option A (2 conflicts to review), "
         "Option B, archived (no conflicts) and Option C (3 conflicts to review).")
+
+
+def test_an_eto_rationale_removed_with_its_person_is_kept_in_the_import_audit(session, actors,
+                                                                              world):
+    """Catches: a rationale deleted without trace when the person it answers for leaves (the
+    row must go: it points at the person), or the import failing on the foreign key."""
+    import_establishment(session=session, actor=actors["hr"],
+                         files=upload(POSTS, [r for r in PEOPLE if r["employee_id"] != "E4"]),
+                         today=TODAY)
+    session.commit()
+    assert session.exec(select(EtoRationale)).all() == []
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "import")
+                         .order_by(AuditEvent.id.desc())).first()
+    [gone] = event.after["eto_removed"]
+    assert (gone["option"], gone["employee_id"], gone["post_id"], gone["rationale"]) == (
+        "Option A", "E4", "ICT-020", "The desk is re-scoped.")
