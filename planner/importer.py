@@ -818,26 +818,26 @@ def _upsert_posts(conn: Any, sid: int, rows: list[dict[str, Any]],
     ids = {ref: int(r[0]) for ref, r in existing.items()}
     ids.update(_insert_ids(conn, t, fresh, "post_ref", t.c.structure_id == sid))
     manager = dict(zip(_values(posts["post_id"]), _values(posts["reports_to"]), strict=True))
-    changed = []
+    changed, links = [], []
     for r in rows:
         old = existing.get(r["post_ref"])
         mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
         if old is None:
             if mgr is not None:
-                changed.append({"b_id": ids[r["post_ref"]], "b_mgr": mgr, "b_bump": 0,
-                                **{f"b_{c}": r[c] for c in _POST_FIELDS}})
-            continue
-        values = tuple(r[c] for c in _POST_FIELDS)
-        if values != tuple(old[3:]) or mgr != old[2]:
-            changed.append({"b_id": int(old[0]), "b_mgr": mgr, "b_bump": 1,
+                links.append({"b_id": ids[r["post_ref"]], "b_mgr": mgr})
+        elif tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
+            changed.append({"b_id": int(old[0]), "b_mgr": mgr,
                             **{f"b_{c}": r[c] for c in _POST_FIELDS}})
     if changed:
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-            reports_to_id=bindparam("b_mgr"), version=t.c.version + bindparam("b_bump"),
+            reports_to_id=bindparam("b_mgr"), version=t.c.version + 1,
             **{c: bindparam(f"b_{c}") for c in _POST_FIELDS}), changed)
+    if links:
+        conn.execute(update(t).where(t.c.id == bindparam("b_id"))
+                     .values(reports_to_id=bindparam("b_mgr")), links)
     wanted = {r["post_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
-    return ids, removed, sum(1 for c in changed if c["b_bump"])
+    return ids, removed, len(changed)
 
 
 def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[int]]:
