@@ -7,8 +7,10 @@ them: the header is row 1, the first data row is row 2.
 
 Uploads are untrusted: sizes and row counts are capped, an xlsx is checked as a zip (signature,
 member count and uncompressed size) before openpyxl unpacks it, and formula cells are refused
-rather than evaluated. Writes are SQLAlchemy Core bulk inserts: SQLModel's per-object add is
-~30x slower at 50,000 rows.
+rather than evaluated. Writes are SQLAlchemy Core bulk statements (executemany): SQLModel's
+per-object add is ~30x slower at 50,000 rows. The baseline is replaced by upsert (posts by
+post_id, people by employee_id keep their ids), and every structure option is rebased onto it
+in the same transaction (planner.rebase), so an import never orphans an option.
 """
 
 from __future__ import annotations
@@ -636,7 +638,8 @@ def baseline(session: Session, *, create: bool = False) -> Structure | None:
 
 def import_establishment(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
                          today: dt.date | None = None) -> ImportSummary:
-    """Replace the baseline establishment with the upload, or change nothing and say why."""
+    """Replace the baseline establishment with the upload and rebase every option onto it
+    (planner.rebase), or change nothing and say why (every error of every readable sheet)."""
     require(actor, "establishment.import", "structure")
     tables, errors = read_upload(files)
     # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
