@@ -354,3 +354,29 @@ def test_an_eto_rationale_removed_with_its_person_is_kept_in_the_import_audit(se
     [gone] = event.after["eto_removed"]
     assert (gone["option"], gone["employee_id"], gone["post_id"], gone["rationale"]) == (
         "Option A", "E4", "ICT-020", "The desk is re-scoped.")
+
+
+def test_fte_and_partner_merge_three_ways_and_a_move_under_a_post_the_option_deletes():
+    """Catches: FTE or partner changes not carried (or carried over the option's own), and a
+    post moved under a manager the option deletes (it would point at nothing)."""
+    old = _frame([(1, "H", "", "SM2"), (2, "M", "H", "PO6"), (3, "X", "H", "PO3"),
+                  (4, "Y", "H", "PO3")])
+    new = old.copy()
+    new.loc[new["post_id"] == "X", "fte"] = "0.8"
+    new.loc[new["post_id"] == "Y", "fte"] = "0.6"
+    new.loc[new["post_id"] == "X", "partner"] = "Lewisham"
+    new.loc[new["post_id"] == "Y", "reports_to"] = "M"
+    # The option deleted M and resized Y to 0.5.
+    option = _frame([(11, "H", "", "SM2", 1), (13, "X", "H", "PO3", 3),
+                     (14, "Y", "H", "PO3", 4)], with_lineage=True)
+    option.loc[option["post_id"] == "Y", "fte"] = "0.5"
+    plan = rebase.plan_rebase(old, new, option)
+    assert plan.updates == {13: {"fte": "0.8", "partner": "Lewisham"}}
+    assert plan.moves == {}
+    assert [(c.post_ref, c.kind, c.field) for c in plan.conflicts] == [
+        ("Y", "both-changed", "fte"), ("Y", "moved-under-deleted", "reports_to")]
+    assert plan.conflicts[0].message == ("Y: the option resized it to 0.5 FTE and the new "
+                                         "establishment resized it to 0.6 FTE; the option's "
+                                         "0.5 FTE was kept.")
+    assert plan.conflicts[1].message == ("Y: the new establishment moved it under M, which the "
+                                         "option deletes; it stays under H.")
