@@ -540,7 +540,7 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
                 f"{contract.replace('_', '-')} contract.")))
         errors += _date_errors(r, int(row), today)
     post_fte = dict(zip(_values(posts["post_id"]), _values(posts["fte"]), strict=True))
-    post_row = dict(zip(_values(posts["post_id"]), _values(posts["_row"]), strict=True))  # first rows
+    post_row = dict(zip(_values(posts["post_id"]), _values(posts["_row"]), strict=True))
     for post_id, occupants in occupied.items():
         total = sum((f for _, f in occupants), Decimal(0))
         limit = _fte(post_fte.get(post_id) or "1")
