@@ -16,7 +16,9 @@ message = ui.pop_flash()
 if message:
     st.success(message)
 
-listing = ui.load_listing(actor)
+show_archived = st.checkbox("Show archived options", key=ui.SHOW_ARCHIVED_KEY,
+                            help="Archived options are read-only; restore one to change it.")
+listing = ui.load_listing(actor, include_archived=show_archived)
 if not listing.refs:
     st.info("There is no establishment yet. Import one on the Establishment page, or load the "
             "demo data with `python -m planner load-demo`.")
@@ -71,9 +73,40 @@ ui.default_selection(listing)
 chosen = by_id[st.selectbox("Work on", list(by_id), format_func=lambda i: by_id[i].name,
                             key=ui.SELECT_KEY)]
 is_option = chosen.kind == "option"
+archived = chosen.id in listing.archived
+
+if archived:
+    st.info(f"{md_escape(chosen.name)} is archived: it is read-only. Restore it to change it.")
+    if editor_role and st.button("Restore option", key="option_restore") and ui.set_archived(
+            actor, chosen, False):
+        st.rerun()
+
+if is_option:
+    conflicts = ui.load_conflicts(actor, chosen)
+    if len(conflicts):
+        with st.container(border=True, key="option_conflicts"):
+            st.markdown(f"**What the last establishment import could not carry into "
+                        f"{md_escape(chosen.name)} on its own** "
+                        f"({len(conflicts)} to review)")
+            for message in conflicts["message"]:
+                st.markdown(f"- {md_escape(message)}")
+            if editor_role and not archived:
+                picked = st.multiselect(
+                    "Dealt with", list(conflicts["id"]), key=f"conflicts_pick_{chosen.id}",
+                    format_func=dict(zip(conflicts["id"], conflicts["message"],
+                                         strict=True)).get,
+                    placeholder="Choose the conflicts you have dealt with")
+                c1, c2 = st.columns(2)
+                if c1.button("Mark chosen as dealt with", key="conflicts_resolve_some",
+                             disabled=not picked) and ui.resolve(actor, chosen,
+                                                                 [int(i) for i in picked]):
+                    st.rerun()
+                if c2.button("Mark all as dealt with", key="conflicts_resolve_all") and (
+                        ui.resolve(actor, chosen, None)):
+                    st.rerun()
 
 tabs = ["Cost and envelope"]
-if is_option and editor_role:
+if is_option and editor_role and not archived:
     tabs += ["Edit posts", "Name and description"]
 containers = dict(zip(tabs, st.tabs(tabs, key="options_tab", on_change="rerun"), strict=True))
 
@@ -82,7 +115,8 @@ if containers["Cost and envelope"].open:
         cost = cmp.cost_of(actor, chosen)
         if is_option:
             wanted = st.toggle(ui.RECRUITED_LABEL, value=cost.assume_recruited,
-                               key=ui.recruited_key(chosen), disabled=not editor_role)
+                               key=ui.recruited_key(chosen),
+                               disabled=not editor_role or archived)
             st.caption(ui.RECRUITED_CAPTION)
             if editor_role and wanted != cost.assume_recruited and ui.save_assume_recruited(
                     actor, chosen, wanted):
@@ -100,7 +134,8 @@ if containers["Cost and envelope"].open:
                      key="options_envelope")
         for warning in cost.envelope().warnings:
             st.warning(md_escape(warning))
-        may_set = can(actor, "options.edit" if is_option else "establishment.edit")
+        may_set = can(actor, "options.edit" if is_option else "establishment.edit") and (
+            not archived)
         if may_set:
             with st.form("envelope_form", border=True):
                 st.markdown(f"**Budget envelope of {md_escape(chosen.name)}**")
@@ -159,6 +194,12 @@ if "Name and description" in containers and containers["Name and description"].o
                     current_description=chosen.description):
                 st.rerun()
         ui.show_errors(ui.DETAILS_ERRORS_KEY, "Nothing was saved:")
+        st.markdown("**Archive this option**")
+        st.caption("An archived option is read-only and hidden from the lists until restored; "
+                   "establishment imports still carry it along.")
+        if st.button("Archive option", key="option_archive") and ui.set_archived(
+                actor, chosen, True):
+            st.rerun()
         st.markdown("**Delete this option**")
         sure = st.checkbox(f"Yes, delete {md_escape(chosen.name)} and its posts",
                            key=f"delete_confirm_{chosen.id}")

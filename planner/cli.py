@@ -117,7 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     oimp.add_argument("files", nargs="+", type=Path)
     oimp.add_argument("--from", dest="source", default="baseline", metavar="STRUCTURE",
                       help="the structure whose post_ids the file continues (default: baseline)")
-    osub.add_parser("list", parents=[common], help="the baseline and the options")
+    olist = osub.add_parser("list", parents=[common],
+                            help="the baseline and the options (archived ones with --all)")
+    olist.add_argument("--all", action="store_true", help="include archived options")
+    for verb, text in (("archive", "archive an option: read-only and hidden until restored"),
+                       ("restore", "restore an archived option"),
+                       ("conflicts", "what establishment imports could not carry into an "
+                                     "option on their own")):
+        osub.add_parser(verb, parents=[common], help=text).add_argument("name")
     diff = sub.add_parser("diff", parents=[common],
                           help="new, deleted, regraded, resized and moved posts of B against A")
     diff.add_argument("base", metavar="A", help="a structure name or id; baseline = the establishment")
@@ -309,7 +316,12 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
             s = importer.import_establishment(session=session, actor=actor, files=files)
         summary = {"posts": s.posts, "people": s.people, "occupancies": s.occupancies,
                    "partners": s.partners, "structure_id": s.structure_id}
-        return {"imported": summary}, "Imported: " + _counts(summary)
+        rebased = [r.as_dict() for r in s.rebased]
+        lines = ["Imported: " + _counts(summary), *(
+            f"Rebased {r['name']}{' (archived)' if r['archived'] else ''}: "
+            f"{_plural(r['conflicts'], 'conflict')} to review (`option conflicts "
+            f"{r['name']!r}`)" for r in rebased)]
+        return {"imported": {**summary, "options_rebased": rebased}}, "\n".join(lines)
     if cmd == "export":
         with read_session(engine) as session:
             if args.format == "xlsx":
@@ -408,14 +420,38 @@ def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dic
 
     if args.option_command == "list":
         with read_session(engine) as session:
-            df = options.list_structures(session=session, actor=actor)
+            df = options.list_structures(session=session, actor=actor,
+                                         include_archived=args.all)
         rows = [{"id": int(r["id"]), "name": r["name"], "kind": r["kind"], "status": r["status"],
                  "posts": int(r["posts"]), "fte": r["fte"], "copied_from": r["copied_from"],
-                 "version": int(r["version"]), "created_at": str(r["created_at"])}
+                 "version": int(r["version"]), "created_at": str(r["created_at"]),
+                 "archived": bool(r["archived"])}
                 for r in df.to_dict(orient="records")]
         text = "\n".join(f"{r['id']:>4} {r['name']:<30} {r['kind']:<8} {r['status']:<10} "
-                         f"{r['posts']:>6} posts {r['fte']:>10} FTE" for r in rows)
+                         f"{r['posts']:>6} posts {r['fte']:>10} FTE"
+                         + ("  (archived)" if r["archived"] else "") for r in rows)
         return {"structures": rows}, text or "No structures."
+    if args.option_command in ("archive", "restore"):
+        change = options.archive_option if args.option_command == "archive" else (
+            options.restore_option)
+        with write_session(engine) as session:
+            # One command reads and writes in one transaction: the version it checks is fresh.
+            s = options.resolve_structure(session, args.name)
+            s = change(session=session, actor=actor, structure=s, expected_version=s.version)
+            row = {"id": s.id, "name": s.name, "archived": s.archived, "version": s.version}
+        done = "Archived" if row["archived"] else "Restored"
+        return {"option": row}, f"{done} {row['name']}."
+    if args.option_command == "conflicts":
+        from planner import rebase
+
+        with read_session(engine) as session:
+            df = rebase.list_conflicts(session=session, actor=actor, structure=args.name)
+        rows = [{"id": int(r["id"]), "post_id": r["post_id"], "kind": r["kind"],
+                 "field": r["field"], "option_value": r["option_value"],
+                 "old_value": r["old_value"], "new_value": r["new_value"],
+                 "message": r["message"]} for r in df.to_dict(orient="records")]
+        text = "\n".join(f"{r['id']:>4} {r['kind']:<20} {r['message']}" for r in rows)
+        return {"conflicts": rows}, text or f"{args.name} has no open conflicts."
     if args.option_command == "create":
         with write_session(engine) as session:
             s = options.create_option(session=session, actor=actor, name=args.name,
@@ -432,6 +468,10 @@ def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dic
             f"{d['continued']} continued, {d['new']} new, {d['deleted']} deleted, "
             f"{d['regraded']} regraded, {d['resized']} resized, {d['moved']} moved.")
     return {"imported": d}, "\n".join([text, *d["notes"]])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _counts(counts: dict[str, Any]) -> str:

@@ -520,6 +520,13 @@ def notice_weeks_for(start: dt.date, dismissal: dt.date) -> int:
     return max(first, second)
 
 
+def _not_archived(option: Structure) -> None:
+    """An archived option's consultation records are read-only too (planner.options)."""
+    from planner.options import require_not_archived as check
+
+    check(option)
+
+
 def _option_for(session: Session, actor: Actor, structure: str | int | Structure,
                 action: str) -> Structure:
     """The option, if `actor` may read it for `action`; the baseline is refused."""
@@ -885,6 +892,7 @@ def save_plan(*, session: Session, actor: Actor, structure: str | int | Structur
     require(actor, "consultation.edit", "consultation_plan")
     today = today or dt.date.today()
     option = _option_for(session, actor, structure, "consultation.edit")
+    _not_archived(option)
     assert option.id is not None
     errors = _plan_errors(fields, today)
     if errors:
@@ -1005,6 +1013,7 @@ def save_stages(*, session: Session, actor: Actor, structure: str | int | Struct
     require(actor, "consultation.edit", "consultation_stage")
     today = today or dt.date.today()
     option = _option_for(session, actor, structure, "consultation.edit")
+    _not_archived(option)
     assert option.id is not None
     errors, clean = _stage_errors(rows, today)
     if errors:

@@ -111,7 +111,7 @@ class SetupReport:
 
 
 class DemoRefused(PlannerError):
-    """`load-demo --force` would orphan options that are not the demo's own."""
+    """`load-demo --force` would rebase options that are not the demo's own onto the demo."""
 
 
 def init_database(engine: Engine) -> dict[str, int]:
@@ -125,9 +125,9 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
     """Load the demo establishment, its draft option and the users, unless an establishment
     already exists (`force` replaces it).
 
-    The establishment import refuses while options exist (they are built on it), so `force`
-    first deletes the demo's own option(s) and refuses, naming them, if any other option
-    exists: deleting someone's work is left to them.
+    `force` first deletes the demo's own option(s) and refuses, naming them, if any other
+    option exists: the import would rebase it onto the demo's establishment (planner.rebase),
+    leaving a council's option all conflicts, and deleting someone's work is left to them.
     """
     from planner.importer import import_establishment
 

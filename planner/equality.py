@@ -70,7 +70,7 @@ from planner.models import (
     Structure,
     utcnow,
 )
-from planner.options import readable_option, resolve_structure
+from planner.options import readable_option, require_not_archived, resolve_structure
 
 CHARACTERISTICS: tuple[tuple[str, str], ...] = (
     ("age", "Age"), ("disability", "Disability"), ("gender_reassignment", "Gender reassignment"),
@@ -672,6 +672,7 @@ def _assessable(session: Session, actor: Actor, structure: str | int | Structure
     if s.kind != "option":
         raise PlannerError(f"{s.name} is the current establishment: equality checkpoints "
                            "belong to an option.")
+    require_not_archived(s)
     if stage not in _STAGE_NAMES:
         raise ValidationFailed([RowError("checkpoint", None, "stage",
                                          "The stage is 1, 2 or 3.")])

@@ -7,8 +7,10 @@ them: the header is row 1, the first data row is row 2.
 
 Uploads are untrusted: sizes and row counts are capped, an xlsx is checked as a zip (signature,
 member count and uncompressed size) before openpyxl unpacks it, and formula cells are refused
-rather than evaluated. Writes are SQLAlchemy Core bulk inserts: SQLModel's per-object add is
-~30x slower at 50,000 rows.
+rather than evaluated. Writes are SQLAlchemy Core bulk statements (executemany): SQLModel's
+per-object add is ~30x slower at 50,000 rows. The baseline is replaced by upsert (posts by
+post_id, people by employee_id keep their ids), and every structure option is rebased onto it
+in the same transaction (planner.rebase), so an import never orphans an option.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -36,11 +38,14 @@ from planner.models import (
     CONTRACTS,
     EQUALITY_FIELDS,
     FUNDING,
+    EtoRationale,
     Occupancy,
     Partner,
     Person,
     Post,
+    RebaseConflict,
     Structure,
+    TupeCohort,
     TupeMember,
 )
 from planner.reference import GradeBand, grade_table, partner_names
@@ -95,6 +100,8 @@ class ImportSummary:
     people: int
     occupancies: int
     partners: int
+    # Each option carried onto the new establishment (planner.rebase.RebasedOption).
+    rebased: tuple[Any, ...] = ()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -479,10 +486,13 @@ def validate_posts(posts: pd.DataFrame, *, grades: Mapping[str, GradeBand],
         if r.reports_to and r.reports_to not in ids:
             errors.append(RowError(sheet, row, "reports_to",
                                    f"reports_to {r.reports_to!r} is not a post_id in this sheet."))
-    manager_of = {p: m for p, m in zip(_values(posts["post_id"]), _values(posts["reports_to"]),
+    # A duplicated post_id is reported above; the cycle check reads each post_id's first row,
+    # so a duplicate neither hides a cycle nor invents one.
+    first = posts.drop_duplicates("post_id")
+    manager_of = {p: m for p, m in zip(_values(first["post_id"]), _values(first["reports_to"]),
                                          strict=True)
                   if p and m in ids}
-    row_of = dict(zip(_values(posts["post_id"]), _values(posts["_row"]), strict=True))
+    row_of = dict(zip(_values(first["post_id"]), _values(first["_row"]), strict=True))
     for cycle in reporting_cycles(manager_of):
         chain = " → ".join([*cycle, cycle[0]])
         errors.append(RowError(sheet, int(row_of[cycle[0]]), "reports_to",
@@ -755,22 +765,22 @@ def baseline(session: Session, *, create: bool = False) -> Structure | None:
 
 def import_establishment(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
                          today: dt.date | None = None) -> ImportSummary:
-    """Replace the baseline establishment with the upload, or change nothing and say why."""
+    """Replace the baseline establishment with the upload and rebase every option onto it
+    (planner.rebase), or change nothing and say why (every error of every readable sheet)."""
     require(actor, "establishment.import", "structure")
     tables, errors = read_upload(files)
-    if not errors:
-        errors = validate_tables(tables, grades=grade_table(session),
-                                 partner_names=partner_names(session),
-                                 today=today or dt.date.today())
-    if not errors:
-        errors = partner_set_errors(session, tables.partners)
-    if not errors and tables.equality is not None:
-        errors = _equality_errors(actor, tables)
-    if not errors and session.exec(
-            select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None:
-        errors = [RowError("upload", None, "", (
-            "Structure options are built on the current establishment; replacing it would "
-            "orphan them. Archive or delete the options first."))]
+    # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
+    # upload in one pass; a sheet that could not be read has its reason in `errors` already
+    # (so a missing posts sheet is only said when nothing else went wrong reading).
+    if tables.posts is not None or not errors:
+        errors += validate_tables(tables, grades=grade_table(session),
+                                  partner_names=partner_names(session),
+                                  today=today or dt.date.today())
+    if tables.partners is not None and not any(e.sheet == "partners" for e in errors):
+        # What the new partner set would do to the stored one (needs a well-formed sheet).
+        errors += partner_set_errors(session, tables.partners)
+    if tables.equality is not None:
+        errors += _equality_errors(actor, tables)
     if errors:
         raise ValidationFailed(errors)
     summary = _write(session, actor, tables, [name for name, _ in files])
@@ -800,13 +810,25 @@ def _equality_errors(actor: Actor, tables: Tables) -> list[RowError]:
 
 
 def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:
+    """Replace the baseline by upsert, then rebase every option onto it (planner.rebase).
+
+    Posts matched by post_id and people matched by employee_id keep their ids, so option
+    posts (`baseline_post_id`), ETO rationales and TUPE cohort members keep pointing at the
+    same rows; what the upload no longer names is deleted once nothing points at it.
+    """
     assert tables.posts is not None
     partners_written = _write_partners(session, actor, tables.partners) if tables.partners is not None else 0
     structure = baseline(session, create=True)
     assert structure is not None and structure.id is not None
     sid = structure.id
     before = _counts(session, sid)
-    _clear(session, sid)
+    has_options = session.exec(
+        select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None
+    old_frame = None
+    if has_options:
+        from planner.rebase import structure_frame
+
+        old_frame = structure_frame(session, sid)
 
     partner_id = {name.lower(): pid for name, pid in
                   session.exec(sa_select(Partner.name, Partner.id)).all()}
@@ -822,14 +844,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
                      strict=True)
     ]
     conn = session.connection()
-    t = Post.__table__
-    ids = _insert_ids(conn, t, post_rows, "post_ref", t.c.structure_id == sid)
-    links = [{"b_id": ids[p], "b_mgr": ids[m]}
-             for p, m in zip(_values(posts["post_id"]), _values(posts["reports_to"]), strict=True)
-             if m]
-    if links:
-        conn.execute(update(t).where(t.c.id == bindparam("b_id"))
-                     .values(reports_to_id=bindparam("b_mgr")), links)
+    ids, removed_posts, posts_changed = _upsert_posts(conn, sid, post_rows, posts)
 
     people = tables.people if tables.people is not None else pd.DataFrame(
         columns=[*PEOPLE_COLUMNS, "_row"])
@@ -846,30 +861,174 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
          "tupe_transfer_date": parse_date(r.tupe_transfer_date) if r.tupe_transfer_date else None}
         for r in _records(people)
     ]
-    # employee_ref is unique across the table, so each key read back is the row just written.
-    person_ids = _insert_ids(conn, Person.__table__, person_rows, "employee_ref")
+
+    after: dict[str, Any] = {
+        "posts": len(post_rows), "people": len(person_rows),
+        "occupancies": sum(1 for _ in _values(people["employee_id"])),
+        "partners": partners_written, "files": names,
+        "posts_added": len(post_rows) - (before["posts"] - len(removed_posts)),
+        "posts_changed": posts_changed, "posts_removed": len(removed_posts)}
+    rebased = []
+    if old_frame is not None:
+        from planner.rebase import rebase_options, structure_frame
+
+        new_frame = structure_frame(session, sid)
+        new_frame = new_frame[~new_frame["id"].isin(removed_posts)].reset_index(drop=True)
+        # Every option, archived ones too: an archived option restored later must still
+        # point at posts that exist, with its people where the establishment now has them.
+        rebased = rebase_options(session, actor=actor, old=old_frame, new=new_frame,
+                                 import_event_id=None)
+
+    # Now nothing in an option points at a removed baseline post: remove them.
+    o, e, p = Occupancy.__table__, EtoRationale.__table__, Post.__table__
+    in_structure = sa_select(p.c.id).where(p.c.structure_id == sid)
+    conn.execute(delete(o).where(o.c.post_id.in_(in_structure)))
+    eto_before = _eto_rows(conn)
+    if removed_posts:
+        gone = [{"b_id": i} for i in removed_posts]
+        conn.execute(delete(e).where(e.c.baseline_post_id == bindparam("b_id")), gone)
+        conn.execute(update(p).where(p.c.id == bindparam("b_id")).values(reports_to_id=None), gone)
+        conn.execute(delete(p).where(p.c.id == bindparam("b_id")), gone)
+
+    person_ids, removed_people = _upsert_people(conn, person_rows)
+    if removed_people:
+        gone = [{"b_id": i} for i in removed_people]
+        m = TupeMember.__table__
+        conn.execute(delete(e).where(e.c.person_id == bindparam("b_id")), gone)
+        conn.execute(delete(m).where(m.c.person_id == bindparam("b_id")), gone)
+        conn.execute(delete(o).where(o.c.person_id == bindparam("b_id")), gone)
+        pe = Person.__table__
+        conn.execute(delete(pe).where(pe.c.id == bindparam("b_id")), gone)
+    # ETO rationales answer a change to one person's post: gone with the person or the post.
+    left = {r["id"] for r in _eto_rows(conn)}
+    eto_removed = [{k: v for k, v in r.items() if k != "id"} for r in eto_before
+                   if r["id"] not in left]
+    _drop_stale_members(conn)
     occupancy_rows = [
-        {"person_id": person_ids[e], "post_id": ids[p], "fte": Decimal(f or "1")}
-        for e, p, f in zip(_values(people["employee_id"]), _values(people["post_id"]),
-                           _values(people["fte"]), strict=True)
+        {"person_id": person_ids[emp], "post_id": ids[post], "fte": Decimal(f or "1")}
+        for emp, post, f in zip(_values(people["employee_id"]), _values(people["post_id"]),
+                                _values(people["fte"]), strict=True)
     ]
     if occupancy_rows:
         conn.execute(insert(Occupancy.__table__), occupancy_rows)
 
     structure.version += 1
     session.add(structure)
-    after = {"posts": len(post_rows), "people": len(person_rows),
-             "occupancies": len(occupancy_rows), "partners": partners_written, "files": names}
-    audit.record(session, actor=actor, action="import", entity="structure", entity_id=str(sid),
-                 before=before, after=after)
+    # The audit log is append-only, so the import's event is written once, whole, now; the
+    # conflicts the rebase just raised then take its id (they were written without one).
+    event = audit.record(session, actor=actor, action="import", entity="structure",
+                         entity_id=str(sid), before=before, after={
+                             **after, "people_removed": len(removed_people),
+                             "eto_removed": eto_removed,
+                             "options_rebased": [r.as_dict() for r in rebased]})
     session.flush()
+    rc = RebaseConflict.__table__
+    conn.execute(update(rc).where(rc.c.import_event_id.is_(None))
+                 .values(import_event_id=event.id))
+    if rebased:
+        from planner.rebase import record_rebase
+
+        for r in rebased:
+            record_rebase(session, actor=actor, rebased=r, import_event_id=event.id)
     # People who came by TUPE join their cohort now: a consequence of the import the actor
     # was allowed to make (establishment.import), so it needs no TUPE permission of its own.
     from planner.tupe import sync_after_import
 
     sync_after_import(session=session, actor=actor)
     return ImportSummary(structure_id=sid, posts=len(post_rows), people=len(person_rows),
-                         occupancies=len(occupancy_rows), partners=partners_written)
+                         occupancies=len(occupancy_rows), partners=partners_written,
+                         rebased=tuple(rebased))
+
+
+_POST_FIELDS = ("title", "division", "team", "grade", "fte", "partner_id", "funding", "notes")
+_PERSON_FIELDS = ("name", "contract", "scp", "annual_salary_pence", "day_rate_pence",
+                  "start_date", "continuous_service_date", "date_of_birth", "origin",
+                  "tupe_transfer_date")
+
+
+def _upsert_posts(conn: Any, sid: int, rows: list[dict[str, Any]],
+                  posts: pd.DataFrame) -> tuple[dict[str, int], list[int], int]:
+    """Update the baseline posts the upload names (only those that changed, each with a new
+    version), insert the new ones and set every changed reporting line. Returns post_id → id,
+    the ids of the posts the upload no longer names (still present) and how many changed."""
+    t = Post.__table__
+    cols = [t.c.id, t.c.post_ref, t.c.reports_to_id, *(t.c[c] for c in _POST_FIELDS)]
+    existing = {r[1]: r for r in conn.execute(sa_select(*cols).where(t.c.structure_id == sid))}
+    fresh = [r for r in rows if r["post_ref"] not in existing]
+    ids = {ref: int(r[0]) for ref, r in existing.items()}
+    ids.update(_insert_ids(conn, t, fresh, "post_ref", t.c.structure_id == sid))
+    manager = dict(zip(_values(posts["post_id"]), _values(posts["reports_to"]), strict=True))
+    changed, links = [], []
+    for r in rows:
+        old = existing.get(r["post_ref"])
+        mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
+        if old is None:
+            if mgr is not None:
+                links.append({"b_id": ids[r["post_ref"]], "b_mgr": mgr})
+        elif tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
+            changed.append({"b_id": int(old[0]), "b_mgr": mgr,
+                            **{f"b_{c}": r[c] for c in _POST_FIELDS}})
+    if changed:
+        conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            reports_to_id=bindparam("b_mgr"), version=t.c.version + 1,
+            **{c: bindparam(f"b_{c}") for c in _POST_FIELDS}), changed)
+    if links:
+        conn.execute(update(t).where(t.c.id == bindparam("b_id"))
+                     .values(reports_to_id=bindparam("b_mgr")), links)
+    wanted = {r["post_ref"] for r in rows}
+    removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
+    return ids, removed, len(changed)
+
+
+def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[int]]:
+    """Update the people the upload names (those that changed), insert new ones; returns
+    employee_id → id and the ids of the people the upload no longer names."""
+    t = Person.__table__
+    existing = {r[1]: r for r in conn.execute(
+        sa_select(t.c.id, t.c.employee_ref, *(t.c[c] for c in _PERSON_FIELDS)))}
+    fresh = [r for r in rows if r["employee_ref"] not in existing]
+    changed = [{"b_id": int(existing[r["employee_ref"]][0]),
+                **{f"b_{c}": r[c] for c in _PERSON_FIELDS}}
+               for r in rows if r["employee_ref"] in existing
+               and tuple(r[c] for c in _PERSON_FIELDS) != tuple(existing[r["employee_ref"]][2:])]
+    if changed:
+        conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            **{c: bindparam(f"b_{c}") for c in _PERSON_FIELDS}), changed)
+    ids = {ref: int(r[0]) for ref, r in existing.items()}
+    # employee_ref is unique across the table, so each key read back is the row just written.
+    ids.update(_insert_ids(conn, t, fresh, "employee_ref"))
+    wanted = {r["employee_ref"] for r in rows}
+    removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
+    return ids, removed
+
+
+def _drop_stale_members(conn: Any) -> None:
+    """Cohort membership follows each person's origin and transfer date (tupe.sync_after_import
+    adds the joiners): a person whose new row names another transferor or date leaves the
+    cohort they were in. The cohorts keep their milestones, ELI and measures."""
+    m, pe, c = TupeMember.__table__, Person.__table__, TupeCohort.__table__
+    stale = (sa_select(m.c.id).select_from(m.join(pe, m.c.person_id == pe.c.id)
+                                            .join(c, m.c.cohort_id == c.c.id))
+             .where(or_(pe.c.tupe_transfer_date.is_(None),
+                        pe.c.tupe_transfer_date != c.c.transfer_date,
+                        func.trim(pe.c.origin) != c.c.transferor)))
+    ids = [r[0] for r in conn.execute(stale)]
+    if ids:
+        conn.execute(delete(m).where(m.c.id == bindparam("b_id")), [{"b_id": i} for i in ids])
+
+
+def _eto_rows(conn: Any) -> list[dict[str, Any]]:
+    """Every ETO rationale with the names a person reads (a few per option, never thousands):
+    the import's audit event keeps the text of any it removes, so nothing goes unrecorded."""
+    e, pe, p, s = (EtoRationale.__table__, Person.__table__, Post.__table__,
+                   Structure.__table__)
+    q = (sa_select(e.c.id, s.c.name, pe.c.employee_ref, p.c.post_ref, e.c.change,
+                   e.c.rationale)
+         .select_from(e.join(s, e.c.structure_id == s.c.id)
+                      .join(pe, e.c.person_id == pe.c.id)
+                      .join(p, e.c.baseline_post_id == p.c.id)))
+    return [{"id": i, "option": name, "employee_id": ref, "post_id": post, "change": change,
+             "rationale": text} for i, name, ref, post, change, text in conn.execute(q)]
 
 
 def _insert_ids(conn: Any, table: Any, rows: list[dict[str, Any]], key: str,
@@ -897,21 +1056,6 @@ def _counts(session: Session, sid: int) -> dict[str, int]:
     occ = session.exec(sa_select(func.count()).select_from(o.join(p, o.c.post_id == p.c.id))
                        .where(p.c.structure_id == sid)).one()
     return {"posts": int(posts[0]), "occupancies": int(occ[0])}
-
-
-def _clear(session: Session, sid: int) -> None:
-    """Remove the old baseline's occupancies, posts and the people left in no post."""
-    p, o, pe = Post.__table__, Occupancy.__table__, Person.__table__
-    in_structure = sa_select(p.c.id).where(p.c.structure_id == sid)
-    session.execute(delete(o).where(o.c.post_id.in_(in_structure)))
-    session.execute(update(p).where(p.c.structure_id == sid).values(reports_to_id=None))
-    session.execute(delete(p).where(p.c.structure_id == sid))
-    leaving = sa_select(pe.c.id).where(~pe.c.id.in_(sa_select(o.c.person_id)))
-    # Cohort membership is rebuilt from the new rows by tupe.sync_after_import; the cohorts
-    # themselves (keyed by transferor and date) keep their milestones, ELI and measures.
-    m = TupeMember.__table__
-    session.execute(delete(m).where(m.c.person_id.in_(leaving)))
-    session.execute(delete(pe).where(~pe.c.id.in_(sa_select(o.c.person_id))))
 
 
 def _write_partners(session: Session, actor: Actor, partners: pd.DataFrame) -> int:

@@ -73,7 +73,7 @@ IGNORED_SHEETS = {
 }
 STRUCTURE_COLUMNS = ["id", "name", "kind", "status", "description", "posts", "fte",
                      "envelope_pence", "envelope_months", "assume_recruited", "copied_from",
-                     "version", "created_at"]
+                     "version", "created_at", "archived"]
 # Post fields a copy carries over unchanged (reports_to_id is remapped after the copy).
 _COPIED = ("post_ref", "title", "division", "team", "reports_to_id", "grade", "fte", "partner_id",
            "funding", "notes")
@@ -83,6 +83,10 @@ _HISTORY_LIMIT = 500
 
 class NotAnOption(PlannerError):
     """The baseline is the current establishment: it is not renamed, deleted or edited here."""
+
+
+class ArchivedOption(PlannerError):
+    """An archived option is read-only until it is restored."""
 
 
 @dataclass(frozen=True)
@@ -165,13 +169,16 @@ def readable_option(session: Session, actor: Actor, structure: str | int | Struc
     return s
 
 
-def readable_options(*, session: Session, actor: Actor, action: str) -> pd.DataFrame:
+def readable_options(*, session: Session, actor: Actor, action: str,
+                     include_archived: bool = False) -> pd.DataFrame:
     """The options (never the baseline) `actor` may read for `action`, oldest first, with
     list_structures' columns: every option for a role with options.read, the published ones
-    for a union rep. Each passes `readable_option`, so a picker built from this list can never
-    offer what the services would refuse."""
+    for a union rep; archived ones only when asked for. Each passes `readable_option`, so a
+    picker built from this list can never offer what the services would refuse."""
     require(actor, action, "structure")
     q = select(Structure).where(Structure.kind == "option").order_by(Structure.id)  # type: ignore[arg-type]
+    if not include_archived:
+        q = q.where(Structure.archived == False)  # noqa: E712 (SQL, not Python)
     if not can(actor, "options.read"):
         q = q.where(Structure.status.in_(PUBLISHED_STATUSES))  # type: ignore[attr-defined]
     allowed = []
@@ -185,12 +192,22 @@ def readable_options(*, session: Session, actor: Actor, action: str) -> pd.DataF
     return frame[frame["id"].isin(allowed)].reset_index(drop=True)
 
 
-def _option(session: Session, structure: str | int | Structure, doing: str) -> Structure:
+def _option(session: Session, structure: str | int | Structure, doing: str,
+            *, archived_ok: bool = False) -> Structure:
     s = structure if isinstance(structure, Structure) else resolve_structure(session, structure)
     if s.kind != "option":
         raise NotAnOption(f"{s.name} is the current establishment, not an option; it cannot be "
                           f"{doing}. Copy it into an option instead.")
+    if not archived_ok:
+        require_not_archived(s)
     return s
+
+
+def require_not_archived(structure: Structure) -> None:
+    """Refuse any change to an archived option: it is read-only until restored. Every service
+    that changes an option (here, and its consultation, equality and ETO records) calls this."""
+    if structure.kind == "option" and structure.archived:
+        raise ArchivedOption(f"{structure.name} is archived: restore it to change it.")
 
 
 def _lock(session: Session, structure: Structure) -> Structure:
@@ -201,10 +218,15 @@ def _lock(session: Session, structure: Structure) -> Structure:
                         .with_for_update().execution_options(populate_existing=True)).one()
 
 
-def list_structures(*, session: Session, actor: Actor) -> pd.DataFrame:
-    """The baseline and every option with its size: posts, FTE, envelope, version."""
+def list_structures(*, session: Session, actor: Actor,
+                    include_archived: bool = False) -> pd.DataFrame:
+    """The baseline and every option with its size: posts, FTE, envelope, version; archived
+    options only when asked for (they are read-only and kept out of the way)."""
     require(actor, "options.read", "structure")
-    return _structures_frame(session)
+    frame = _structures_frame(session)
+    if not include_archived:
+        frame = frame[~frame["archived"]].reset_index(drop=True)
+    return frame
 
 
 def _structures_frame(session: Session) -> pd.DataFrame:
@@ -213,12 +235,13 @@ def _structures_frame(session: Session) -> pd.DataFrame:
     q = (sa_select(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description,
                    func.count(p.c.id).label("posts"), func.sum(p.c.fte).label("fte"),
                    s.c.envelope_pence, s.c.envelope_months, s.c.assume_recruited,
-                   src.c.name.label("copied_from"), s.c.version, s.c.created_at)
+                   src.c.name.label("copied_from"), s.c.version, s.c.created_at,
+                   s.c.archived)
          .select_from(s.outerjoin(p, p.c.structure_id == s.c.id)
                       .outerjoin(src, s.c.copied_from_id == src.c.id))
          .group_by(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description, s.c.envelope_pence,
                    s.c.envelope_months, s.c.assume_recruited, src.c.name, s.c.version,
-                   s.c.created_at)
+                   s.c.created_at, s.c.archived)
          .order_by((s.c.kind != "baseline"), s.c.id))
     rows = session.connection().execute(q).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=STRUCTURE_COLUMNS)
@@ -226,6 +249,7 @@ def _structures_frame(session: Session) -> pd.DataFrame:
     df["copied_from"] = df["copied_from"].fillna("")
     df["posts"] = df["posts"].astype("int64")
     df["assume_recruited"] = df["assume_recruited"].astype(bool)
+    df["archived"] = df["archived"].astype(bool)
     return df
 
 
@@ -417,6 +441,36 @@ def set_option_status(*, session: Session, actor: Actor, structure: str | int | 
                  after={"status": status})
 
 
+def archive_option(*, session: Session, actor: Actor, structure: str | int | Structure,
+                   expected_version: int) -> Structure:
+    """Archive an option: read-only, hidden from lists and pickers by default, restorable.
+
+    An archived option is still rebased when the establishment is imported (planner.rebase),
+    so restoring it gives back an option whose posts and people match the establishment.
+    """
+    require(actor, "options.edit", "structure")
+    option = _lock(session, _option(session, structure, "archived", archived_ok=True))
+    _check_version(session, option, expected_version)
+    if option.archived:
+        return option
+    option.archived = True
+    return _save(session, actor, option, "archive", before={"archived": False},
+                 after={"archived": True})
+
+
+def restore_option(*, session: Session, actor: Actor, structure: str | int | Structure,
+                   expected_version: int) -> Structure:
+    """Restore an archived option: listed again and editable."""
+    require(actor, "options.edit", "structure")
+    option = _lock(session, _option(session, structure, "restored", archived_ok=True))
+    _check_version(session, option, expected_version)
+    if not option.archived:
+        return option
+    option.archived = False
+    return _save(session, actor, option, "restore", before={"archived": True},
+                 after={"archived": False})
+
+
 def delete_option(*, session: Session, actor: Actor, structure: str | int | Structure,
                   expected_version: int | None = None) -> None:
     """Delete an option with its posts, envelope shares, consultation plan and stages, ETO
@@ -537,6 +591,7 @@ def set_envelope(*, session: Session, actor: Actor, structure: str | int | Struc
                                                                                    structure)
     require(actor, "options.edit" if target.kind == "option" else "establishment.edit",
             "structure")
+    require_not_archived(target)
     target = _lock(session, target)
     _check_version(session, target, expected_version)
     # Only the current councils hold part of an envelope: a customer pays for its own posts
@@ -620,6 +675,7 @@ def edit_option_posts(*, session: Session, actor: Actor, structure: str | int | 
     """
     require(actor, "options.edit", "post")
     option = _lock(session, _option(session, structure, "edited as an option"))
+    require_not_archived(option)  # archived between the read and the lock
     assert option.id is not None
     if edits.is_empty():
         return EditResult(0, 0, 0)
@@ -745,6 +801,9 @@ def _structure_change(event: AuditEvent) -> str:
             [*after.get("added", []), *after.get("updated", {}), *after.get("deleted", {})][:10])
             + ")",
         "import": lambda: "imported",
+        "rebase": lambda: "carried onto a newly imported establishment",
+        "archive": lambda: "archived",
+        "restore": lambda: "restored from the archive",
         "status": lambda: f"moved from {before.get('status')} to {after.get('status')}",
     }.get(event.action, lambda: event.action)()
     return f"{what} by {_who(event)} at {_when(event.at)}"

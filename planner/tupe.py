@@ -692,10 +692,11 @@ def set_eto_rationale(*, session: Session, actor: Actor, structure: str | int | 
     the option does not change that person's post, or the text is blank or over 4000
     characters; StaleVersion when someone recorded or changed the rationale meanwhile.
     """
-    from planner.options import readable_option
+    from planner.options import readable_option, require_not_archived
 
     require(actor, "tupe.edit", "eto_rationale")
     option = readable_option(session, actor, structure, "tupe.edit")
+    require_not_archived(option)
     # Serialise on the option row: two first saves would otherwise both see "none yet".
     session.exec(select(Structure).where(Structure.id == option.id).with_for_update()
                  .execution_options(populate_existing=True)).one()

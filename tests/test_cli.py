@@ -406,6 +406,9 @@ COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("option", "create"): ("Option A",),
     ("option", "import"): ("Option A", "posts.csv"),
     ("option", "list"): (),
+    ("option", "archive"): ("Option A",),
+    ("option", "restore"): ("Option A",),
+    ("option", "conflicts"): ("Option A",),
     ("diff",): ("baseline", "Option A"),
     ("consultation-dates",): ("--proposed", "25", "--launch", "2027-02-01"),
     ("tupe-dates",): ("--transfer", "2027-04-01"),
@@ -681,3 +684,35 @@ def test_cost_names_customers_outside_the_envelope(demo_db, capsys, monkeypatch)
     finally:
         monkeypatch.delenv("PLANNER_CUSTOMER_POSTS")
         get_settings.cache_clear()
+
+
+def test_option_archive_list_all_restore_and_conflicts(demo_db, capsys, tmp_path):
+    """Catches: archive/restore not wired to the services, an archived option still listed
+    without --all, or an import while options exist refused instead of rebasing them."""
+    code, out = run(capsys, "option", "create", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0
+    code, out = run(capsys, "option", "archive", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["option"]["archived"] is True
+    code, out = run(capsys, "option", "list", "--db", demo_db, "--json")
+    assert "Option 2" not in {r["name"] for r in out["structures"]}
+    code, out = run(capsys, "option", "list", "--all", "--db", demo_db, "--json")
+    assert {r["name"]: r["archived"] for r in out["structures"]}["Option 2"] is True
+    code, out = run(capsys, "option", "archive", "Option 2", "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 1
+
+    book = tmp_path / "establishment.xlsx"
+    assert run(capsys, "export", str(book), "--db", demo_db, "--json")[0] == 0
+    code, out = run(capsys, "import", str(book), "--db", demo_db, "--json", "--user", "hr")
+    assert code == 0
+    rebased = {r["name"]: r for r in out["imported"]["options_rebased"]}
+    assert set(rebased) == {"Option 1: single service desk", "Option 2"}
+    assert rebased["Option 2"]["archived"] is True and rebased["Option 2"]["conflicts"] == 0
+    code, out = run(capsys, "option", "conflicts", "Option 2", "--db", demo_db, "--json",
+                    "--user", "manager")
+    assert code == 0 and out["conflicts"] == []
+    code, out = run(capsys, "option", "restore", "Option 2", "--db", demo_db, "--json",
+                    "--user", "hr")
+    assert code == 0 and out["option"]["archived"] is False

@@ -86,6 +86,7 @@ def test_reimport_keeps_cohort_state_and_rejoins_new_rows(session, actors):
     tupe.mark_milestone(session=session, actor=hr, milestone_id=inform, done_on=D(2016, 2, 1),
                         today=TODAY)
     session.commit()
+    rows_before = {m.person_id: m.id for m in session.exec(select(TupeMember))}
 
     import_establishment(session=session, actor=hr, today=TODAY,
                          files=files(people=_people(drop="E4", rename={"E2": "T. Nowak"})))
@@ -100,7 +101,22 @@ def test_reimport_keeps_cohort_state_and_rejoins_new_rows(session, actors):
     people = {p.id: p for p in session.exec(select(Person))}
     assert all(pid in people for pid in members)  # no member points at a deleted row
     assert {people[p].name for p in members} == {"T. Nowak", "Priya Shah"}
+    # The import matches people by employee_id: the same person rows, the same memberships.
+    assert {m.person_id: m.id for m in session.exec(select(TupeMember))} == {
+        p: i for p, i in rows_before.items() if people.get(p) is not None}
     joins = session.exec(select(AuditEvent).where(AuditEvent.entity == "tupe_cohort",
                                                   AuditEvent.action == "join")).all()
-    assert len(joins) == 2 and {e.username for e in joins} == {hr.username}
+    assert joins == []
     assert len(session.exec(select(TupeCohort)).all()) == 2
+
+    # E3 is no longer recorded as a Southwark transferee and E4 comes back from Capita.
+    again_people = _people()
+    for r in again_people:
+        if r["employee_id"] == "E3":
+            r.update(origin="Brent", tupe_transfer_date="")
+    import_establishment(session=session, actor=hr, today=TODAY, files=files(people=again_people))
+    session.commit()
+    assert _members(session) == {("Capita", CAPITA): ["E2", "E4"]}
+    joins = session.exec(select(AuditEvent).where(AuditEvent.entity == "tupe_cohort",
+                                                  AuditEvent.action == "join")).all()
+    assert len(joins) == 1 and {e.username for e in joins} == {hr.username}

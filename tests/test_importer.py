@@ -387,11 +387,28 @@ def test_refused_for_roles_that_may_not_import(session):
         import_establishment(session=session, actor=actors[role], files=files(), today=TODAY)
 
 
-def test_refused_while_options_exist(loaded):
-    loaded.add(Structure(name="Option A", kind="option", status="draft"))
+def test_reimport_keeps_the_ids_of_matched_posts_and_people(loaded):
+    """Catches: a re-import that deletes and re-inserts the baseline (new ids orphan every
+    option post, ETO rationale and cohort member), or bumps the version of unchanged posts."""
+    ids = dict(loaded.exec(select(Post.post_ref, Post.id)).all())
+    people = dict(loaded.exec(select(Person.employee_ref, Person.id)).all())
+    versions = dict(loaded.exec(select(Post.post_ref, Post.version)).all())
+    posts = [*edit(POSTS, 3, title="Service Desk Lead")[:3], edit(POSTS, 3,
+             title="Service Desk Lead")[3],
+             {**POSTS[3], "post_id": "P5", "title": "Cloud Engineer", "reports_to": "P2"}]
+    posts = [r for r in posts if r["post_id"] != "P3"]
+    staff = [r for r in PEOPLE if r["employee_id"] != "I1"]
+    import_establishment(session=loaded, actor=SYSTEM, files=files(posts, staff), today=TODAY)
     loaded.commit()
-    errors = refused(loaded, files())
-    assert errors[0].message.startswith("Structure options are built on the current establishment")
+    after = dict(loaded.exec(select(Post.post_ref, Post.id)).all())
+    assert {k: after[k] for k in ("P1", "P2", "P4")} == {k: ids[k] for k in ("P1", "P2", "P4")}
+    assert "P3" not in after and after["P5"] not in ids.values()
+    assert dict(loaded.exec(select(Person.employee_ref, Person.id)).all()) == {
+        k: v for k, v in people.items() if k != "I1"}
+    now = dict(loaded.exec(select(Post.post_ref, Post.version)).all())
+    assert (now["P1"], now["P4"]) == (versions["P1"], versions["P4"] + 1)
+    p5 = loaded.exec(select(Post).where(Post.post_ref == "P5")).one()
+    assert p5.reports_to_id == ids["P2"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -614,3 +631,31 @@ def test_a_partner_holding_an_envelope_share_cannot_be_retired(loaded):
         "Southwark is not in the partners sheet, so this import would retire it, but Current "
         "establishment gives it a share of its envelope. Keep Southwark in the sheet, or charge "
         "those posts and envelope shares to a current partner first."]
+
+
+def test_missing_grade_duplicate_post_and_cycle_all_listed_in_one_pass(loaded):
+    """Catches: the cycle check reading a duplicated post_id's last row (which hid the real
+    cycle P1 → P4 → P2 → P1 and reported a false one on the duplicate), or any check skipped
+    because an earlier one failed."""
+    posts = edit(POSTS, 3, grade="")  # P4 has no grade
+    posts = edit(posts, 2, post_id="P2")  # a second P2 (row 4)
+    posts = edit(posts, 0, reports_to="P4")  # P1 → P4 → P2 → P1
+    people = [r for r in PEOPLE if r["post_id"] != "P3"]
+    errors = refused(loaded, files(posts, people))
+    assert [(e.sheet, e.row, e.column, e.message) for e in errors] == [
+        ("posts", 5, "grade", "grade is required."),
+        ("posts", 4, "post_id", "Duplicate post_id 'P2': it is already used on row 3."),
+        ("posts", 2, "reports_to", "Reporting cycle: P1 → P4 → P2 → P1."),
+    ]
+
+
+def test_a_sheet_that_cannot_be_read_does_not_stop_the_others_being_checked(loaded):
+    """Catches: validation skipped whenever reading found a problem (a bad people header hid
+    every posts error until the header was fixed and the file uploaded again)."""
+    posts = edit(POSTS, 3, grade="")
+    bad_people = frame(PEOPLE).rename(columns={"contract": "contract type"})
+    errors = refused(loaded, [("posts.csv", csv_bytes(frame(posts))),
+                              ("people.csv", csv_bytes(bad_people))])
+    found = {(e.sheet, e.column, e.message.split(";")[0]) for e in errors}
+    assert ("posts", "grade", "grade is required.") in found
+    assert ("people", "contract", "The required column contract is missing.") in found

@@ -679,3 +679,88 @@ def test_a_manager_cannot_delete_hr_records_with_an_option(session, actors, base
     options.delete_option(session=session, actor=actors["manager"], structure=b.id)
     session.commit()
     assert session.get(Structure, b.id) is None
+
+
+def _archive_calls(option: Structure, version: int):
+    """Every service that changes an option, as (label, call(session, actor))."""
+    from planner import consultation, equality, tupe
+
+    return [
+        ("rename", lambda s, a: options.rename_option(
+            session=s, actor=a, structure=option.id, name="Z", expected_version=version)),
+        ("describe", lambda s, a: options.describe_option(
+            session=s, actor=a, structure=option.id, description="x", expected_version=version)),
+        ("assume", lambda s, a: options.set_assume_recruited(
+            session=s, actor=a, structure=option.id, value=True, expected_version=version)),
+        ("status", lambda s, a: options.set_option_status(
+            session=s, actor=a, structure=option.id, status="proposed",
+            expected_version=version)),
+        ("envelope", lambda s, a: options.set_envelope(
+            session=s, actor=a, structure=option.id, envelope_pence=1, months=12, shares=None,
+            expected_version=version)),
+        ("posts", lambda s, a: options.edit_option_posts(
+            session=s, actor=a, structure=option.id,
+            edits=PostEdits(updated={"O1": {"grade": "PO4"}}, versions={"O1": 1}))),
+        ("delete", lambda s, a: options.delete_option(
+            session=s, actor=a, structure=option.id, expected_version=version)),
+        ("plan", lambda s, a: consultation.save_plan(
+            session=s, actor=a, structure=option.id, fields=consultation.PlanFields())),
+        ("stages", lambda s, a: consultation.save_stages(
+            session=s, actor=a, structure=option.id, rows=[])),
+        ("checkpoint", lambda s, a: equality.save_checkpoint(
+            session=s, actor=a, structure=option.id, stage=1, due_on=None, impacts=[],
+            expected_version=0)),
+        ("eto", lambda s, a: tupe.set_eto_rationale(
+            session=s, actor=a, structure=option.id, person_id=1, baseline_post_id=1,
+            rationale="x", expected_version=0)),
+    ]
+
+
+def test_an_archived_option_refuses_every_change_is_hidden_then_restorable(session, actors,
+                                                                          base_id):
+    """Catches: an archived option still editable through any service (the page hiding a
+    button is not enough), still offered in lists and pickers, or not restorable."""
+    manager, hr = actors["manager"], actors["hr"]
+    option = options.create_option(session=session, actor=manager, name="Option 2")
+    session.commit()
+    with pytest.raises(StaleVersion):
+        options.archive_option(session=session, actor=manager, structure="Option 2",
+                               expected_version=option.version + 1)
+    with pytest.raises(PermissionDenied):
+        options.archive_option(session=session, actor=actors["admin"], structure="Option 2",
+                               expected_version=option.version)
+    options.archive_option(session=session, actor=manager, structure="Option 2",
+                           expected_version=option.version)
+    session.commit()
+    version = option.version
+    for label, call in _archive_calls(option, version):
+        try:
+            call(session, hr)
+        except options.ArchivedOption as exc:
+            assert str(exc) == "Option 2 is archived: restore it to change it.", label
+        else:
+            pytest.fail(f"{label} changed an archived option")
+        finally:
+            session.rollback()
+    assert "Option 2" not in set(options.list_structures(session=session, actor=manager)["name"])
+    assert options.readable_options(session=session, actor=manager, action="options.read").empty
+    listed = options.list_structures(session=session, actor=manager, include_archived=True)
+    assert listed.set_index("name").at["Option 2", "archived"]
+    assert list(options.readable_options(session=session, actor=manager, action="options.read",
+                                         include_archived=True)["name"]) == ["Option 2"]
+    # Still read: compared, costed, copied.
+    options.compare_structures(session=session, actor=manager, base="baseline",
+                               other="Option 2")
+    options.create_option(session=session, actor=manager, name="Copy", source="Option 2")
+
+    options.restore_option(session=session, actor=hr, structure="Option 2",
+                           expected_version=version)
+    session.commit()
+    assert "Option 2" in set(options.list_structures(session=session, actor=manager)["name"])
+    options.rename_option(session=session, actor=manager, structure="Option 2", name="Option 3",
+                          expected_version=version + 1)
+    actions = [e.action for e in session.exec(
+        select(AuditEvent).where(AuditEvent.entity == "structure",
+                                 AuditEvent.entity_id == str(option.id))
+        .order_by(AuditEvent.id)).all()]
+    assert actions == ["create", "archive", "restore", "rename"]

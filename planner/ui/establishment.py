@@ -289,9 +289,12 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]]) -> Any | None:
         st.error(fmt.md_escape(str(exc)))
         return None
     clear_caches()
+    from planner.rebase import rebased_sentence
+
     st.session_state[FLASH_KEY] = (
         f"Imported {fmt.plural(summary.posts, 'post')}, {fmt.plural(summary.people, 'person', 'people')}"
-        f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}.")
+        f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}. "
+        + fmt.md_escape(rebased_sentence(summary.rebased))).strip()
     return summary
 
 

@@ -22,6 +22,7 @@ from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersio
 from planner.establishment import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
 from planner.options import (
     PartnerShare,
+    archive_option,
     create_option,
     delete_option,
     describe_option,
@@ -29,9 +30,11 @@ from planner.options import (
     import_option,
     list_structures,
     rename_option,
+    restore_option,
     set_assume_recruited,
     set_envelope,
 )
+from planner.rebase import list_conflicts, resolve_conflicts
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
@@ -46,6 +49,7 @@ DETAILS_ERRORS_KEY = "option_details_errors"
 ENVELOPE_ERRORS_KEY = "option_envelope_errors"
 EDIT_ERRORS_KEY = "option_edit_errors"
 STALE_KEY = "option_stale_message"
+SHOW_ARCHIVED_KEY = "options_show_archived"
 KIND_LABELS = {"baseline": "Baseline", "option": "Option"}
 
 LIST_COLUMNS = ["name", "kind", "status", "posts", "fte", "full_year_cost", "envelope",
@@ -99,21 +103,26 @@ class Listing:
 
     table: pd.DataFrame
     refs: list[cmp.StructureRef]
+    archived: frozenset[int] = frozenset()  # ids of the archived options listed
 
 
-def load_listing(actor: Actor) -> Listing:
-    """Every structure with its size and full-year cost (each costing cached per version)."""
+def load_listing(actor: Actor, *, include_archived: bool = False) -> Listing:
+    """Every structure with its size and full-year cost (each costing cached per version);
+    archived options only when asked for, their status saying so."""
     with reading() as session:
-        frame = list_structures(session=session, actor=actor)
+        frame = list_structures(session=session, actor=actor, include_archived=include_archived)
     refs = cmp.refs_of(frame)
     table = frame.copy()
     table["kind"] = table["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    table["status"] = [f"{s}, archived" if a else s
+                       for s, a in zip(table["status"], table["archived"], strict=True)]
     # Whole pounds for display; the figures underneath stay pence.
     table["full_year_cost"] = [round(cmp.cost_of(actor, ref).full_year_total / 100)
                                for ref in refs]
     table["envelope"] = ["not set" if pd.isna(v) else cc.pounds(v)
                          for v in table["envelope_pence"]]
-    return Listing(table=table[LIST_COLUMNS], refs=refs)
+    return Listing(table=table[LIST_COLUMNS], refs=refs,
+                   archived=frozenset(int(i) for i in frame.loc[frame["archived"], "id"]))
 
 
 def default_selection(listing: Listing) -> None:
@@ -223,6 +232,47 @@ def delete(actor: Actor, ref: cmp.StructureRef) -> bool:
         return False
     st.session_state.pop(SELECT_KEY, None)
     flash(f"Deleted {ref.name}.")
+    return True
+
+
+def set_archived(actor: Actor, ref: cmp.StructureRef, archived: bool) -> bool:
+    """Archive (read-only, hidden by default) or restore the option, version-checked."""
+    change = archive_option if archived else restore_option
+    try:
+        with writing() as session:
+            change(session=session, actor=actor, structure=ref.id, expected_version=ref.version)
+    except PlannerError as exc:
+        _refuse(exc)
+        return False
+    if archived:
+        st.session_state.pop(SELECT_KEY, None)
+        flash(f"Archived {ref.name}: it is read-only and hidden until you restore it "
+              "(Show archived options lists it).")
+    else:
+        flash(f"Restored {ref.name}: it can be changed again.")
+    return True
+
+
+# --- what an establishment import could not carry over ----------------------------------------
+
+
+def load_conflicts(actor: Actor, ref: cmp.StructureRef) -> pd.DataFrame:
+    """The option's open conflicts (a small table: read each run, never cached, so a
+    resolution shows at once)."""
+    with reading() as session:
+        return list_conflicts(session=session, actor=actor, structure=ref.id)
+
+
+def resolve(actor: Actor, ref: cmp.StructureRef, conflict_ids: list[int] | None) -> bool:
+    """Mark the chosen conflicts (None: all) as dealt with."""
+    try:
+        with writing() as session:
+            n = resolve_conflicts(session=session, actor=actor, structure=ref.id,
+                                  conflict_ids=conflict_ids)
+    except PlannerError as exc:
+        _refuse(exc)
+        return False
+    flash(f"Marked {fmt.plural(n, 'conflict')} of {ref.name} as dealt with.")
     return True
 
 

@@ -13,6 +13,7 @@ from planner.establishment import PostEdits
 from planner.models import Post, Structure
 from planner.options import create_option, edit_option_posts, set_assume_recruited
 from planner.ui import options as ui
+from planner.ui.format import md_escape
 from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/options.py"
@@ -313,3 +314,71 @@ def test_shares_from_table_reads_amounts_and_percentages():
     assert shares_from_table(table) == {
         "Brent": PartnerShare(amount_pence=230_000_050),
         "Lewisham": PartnerShare(share_bp=3333)}
+
+
+def _import_with_o1_retitled(db, title: str) -> None:
+    """HR re-imports the establishment (its own export) with O1 retitled."""
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from planner.exports import export_csv_zip
+    from planner.importer import import_establishment
+
+    with db.session() as s:
+        data = export_csv_zip(session=s, actor=db.actors["hr"])
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {n.rsplit("/", 1)[-1]: zf.read(n) for n in zf.namelist()}
+    posts = pd.read_csv(io.BytesIO(files["posts.csv"]), dtype=str, keep_default_na=False)
+    posts.loc[posts["post_id"] == "O1", "title"] = title
+    files["posts.csv"] = posts.to_csv(index=False).encode()
+    with db.session() as s:
+        import_establishment(session=s, actor=db.actors["hr"], files=list(files.items()))
+        s.commit()
+
+
+def test_conflicts_are_listed_in_sentences_and_marked_dealt_with(app_db):
+    """Catches: a rebase conflict the user never sees, a raw kind/field code instead of a
+    sentence, or "Mark all" not reaching resolve_conflicts."""
+    oid = _make_option(app_db)
+    with app_db.session() as s:
+        o1 = _option_post(app_db, oid, "O1")
+        edit_option_posts(session=s, actor=app_db.actors["manager"], structure=oid,
+                          edits=PostEdits(updated={"O1": {"title": "Support Officer"}},
+                                          versions={"O1": o1.version}))
+        s.commit()
+    _import_with_o1_retitled(app_db, "Senior Officer")
+    at = _open(app_db, "manager")
+    assert not at.exception, at.exception
+    sentence = ("O1: the option retitled it “Support Officer” and the new establishment "
+                "retitled it “Senior Officer”; the option's “Support Officer” was kept.")
+    shown = md_escape(sentence)  # shown as typed, never as markup
+    assert shown in all_text(at)
+    _button(at, "Mark all as dealt with").click().run()
+    assert not at.exception, at.exception
+    assert "Marked 1 conflict of Option A as dealt with." in all_text(at)
+    assert shown not in all_text(at)
+    assert _option_post(app_db, oid, "O1").title == "Support Officer"
+
+
+def test_archiving_hides_the_option_makes_it_read_only_and_restoring_brings_it_back(app_db):
+    """Catches: an archived option still listed by default, still offered the editor, or
+    no way back from the archive."""
+    _make_option(app_db)
+    at = _open(app_db, "manager", "Name and description")
+    _button(at, "Archive option").click().run()
+    assert not at.exception, at.exception
+    assert _listed(at) == ["Current establishment"]
+    at.checkbox(key=ui.SHOW_ARCHIVED_KEY).check().run()
+    assert _listed(at) == ["Current establishment", "Option A"]
+    at.selectbox(key="option_selected").set_value(
+        next(r for r in ui.load_listing(app_db.actors["manager"], include_archived=True).refs
+             if r.name == "Option A").id).run()
+    assert "Option A is archived: it is read-only." in all_text(at)
+    assert not [t for t in at.tabs if t.label == "Edit posts"]
+    _button(at, "Restore option").click().run()
+    assert not at.exception, at.exception
+    assert "Restored Option A" in all_text(at)
+    at.checkbox(key=ui.SHOW_ARCHIVED_KEY).uncheck().run()
+    assert _listed(at) == ["Current establishment", "Option A"]
