@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pandas as pd
@@ -487,3 +488,193 @@ def test_equality_sheet_errors_are_located_and_nothing_is_written(session):
         import_establishment(session=session, actor=hr, today=TODAY, files=[
             *files(), ("equality.csv", b"employee_id,height\nE1,tall\n")])
     assert [(e.sheet, e.column) for e in info.value.errors] == [("equality", "height")]
+
+
+# --- hostile and careless files: read every row or refuse, never a traceback (issue 10) -------
+
+
+def _rewrite_member(data: bytes, member: str, change) -> bytes:
+    """The workbook with one zip member's bytes passed through `change`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, change(body) if info.filename == member else body)
+    return out.getvalue()
+
+
+def test_xlsx_with_a_stale_dimension_is_read_to_its_last_row():
+    """Excel trusts the rows, not `<dimension>`; openpyxl's read-only mode stopped at it and a
+    100,000-row sheet declaring A1:L95 loaded 94 rows and reported success."""
+    rows = "".join(_row(r, f"P{r}", "Officer", "PO1") for r in range(2, 100_002))
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + rows, dimension="A1:L95")
+    stale = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    tables, errors = read_upload([("e.xlsx", stale)])
+    assert errors == []
+    assert len(tables.posts) == 100_000
+    assert tables.posts["post_id"].iloc[-1] == "P100001"
+    assert tables.posts["_row"].iloc[-1] == 100_001
+
+
+def _sheet_xml(rows: str, dimension: str = "") -> bytes:
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+            f'.org/spreadsheetml/2006/main">{declared}<sheetData>{rows}</sheetData></worksheet>'
+            ).encode()
+
+
+def _row(r: int, *values: str) -> str:
+    cells = "".join(f'<c r="{"ABC"[i]}{r}" t="str"><v>{v}</v></c>' for i, v in enumerate(values))
+    return f'<row r="{r}">{cells}</row>'
+
+
+def test_xlsx_rows_out_of_order_are_refused_not_dropped():
+    """openpyxl's row iterator silently skips a row numbered below one already read."""
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + _row(3, "P2", "Officer", "PO1")
+                     + _row(2, "P1", "Officer", "PO1"))
+    data = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert tables.posts is None
+    assert errors[0].sheet == "posts" and "row 2 comes after row 3" in errors[0].message
+
+
+@pytest.mark.parametrize("where", [0.5, 0.999])
+def test_corrupt_zip_member_is_a_message(where):
+    """A damaged part deep in a sheet fails only when the rows are read, after openpyxl has
+    opened the workbook; that was a traceback."""
+    rows = "".join(_row(r, f"P{r}", "Officer", "PO1") for r in range(2, 20_000))
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + rows, dimension="A1:C19999")
+    good = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw = bytearray(good)
+    raw[start + int(info.compress_size * where)] ^= 0x01
+    tables, errors = read_upload([("e.xlsx", bytes(raw))])
+    assert tables.posts is None and len(errors) == 1
+    assert errors[0].sheet in ("posts", "e.xlsx")
+    assert "damaged" in errors[0].message or "could not be opened" in errors[0].message
+
+
+def test_xlsx_error_cell_is_refused():
+    rows = [list(POSTS[0]), *[list(r.values()) for r in POSTS]]
+    data = _xlsx({"posts": rows})
+    data = _rewrite_member(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb'<c r="G3"[^>]*>.*?</c>', b'<c r="G3" t="e"><v>#N/A</v></c>', xml, count=1))
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert errors == [RowError("posts", 3, "fte", "This cell holds the error #N/A; put the value "
+                               "it should hold.")]
+
+
+def test_bytes_that_are_not_utf8_after_a_bom_are_an_error_not_replaced(loaded):
+    """A BOM says UTF-8; a stray Windows-1252 é (0xE9) used to be stored as U+FFFD."""
+    data = b"\xef\xbb\xbf" + csv_bytes(frame(edit(POSTS, 2, title="Caf\u00e9 manager")))
+    data = data.replace("Café".encode(), b"Caf\xe9")
+    errors = refused(loaded, [("posts.csv", data), files()[1]])
+    assert errors == [RowError("posts", 4, "title", (
+        "The bytes 0xE9 here are not UTF-8 text (the file starts with the UTF-8 byte-order mark)"
+        ": nothing was replaced; fix the cell, or save the file from Excel as 'CSV UTF-8' and "
+        "upload again."))]
+
+
+def test_a_windows_1252_byte_among_utf8_text_is_an_error():
+    """Without a BOM a file is UTF-8 or Windows-1252, never both: é as UTF-8 in one row and as
+    Windows-1252 in another would be mojibake ("CafÃ©") whichever way it was decoded."""
+    rows = edit(edit(POSTS, 0, title="Café lead"), 2, title="Cafe officer")
+    data = csv_bytes(frame(rows)).replace(b"Cafe officer", b"Caf\xe9 officer")
+    tables, errors = read_upload([("posts.csv", data)])
+    assert tables.posts is None
+    assert [(e.row, e.column) for e in errors] == [(4, "title")]
+    assert "0xE9" in errors[0].message and "not UTF-8 text" in errors[0].message
+
+
+def test_windows_1252_without_a_bom_is_still_read():
+    data = csv_bytes(frame(edit(POSTS, 2, title="Café officer – £ grade")), "cp1252")
+    tables, errors = read_upload([("posts.csv", data)])
+    assert errors == [] and tables.posts["title"][2] == "Café officer – £ grade"
+
+
+@pytest.mark.parametrize("ending", ["cr", "mixed"])
+def test_cr_only_and_mixed_line_endings_read_like_lf(session, ending):
+    lf = csv_bytes(frame(edit(POSTS, 1, notes="line one\nline two")))
+    if ending == "cr":
+        data = lf.replace(b"\n", b"\r")
+    else:
+        lines = lf.split(b"\n")
+        data = b"\r".join(lines[:2]) + b"\r\n" + b"\n".join(lines[2:])
+    ref, ref_errors = read_upload([("posts.csv", lf)])
+    got, errors = read_upload([("posts.csv", data)])
+    assert errors == ref_errors == []
+    pd.testing.assert_frame_equal(got.posts, ref.posts)
+    assert got.posts["notes"][1] == "line one\nline two"
+    summary = import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                                   files=[("posts.csv", data), files()[1]])
+    assert (summary.posts, summary.people) == (4, 5)
+
+
+def test_an_unclosed_quote_is_refused_not_swallowing_the_rows_after_it():
+    text = csv_bytes(frame(POSTS)).decode().replace("Network Engineer", '"Network Engineer')
+    tables, errors = read_upload([("posts.csv", text.encode())])
+    assert tables.posts is None
+    assert errors[0].sheet == "posts" and errors[0].row == 4
+    assert errors[0].message.startswith("This row could not be read as CSV (unexpected end of "
+                                        "data): check its quotes")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_cell_over_128_kb_is_refused_with_its_row_and_column(kind):
+    rows = edit(POSTS, 2, notes="x" * 140_000)
+    if kind == "csv":
+        upload = [("posts.csv", csv_bytes(frame(rows)))]
+    else:  # openpyxl's writer cuts text at 32,767 characters; a hostile file is not so kind
+        data = _xlsx({"posts": [list(POSTS[0]), *[list(r.values()) for r in POSTS]]})
+        upload = [("e.xlsx", _rewrite_member(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+            rb'<c r="J4"[^>]*>.*?</c>', b'<c r="J4" t="inlineStr"><is><t>' + b"x" * 140_000
+            + b"</t></is></c>", xml, count=1)))]
+    tables, errors = read_upload(upload)
+    assert tables.posts is None
+    assert errors == [RowError("posts", 4, "notes", "This cell holds 140,000 characters; a "
+                               "spreadsheet cell holds at most 32,767.")]
+
+
+def test_nul_in_a_cell_is_a_row_error_wherever_it_is(loaded):
+    """PostgreSQL refuses NUL in text with an error that prints the row's values."""
+    many = [dict(POSTS[3], post_id=f"Q{i}", reports_to="P2") for i in range(2000)]
+    rows = [*POSTS, *many]
+    rows[1] = dict(rows[1], title="Infra\x00structure")
+    rows[-1] = dict(rows[-1], team="Desk\x00")
+    data = csv_bytes(frame(rows))
+    assert data.index(b"Desk\x00") > 65536
+    errors = refused(loaded, [("posts.csv", data), files()[1]])
+    nul = "This cell holds a NUL character (byte 0), which is not text: remove it."
+    assert errors == [RowError("posts", 3, "title", nul), RowError("posts", len(rows) + 1, "team", nul)]
+
+
+def test_nul_from_the_editor_is_a_row_error():
+    from planner.importer import validate_posts
+    from planner.reference import GradeBand
+
+    posts = frame(edit(POSTS, 0, title="Head\x00")).assign(_row=[2, 3, 4, 5])
+    grades = {g: GradeBand(g, "x", 1, 60) for g in ("SM2", "PO6", "PO3", "SO1")}
+    errors = validate_posts(posts, grades=grades, partner_names=["Lewisham"])
+    assert errors == [RowError("posts", 2, "title", "This cell holds a NUL character (byte 0), "
+                               "which is not text: remove it.")]
+
+
+@pytest.mark.parametrize(("posts", "people", "expected"), [
+    (edit(POSTS, 3, post_id="P" * 41), edit(edit(PEOPLE, 3, post_id="P" * 41), 4, post_id="P" * 41),
+     RowError("posts", 5, "post_id", "41 characters is too long; the limit is 40.")),
+    (POSTS, edit(PEOPLE, 0, employee_id="E" * 41),
+     RowError("people", 2, "employee_id", "41 characters is too long; the limit is 40.")),
+    (POSTS, edit(PEOPLE, 0, origin="O" * 81),
+     RowError("people", 2, "origin", "81 characters is too long; the limit is 80.")),
+    (POSTS, edit(PEOPLE, 0, scp="6²"),
+     RowError("people", 2, "scp", "Spinal point '6²' is not a whole number.")),
+    (POSTS, edit(PEOPLE, 2, day_rate="99999999"),
+     RowError("people", 4, "day_rate", "£99999999 is more than the register can hold "
+              "(£21,474,836.47); check the amount.")),
+], ids=["post_id", "employee_id", "origin", "superscript scp", "day rate"])
+def test_values_the_database_cannot_hold_are_row_errors(loaded, posts, people, expected):
+    """Longer than the column, or a number the column cannot store: a database error on
+    PostgreSQL (a traceback) before; a located error now."""
+    assert expected in refused(loaded, files(posts, people))
