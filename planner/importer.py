@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from planner import audit
 from planner.auth import Actor, can, require
 from planner.config import Settings, get_settings
-from planner.errors import RowError, ValidationFailed
+from planner.errors import PermissionDenied, RowError, ValidationFailed
 from planner.models import (
     CONTRACTS,
     EQUALITY_FIELDS,
@@ -803,6 +803,71 @@ def validate_tables(tables: Tables, *, grades: Mapping[str, GradeBand],
     return errors
 
 
+def current_people(session: Session, structure_id: int) -> pd.DataFrame:
+    """The people in a structure's posts as a people sheet (text, interchange columns), one
+    row per occupancy in the order they were written."""
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    q = (sa_select(pe.c.employee_ref, pe.c.name, p.c.post_ref, pe.c.contract, o.c.fte, pe.c.scp,
+                   pe.c.annual_salary_pence, pe.c.day_rate_pence, pe.c.start_date,
+                   pe.c.continuous_service_date, pe.c.date_of_birth, pe.c.origin,
+                   pe.c.tupe_transfer_date)
+         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+         .where(p.c.structure_id == structure_id).order_by(o.c.id))
+
+    def pounds(pence: int | None) -> str:
+        return "" if pence is None else f"{pence // 100}.{pence % 100:02d}"
+
+    def date(value: Any) -> str:
+        if value is None:
+            return ""
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+
+    rows = [(ref, name, post, contract, decimal_text(fte), "" if scp is None else str(scp),
+             pounds(salary), pounds(rate), date(start), date(cont), date(birth), origin or "",
+             date(tupe))
+            for ref, name, post, contract, fte, scp, salary, rate, start, cont, birth, origin, tupe
+            in session.execute(q)]
+    return pd.DataFrame(rows, columns=list(PEOPLE_COLUMNS), dtype=str)
+
+
+def kept_people(tables: Tables, current: pd.DataFrame, *, keep_people: bool,
+                grades: Mapping[str, GradeBand],
+                today: dt.date) -> tuple[pd.DataFrame | None, list[RowError]]:
+    """An upload without a people sheet, against the establishment's people (`current`).
+
+    An import replaces the whole establishment, so posts alone would remove every person:
+    refused unless the importer chose to keep them. Kept, each person stays in their post when
+    the upload keeps its post_id, and is checked against the new post (grade, FTE) as if they
+    were in the upload; a person whose post the upload removes is an error naming them (their
+    employment is not ended by an import). Returns the people to write, or the errors.
+    """
+    if tables.people is not None or current.empty:
+        return None, []
+    n = current["employee_id"].nunique()
+    if not keep_people:
+        count = "1 person" if n == 1 else f"{n:,} people"
+        return None, [RowError("people", None, "", (
+            f"This upload has no people sheet, and the establishment has {count}: importing "
+            "it would remove them. Add people.csv, or choose to keep the people."))]
+    assert tables.posts is not None
+    posts = set(_values(tables.posts["post_id"]))
+    errors = [RowError("people", None, "post_id", (
+        f"{e} ({name}) is in post {post}, which this upload removes: add the post back, or "
+        "upload a people sheet that says where they go."))
+        for e, name, post in zip(_values(current["employee_id"]), _values(current["name"]),
+                                 _values(current["post_id"]), strict=True)
+        if post not in posts]
+    if errors:
+        return None, errors
+    people = current.assign(_row=range(2, len(current) + 2))
+    who = dict(zip(_values(people["_row"]), _values(people["employee_id"]), strict=True))
+    for e in validate_people(people, tables.posts, grades=grades, today=today):
+        if e.sheet == "people":  # a kept person has no row in the upload: name them instead
+            e = RowError("people", None, e.column, f"{who.get(e.row)} (kept): {e.message}")
+        errors.append(e)
+    return (None, errors) if errors else (people, [])
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -816,17 +881,86 @@ def baseline(session: Session, *, create: bool = False) -> Structure | None:
     return found
 
 
-def import_establishment(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
-                         today: dt.date | None = None) -> ImportSummary:
-    """Replace the baseline establishment with the upload, or change nothing and say why."""
+@dataclass(frozen=True)
+class PreparedImport:
+    """An upload read and checked by `prepare_import`, for `import_establishment` to write.
+
+    Made outside the write transaction, so a large file's reading and checking do not hold
+    SQLite's write lock (or a PostgreSQL transaction) while they run. It remembers who checked
+    it and the establishment's version then: a change in between means checking again.
+    """
+
+    tables: Tables
+    files: tuple[str, ...]
+    username: str
+    baseline_version: int | None
+    people_kept: int = 0
+
+
+def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
+                   today: dt.date | None = None, keep_people: bool = False) -> PreparedImport:
+    """Read and check an upload (every rule, every row), writing nothing: run it in a read
+    session, then hand the result to `import_establishment` in the write session.
+
+    `keep_people` is the explicit choice to import posts without a people sheet while the
+    establishment has people: they stay in the posts the upload keeps (see `kept_people`).
+    """
     require(actor, "establishment.import", "structure")
     tables, errors = read_upload(files)
+    today = today or dt.date.today()
+    grades = grade_table(session)
     if not errors:
-        errors = validate_tables(tables, grades=grade_table(session),
-                                 partner_names=partner_names(session),
-                                 today=today or dt.date.today())
+        errors = validate_tables(tables, grades=grades, partner_names=partner_names(session),
+                                 today=today)
+    current = baseline(session)
+    kept = 0
+    if not errors and tables.people is None and current is not None:
+        assert current.id is not None
+        people, errors = kept_people(tables, current_people(session, current.id),
+                                     keep_people=keep_people, grades=grades, today=today)
+        if people is not None:
+            tables.people, kept = people, len(people)
     if not errors and tables.equality is not None:
         errors = _equality_errors(actor, tables)
+    if errors:
+        raise ValidationFailed(errors)
+    return PreparedImport(tables=tables, files=tuple(name for name, _ in files),
+                          username=actor.username,
+                          baseline_version=current.version if current is not None else None,
+                          people_kept=kept)
+
+
+def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
+             today: dt.date | None, keep_people: bool,
+             prepared: PreparedImport | None) -> PreparedImport:
+    """The prepared upload, still valid in this transaction; or the upload checked here."""
+    if prepared is None:
+        return prepare_import(session=session, actor=actor, files=files, today=today,
+                              keep_people=keep_people)
+    if prepared.username != actor.username:
+        raise PermissionDenied("This import was checked for another user; upload it again.",
+                               user=actor, action="establishment.import", entity="structure")
+    current = baseline(session)
+    if (current.version if current is not None else None) != prepared.baseline_version:
+        raise ValidationFailed([RowError("upload", None, "", (
+            "The establishment changed while the files were being checked; nothing was "
+            "imported. Import them again."))])
+    return prepared
+
+
+def import_establishment(*, session: Session, actor: Actor,
+                         files: Sequence[tuple[str, bytes]] = (), today: dt.date | None = None,
+                         keep_people: bool = False,
+                         prepared: PreparedImport | None = None) -> ImportSummary:
+    """Replace the baseline establishment with the upload, or change nothing and say why.
+
+    Given `prepared` (from `prepare_import` in a read session) it only writes, so the write
+    transaction is held for the write alone; given `files`, it reads and checks them first.
+    """
+    require(actor, "establishment.import", "structure")
+    prepared = _checked(session, actor, files, today, keep_people, prepared)
+    tables = prepared.tables
+    errors: list[RowError] = []
     if not errors and session.exec(
             select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None:
         errors = [RowError("upload", None, "", (
@@ -834,7 +968,7 @@ def import_establishment(*, session: Session, actor: Actor, files: Sequence[tupl
             "orphan them. Archive or delete the options first."))]
     if errors:
         raise ValidationFailed(errors)
-    summary = _write(session, actor, tables, [name for name, _ in files])
+    summary = _write(session, actor, tables, list(prepared.files))
     if tables.equality is not None:
         # Same transaction: a failure here rolls the establishment back too.
         from planner.equality import write_equality_sheet

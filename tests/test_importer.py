@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -678,3 +679,95 @@ def test_values_the_database_cannot_hold_are_row_errors(loaded, posts, people, e
     """Longer than the column, or a number the column cannot store: a database error on
     PostgreSQL (a traceback) before; a located error now."""
     assert expected in refused(loaded, files(posts, people))
+
+
+# --- posts without people: refused, or the people kept by choice (issue 10) ------------------
+
+
+def _posts_only(posts: list[dict] | None = None) -> list[tuple[str, bytes]]:
+    return [("posts.csv", csv_bytes(frame(posts if posts is not None else POSTS)))]
+
+
+def test_posts_alone_never_remove_the_people(loaded):
+    """Importing posts.csv alone deleted all the people, silently."""
+    errors = refused(loaded, _posts_only(edit(POSTS, 2, title="Network Lead")))
+    assert errors == [RowError("people", None, "", (
+        "This upload has no people sheet, and the establishment has 5 people: importing it "
+        "would remove them. Add people.csv, or choose to keep the people."))]
+
+
+def test_keep_people_keeps_everyone_in_the_posts_the_upload_keeps(loaded):
+    before = {p.employee_ref: p for p in loaded.exec(select(Person)).all()}
+    summary = import_establishment(session=loaded, actor=SYSTEM, today=TODAY, keep_people=True,
+                                   files=_posts_only(edit(POSTS, 2, title="Network Lead")))
+    loaded.commit()
+    assert (summary.posts, summary.people, summary.occupancies) == (4, 5, 5)
+    where = dict(loaded.exec(select(Person.employee_ref, Post.post_ref)
+                             .join(Occupancy, Occupancy.person_id == Person.id)
+                             .join(Post, Post.id == Occupancy.post_id)).all())
+    assert where == {"E1": "P1", "E2": "P2", "I1": "P3", "E3": "P4", "E4": "P4"}
+    after = {p.employee_ref: p for p in loaded.exec(select(Person)).all()}
+    fields = ("name", "contract", "scp", "annual_salary_pence", "day_rate_pence", "start_date",
+              "continuous_service_date", "date_of_birth", "origin", "tupe_transfer_date")
+    assert {e: [getattr(p, f) for f in fields] for e, p in after.items()} == {
+        e: [getattr(p, f) for f in fields] for e, p in before.items()}
+    assert loaded.exec(select(Occupancy.fte).join(Person).where(
+        Person.employee_ref == "E3")).one() == Decimal("0.5")
+    assert loaded.exec(select(Post.title).where(Post.post_ref == "P3")).one() == "Network Lead"
+
+
+def test_keep_people_lists_the_people_whose_post_the_upload_removes(loaded):
+    errors = refused(loaded, _posts_only(POSTS[:2] + POSTS[3:]), keep_people=True)
+    assert errors == [RowError("people", None, "post_id", (
+        "I1 (Zoë Hartley) is in post P3, which this upload removes: add the post back, or "
+        "upload a people sheet that says where they go."))]
+
+
+def test_kept_people_are_checked_against_the_new_posts(loaded):
+    errors = refused(loaded, _posts_only(edit(POSTS, 1, grade="PO3")), keep_people=True)
+    assert errors == [RowError("people", None, "scp", (
+        "E2 (kept): Spinal point 47 is outside grade PO3 (SCP 37–40)."))]
+
+
+def test_posts_alone_into_an_establishment_without_people_need_no_choice(session):
+    summary = import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                                   files=_posts_only())
+    assert (summary.posts, summary.people) == (4, 0)
+
+
+# --- check, then write: the write transaction holds the write alone (issue 10) ----------------
+
+
+def test_prepared_import_writes_what_was_checked(session):
+    from planner.importer import prepare_import
+
+    prepared = prepare_import(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Post)).one() == 0
+    summary = import_establishment(session=session, actor=SYSTEM, prepared=prepared)
+    session.commit()
+    assert (summary.posts, summary.people, summary.occupancies) == (4, 5, 5)
+
+
+def test_prepared_import_is_refused_when_the_establishment_changed_meanwhile(loaded):
+    from planner.importer import prepare_import
+
+    prepared = prepare_import(session=loaded, actor=SYSTEM, files=files(), today=TODAY)
+    loaded.rollback()
+    import_establishment(session=loaded, actor=SYSTEM, files=files(), today=TODAY)
+    loaded.commit()
+    errors = refused(loaded, [], prepared=prepared)
+    assert errors == [RowError("upload", None, "", (
+        "The establishment changed while the files were being checked; nothing was imported. "
+        "Import them again."))]
+
+
+def test_prepared_import_is_only_for_whoever_checked_it(session):
+    from planner.importer import prepare_import
+
+    actors = make_actors(session)
+    prepared = prepare_import(session=session, actor=actors["hr"], files=files(), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        import_establishment(session=session, actor=actors["admin"], prepared=prepared)
+    with pytest.raises(PermissionDenied):
+        prepare_import(session=session, actor=actors["manager"], files=files(), today=TODAY)
