@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -23,8 +25,10 @@ from planner.importer import (
     parse_date,
     read_upload,
     reporting_cycles,
+    validate_tables,
 )
 from planner.models import AuditEvent, Occupancy, Partner, Person, Post, Structure
+from planner.reference import GradeBand
 from tests.factories import csv_bytes, make_actors
 
 TODAY = dt.date(2026, 11, 27)
@@ -656,7 +660,7 @@ def test_nul_from_the_editor_is_a_row_error():
     from planner.reference import GradeBand
 
     posts = frame(edit(POSTS, 0, title="Head\x00")).assign(_row=[2, 3, 4, 5])
-    grades = {g: GradeBand(g, "x", 1, 60) for g in ("SM2", "PO6", "PO3", "SO1")}
+    grades = {g: GradeBand(g, 1, 60, i) for i, g in enumerate(("SM2", "PO6", "PO3", "SO1"))}
     errors = validate_posts(posts, grades=grades, partner_names=["Lewisham"])
     assert errors == [RowError("posts", 2, "title", "This cell holds a NUL character (byte 0), "
                                "which is not text: remove it.")]
@@ -771,3 +775,63 @@ def test_prepared_import_is_only_for_whoever_checked_it(session):
         import_establishment(session=session, actor=actors["admin"], prepared=prepared)
     with pytest.raises(PermissionDenied):
         prepare_import(session=session, actor=actors["manager"], files=files(), today=TODAY)
+
+
+# --- fuzz: whatever the bytes, tables or located errors, never another exception --------------
+
+FUZZ_GRADES = {g: GradeBand(g, lo, hi, i) for i, (g, lo, hi) in enumerate(
+    [("SO1", 23, 26), ("PO3", 37, 40), ("PO6", 46, 49), ("SM2", 60, 63)])}
+VALID_CSV = {"posts.csv": csv_bytes(frame(POSTS)), "people.csv": csv_bytes(frame(PEOPLE))}
+VALID_XLSX = _xlsx({"posts": [list(POSTS[0]), *[list(r.values()) for r in POSTS]],
+                    "people": [list(PEOPLE[0]), *[list(r.values()) for r in PEOPLE]]})
+
+
+def _read_and_check(upload: list[tuple[str, bytes]]) -> None:
+    """What the import does before it writes, minus the database: it may refuse, not crash."""
+    tables, errors = read_upload(upload)
+    for e in errors:
+        assert isinstance(e, RowError) and e.message
+        e.message.encode("utf-8")  # shown on the page and stored: must be text
+    if not errors:
+        for e in validate_tables(tables, grades=FUZZ_GRADES, partner_names=["Lewisham"],
+                                 today=TODAY):
+            assert isinstance(e, RowError)
+
+
+def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    out = bytearray(data)
+    for where, cut, insert in edits:
+        i = where % (len(out) + 1)
+        out[i:i + cut] = insert
+    return bytes(out)
+
+
+EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 4),
+                           st.binary(max_size=4) | st.sampled_from(
+                               [b'"', b",", b"\r", b"\n", b"\x00", b"\xef\xbb\xbf", b"\xe9",
+                                b"=1+1", b"'", b"  "])), max_size=6)
+
+
+@settings(max_examples=150)
+@given(data=st.binary(max_size=3000), name=st.sampled_from(["posts.csv", "e.xlsx", "people.csv"]))
+def test_fuzz_random_bytes(data, name):
+    _read_and_check([(name, data)])
+
+
+@settings(max_examples=200)
+@given(name=st.sampled_from(sorted(VALID_CSV)), edits=EDITS)
+def test_fuzz_mutated_csv(name, edits):
+    _read_and_check([(name, _mutate(VALID_CSV[name], edits)),
+                     *[(n, d) for n, d in VALID_CSV.items() if n != name]])
+
+
+@settings(max_examples=100)
+@given(edits=EDITS, member=st.sampled_from(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml",
+                                            "xl/workbook.xml", None]))
+def test_fuzz_mutated_xlsx(edits, member):
+    """Raw bytes of the zip, or one part's XML mutated and zipped again (reaching the parser)."""
+    if member is None:
+        data = _mutate(VALID_XLSX, edits)
+    else:
+        data = _rewrite_member(VALID_XLSX, member, lambda xml: _mutate(xml, edits))
+    _read_and_check([("e.xlsx", data)])
