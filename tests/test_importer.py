@@ -835,3 +835,20 @@ def test_fuzz_mutated_xlsx(edits, member):
     else:
         data = _rewrite_member(VALID_XLSX, member, lambda xml: _mutate(xml, edits))
     _read_and_check([("e.xlsx", data)])
+
+
+def test_inline_rich_text_reads_as_its_runs_without_phonetics():
+    """The reader's quicker inline-string parse gives what openpyxl's `Text.content` gives."""
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>post_id</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><r><t>ti</t></r><r><rPr><b/></rPr><t>tle</t></r>'
+            '<rPh sb="0" eb="1"><t>X</t></rPh></is></c>'
+            '<c r="C1" t="inlineStr"><is><t xml:space="preserve"> grade </t></is></c></row>'
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>P1</t></is></c>'
+            '<c r="B2" t="inlineStr"><is><r><t xml:space="preserve">Head </t></r><r><t>of IT</t></r>'
+            '</is></c><c r="C2" t="inlineStr"><is><t>PO1</t></is></c></row>')
+    data = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml",
+                           lambda _: _sheet_xml(rows))
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert errors == []
+    assert tables.posts[["post_id", "title", "grade"]].to_dict("records") == [
+        {"post_id": "P1", "title": "Head of IT", "grade": "PO1"}]
