@@ -939,7 +939,6 @@ class PreparedImport:
     files: tuple[str, ...]
     username: str
     baseline_version: int | None
-    people_kept: int = 0
 
 
 def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
@@ -958,21 +957,19 @@ def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str,
         errors = validate_tables(tables, grades=grades, partner_names=partner_names(session),
                                  today=today)
     current = baseline(session)
-    kept = 0
     if not errors and tables.people is None and current is not None:
         assert current.id is not None
         people, errors = kept_people(tables, current_people(session, current.id),
                                      keep_people=keep_people, grades=grades, today=today)
         if people is not None:
-            tables.people, kept = people, len(people)
+            tables.people = people
     if not errors and tables.equality is not None:
         errors = _equality_errors(actor, tables)
     if errors:
         raise ValidationFailed(errors)
     return PreparedImport(tables=tables, files=tuple(name for name, _ in files),
                           username=actor.username,
-                          baseline_version=current.version if current is not None else None,
-                          people_kept=kept)
+                          baseline_version=current.version if current is not None else None)
 
 
 def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
