@@ -72,13 +72,19 @@ if "Import and export" in containers and containers["Import and export"].open:
                        "nothing.")
             files = st.file_uploader("Establishment files", type=["xlsx", "csv"],
                                      accept_multiple_files=True, key="import_files")
+            keep_people = st.checkbox(
+                "Keep the people (posts only)", key="import_keep_people",
+                help="For an upload with posts but no people sheet: everyone stays in their "
+                     "post when the upload keeps its post_id. Without this, such an upload is "
+                     "refused rather than removing the people.")
             if st.button("Import", type="primary", key="import_button", disabled=not files):
                 oversize = ui.too_large(files)
                 if oversize:
                     st.error("Too large to import: " + ", ".join(oversize))
                 else:
                     with st.spinner("Checking and importing…"):
-                        summary = ui.run_import(actor, [(f.name, f.getvalue()) for f in files])
+                        summary = ui.run_import(actor, [(f.name, f.getvalue()) for f in files],
+                                                keep_people=keep_people)
                     if summary is not None:
                         st.rerun()
             ui.show_errors(ui.IMPORT_ERRORS_KEY, "The import was refused:")

@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "(refused while other options exist)")
     imp = sub.add_parser("import", parents=[common], help="import an establishment (xlsx or csv files)")
     imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--keep-people", action="store_true",
+                     help="with posts but no people sheet: keep the establishment's people in "
+                          "the posts the upload keeps (refused otherwise)")
     exp = sub.add_parser("export", parents=[common], help="export the establishment")
     exp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     exp.add_argument("out", type=Path, help="an .xlsx file, or a folder (or .zip) for csv")
@@ -312,8 +315,13 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     actor = _actor(args, engine)
     if cmd == "import":
         files = [(p.name, p.read_bytes()) for p in args.files]
+        # Read and check outside the write transaction: the write lock is held for the write.
+        with read_session(engine) as session:
+            prepared = importer.prepare_import(session=session, actor=actor, files=files,
+                                               keep_people=args.keep_people)
+        del files
         with write_session(engine) as session:
-            s = importer.import_establishment(session=session, actor=actor, files=files)
+            s = importer.import_establishment(session=session, actor=actor, prepared=prepared)
         summary = {"posts": s.posts, "people": s.people, "occupancies": s.occupancies,
                    "partners": s.partners, "structure_id": s.structure_id}
         rebased = [r.as_dict() for r in s.rebased]

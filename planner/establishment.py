@@ -360,15 +360,16 @@ def _post_values(row: dict[str, str], partners: dict[str, int]) -> dict[str, Any
     return {
         "title": row["title"], "division": row.get("division", ""), "team": row.get("team", ""),
         "grade": row["grade"], "fte": Decimal(row.get("fte") or "1"),
-        "partner_id": None if row.get("partner", "shared") in ("", "shared")
-        else partners[row["partner"]],
+        # validate_posts matches partner names case-insensitively ("brent" is Brent), so here too.
+        "partner_id": None if row.get("partner", "shared").lower() in ("", "shared")
+        else partners[row["partner"].lower()],
         "funding": row.get("funding") or "base", "notes": row.get("notes", ""),
     }
 
 
 def _write_edits(session: Session, actor: Actor, sid: int, edits: PostEdits,
                  current: pd.DataFrame) -> EditResult:
-    partners = {p.name: p.id for p in session.exec(select(Partner)).all()}
+    partners = {p.name.lower(): p.id for p in session.exec(select(Partner)).all()}
     posts = {p.post_ref: p for p in session.exec(select(Post).where(Post.structure_id == sid))}
 
     def snapshot(post: Post) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from sqlmodel import Session, select
 from planner import audit
 from planner.auth import Actor, can, require
 from planner.config import Settings, get_settings
-from planner.errors import RowError, ValidationFailed
+from planner.errors import PermissionDenied, RowError, ValidationFailed
 from planner.models import (
     CONTRACTS,
     EQUALITY_FIELDS,
@@ -109,7 +110,11 @@ class ImportSummary:
 
 def read_upload(files: Sequence[tuple[str, bytes]],
                 settings: Settings | None = None) -> tuple[Tables, list[RowError]]:
-    """Read xlsx and csv files into text tables, with every problem found on the way."""
+    """Read xlsx and csv files into text tables, with every problem found on the way.
+
+    Never raises for what a file holds: whatever the bytes, the answer is tables or located
+    errors (an upload is untrusted, and a traceback would show the user the server's insides).
+    """
     settings = settings or get_settings()
     tables = Tables()
     errors: list[RowError] = []
@@ -139,7 +144,7 @@ def read_upload(files: Sequence[tuple[str, bytes]],
                     "Name CSV files after their sheet: posts.csv, people.csv, partners.csv or "
                     "equality.csv.")))
                 continue
-            frame, errs = _read_csv(sheet, data)
+            frame, errs = _read_csv(sheet, data, settings)
             errors += errs
             sheets = {sheet: frame} if frame is not None else {}
         else:
@@ -151,11 +156,6 @@ def read_upload(files: Sequence[tuple[str, bytes]],
             if getattr(tables, sheet) is not None:
                 errors.append(RowError(sheet, None, "", f"The {sheet} sheet was given twice."))
                 continue
-            if len(frame) > settings.max_import_rows:
-                errors.append(RowError(sheet, None, "", (
-                    f"{len(frame):,} rows is more than the limit of "
-                    f"{settings.max_import_rows:,} rows.")))
-                continue
             setattr(tables, sheet, frame)
     return tables, errors
 
@@ -164,57 +164,170 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def _read_csv(sheet: str, data: bytes) -> tuple[pd.DataFrame | None, list[RowError]]:
-    """CSV as Excel writes it: UTF-8 with or without a BOM, or Windows-1252."""
-    if b"\x00" in data[:65536]:
+# Excel's own limit on one cell ("Excel specifications and limits": 32,767 characters). A longer
+# value was not typed into a spreadsheet; it is refused, with its cell, where it is read.
+MAX_CELL_CHARS = 32_767
+# The csv module's default field limit (128 KB) fails mid-file without saying where; the reader
+# takes any field the upload limit allows and the cell check names the cell instead.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+UTF8_BOM = b"\xef\xbb\xbf"
+# NUL (which PostgreSQL refuses in text, printing the row's values) and the stand-ins
+# `surrogateescape` puts where bytes were not text: neither may reach a table.
+_BAD_TEXT = re.compile("[\x00\udc80-\udcff]")
+_NOT_ASCII_TEXT = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+class _Sheet:
+    """One sheet as it is read: the header, the kept rows as columns, and what was wrong.
+
+    Columns, not row lists: 200,000 rows of 13 cells as lists of lists cost a list per row,
+    and the columns go to pandas in one step each.
+    """
+
+    def __init__(self, sheet: str, max_rows: int, encoding: str = "") -> None:
+        self.sheet, self.max_rows, self.encoding = sheet, max_rows, encoding
+        self.header: list[str] | None = None
+        self.columns: list[list[str]] = []
+        self.rows: list[int] = []
+        self.count = 0
+        self.errors: list[RowError] = []
+
+    def heading(self, i: int) -> str:
+        name = self.header[i] if self.header is not None and i < len(self.header) else ""
+        return _column_name(name) if name and not _BAD_TEXT.search(name) else f"column {i + 1}"
+
+    def check(self, r: int, row: Sequence[str]) -> bool:
+        """Report over-long cells, NUL and undecodable bytes; True when the row is clean."""
+        if sum(map(len, row)) <= MAX_CELL_CHARS and not _BAD_TEXT.search("".join(row)):
+            return True
+        clean = True
+        for i, value in enumerate(row):
+            problem = _cell_problem(value, self.encoding)
+            if problem:
+                self.errors.append(RowError(self.sheet, r, self.heading(i), problem))
+                clean = False
+        return clean
+
+    def add(self, r: int, row: list[str]) -> None:
+        """A row after the header: kept when it has a value (blank rows are skipped)."""
+        if not self.check(r, row) or not any(v.strip() for v in row):
+            return
+        self.count += 1
+        if self.count > self.max_rows:
+            return  # counted for the message, not kept
+        width = len(self.columns)
+        if len(row) > width:  # a row wider than those before it: earlier rows get blanks
+            self.columns += [[""] * len(self.rows) for _ in range(len(row) - width)]
+        elif len(row) < width:
+            row = row + [""] * (width - len(row))
+        for column, value in zip(self.columns, row, strict=True):
+            column.append(value)
+        self.rows.append(r)
+
+    def set_header(self, row: list[str]) -> None:
+        self.check(1, row)
+        while row and not row[-1].strip():
+            row = row[:-1]
+        self.header = row
+        self.columns = [[] for _ in row]
+
+    def frame(self) -> tuple[pd.DataFrame | None, list[RowError]]:
+        if self.header is None:
+            return None, [*self.errors, RowError(self.sheet, None, "", (
+                "The sheet is empty: it needs a header row."))]
+        if self.count > self.max_rows:
+            self.errors.append(RowError(self.sheet, None, "", (
+                f"{self.count:,} rows is more than the limit of {self.max_rows:,} rows.")))
+        if self.errors:
+            return None, self.errors
+        width = max(len(self.header), len(self.columns))
+        header = self.header + [""] * (width - len(self.header))
+        data = {i: self.columns[i] if i < len(self.columns) else [""] * len(self.rows)
+                for i in range(width)}
+        self.columns = []
+        frame = pd.DataFrame(data, columns=range(width), dtype=str)
+        return _shape(self.sheet, header, frame, self.rows)
+
+
+def _cell_problem(value: str, encoding: str) -> str | None:
+    if len(value) > MAX_CELL_CHARS:
+        return (f"This cell holds {len(value):,} characters; a spreadsheet cell holds at most "
+                f"{MAX_CELL_CHARS:,}.")
+    found = _BAD_TEXT.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "This cell holds a NUL character (byte 0), which is not text: remove it."
+    shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in _BAD_TEXT.findall(value)[:5]
+                     if c != "\x00")
+    return (f"The bytes {shown} here are not {encoding}: nothing was replaced; fix the "
+            "cell, or save the file from Excel as 'CSV UTF-8' and upload again.")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV and the encoding it was read as.
+
+    A BOM means UTF-8. Without one, UTF-8 when the bytes are UTF-8 or hold any UTF-8 character
+    (a file cannot be both); otherwise Windows-1252, as Excel's plain "CSV" writes in the UK.
+    Bytes that are not text in the chosen encoding stay as `surrogateescape` stand-ins, so the
+    reader reports each with its row and column instead of replacing it with U+FFFD.
+    """
+    if data.startswith(UTF8_BOM):
+        return (data[3:].decode("utf-8", "surrogateescape"),
+                "UTF-8 text (the file starts with the UTF-8 byte-order mark)")
+    text = data.decode("utf-8", "surrogateescape")
+    if not _BAD_TEXT.search(text) or _NOT_ASCII_TEXT.search(text):
+        return text, "UTF-8 text"
+    return data.decode("cp1252", "surrogateescape"), "Windows-1252 text"
+
+
+def _read_csv(sheet: str, data: bytes,
+              settings: Settings | None = None) -> tuple[pd.DataFrame | None, list[RowError]]:
+    """CSV as Excel writes it: UTF-8 with or without a BOM, or Windows-1252; line ends CRLF,
+    LF or a classic Mac's CR, mixed or not."""
+    settings = settings or get_settings()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, [RowError(sheet, None, "", (
+            "This file is UTF-16 ('Unicode Text'): save it from Excel as 'CSV UTF-8' and "
+            "upload again."))]
+    head = data[:65536]
+    if head.count(0) * 100 > len(head):  # more than 1% NUL bytes: a binary file
         return None, [RowError(sheet, None, "", "This is not a text (CSV) file.")]
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                return None, [RowError(sheet, None, "", (
-                    "The file is neither UTF-8 nor Windows-1252 text: save it from Excel as "
-                    "'CSV UTF-8'."))]
+    text, encoding = _decode(data)
     if not text.strip():
         return None, [RowError(sheet, None, "", "The file is empty: it needs a header row.")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = _Sheet(sheet, settings.max_import_rows, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    del text
+    r = 0
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None,
-                            skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
-    except (pd.errors.ParserError, ValueError) as exc:
-        return None, [RowError(sheet, None, "", f"The CSV could not be read: {exc}")]
-    header = [str(c) for c in frame.iloc[0]]
-    frame = frame.iloc[1:].reset_index(drop=True).fillna("")
-    frame.columns = range(len(header))
-    frame = frame[frame.apply(lambda col: col.str.strip() != "").any(axis=1)]
-    # pandas drops fully blank lines; row numbers come from the surviving index.
-    rows = _csv_row_numbers(text, len(frame))
-    return _shape(sheet, header, frame, rows)
-
-
-def _csv_row_numbers(text: str, n: int) -> list[int]:
-    """The row Excel shows for each non-blank record (a quoted line break stays in one row)."""
-    rows = [i for i, record in enumerate(csv.reader(io.StringIO(text)), start=1)
-            if i > 1 and any(c.strip() for c in record)]
-    if len(rows) != n:  # a file pandas read differently: fall back to plain numbering
-        return list(range(2, n + 2))
-    return rows
+        for r, record in enumerate(reader, start=1):
+            if out.header is None:
+                out.set_header(record)
+            else:
+                out.add(r, record)
+    except csv.Error as exc:
+        return None, [*out.errors, RowError(sheet, r + 1, "", (
+            f"This row could not be read as CSV ({exc}): check its quotes; a quote opened and "
+            "never closed takes in every row after it."))]
+    return out.frame()
 
 
 def _read_xlsx(label: str, data: bytes,
                settings: Settings) -> tuple[dict[str, pd.DataFrame], list[RowError]]:
-    """Check the zip before unpacking (zip bombs), then read values; refuse formula cells."""
+    """Check the zip before unpacking (zip bombs), then read values; refuse formula cells.
+
+    Every row the sheet holds is read: the `<dimension>` a sheet declares is not trusted
+    (openpyxl's read-only mode stops at it, so a stale one silently dropped rows).
+    """
     import openpyxl
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
             total = sum(m.file_size for m in members)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         return {}, [RowError(label, None, "", "The workbook is damaged (not a valid zip).")]
     if len(members) > settings.max_xlsx_members:
         return {}, [RowError(label, None, "", (
@@ -225,7 +338,9 @@ def _read_xlsx(label: str, data: bytes,
             f"The workbook unpacks to {_mb(total)}, more than the limit of "
             f"{_mb(settings.max_xlsx_uncompressed_bytes)}; it was not opened."))]
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         return {}, [RowError(label, None, "", f"The workbook could not be opened: {exc}")]
     sheets: dict[str, pd.DataFrame] = {}
@@ -238,39 +353,132 @@ def _read_xlsx(label: str, data: bytes,
                     "Unknown sheet: a workbook has sheets posts, people and optionally partners "
                     "and equality.")))
                 continue
-            header: list[str] | None = None
-            values: list[list[str]] = []
-            rows: list[int] = []
-            for r, cells in enumerate(ws.iter_rows(), start=1):
-                if header is None:
-                    header = [_xlsx_text(c.value) for c in cells]
-                    while header and not header[-1]:
-                        header.pop()
-                    continue
-                row = []
-                for i, c in enumerate(cells[: len(header)]):
-                    if c.data_type == "f":
-                        errors.append(RowError(sheet, r, header[i] or f"column {i + 1}", (
-                            "This cell holds a formula; replace it with its value "
-                            "(Paste Special > Values).")))
-                        row.append("")
-                    else:
-                        row.append(_xlsx_text(c.value))
-                row += [""] * (len(header) - len(row))
-                if any(row):
-                    values.append(row)
-                    rows.append(r)
-            if header is None:
-                errors.append(RowError(sheet, None, "", "The sheet is empty: it needs a header row."))
+            out = _Sheet(sheet, settings.max_import_rows)
+            try:
+                _read_sheet(wb, ws, out)
+            except Exception as exc:  # a damaged part: zlib, XML, CRC, bad numbers
+                errors.append(RowError(sheet, None, "", (
+                    f"The sheet could not be read; the workbook is damaged ({_reason(exc)}). "
+                    "Open it in Excel, save it, and upload again.")))
                 continue
-            frame = pd.DataFrame(values, columns=range(len(header)), dtype=str)
-            shaped, errs = _shape(sheet, header, frame, rows)
+            frame, errs = out.frame()
             errors += errs
-            if shaped is not None:
-                sheets[sheet] = shaped
+            if frame is not None:
+                sheets[sheet] = frame
     finally:
         wb.close()
     return sheets, errors
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read_sheet(wb: Any, ws: Any, out: _Sheet) -> None:
+    """Every `<row>` of the sheet's XML in order, whatever its `<dimension>` says.
+
+    openpyxl's own row iterator stops at the declared dimension and silently skips a row that
+    comes after a higher-numbered one, so the parser it uses is driven here directly; rows out
+    of order or repeated are refused, never dropped.
+    """
+    converted: dict[Any, str] = {}  # repeated numbers and dates convert once
+    last = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a date outside Excel's range: read as an error
+        with ws._get_source() as src:
+            parser = _sheet_parser()(src, ws._shared_strings, data_only=False, epoch=wb.epoch,
+                                     date_formats=wb._date_formats,
+                                     timedelta_formats=wb._timedelta_formats)
+            for r, cells in parser.parse():
+                if r <= last:
+                    raise ValueError(f"row {r} comes after row {last}")
+                last = r
+                row: list[str] = []
+                for c in cells:
+                    column = c["column"]
+                    if c["row"] != r or column <= len(row):
+                        raise ValueError(f"cell {c['row']}:{column} is out of place in row {r}")
+                    if column > len(row) + 1:
+                        row += [""] * (column - 1 - len(row))
+                    row.append(_cell_text(out, r, column - 1, c, converted))
+                if r == 1:
+                    out.set_header(row)
+                else:
+                    if out.header is None:
+                        out.set_header([])  # row 1 is the header row, even when empty
+                    out.add(r, row)
+    if out.header is None:
+        return
+
+
+_PARSER: Any = None
+
+
+def _sheet_parser() -> Any:
+    """openpyxl's sheet parser with a quicker inline string: it builds a `Text` object per cell
+    (descriptors and all), a third of the reading time for a workbook written by openpyxl or
+    pandas, which write every string inline. The text is the same: the `<t>` of `<is>` and of
+    each rich-text run `<r>`, without phonetic runs."""
+    global _PARSER
+    if _PARSER is not None:
+        return _PARSER
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+
+    ns = INLINE_STRING[:INLINE_STRING.index("}") + 1]
+    text_tag, run_tag = ns + "t", ns + "r"
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            if element.get("t") != "inlineStr" or element.find(FORMULA_TAG) is not None:
+                return super().parse_cell(element)
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            value = None
+            inline = element.find(INLINE_STRING)
+            if inline is not None:
+                parts = []
+                for child in inline:
+                    if child.tag == run_tag:
+                        child = child.find(text_tag)
+                    elif child.tag != text_tag:
+                        continue
+                    if child is not None and child.text:
+                        parts.append(child.text)
+                value = "".join(parts)
+            return {"row": row, "column": column, "value": value, "data_type": "s",
+                    "style_id": element.get("s", 0)}
+
+    _PARSER = Parser
+    return Parser
+
+
+def _cell_text(out: _Sheet, r: int, i: int, cell: dict[str, Any],
+               converted: dict[Any, str]) -> str:
+    kind, value = cell["data_type"], cell["value"]
+    if kind == "f":
+        out.errors.append(RowError(out.sheet, r, out.heading(i), (
+            "This cell holds a formula; replace it with its value (Paste Special > Values).")))
+        return ""
+    if kind == "e":
+        out.errors.append(RowError(out.sheet, r, out.heading(i), (
+            f"This cell holds the error {value}; put the value it should hold.")))
+        return ""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    key = (type(value), value)
+    text = converted.get(key)
+    if text is None:
+        text = converted[key] = _xlsx_text(value)
+    return text
 
 
 def _xlsx_text(value: Any) -> str:
@@ -399,15 +607,36 @@ def _values(s: pd.Series) -> list[Any]:
     return s.tolist()
 
 
+# The database's own column lengths: a value longer than its column is a row error here, not
+# a database error at write time (PostgreSQL refuses it and prints the row's values).
+DB_LENGTHS = {"post_id": Post.__table__.c.post_ref.type.length,
+              "employee_id": Person.__table__.c.employee_ref.type.length,
+              "origin": Person.__table__.c.origin.type.length,
+              "title": Post.__table__.c.title.type.length,
+              "division": Post.__table__.c.division.type.length,
+              "team": Post.__table__.c.team.type.length,
+              "notes": Post.__table__.c.notes.type.length,
+              "name": Person.__table__.c.name.type.length}
+# Person.annual_salary_pence and day_rate_pence are INTEGER columns (PostgreSQL int4).
+MAX_PENCE = 2**31 - 1
+_SCP = re.compile(r"[0-9]{1,3}")
+
+
 def _text_errors(df: pd.DataFrame, sheet: str, columns: Iterable[str],
                  settings: Settings) -> list[RowError]:
+    """Over-long text (the settings' limit or the column's, whichever is smaller) and NUL,
+    which no text column may hold."""
     errors = []
     for col in columns:
         limit = settings.max_notes_length if col == "notes" else settings.max_text_length
+        limit = min(limit, DB_LENGTHS.get(col) or limit)
         lengths = df[col].str.len()
         for row, n in zip(df.loc[lengths > limit, "_row"], lengths[lengths > limit], strict=True):
             errors.append(RowError(sheet, int(row), col,
                                    f"{n} characters is too long; the limit is {limit}."))
+        for row in df.loc[df[col].str.contains("\x00", regex=False), "_row"]:
+            errors.append(RowError(sheet, int(row), col, (
+                "This cell holds a NUL character (byte 0), which is not text: remove it.")))
     return errors
 
 
@@ -527,7 +756,7 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
         elif r.post_id in post_grade:
             occupied.setdefault(r.post_id, []).append((r.employee_id, fte))
         if r.scp:
-            if not r.scp.isdigit():
+            if not _SCP.fullmatch(r.scp):
                 errors.append(RowError(sheet, row, "scp",
                                        f"Spinal point {r.scp!r} is not a whole number."))
             else:
@@ -538,9 +767,14 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
                         f"(SCP {band.min_scp}–{band.max_scp}).")))
         for col in ("annual_salary", "day_rate"):
             value = getattr(r, col)
-            if value and _money_pence(value) is None:
+            pence = _money_pence(value) if value else 0
+            if pence is None:
                 errors.append(RowError(sheet, row, col,
                                        f"{value!r} is not an amount in pounds (e.g. 525.50)."))
+            elif pence > MAX_PENCE:
+                errors.append(RowError(sheet, row, col, (
+                    f"£{value} is more than the register can hold "
+                    f"(£{MAX_PENCE // 100:,}.{MAX_PENCE % 100:02d}); check the amount.")))
         if r.day_rate and contract in DAY_RATE_REFUSED:
             errors.append(RowError(sheet, row, "day_rate", (
                 f"A day rate is for interims and agency workers; {r.employee_id} is on a "
@@ -750,6 +984,71 @@ def validate_tables(tables: Tables, *, grades: Mapping[str, GradeBand],
     return errors
 
 
+def current_people(session: Session, structure_id: int) -> pd.DataFrame:
+    """The people in a structure's posts as a people sheet (text, interchange columns), one
+    row per occupancy in the order they were written."""
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    q = (sa_select(pe.c.employee_ref, pe.c.name, p.c.post_ref, pe.c.contract, o.c.fte, pe.c.scp,
+                   pe.c.annual_salary_pence, pe.c.day_rate_pence, pe.c.start_date,
+                   pe.c.continuous_service_date, pe.c.date_of_birth, pe.c.origin,
+                   pe.c.tupe_transfer_date)
+         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+         .where(p.c.structure_id == structure_id).order_by(o.c.id))
+
+    def pounds(pence: int | None) -> str:
+        return "" if pence is None else f"{pence // 100}.{pence % 100:02d}"
+
+    def date(value: Any) -> str:
+        if value is None:
+            return ""
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+
+    rows = [(ref, name, post, contract, decimal_text(fte), "" if scp is None else str(scp),
+             pounds(salary), pounds(rate), date(start), date(cont), date(birth), origin or "",
+             date(tupe))
+            for ref, name, post, contract, fte, scp, salary, rate, start, cont, birth, origin, tupe
+            in session.execute(q)]
+    return pd.DataFrame(rows, columns=list(PEOPLE_COLUMNS), dtype=str)
+
+
+def kept_people(tables: Tables, current: pd.DataFrame, *, keep_people: bool,
+                grades: Mapping[str, GradeBand],
+                today: dt.date) -> tuple[pd.DataFrame | None, list[RowError]]:
+    """An upload without a people sheet, against the establishment's people (`current`).
+
+    An import replaces the whole establishment, so posts alone would remove every person:
+    refused unless the importer chose to keep them. Kept, each person stays in their post when
+    the upload keeps its post_id, and is checked against the new post (grade, FTE) as if they
+    were in the upload; a person whose post the upload removes is an error naming them (their
+    employment is not ended by an import). Returns the people to write, or the errors.
+    """
+    if tables.people is not None or current.empty:
+        return None, []
+    n = current["employee_id"].nunique()
+    if not keep_people:
+        count = "1 person" if n == 1 else f"{n:,} people"
+        return None, [RowError("people", None, "", (
+            f"This upload has no people sheet, and the establishment has {count}: importing "
+            "it would remove them. Add people.csv, or choose to keep the people."))]
+    assert tables.posts is not None
+    posts = set(_values(tables.posts["post_id"]))
+    errors = [RowError("people", None, "post_id", (
+        f"{e} ({name}) is in post {post}, which this upload removes: add the post back, or "
+        "upload a people sheet that says where they go."))
+        for e, name, post in zip(_values(current["employee_id"]), _values(current["name"]),
+                                 _values(current["post_id"]), strict=True)
+        if post not in posts]
+    if errors:
+        return None, errors
+    people = current.assign(_row=range(2, len(current) + 2))
+    who = dict(zip(_values(people["_row"]), _values(people["employee_id"]), strict=True))
+    for e in validate_people(people, tables.posts, grades=grades, today=today):
+        if e.sheet == "people":  # a kept person has no row in the upload: name them instead
+            e = RowError("people", None, e.column, f"{who.get(e.row)} (kept): {e.message}")
+        errors.append(e)
+    return (None, errors) if errors else (people, [])
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -763,27 +1062,90 @@ def baseline(session: Session, *, create: bool = False) -> Structure | None:
     return found
 
 
-def import_establishment(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
-                         today: dt.date | None = None) -> ImportSummary:
-    """Replace the baseline establishment with the upload and rebase every option onto it
-    (planner.rebase), or change nothing and say why (every error of every readable sheet)."""
+@dataclass(frozen=True)
+class PreparedImport:
+    """An upload read and checked by `prepare_import`, for `import_establishment` to write.
+
+    Made outside the write transaction, so a large file's reading and checking do not hold
+    SQLite's write lock (or a PostgreSQL transaction) while they run. It remembers who checked
+    it and the establishment's version then: a change in between means checking again.
+    """
+
+    tables: Tables
+    files: tuple[str, ...]
+    username: str
+    baseline_version: int | None
+
+
+def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
+                   today: dt.date | None = None, keep_people: bool = False) -> PreparedImport:
+    """Read and check an upload (every rule, every row), writing nothing: run it in a read
+    session, then hand the result to `import_establishment` in the write session.
+
+    `keep_people` is the explicit choice to import posts without a people sheet while the
+    establishment has people: they stay in the posts the upload keeps (see `kept_people`).
+    """
     require(actor, "establishment.import", "structure")
     tables, errors = read_upload(files)
+    today = today or dt.date.today()
+    grades = grade_table(session)
     # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
     # upload in one pass; a sheet that could not be read has its reason in `errors` already
     # (so a missing posts sheet is only said when nothing else went wrong reading).
     if tables.posts is not None or not errors:
-        errors += validate_tables(tables, grades=grade_table(session),
-                                  partner_names=partner_names(session),
-                                  today=today or dt.date.today())
+        errors += validate_tables(tables, grades=grades, partner_names=partner_names(session),
+                                  today=today)
     if tables.partners is not None and not any(e.sheet == "partners" for e in errors):
         # What the new partner set would do to the stored one (needs a well-formed sheet).
         errors += partner_set_errors(session, tables.partners)
+    current = baseline(session)
+    if not errors and tables.people is None and current is not None:
+        assert current.id is not None
+        people, errors = kept_people(tables, current_people(session, current.id),
+                                     keep_people=keep_people, grades=grades, today=today)
+        if people is not None:
+            tables.people = people
     if tables.equality is not None:
         errors += _equality_errors(actor, tables)
     if errors:
         raise ValidationFailed(errors)
-    summary = _write(session, actor, tables, [name for name, _ in files])
+    return PreparedImport(tables=tables, files=tuple(name for name, _ in files),
+                          username=actor.username,
+                          baseline_version=current.version if current is not None else None)
+
+
+def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
+             today: dt.date | None, keep_people: bool,
+             prepared: PreparedImport | None) -> PreparedImport:
+    """The prepared upload, still valid in this transaction; or the upload checked here."""
+    if prepared is None:
+        return prepare_import(session=session, actor=actor, files=files, today=today,
+                              keep_people=keep_people)
+    if prepared.username != actor.username:
+        raise PermissionDenied("This import was checked for another user; upload it again.",
+                               user=actor, action="establishment.import", entity="structure")
+    current = baseline(session)
+    if (current.version if current is not None else None) != prepared.baseline_version:
+        raise ValidationFailed([RowError("upload", None, "", (
+            "The establishment changed while the files were being checked; nothing was "
+            "imported. Import them again."))])
+    return prepared
+
+
+def import_establishment(*, session: Session, actor: Actor,
+                         files: Sequence[tuple[str, bytes]] = (), today: dt.date | None = None,
+                         keep_people: bool = False,
+                         prepared: PreparedImport | None = None) -> ImportSummary:
+    """Replace the baseline establishment with the upload and rebase every option onto it
+    (planner.rebase), or change nothing and say why (every error of every readable sheet).
+
+    Given `prepared` (from `prepare_import` in a read session) it only writes, so the write
+    transaction is held for the write alone; given `files`, it reads and checks them first.
+    """
+    require(actor, "establishment.import", "structure")
+    prepared = _checked(session, actor, files, today, keep_people, prepared)
+    tables = prepared.tables
+    summary = _write(session, actor, tables, list(prepared.files))
     if tables.equality is not None:
         # Same transaction: a failure here rolls the establishment back too.
         from planner.equality import write_equality_sheet

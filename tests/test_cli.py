@@ -716,3 +716,72 @@ def test_option_archive_list_all_restore_and_conflicts(demo_db, capsys, tmp_path
     code, out = run(capsys, "option", "restore", "Option 2", "--db", demo_db, "--json",
                     "--user", "hr")
     assert code == 0 and out["option"]["archived"] is False
+
+
+def _establishment_files(tmp_path) -> tuple[str, str]:
+    from tests.test_importer import PEOPLE, POSTS, frame
+
+    posts, people = tmp_path / "posts.csv", tmp_path / "people.csv"
+    posts.write_bytes(csv_bytes(frame(POSTS)))
+    people.write_bytes(csv_bytes(frame(PEOPLE)))
+    return str(posts), str(people)
+
+
+def test_import_of_posts_alone_keeps_the_people_only_when_asked(database_url, capsys, tmp_path):
+    """Issue 10: posts.csv alone deleted every person; now refused, or kept by --keep-people."""
+    posts, people = _establishment_files(tmp_path)
+    run(capsys, "init-db", "--db", database_url, "--json")
+    code, out = run(capsys, "import", posts, people, "--db", database_url, "--json")
+    assert code == 0 and out["imported"]["people"] == 5
+    code, out = run(capsys, "import", posts, "--db", database_url, "--json")
+    assert code == 2 and out["errors"][0]["message"].startswith(
+        "This upload has no people sheet, and the establishment has 5 people")
+    code, out = run(capsys, "import", posts, "--keep-people", "--db", database_url, "--json")
+    assert code == 0 and out["imported"]["people"] == 5 and out["imported"]["occupancies"] == 5
+
+
+def test_import_checks_the_files_before_taking_the_write_lock(database_url, backend, capsys,
+                                                               tmp_path, monkeypatch):
+    """Issue 10: a large file was read and checked inside the write transaction, so everyone
+    else's saves waited (SQLite: "database is locked"). Another writer must get in while the
+    check runs."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    from sqlalchemy.engine import make_url
+
+    import planner.cli
+    import planner.importer
+
+    posts, people = _establishment_files(tmp_path)
+    run(capsys, "init-db", "--db", database_url, "--json")
+    open_writes = []
+    real_write_session, real_validate = planner.cli.write_session, planner.importer.validate_tables
+
+    @contextmanager
+    def write_session(engine):
+        open_writes.append(1)
+        try:
+            with real_write_session(engine) as session:
+                yield session
+        finally:
+            open_writes.pop()
+
+    seen = []
+
+    def validate_tables(*args, **kwargs):
+        seen.append(len(open_writes))
+        if backend == "sqlite":  # a real second writer, with no patience for a held lock
+            other = sqlite3.connect(make_url(database_url).database, timeout=0.2,
+                                    isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE partner SET kind = kind")
+            other.execute("COMMIT")
+            other.close()
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(planner.cli, "write_session", write_session)
+    monkeypatch.setattr(planner.importer, "validate_tables", validate_tables)
+    code, out = run(capsys, "import", posts, people, "--db", database_url, "--json")
+    assert code == 0, out
+    assert seen == [0]

@@ -105,6 +105,17 @@ def test_edits_from_editor_maps_positions_to_posts(session, actors, sid):
     assert edits.versions == {"O2": 1, "O1": 1}
 
 
+def test_partner_typed_in_lower_case_is_the_partner(session, actors, sid):
+    """validate_posts accepts "lewisham" for Lewisham; the write used to look the name up
+    exactly and raised KeyError (a traceback on the page)."""
+    edits = est.PostEdits(updated={"O2": {"partner": "lewisham"}, "O3": {"partner": "Shared"}},
+                          versions={"O2": 1, "O3": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=edits)
+    session.commit()
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert (df.at["O2", "partner"], df.at["O3", "partner"]) == ("Lewisham", "shared")
+
+
 def test_apply_edits_writes_and_audits(session, actors, sid):
     edits = est.PostEdits(
         added=[{"post_id": "N1", "title": "Cloud Engineer", "grade": "PO4", "reports_to": "M1",

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
+from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,8 +25,10 @@ from planner.importer import (
     parse_date,
     read_upload,
     reporting_cycles,
+    validate_tables,
 )
 from planner.models import AuditEvent, Occupancy, Partner, Person, Post, Structure
+from planner.reference import GradeBand
 from tests.factories import csv_bytes, make_actors
 
 TODAY = dt.date(2026, 11, 27)
@@ -659,3 +665,362 @@ def test_a_sheet_that_cannot_be_read_does_not_stop_the_others_being_checked(load
     found = {(e.sheet, e.column, e.message.split(";")[0]) for e in errors}
     assert ("posts", "grade", "grade is required.") in found
     assert ("people", "contract", "The required column contract is missing.") in found
+
+
+# --- hostile and careless files: read every row or refuse, never a traceback (issue 10) -------
+
+
+def _rewrite_member(data: bytes, member: str, change) -> bytes:
+    """The workbook with one zip member's bytes passed through `change`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, change(body) if info.filename == member else body)
+    return out.getvalue()
+
+
+def test_xlsx_with_a_stale_dimension_is_read_to_its_last_row():
+    """Excel trusts the rows, not `<dimension>`; openpyxl's read-only mode stopped at it and a
+    100,000-row sheet declaring A1:L95 loaded 94 rows and reported success."""
+    rows = "".join(_row(r, f"P{r}", "Officer", "PO1") for r in range(2, 100_002))
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + rows, dimension="A1:L95")
+    stale = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    tables, errors = read_upload([("e.xlsx", stale)])
+    assert errors == []
+    assert len(tables.posts) == 100_000
+    assert tables.posts["post_id"].iloc[-1] == "P100001"
+    assert tables.posts["_row"].iloc[-1] == 100_001
+
+
+def _sheet_xml(rows: str, dimension: str = "") -> bytes:
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+            f'.org/spreadsheetml/2006/main">{declared}<sheetData>{rows}</sheetData></worksheet>'
+            ).encode()
+
+
+def _row(r: int, *values: str) -> str:
+    cells = "".join(f'<c r="{"ABC"[i]}{r}" t="str"><v>{v}</v></c>' for i, v in enumerate(values))
+    return f'<row r="{r}">{cells}</row>'
+
+
+def test_xlsx_rows_out_of_order_are_refused_not_dropped():
+    """openpyxl's row iterator silently skips a row numbered below one already read."""
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + _row(3, "P2", "Officer", "PO1")
+                     + _row(2, "P1", "Officer", "PO1"))
+    data = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert tables.posts is None
+    assert errors[0].sheet == "posts" and "row 2 comes after row 3" in errors[0].message
+
+
+@pytest.mark.parametrize("where", [0.5, 0.999])
+def test_corrupt_zip_member_is_a_message(where):
+    """A damaged part deep in a sheet fails only when the rows are read, after openpyxl has
+    opened the workbook; that was a traceback."""
+    rows = "".join(_row(r, f"P{r}", "Officer", "PO1") for r in range(2, 20_000))
+    xml = _sheet_xml(_row(1, "post_id", "title", "grade") + rows, dimension="A1:C19999")
+    good = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml", lambda _: xml)
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw = bytearray(good)
+    raw[start + int(info.compress_size * where)] ^= 0x01
+    tables, errors = read_upload([("e.xlsx", bytes(raw))])
+    assert tables.posts is None and len(errors) == 1
+    assert errors[0].sheet in ("posts", "e.xlsx")
+    assert "damaged" in errors[0].message or "could not be opened" in errors[0].message
+
+
+def test_xlsx_error_cell_is_refused():
+    rows = [list(POSTS[0]), *[list(r.values()) for r in POSTS]]
+    data = _xlsx({"posts": rows})
+    data = _rewrite_member(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb'<c r="G3"[^>]*>.*?</c>', b'<c r="G3" t="e"><v>#N/A</v></c>', xml, count=1))
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert errors == [RowError("posts", 3, "fte", "This cell holds the error #N/A; put the value "
+                               "it should hold.")]
+
+
+def test_bytes_that_are_not_utf8_after_a_bom_are_an_error_not_replaced(loaded):
+    """A BOM says UTF-8; a stray Windows-1252 é (0xE9) used to be stored as U+FFFD."""
+    data = b"\xef\xbb\xbf" + csv_bytes(frame(edit(POSTS, 2, title="Caf\u00e9 manager")))
+    data = data.replace("Café".encode(), b"Caf\xe9")
+    errors = refused(loaded, [("posts.csv", data), files()[1]])
+    assert errors == [RowError("posts", 4, "title", (
+        "The bytes 0xE9 here are not UTF-8 text (the file starts with the UTF-8 byte-order mark)"
+        ": nothing was replaced; fix the cell, or save the file from Excel as 'CSV UTF-8' and "
+        "upload again."))]
+
+
+def test_a_windows_1252_byte_among_utf8_text_is_an_error():
+    """Without a BOM a file is UTF-8 or Windows-1252, never both: é as UTF-8 in one row and as
+    Windows-1252 in another would be mojibake ("CafÃ©") whichever way it was decoded."""
+    rows = edit(edit(POSTS, 0, title="Café lead"), 2, title="Cafe officer")
+    data = csv_bytes(frame(rows)).replace(b"Cafe officer", b"Caf\xe9 officer")
+    tables, errors = read_upload([("posts.csv", data)])
+    assert tables.posts is None
+    assert [(e.row, e.column) for e in errors] == [(4, "title")]
+    assert "0xE9" in errors[0].message and "not UTF-8 text" in errors[0].message
+
+
+def test_windows_1252_without_a_bom_is_still_read():
+    data = csv_bytes(frame(edit(POSTS, 2, title="Café officer – £ grade")), "cp1252")
+    tables, errors = read_upload([("posts.csv", data)])
+    assert errors == [] and tables.posts["title"][2] == "Café officer – £ grade"
+
+
+@pytest.mark.parametrize("ending", ["cr", "mixed"])
+def test_cr_only_and_mixed_line_endings_read_like_lf(session, ending):
+    lf = csv_bytes(frame(edit(POSTS, 1, notes="line one\nline two")))
+    if ending == "cr":
+        data = lf.replace(b"\n", b"\r")
+    else:
+        lines = lf.split(b"\n")
+        data = b"\r".join(lines[:2]) + b"\r\n" + b"\n".join(lines[2:])
+    ref, ref_errors = read_upload([("posts.csv", lf)])
+    got, errors = read_upload([("posts.csv", data)])
+    assert errors == ref_errors == []
+    pd.testing.assert_frame_equal(got.posts, ref.posts)
+    assert got.posts["notes"][1] == "line one\nline two"
+    summary = import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                                   files=[("posts.csv", data), files()[1]])
+    assert (summary.posts, summary.people) == (4, 5)
+
+
+def test_an_unclosed_quote_is_refused_not_swallowing_the_rows_after_it():
+    text = csv_bytes(frame(POSTS)).decode().replace("Network Engineer", '"Network Engineer')
+    tables, errors = read_upload([("posts.csv", text.encode())])
+    assert tables.posts is None
+    assert errors[0].sheet == "posts" and errors[0].row == 4
+    assert errors[0].message.startswith("This row could not be read as CSV (unexpected end of "
+                                        "data): check its quotes")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_cell_over_128_kb_is_refused_with_its_row_and_column(kind):
+    rows = edit(POSTS, 2, notes="x" * 140_000)
+    if kind == "csv":
+        upload = [("posts.csv", csv_bytes(frame(rows)))]
+    else:  # openpyxl's writer cuts text at 32,767 characters; a hostile file is not so kind
+        data = _xlsx({"posts": [list(POSTS[0]), *[list(r.values()) for r in POSTS]]})
+        upload = [("e.xlsx", _rewrite_member(data, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+            rb'<c r="J4"[^>]*>.*?</c>', b'<c r="J4" t="inlineStr"><is><t>' + b"x" * 140_000
+            + b"</t></is></c>", xml, count=1)))]
+    tables, errors = read_upload(upload)
+    assert tables.posts is None
+    assert errors == [RowError("posts", 4, "notes", "This cell holds 140,000 characters; a "
+                               "spreadsheet cell holds at most 32,767.")]
+
+
+def test_nul_in_a_cell_is_a_row_error_wherever_it_is(loaded):
+    """PostgreSQL refuses NUL in text with an error that prints the row's values."""
+    many = [dict(POSTS[3], post_id=f"Q{i}", reports_to="P2") for i in range(2000)]
+    rows = [*POSTS, *many]
+    rows[1] = dict(rows[1], title="Infra\x00structure")
+    rows[-1] = dict(rows[-1], team="Desk\x00")
+    data = csv_bytes(frame(rows))
+    assert data.index(b"Desk\x00") > 65536
+    errors = refused(loaded, [("posts.csv", data), files()[1]])
+    nul = "This cell holds a NUL character (byte 0), which is not text: remove it."
+    assert errors == [RowError("posts", 3, "title", nul), RowError("posts", len(rows) + 1, "team", nul)]
+
+
+def test_nul_from_the_editor_is_a_row_error():
+    from planner.importer import validate_posts
+    from planner.reference import GradeBand
+
+    posts = frame(edit(POSTS, 0, title="Head\x00")).assign(_row=[2, 3, 4, 5])
+    grades = {g: GradeBand(g, 1, 60, i) for i, g in enumerate(("SM2", "PO6", "PO3", "SO1"))}
+    errors = validate_posts(posts, grades=grades, partner_names=["Lewisham"])
+    assert errors == [RowError("posts", 2, "title", "This cell holds a NUL character (byte 0), "
+                               "which is not text: remove it.")]
+
+
+@pytest.mark.parametrize(("posts", "people", "expected"), [
+    (edit(POSTS, 3, post_id="P" * 41), edit(edit(PEOPLE, 3, post_id="P" * 41), 4, post_id="P" * 41),
+     RowError("posts", 5, "post_id", "41 characters is too long; the limit is 40.")),
+    (POSTS, edit(PEOPLE, 0, employee_id="E" * 41),
+     RowError("people", 2, "employee_id", "41 characters is too long; the limit is 40.")),
+    (POSTS, edit(PEOPLE, 0, origin="O" * 81),
+     RowError("people", 2, "origin", "81 characters is too long; the limit is 80.")),
+    (POSTS, edit(PEOPLE, 0, scp="6²"),
+     RowError("people", 2, "scp", "Spinal point '6²' is not a whole number.")),
+    (POSTS, edit(PEOPLE, 2, day_rate="99999999"),
+     RowError("people", 4, "day_rate", "£99999999 is more than the register can hold "
+              "(£21,474,836.47); check the amount.")),
+], ids=["post_id", "employee_id", "origin", "superscript scp", "day rate"])
+def test_values_the_database_cannot_hold_are_row_errors(loaded, posts, people, expected):
+    """Longer than the column, or a number the column cannot store: a database error on
+    PostgreSQL (a traceback) before; a located error now."""
+    assert expected in refused(loaded, files(posts, people))
+
+
+# --- posts without people: refused, or the people kept by choice (issue 10) ------------------
+
+
+def _posts_only(posts: list[dict] | None = None) -> list[tuple[str, bytes]]:
+    return [("posts.csv", csv_bytes(frame(posts if posts is not None else POSTS)))]
+
+
+def test_posts_alone_never_remove_the_people(loaded):
+    """Importing posts.csv alone deleted all the people, silently."""
+    errors = refused(loaded, _posts_only(edit(POSTS, 2, title="Network Lead")))
+    assert errors == [RowError("people", None, "", (
+        "This upload has no people sheet, and the establishment has 5 people: importing it "
+        "would remove them. Add people.csv, or choose to keep the people."))]
+
+
+def test_keep_people_keeps_everyone_in_the_posts_the_upload_keeps(loaded):
+    before = {p.employee_ref: p for p in loaded.exec(select(Person)).all()}
+    summary = import_establishment(session=loaded, actor=SYSTEM, today=TODAY, keep_people=True,
+                                   files=_posts_only(edit(POSTS, 2, title="Network Lead")))
+    loaded.commit()
+    assert (summary.posts, summary.people, summary.occupancies) == (4, 5, 5)
+    where = dict(loaded.exec(select(Person.employee_ref, Post.post_ref)
+                             .join(Occupancy, Occupancy.person_id == Person.id)
+                             .join(Post, Post.id == Occupancy.post_id)).all())
+    assert where == {"E1": "P1", "E2": "P2", "I1": "P3", "E3": "P4", "E4": "P4"}
+    after = {p.employee_ref: p for p in loaded.exec(select(Person)).all()}
+    fields = ("name", "contract", "scp", "annual_salary_pence", "day_rate_pence", "start_date",
+              "continuous_service_date", "date_of_birth", "origin", "tupe_transfer_date")
+    assert {e: [getattr(p, f) for f in fields] for e, p in after.items()} == {
+        e: [getattr(p, f) for f in fields] for e, p in before.items()}
+    assert loaded.exec(select(Occupancy.fte).join(Person).where(
+        Person.employee_ref == "E3")).one() == Decimal("0.5")
+    assert loaded.exec(select(Post.title).where(Post.post_ref == "P3")).one() == "Network Lead"
+
+
+def test_keep_people_lists_the_people_whose_post_the_upload_removes(loaded):
+    errors = refused(loaded, _posts_only(POSTS[:2] + POSTS[3:]), keep_people=True)
+    assert errors == [RowError("people", None, "post_id", (
+        "I1 (Zoë Hartley) is in post P3, which this upload removes: add the post back, or "
+        "upload a people sheet that says where they go."))]
+
+
+def test_kept_people_are_checked_against_the_new_posts(loaded):
+    errors = refused(loaded, _posts_only(edit(POSTS, 1, grade="PO3")), keep_people=True)
+    assert errors == [RowError("people", None, "scp", (
+        "E2 (kept): Spinal point 47 is outside grade PO3 (SCP 37–40)."))]
+
+
+def test_posts_alone_into_an_establishment_without_people_need_no_choice(session):
+    summary = import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                                   files=_posts_only())
+    assert (summary.posts, summary.people) == (4, 0)
+
+
+# --- check, then write: the write transaction holds the write alone (issue 10) ----------------
+
+
+def test_prepared_import_writes_what_was_checked(session):
+    from planner.importer import prepare_import
+
+    prepared = prepare_import(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Post)).one() == 0
+    summary = import_establishment(session=session, actor=SYSTEM, prepared=prepared)
+    session.commit()
+    assert (summary.posts, summary.people, summary.occupancies) == (4, 5, 5)
+
+
+def test_prepared_import_is_refused_when_the_establishment_changed_meanwhile(loaded):
+    from planner.importer import prepare_import
+
+    prepared = prepare_import(session=loaded, actor=SYSTEM, files=files(), today=TODAY)
+    loaded.rollback()
+    import_establishment(session=loaded, actor=SYSTEM, files=files(), today=TODAY)
+    loaded.commit()
+    errors = refused(loaded, [], prepared=prepared)
+    assert errors == [RowError("upload", None, "", (
+        "The establishment changed while the files were being checked; nothing was imported. "
+        "Import them again."))]
+
+
+def test_prepared_import_is_only_for_whoever_checked_it(session):
+    from planner.importer import prepare_import
+
+    actors = make_actors(session)
+    prepared = prepare_import(session=session, actor=actors["hr"], files=files(), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        import_establishment(session=session, actor=actors["admin"], prepared=prepared)
+    with pytest.raises(PermissionDenied):
+        prepare_import(session=session, actor=actors["manager"], files=files(), today=TODAY)
+
+
+# --- fuzz: whatever the bytes, tables or located errors, never another exception --------------
+
+FUZZ_GRADES = {g: GradeBand(g, lo, hi, i) for i, (g, lo, hi) in enumerate(
+    [("SO1", 23, 26), ("PO3", 37, 40), ("PO6", 46, 49), ("SM2", 60, 63)])}
+VALID_CSV = {"posts.csv": csv_bytes(frame(POSTS)), "people.csv": csv_bytes(frame(PEOPLE))}
+VALID_XLSX = _xlsx({"posts": [list(POSTS[0]), *[list(r.values()) for r in POSTS]],
+                    "people": [list(PEOPLE[0]), *[list(r.values()) for r in PEOPLE]]})
+
+
+def _read_and_check(upload: list[tuple[str, bytes]]) -> None:
+    """What the import does before it writes, minus the database: it may refuse, not crash."""
+    tables, errors = read_upload(upload)
+    for e in errors:
+        assert isinstance(e, RowError) and e.message
+        e.message.encode("utf-8")  # shown on the page and stored: must be text
+    if not errors:
+        for e in validate_tables(tables, grades=FUZZ_GRADES, partner_names=["Lewisham"],
+                                 today=TODAY):
+            assert isinstance(e, RowError)
+
+
+def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    out = bytearray(data)
+    for where, cut, insert in edits:
+        i = where % (len(out) + 1)
+        out[i:i + cut] = insert
+    return bytes(out)
+
+
+EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 4),
+                           st.binary(max_size=4) | st.sampled_from(
+                               [b'"', b",", b"\r", b"\n", b"\x00", b"\xef\xbb\xbf", b"\xe9",
+                                b"=1+1", b"'", b"  "])), max_size=6)
+
+
+@settings(max_examples=150)
+@given(data=st.binary(max_size=3000), name=st.sampled_from(["posts.csv", "e.xlsx", "people.csv"]))
+def test_fuzz_random_bytes(data, name):
+    _read_and_check([(name, data)])
+
+
+@settings(max_examples=200)
+@given(name=st.sampled_from(sorted(VALID_CSV)), edits=EDITS)
+def test_fuzz_mutated_csv(name, edits):
+    _read_and_check([(name, _mutate(VALID_CSV[name], edits)),
+                     *[(n, d) for n, d in VALID_CSV.items() if n != name]])
+
+
+@settings(max_examples=100)
+@given(edits=EDITS, member=st.sampled_from(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml",
+                                            "xl/workbook.xml", None]))
+def test_fuzz_mutated_xlsx(edits, member):
+    """Raw bytes of the zip, or one part's XML mutated and zipped again (reaching the parser)."""
+    if member is None:
+        data = _mutate(VALID_XLSX, edits)
+    else:
+        data = _rewrite_member(VALID_XLSX, member, lambda xml: _mutate(xml, edits))
+    _read_and_check([("e.xlsx", data)])
+
+
+def test_inline_rich_text_reads_as_its_runs_without_phonetics():
+    """The reader's quicker inline-string parse gives what openpyxl's `Text.content` gives."""
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>post_id</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><r><t>ti</t></r><r><rPr><b/></rPr><t>tle</t></r>'
+            '<rPh sb="0" eb="1"><t>X</t></rPh></is></c>'
+            '<c r="C1" t="inlineStr"><is><t xml:space="preserve"> grade </t></is></c></row>'
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>P1</t></is></c>'
+            '<c r="B2" t="inlineStr"><is><r><t xml:space="preserve">Head </t></r><r><t>of IT</t></r>'
+            '</is></c><c r="C2" t="inlineStr"><is><t>PO1</t></is></c></row>')
+    data = _rewrite_member(_xlsx({"posts": [["x"]]}), "xl/worksheets/sheet1.xml",
+                           lambda _: _sheet_xml(rows))
+    tables, errors = read_upload([("e.xlsx", data)])
+    assert errors == []
+    assert tables.posts[["post_id", "title", "grade"]].to_dict("records") == [
+        {"post_id": "P1", "title": "Head of IT", "grade": "PO1"}]

@@ -274,14 +274,22 @@ def too_large(files: list[Any]) -> list[str]:
     return [fmt.md_escape(f.name) for f in files if f.size > limit]
 
 
-def run_import(actor: Actor, files: list[tuple[str, bytes]]) -> Any | None:
-    """Import all-or-nothing; on refusal remember every error for the page to show."""
-    from planner.importer import import_establishment
+def run_import(actor: Actor, files: list[tuple[str, bytes]],
+               keep_people: bool = False) -> Any | None:
+    """Import all-or-nothing; on refusal remember every error for the page to show.
+
+    The files are read and checked in a read session first, so other users' saves are not
+    kept waiting for the write lock while a large file is checked.
+    """
+    from planner.importer import import_establishment, prepare_import
 
     st.session_state.pop(IMPORT_ERRORS_KEY, None)
     try:
+        with reading() as session:
+            prepared = prepare_import(session=session, actor=actor, files=files,
+                                      keep_people=keep_people)
         with writing() as session:
-            summary = import_establishment(session=session, actor=actor, files=files)
+            summary = import_establishment(session=session, actor=actor, prepared=prepared)
     except ValidationFailed as exc:
         st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
         return None

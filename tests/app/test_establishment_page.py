@@ -292,3 +292,67 @@ def test_editor_key_changes_with_structure_version_and_filters():
     assert ui.editor_key(reg(1, 1), {"grade": ["PO1"]}) != base
     assert ui.editor_key(reg(1, 1), {"grade": ["PO1", "PO2"]}) == ui.editor_key(
         reg(1, 1), {"grade": ["PO2", "PO1"]})
+
+
+def _posts_csv(db) -> bytes:
+    from planner.exports import export_tables
+    from tests.factories import csv_bytes
+
+    with db.session() as s:
+        posts = export_tables(session=s, actor=db.actors["hr"])["posts"]
+    return csv_bytes(posts.assign(title=posts["title"].where(posts["post_id"] != "O2", "Renamed")))
+
+
+def _people(db) -> dict[str, str]:
+    with db.session() as s:
+        return dict(s.exec(select(Person.employee_ref, Post.post_ref)
+                           .join(Occupancy, Occupancy.person_id == Person.id)
+                           .join(Post, Post.id == Occupancy.post_id)).all())
+
+
+def test_posts_alone_are_refused_unless_the_people_are_kept(app_db, monkeypatch):
+    """Issue 10: posts.csv alone removed every person. The page refuses it with the reason;
+    ticking "Keep the people" imports the posts and keeps everyone where they were. The files
+    are checked before the write session opens."""
+    import planner.importer
+    from planner.ui import establishment as page_ui
+
+    before = _people(app_db)
+    assert before
+    writing, validate = page_ui.writing, planner.importer.validate_tables
+    open_writes: list[int] = []
+    seen: list[int] = []
+
+    def counted_writing():
+        from contextlib import contextmanager
+
+        @contextmanager
+        def cm():
+            open_writes.append(1)
+            try:
+                with writing() as session:
+                    yield session
+            finally:
+                open_writes.pop()
+        return cm()
+
+    def counted_validate(*args, **kwargs):
+        seen.append(len(open_writes))
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(page_ui, "writing", counted_writing)
+    monkeypatch.setattr(planner.importer, "validate_tables", counted_validate)
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    at.file_uploader(key="import_files").set_value(("posts.csv", _posts_csv(app_db), "text/csv")).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    message = _table(at, "sheet")["message"].tolist()
+    assert len(message) == 1 and message[0].startswith(
+        f"This upload has no people sheet, and the establishment has {len(before)} people")
+    assert _people(app_db) == before
+    at.checkbox(key="import_keep_people").check().run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    assert _people(app_db) == before
+    assert _post(app_db, "O2").title == "Renamed"
+    assert seen == [0, 0]
