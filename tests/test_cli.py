@@ -315,6 +315,20 @@ def test_equality_is_suppressed_unless_hr_or_admin_asks(demo_db, capsys):
     assert code == 1 and "published" in out["message"]
 
 
+def test_a_union_refusal_is_the_same_for_a_draft_and_a_missing_option(demo_db, capsys):
+    """Catches: the command naming the unpublished option to a union rep, or answering a name
+    that matches nothing differently (exit code or message), so drafts could be probed."""
+    from planner.options import NOT_READABLE
+
+    answers = []
+    for name in (DEMO_OPTION, DEMO_OPTION.upper(), "No such option", "baseline", "99999"):
+        code, out = run(capsys, "equality", "--structure", name, "--db", demo_db, "--json",
+                        "--user", "union")
+        answers.append((code, out["ok"], out["message"]))
+    assert set(answers) == {(1, False, NOT_READABLE)}
+    assert "single service desk" not in NOT_READABLE
+
+
 def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
     """Catches: hr shown suppressed figures, groups that do not add up to the service, or
     answers miscounted against data/demo/equality.csv (counted here with the csv module)."""

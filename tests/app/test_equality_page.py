@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from planner import equality as eq
 from planner.establishment import PostEdits
 from planner.models import EQUALITY_FIELDS, Person, Post, Structure
-from planner.options import create_option, edit_option_posts
+from planner.options import NOT_READABLE, create_option, edit_option_posts
 from planner.ui import equality as ui
 from planner.ui.format import md_escape
 from tests.app.conftest import all_text, app_as
@@ -327,7 +327,8 @@ def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, m
     monkeypatch.setattr(ui, "options_for", lambda actor: listed)
     at.run()
     assert not at.exception, at.exception
-    assert any("only see options once they are published" in e.value for e in at.error)
+    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
+    assert OPTION not in NOT_READABLE
     assert not at.get("vega_lite_chart")
 
 
