@@ -1427,13 +1427,20 @@ def analysis_key(session: Session, structure_id: int) -> tuple[Any, ...]:
     """What `analyse` depends on, cheaply: the option's and the establishment's versions (every
     post edit, import and status change bumps them), the answers' count and versions (every
     saved or imported answer bumps its record's), the threshold setting and the day (age
-    bands). A page may cache an analysis under this key; it holds no one's answers."""
+    bands). A page may cache an analysis under this key; it holds no one's answers.
+
+    A suppressed view is suppressed together with every option its reader can read, so the
+    key also holds every option's id, version, status and archived flag: publishing,
+    archiving or editing another option changes what this one may show."""
     s, b = Structure.__table__, Structure.__table__.alias("b")
     versions = session.connection().execute(
         sa_select(s.c.version, b.c.version).select_from(s.join(b, b.c.kind == "baseline"))
         .where(s.c.id == structure_id)).first()
+    others = session.connection().execute(
+        sa_select(s.c.id, s.c.version, s.c.status, s.c.archived)
+        .where(s.c.kind == "option").order_by(s.c.id)).all()
     r = EqualityRecord.__table__
     answers = session.connection().execute(
         sa_select(func.count(r.c.id), func.coalesce(func.sum(r.c.version), 0))).one()
-    return (tuple(versions or ()), tuple(answers),
+    return (tuple(versions or ()), tuple(tuple(o) for o in others), tuple(answers),
             get_settings().equality_suppression_threshold, dt.date.today().isoformat())

@@ -24,7 +24,7 @@ from planner.errors import PermissionDenied, PlannerError, StaleVersion, Validat
 from planner.establishment import PostEdits
 from planner.models import AuditEvent, EqualityRecord, Person, Structure
 from planner.options import create_option, edit_option_posts, set_option_status
-from tests.factories import build_small_establishment, csv_bytes
+from tests.factories import build_flat_establishment, build_small_establishment, csv_bytes
 
 HR = Actor(id=None, username="hr1", role="hr", display_name="Harriet Rowe")
 ADMIN = Actor(id=None, username="admin1", role="admin")
@@ -842,3 +842,88 @@ def test_no_view_together_with_the_others_gives_anything_away(case):
     assert _attack_views(people, options, views, "sex", 3) == []
     n = views[options[0]]["service_text"].tolist()
     assert all(views[o]["service_text"].tolist() == n for o in options)  # one service column
+
+
+@pytest.fixture
+def one_apart(session):
+    """The issue's case in the database: 60 employees with the answers of
+    `_two_options_one_person_apart`, Option A deleting the posts of its 27 and Option B those
+    and the one more person's; returns (people with employee refs, that person's ref)."""
+    people, person = _two_options_one_person_apart()
+    refs = build_flat_establishment(session, len(people))
+    people["employee_id"] = refs
+    eq.save_equality_records(session=session, actor=HR, rows=[
+        {"employee_id": r.employee_id, "version": 0,
+         "marriage_civil_partnership": r.marriage_civil_partnership,
+         "religion_or_belief": r.religion_or_belief} for r in people.itertuples()])
+    for name in ("A", "B"):
+        option = create_option(session=session, actor=HR, name=f"Option {name}")
+        posts = [f"P{i + 1:02d}" for i in people.index[people[name]]]
+        edit_option_posts(session=session, actor=HR, structure=option, edits=PostEdits(
+            deleted=posts, versions={p: 1 for p in posts}))
+        session.refresh(option)
+        set_option_status(session=session, actor=HR, structure=option, status="published",
+                          expected_version=option.version)
+    session.flush()
+    return people, refs[person]
+
+
+def _texts(a: eq.EqualityAnalysis, key: str, category: str) -> tuple[str, str]:
+    row = _row(a, key, category)
+    return row["service_text"], row["at_risk_text"]
+
+
+def test_a_union_rep_learns_nothing_about_the_one_person_two_options_apart(session, one_apart):
+    """Catches: the issue's leak through the services a union rep calls: two published
+    options a post apart showed "Married 12 -> 13" and "No religion <10 -> 10". Every figure
+    both views show (with totals, markers and who is at risk in each) is given to the
+    independent attacker, which must not place the person, nor any hidden count."""
+    people, person = one_apart
+    views = {o: eq.analyse(session=session, actor=UNION, structure=f"Option {o}",
+                           today=TODAY) for o in "AB"}
+    assert views["A"].suppressed_with == ("Option B",)
+    assert views["B"].suppressed_with == ("Option A",)
+    assert (views["A"].at_risk_text, views["B"].at_risk_text) == ("27", "28")
+    married = [_texts(views[o], "marriage_civil_partnership", "Married")[1] for o in "AB"]
+    none = [_texts(views[o], "religion_or_belief", "No religion")[1] for o in "AB"]
+    assert married != ["12", "13"] and none != ["<10", "10"]
+    tables = {o: views[o].table for o in "AB"}
+    for key in ("marriage_civil_partnership", "religion_or_belief"):
+        assert _attack_views(people, ["A", "B"], tables, key, 10) == [], key
+    mine = people[people["employee_id"] == person]
+    assert (mine["A"].item(), mine["B"].item()) == (False, True)
+    # every other characteristic is one group (nobody answered): nothing to protect there
+    for key in set(tables["A"]["characteristic"]) - {"marriage_civil_partnership",
+                                                     "religion_or_belief"}:
+        assert (tables["A"]["characteristic"] == key).sum() == 1, key
+
+
+def test_what_a_reader_cannot_read_does_not_narrow_their_view(session, one_apart):
+    """Catches: a union rep's view suppressed against a draft they cannot see (its hidden
+    cells would hint at the draft), or a manager's not suppressed against the drafts they can
+    read; and a view left as it was when the other option is published or withdrawn."""
+    b = session.exec(select(Structure).where(Structure.name == "Option B")).one()
+    key_before = eq.analysis_key(session, session.exec(
+        select(Structure.id).where(Structure.name == "Option A")).one())
+    set_option_status(session=session, actor=HR, structure=b, status="draft",
+                      expected_version=b.version)
+    a_id = session.exec(select(Structure.id).where(Structure.name == "Option A")).one()
+    assert eq.analysis_key(session, a_id) != key_before
+    union = eq.analyse(session=session, actor=UNION, structure="Option A", today=TODAY)
+    assert union.suppressed_with == ()
+    alone = eq.analyse(session=session, actor=HR, structure="Option A", today=TODAY,
+                       unsuppressed=True)
+    counts = alone.table[["characteristic", "category", "service", "at_risk"]].astype(
+        {"service": int, "at_risk": int})
+    expected = eq.suppress(counts, 10)
+    assert union.table["service_text"].tolist() == expected["service_text"].tolist()
+    assert union.table["at_risk_text"].tolist() == expected["at_risk_text"].tolist()
+    assert _texts(union, "marriage_civil_partnership", "Married")[1] == "12"
+    manager = eq.analyse(session=session, actor=MANAGER, structure="Option A", today=TODAY)
+    assert manager.suppressed_with == ("Option B",)
+    assert _texts(manager, "marriage_civil_partnership", "Married")[1] != "12"
+    hr_view = eq.analyse(session=session, actor=HR, structure="Option A", today=TODAY)
+    assert hr_view.suppressed_with == ("Option B",)  # hr's suppressed view and the export
+    with pytest.raises(PermissionDenied) as refused:
+        eq.analyse(session=session, actor=UNION, structure="Option B")
+    assert "Option B" not in str(refused.value)
