@@ -30,6 +30,26 @@ Rules (DOMAIN.md §6, Equality Act 2010 s.149):
   Small "prefer not to say" cells are suppressed in every suppressed view like any other
   small cell, and never exempted; an hr or admin user who asks for the unsuppressed analysis
   sees them, as they may see each person's answer anyway.
+- suppression across options (issue 10): "no suppressed cell can be recovered from totals"
+  holds for everything one reader can read, not one table at a time. A suppressed view of an
+  option is suppressed together with every other option its reader can read
+  (planner.options.readable_options: the published ones for a union rep, every option for a
+  manager, and for hr's and admin's suppressed view and the Word summary). The service column
+  is the same in every option; only who is at risk differs, and a reader who knows the posts
+  knows who that is, so the service splits into atoms: people at risk in exactly the same
+  options (in A and B, in B only, in neither). Every figure shown is a sum of atom cells, so a
+  difference of two options' counts is an atom cell, and "Married 12 in A, 13 in B", with B
+  adding one post, names its holder's answer. The method (`suppress_together`): each option's
+  primary suppression as above; a group hidden in one option is hidden in all (its size is
+  the same everywhere); then, while an integer programme finds any hidden cell of any option,
+  or any small atom cell (under the threshold, or all but under it: the one person an option
+  adds is always one), that takes the same value in every table consistent with all the
+  shown cells, markers, totals and atom sizes, the smallest shown count that can close the
+  gap is hidden (that group's count in the other option first, in the option already most
+  hidden), then the markers of the most hidden option are dropped ("—"), and at worst the
+  characteristic is withheld whole, which pins nothing. One readable option gives exactly the
+  single-table result. What this cannot cover: figures read at different times (a view read
+  before another option was published, or before someone withdrew their record).
 """
 
 from __future__ import annotations
@@ -1390,8 +1410,9 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
                    "too few to conclude anything about any group from these figures.")
     if suppressed and table["suppressed"].any():
         out.append(f"Counts under {t} are shown as <{t}; cells marked {SECONDARY} are hidden "
-                   "so that a small count cannot be worked out from the totals. Ratios and "
-                   "p-values built on hidden counts are not shown.")
+                   "so that a small count cannot be worked out from the totals, or from the "
+                   f"other options' figures; {WITHHELD} says nothing about its count. Ratios "
+                   "and p-values built on hidden counts are not shown.")
     for key, label in CHARACTERISTICS:
         rows = table[table["characteristic"] == key]
         if rows.empty:

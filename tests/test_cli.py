@@ -358,3 +358,48 @@ def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
                        "--user", "admin"]), capsys.readouterr().out
     assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
                                          "(unsuppressed)")
+
+
+def test_equality_for_a_union_rep_is_suppressed_with_the_other_published_options(demo_db,
+                                                                                  capsys):
+    """Catches: the command building a union rep's figures from one option alone (issue 10:
+    two published options a post apart give one person's answers away by subtraction): it
+    must print exactly what the Equality page and the Word summary show that union rep."""
+    from sqlmodel import Session, select
+
+    from planner import equality
+    from planner.auth import Actor
+    from planner.db import make_engine
+    from planner.establishment import PostEdits
+    from planner.models import Post, Structure, User
+    from planner.options import create_option, edit_option_posts
+
+    engine = make_engine(demo_db)
+    with Session(engine) as session:
+        hr = Actor.of(session.exec(select(User).where(User.username == "hr")).one())
+        demo = session.exec(select(Structure).where(Structure.name == DEMO_OPTION)).one()
+        other = create_option(session=session, actor=hr, name="Option 2", source=demo.id)
+        posts = session.exec(select(Post).where(Post.structure_id == other.id)).all()
+        managers = {p.reports_to_id for p in posts}
+        leaf = next(p for p in posts if p.id not in managers)
+        edit_option_posts(session=session, actor=hr, structure=other, edits=PostEdits(
+            deleted=[leaf.post_ref], versions={leaf.post_ref: leaf.version}))
+        for option in (demo, other):
+            session.refresh(option)
+            option.status = "published"
+            session.add(option)
+        session.commit()
+        union = Actor.of(session.exec(select(User).where(User.username == "union")).one())
+        expected = equality.analyse(session=session, actor=union, structure=DEMO_OPTION)
+    engine.dispose()
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 0
+    d = out["equality"]
+    assert d["suppressed_with"] == ["Option 2"] == list(expected.suppressed_with)
+    assert [(r["category"], r["service_text"], r["at_risk_text"]) for r in d["table"]] == list(
+        zip(expected.table["category"], expected.table["service_text"],
+            expected.table["at_risk_text"], strict=True))
+    code = main(["equality", "--structure", DEMO_OPTION, "--db", demo_db, "--user", "union"])
+    assert code == 0 and ("Suppressed together with the other options this user can read: "
+                          "Option 2") in capsys.readouterr().out

@@ -156,6 +156,34 @@ def test_a_union_rep_reads_a_published_option_suppressed(app_db):
     assert not any(s.label == "Status" for s in at.selectbox)
 
 
+def test_the_page_says_how_figures_are_suppressed_and_against_which_options(app_db):
+    """Catches: a union rep's figures suppressed without the page saying how, or without
+    naming the other published options they are suppressed with (issue 10); a draft the union
+    rep cannot read is never named, and the unsuppressed view claims no method."""
+    _option(app_db, status="published")
+    with app_db.session() as s:
+        second = create_option(session=s, actor=app_db.actors["manager"], name="Option 2",
+                               source=OPTION)
+        hidden = create_option(session=s, actor=app_db.actors["manager"], name="Secret draft",
+                               source=OPTION)
+        row = s.get(Structure, second.id)
+        row.status = "published"
+        s.add(row)
+        s.commit()
+        assert hidden.status == "draft"
+    at = _open(app_db, "union")
+    at.selectbox(key=ui.SELECT_KEY).set_value(
+        next(r.id for r in ui.options_for(app_db.actors["union"]) if r.name == OPTION)).run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption if c.value.startswith("How small numbers")]
+    assert len(captions) == 1
+    assert "suppressed together" in captions[0] and "Option 2" in captions[0]
+    assert "Secret draft" not in all_text(at)
+    hr = _open(app_db, "hr")
+    hr.toggle(key=ui.UNSUPPRESSED_KEY).set_value(True).run()
+    assert not [c for c in hr.caption if c.value.startswith("How small numbers")]
+
+
 def test_hr_saves_stage_one_from_the_editor(app_db):
     """Catches: the editor's delta lost on the way to save_checkpoint, or the due date
     ignored."""
