@@ -1289,9 +1289,11 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     """The equality profile of the people `structure` puts at risk against the service.
 
     equality.read through readable_option (a union rep: published options only). The
-    unsuppressed figures need equality.personal (hr, admin); so does a threshold below the
-    setting, which would otherwise unsuppress by the back door. Nobody's answers leave this
-    function: only counts by group.
+    unsuppressed figures need equality.personal (hr, admin); so does any threshold but the
+    setting, which would otherwise unsuppress by the back door (below it) or give a second
+    suppression to read against the first (above it). A suppressed view is suppressed together
+    with every other option the actor can read (`suppress_together`). Nobody's answers leave
+    this function: only counts by group.
     """
     s = readable_option(session, actor, structure, "equality.read")
     assert s.id is not None
@@ -1305,6 +1307,12 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     if t < setting and not personal:
         raise PermissionDenied(f"A {actor.role} cannot lower the suppression threshold below "
                                f"{setting}.", user=actor, action="equality.personal",
+                               entity="equality_record")
+    if t != setting and not personal:
+        # Two suppressions of the same figures at different thresholds hide different cells,
+        # and read together each can give away what the other hides (issue 10).
+        raise PermissionDenied(f"A {actor.role} sees equality figures suppressed under "
+                               f"{setting} only.", user=actor, action="equality.personal",
                                entity="equality_record")
     if t < 1:
         raise ValidationFailed([RowError("analysis", None, "threshold",

@@ -370,6 +370,8 @@ def test_manager_and_union_get_only_suppressed_aggregates(session, small, actor)
         eq.analyse(session=session, actor=actor, structure=OPTION, unsuppressed=True)
     with pytest.raises(PermissionDenied):
         eq.analyse(session=session, actor=actor, structure=OPTION, threshold=1)
+    with pytest.raises(PermissionDenied, match="under 10 only"):  # a second suppression
+        eq.analyse(session=session, actor=actor, structure=OPTION, threshold=11)
     a = eq.analyse(session=session, actor=actor, structure=OPTION, threshold=10)
     assert a.suppressed and a.table["service"].isna().all()
     assert "employee_id" not in a.table.columns and "name" not in a.table.columns
