@@ -109,6 +109,9 @@ MAX_ANSWER = 80  # EqualityRecord's columns
 MAX_TEXT = 4000  # EqualityImpact.evidence / mitigation
 # The four-fifths rule and its mirror, exactly (DOMAIN.md §6).
 LOWER_LIMIT, UPPER_LIMIT = Fraction(4, 5), Fraction(5, 4)
+# Integer programmes one joint suppression may solve (about 40 ms each) before the
+# characteristics left are withheld whole (see _Joint.run).
+JOINT_BUDGET = 400
 SECONDARY = "*"  # a count hidden so that another cannot be worked out (it is not small)
 WITHHELD = "—"  # a count hidden with nothing said about its size
 
@@ -430,7 +433,7 @@ class _Joint:
     (an integer programme: the atom rows are not totally unimodular, so no LP shortcut)."""
 
     def __init__(self, cells: Sequence[Sequence[int]], patterns: Sequence[frozenset[int]],
-                 m: int, t: int) -> None:
+                 m: int, t: int, spent: int = 0) -> None:
         self.k, self.w, self.m, self.t = len(cells), len(patterns), m, t
         self.cells = np.array(cells, dtype=np.int64).reshape(self.k, self.w)
         self.patterns = list(patterns)
@@ -448,6 +451,8 @@ class _Joint:
         self.withheld = False
         self.a_withheld = [False] * m  # per option: its at-risk markers say nothing
         self.witnesses: list[np.ndarray] = []  # other tables the reader cannot rule out
+        # integer programmes solved, counting those of the characteristics before this one
+        self.solves = spent
 
     def coef(self, target: _Target) -> np.ndarray:
         c = np.zeros((self.k, self.w))
@@ -505,7 +510,9 @@ class _Joint:
                 rows.append(self.coef(_Target("a", g, x)))
                 lo.append(bound[0])
                 hi.append(bound[1])
-        return LinearConstraint(np.array(rows), np.array(lo, dtype=float),
+        from scipy.sparse import csr_array
+
+        return LinearConstraint(csr_array(np.array(rows)), np.array(lo, dtype=float),
                                 np.array(hi, dtype=float))
 
     def pinned(self, target: _Target, constraints: Any) -> bool:
@@ -513,10 +520,11 @@ class _Joint:
         from scipy.optimize import Bounds, milp
 
         c, v = self.coef(target), self.truth(target)
-        if any(int(round(float(c @ seen))) != v for seen in self.witnesses):
+        if self._covered(target):
             return False
         upper = np.repeat(self.size[None, :], self.k, axis=0).ravel().astype(float)
         for sign in (1, -1):
+            self.solves += 1
             res = milp(sign * c, integrality=np.ones_like(c), bounds=Bounds(0, upper),
                        constraints=[constraints])
             if res.x is None:  # cannot happen: the true table is feasible
@@ -526,6 +534,10 @@ class _Joint:
                 self.witnesses.append(found)
                 return False
         return True
+
+    def _covered(self, target: _Target) -> bool:
+        c, v = self.coef(target), self.truth(target)
+        return any(int(round(float(c @ seen))) != v for seen in self.witnesses)
 
     def first_pinned(self) -> _Target | None:
         constraints = self._constraints()
@@ -582,13 +594,18 @@ class _Joint:
 
     def run(self) -> list[_Hidden]:
         # Each step hides one more count or drops markers, so this ends; fully withheld (only
-        # the atoms' sizes known) nothing can be pinned while there are two groups.
-        while (target := self.first_pinned()) is not None and self.hide_more(target):
-            pass
-        if self.first_pinned() is not None:  # pragma: no cover - fully withheld is always safe
-            raise RuntimeError("joint suppression did not converge")
-        return [_Hidden(list(self.hide_n), list(self.hide_a[x]), self.withheld,
-                        self.a_withheld[x]) for x in range(self.m)]
+        # the atoms' sizes known) nothing can be pinned while there are two groups. Past the
+        # budget (many options, many atoms) the characteristic is withheld whole at once: as
+        # safe, only less informative, and decided by a count, not a clock, so the same
+        # figures always give the same view.
+        while self.solves <= JOINT_BUDGET:
+            target = self.first_pinned()  # exact: None means nothing can be worked out
+            if target is None:
+                return [_Hidden(list(self.hide_n), list(self.hide_a[x]), self.withheld,
+                                self.a_withheld[x]) for x in range(self.m)]
+            if not self.hide_more(target):  # pragma: no cover - fully withheld is safe
+                raise RuntimeError("joint suppression did not converge")
+        return [_Hidden([True] * self.k, [True] * self.k, True) for _ in range(self.m)]
 
 
 def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: int,
@@ -619,6 +636,7 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
     patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
     atom = {p: i for i, p in enumerate(patterns)}
     frames: dict[str, list[pd.DataFrame]] = {o: [] for o in options}
+    spent = 0  # integer programmes solved so far (JOINT_BUDGET)
     for key in keys:
         col = people[key]
         cats = _order(key, col.unique())
@@ -632,7 +650,9 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
                                             if x in patterns[w]) for r in cells], t)
                       for x in range(len(options))]
         else:
-            hidden = _Joint(cells, patterns, len(options), t).run()
+            joint = _Joint(cells, patterns, len(options), t, spent)
+            hidden = joint.run()
+            spent = joint.solves
         n = [sum(r) for r in cells]
         for x, option in enumerate(options):
             a = [sum(r[w] for w in range(len(patterns)) if x in patterns[w]) for r in cells]

@@ -929,3 +929,23 @@ def test_what_a_reader_cannot_read_does_not_narrow_their_view(session, one_apart
     with pytest.raises(PermissionDenied) as refused:
         eq.analyse(session=session, actor=UNION, structure="Option B")
     assert "Option B" not in str(refused.value)
+
+
+def test_past_the_work_budget_a_characteristic_is_withheld_whole(monkeypatch):
+    """Catches: the bound on the integer programmes (many options, many atoms) ending with a
+    half-suppressed table, or with one that differs from run to run; withheld whole, nothing
+    can be worked out and nothing about sizes is said."""
+    people, _ = _two_options_one_person_apart()
+    keys = ["marriage_civil_partnership", "religion_or_belief"]
+    monkeypatch.setattr(eq, "JOINT_BUDGET", 0)
+    views = eq.suppress_together(people, ["A", "B"], 10, keys)
+    for o in "AB":
+        assert set(views[o]["service_text"]) == set(views[o]["at_risk_text"]) == {eq.WITHHELD}
+    for key in keys:
+        assert _attack_views(people, ["A", "B"], views, key, 10) == [], key
+    monkeypatch.setattr(eq, "JOINT_BUDGET", 400)
+    first = eq.suppress_together(people, ["A", "B"], 10, keys)
+    again = eq.suppress_together(people, ["A", "B"], 10, keys)
+    for o in "AB":
+        pd.testing.assert_frame_equal(first[o], again[o])
+        assert eq.WITHHELD not in set(first[o]["service_text"])
