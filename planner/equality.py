@@ -48,8 +48,12 @@ Rules (DOMAIN.md §6, Equality Act 2010 s.149):
   gap is hidden (that group's count in the other option first, in the option already most
   hidden), then the markers of the most hidden option are dropped ("—"), and at worst the
   characteristic is withheld whole, which pins nothing. One readable option gives exactly the
-  single-table result. What this cannot cover: figures read at different times (a view read
-  before another option was published, or before someone withdrew their record).
+  single-table result. The work is bounded by a count of integer programmes (JOINT_BUDGET,
+  about 400 × 40 ms): past it the characteristics left are withheld whole, the same way every
+  time. The reader is assumed to know which groups exist (a group is listed when someone is
+  in it), as in one table. What this cannot cover: figures read at different times (a view
+  read before another option was published or archived, or before someone withdrew their
+  record).
 """
 
 from __future__ import annotations
