@@ -890,6 +890,11 @@ def test_a_union_rep_learns_nothing_about_the_one_person_two_options_apart(sessi
     none = [_texts(views[o], "religion_or_belief", "No religion")[1] for o in "AB"]
     assert married != ["12", "13"] and none != ["<10", "10"]
     tables = {o: views[o].table for o in "AB"}
+    # The plain rule first: the options are one person apart, so a group whose at-risk count
+    # both show would say by their difference (0 or 1) whether that person is in it.
+    both = tables["A"]["at_risk"].notna() & tables["B"]["at_risk"].notna()
+    assert not (both & (tables["A"]["characteristic"].isin(
+        ["marriage_civil_partnership", "religion_or_belief"]))).any()
     for key in ("marriage_civil_partnership", "religion_or_belief"):
         assert _attack_views(people, ["A", "B"], tables, key, 10) == [], key
     mine = people[people["employee_id"] == person]

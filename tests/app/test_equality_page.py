@@ -360,6 +360,22 @@ def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, m
     assert not at.get("vega_lite_chart")
 
 
+def test_an_option_gone_after_listing_gets_the_same_refusal(app_db, monkeypatch):
+    """Catches: a missing option answered differently from an unpublished one (a traceback,
+    or "There is no structure ..."), which would let a union rep tell the two apart."""
+    import dataclasses
+
+    _option(app_db, status="published")
+    at = _open(app_db, "union")
+    (listed,) = ui.options_for(app_db.actors["union"])
+    gone = dataclasses.replace(listed, id=987654, name="Gone")
+    monkeypatch.setattr(ui, "options_for", lambda actor: [gone])
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
+    assert not at.get("vega_lite_chart")
+
+
 def test_notes_go_under_the_chart_they_are_about():
     """Catches: a note filed under the wrong characteristic ("Sex" vs "Sexual orientation"
     share a prefix), or a general note lost."""
