@@ -620,7 +620,8 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
     `people` has one row per person in the analysis: a category per characteristic (the
     column named by the characteristic) and, per option, a boolean column named by the
     option (at risk in it). Returns, per option, `suppress`'s frame (characteristic, category,
-    service, at_risk, the hidden flags and the texts).
+    service, at_risk, the hidden flags and the texts); the same whatever order `options` are
+    given in, so every view of the same options is cut from the same suppression.
 
     The reader is assumed to know the totals, the markers, every option's shown cells and who
     is at risk in each option (the posts are public once published), so the people fall into
@@ -633,9 +634,12 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
     the same everywhere). One option alone gives exactly `suppress`.
     """
     t = int(threshold)
+    # One order whatever the caller's: the choices below break ties by option, and two views
+    # of the same options made in different orders could each show what the other hides.
+    options = sorted(options)
     keys = list(characteristics) if characteristics is not None else [
         k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS if k in people.columns]
-    at_risk = people[list(options)].astype(bool).to_numpy()
+    at_risk = people[options].astype(bool).to_numpy()
     pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
     patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
     atom = {p: i for i, p in enumerate(patterns)}
@@ -1226,17 +1230,22 @@ def _changed_baseline_posts(session: Session, option: Structure) -> set[int]:
     return changed
 
 
+def _column(structure: Structure) -> str:
+    """A structure's at-risk column in `_population`, named so that names sort as ids do."""
+    return f"structure {structure.id:012d}"
+
+
 def _population(session: Session, option: Structure, today: dt.date,
                 others: Sequence[Structure] = ()) -> pd.DataFrame:
     """One row per employee in the analysis: at_risk, each characteristic's category, and
-    for each of `others` a column named by its id: at risk in that option."""
+    for each of `others` a column (`_column`): at risk in that option."""
     people = _baseline_people(session)
     people = people[people["contract"].isin(EMPLOYEE_CONTRACTS)].reset_index(drop=True)
     records = _records_by_ref(session, people["employee_id"].tolist())
     keep = [not (records.get(ref) and records[ref].withdrawn) for ref in people["employee_id"]]
     people = people[keep].reset_index(drop=True)
     out = pd.DataFrame({"employee_id": people["employee_id"]})
-    for column, structure in [("at_risk", option), *((str(o.id), o) for o in others)]:
+    for column, structure in [("at_risk", option), *((_column(o), o) for o in others)]:
         changed = _changed_baseline_posts(session, structure)
         out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
                                 dtype=bool)
@@ -1348,8 +1357,9 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     big_n = len(population)
     big_a = int(population["at_risk"].sum())
     if suppressed and others:
-        views = suppress_together(population, ["at_risk", *(str(o.id) for o in others)], t)
-        marked = views["at_risk"]
+        population[_column(s)] = population["at_risk"]
+        views = suppress_together(population, [_column(o) for o in (s, *others)], t)
+        marked = views[_column(s)]
         assert (marked[["characteristic", "category"]].to_numpy().tolist()
                 == counts[["characteristic", "category"]].to_numpy().tolist())
         marked = marked.assign(label=counts["label"].to_numpy())
