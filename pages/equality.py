@@ -75,6 +75,9 @@ if containers[ui.TAB_ANALYSIS].open:
         right.altair_chart(ec.part_time_chart(result.part_time), width="stretch")
 
         st.subheader("The figures")
+        method = ui.suppression_method(result)
+        if method:
+            st.caption(md_escape(method))
         display = ec.analysis_display(result.table)
         st.dataframe(display, hide_index=True, column_config=ui.ANALYSIS_CONFIG,
                      key="equality_table", height=cmp.table_height(len(display), most=560))

@@ -579,6 +579,9 @@ def _equality_command(args: argparse.Namespace, engine,
     view = "unsuppressed" if not a.suppressed else f"suppressed under {a.threshold}"
     lines = [f"{a.structure_name}: {a.at_risk_text} of {a.service_total} employees at risk "
              f"({view})"]
+    if a.suppressed_with:
+        lines.append("Suppressed together with the other options this user can read: "
+                     + ", ".join(a.suppressed_with))
     label = ""
     for r in d["table"]:
         if r["label"] != label:

@@ -30,6 +30,30 @@ Rules (DOMAIN.md §6, Equality Act 2010 s.149):
   Small "prefer not to say" cells are suppressed in every suppressed view like any other
   small cell, and never exempted; an hr or admin user who asks for the unsuppressed analysis
   sees them, as they may see each person's answer anyway.
+- suppression across options (issue 10): "no suppressed cell can be recovered from totals"
+  holds for everything one reader can read, not one table at a time. A suppressed view of an
+  option is suppressed together with every other option its reader can read
+  (planner.options.readable_options: the published ones for a union rep, every option for a
+  manager, and for hr's and admin's suppressed view and the Word summary). The service column
+  is the same in every option; only who is at risk differs, and a reader who knows the posts
+  knows who that is, so the service splits into atoms: people at risk in exactly the same
+  options (in A and B, in B only, in neither). Every figure shown is a sum of atom cells, so a
+  difference of two options' counts is an atom cell, and "Married 12 in A, 13 in B", with B
+  adding one post, names its holder's answer. The method (`suppress_together`): each option's
+  primary suppression as above; a group hidden in one option is hidden in all (its size is
+  the same everywhere); then, while an integer programme finds any hidden cell of any option,
+  or any small atom cell (under the threshold, or all but under it: the one person an option
+  adds is always one), that takes the same value in every table consistent with all the
+  shown cells, markers, totals and atom sizes, the smallest shown count that can close the
+  gap is hidden (that group's count in the other option first, in the option already most
+  hidden), then the markers of the most hidden option are dropped ("—"), and at worst the
+  characteristic is withheld whole, which pins nothing. One readable option gives exactly the
+  single-table result. The work is bounded by a count of integer programmes (JOINT_BUDGET,
+  about 400 × 40 ms): past it the characteristics left are withheld whole, the same way every
+  time. The reader is assumed to know which groups exist (a group is listed when someone is
+  in it), as in one table. What this cannot cover: figures read at different times (a view
+  read before another option was published or archived, or before someone withdrew their
+  record).
 """
 
 from __future__ import annotations
@@ -70,7 +94,12 @@ from planner.models import (
     Structure,
     utcnow,
 )
-from planner.options import readable_option, require_not_archived, resolve_structure
+from planner.options import (
+    readable_option,
+    readable_options,
+    require_not_archived,
+    resolve_structure,
+)
 
 CHARACTERISTICS: tuple[tuple[str, str], ...] = (
     ("age", "Age"), ("disability", "Disability"), ("gender_reassignment", "Gender reassignment"),
@@ -89,6 +118,9 @@ MAX_ANSWER = 80  # EqualityRecord's columns
 MAX_TEXT = 4000  # EqualityImpact.evidence / mitigation
 # The four-fifths rule and its mirror, exactly (DOMAIN.md §6).
 LOWER_LIMIT, UPPER_LIMIT = Fraction(4, 5), Fraction(5, 4)
+# Integer programmes one joint suppression may solve (about 40 ms each) before the
+# characteristics left are withheld whole (see _Joint.run).
+JOINT_BUDGET = 400
 SECONDARY = "*"  # a count hidden so that another cannot be worked out (it is not small)
 WITHHELD = "—"  # a count hidden with nothing said about its size
 
@@ -197,6 +229,7 @@ class _Hidden:
     n: list[bool]
     a: list[bool]
     withheld: bool = False
+    a_withheld: bool = False  # the at-risk markers alone say nothing (joint suppression)
 
 
 def _markers(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int) -> tuple[
@@ -290,8 +323,8 @@ def _pinned(n: Sequence[int], a: Sequence[int], hidden: _Hidden, t: int, *,
     return pinned
 
 
-def _suppress_one(n: Sequence[int], a: Sequence[int], t: int) -> _Hidden:
-    """Primary then secondary suppression of one characteristic's rows (see `suppress`)."""
+def _suppress_primary(n: Sequence[int], a: Sequence[int], t: int) -> _Hidden:
+    """Primary suppression of one characteristic's rows in one option (see `suppress`)."""
     k = len(n)
     big_n, big_a = sum(n), sum(a)
     if k == 1:  # the one group is the whole service: its counts are the totals
@@ -300,7 +333,15 @@ def _suppress_one(n: Sequence[int], a: Sequence[int], t: int) -> _Hidden:
     hide_a = [hide_n[g] or min(a[g], n[g] - a[g], big_a - a[g],
                                (big_n - n[g]) - (big_a - a[g])) < t
               for g in range(k)]
-    hidden = _Hidden(hide_n, hide_a)
+    return _Hidden(hide_n, hide_a)
+
+
+def _suppress_one(n: Sequence[int], a: Sequence[int], t: int) -> _Hidden:
+    """Primary then secondary suppression of one characteristic's rows (see `suppress`)."""
+    k = len(n)
+    hidden = _suppress_primary(n, a, t)
+    if k == 1:
+        return hidden
     for _ in range(4 * k + 2):
         pinned = _pinned(n, a, hidden, t, first=True)
         if not pinned:
@@ -373,6 +414,273 @@ def suppress(counts: pd.DataFrame, threshold: int) -> pd.DataFrame:
     out["service_hidden"] = out["service_hidden"].astype(bool)
     out["at_risk_hidden"] = out["at_risk_hidden"].astype(bool)
     return out
+
+
+# --- suppression across every option a reader can read ----------------------------------------
+#
+# The service column is the same in every option; only who is at risk differs. A reader who
+# sees two options' figures can subtract them, and a reader who knows the posts (a union rep
+# does) knows who is at risk in each, so the people split into "atoms": those at risk in the
+# same set of options (in A and B, in B only, in neither...). Every figure shown is a sum of
+# atom cells (people of group g in atom w). See `suppress_together`.
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A count that must not be worked out exactly: a hidden cell of some view (`kind` n, a
+    or b, with `option`), or an atom cell (`kind` c, with `atom`) that is small."""
+
+    kind: str
+    group: int
+    option: int = -1
+    atom: int = -1
+
+
+class _Joint:
+    """One characteristic's table across `m` options: cells[g][w] people of group g in atom
+    w, patterns[w] the options that put atom w at risk; what each view hides, and the audit
+    (an integer programme: the atom rows are not totally unimodular, so no LP shortcut)."""
+
+    def __init__(self, cells: Sequence[Sequence[int]], patterns: Sequence[frozenset[int]],
+                 m: int, t: int, spent: int = 0) -> None:
+        self.k, self.w, self.m, self.t = len(cells), len(patterns), m, t
+        self.cells = np.array(cells, dtype=np.int64).reshape(self.k, self.w)
+        self.patterns = list(patterns)
+        self.size = self.cells.sum(axis=0)  # people per atom (known to the reader)
+        self.n = self.cells.sum(axis=1)
+        self.member = np.array([[x in p for p in self.patterns] for x in range(m)],
+                               dtype=np.int64).reshape(m, self.w)
+        self.a = self.cells @ self.member.T  # a[g][x]: group g at risk in option x
+        self.big_a = self.size @ self.member.T
+        self.big_n = int(self.size.sum())
+        views = [_suppress_primary(self.n.tolist(), self.a[:, x].tolist(), t) for x in range(m)]
+        self.hide_n = [any(v.n[g] for v in views) for g in range(self.k)]
+        self.hide_a = [[views[x].a[g] or self.hide_n[g] for g in range(self.k)]
+                       for x in range(m)]
+        self.withheld = False
+        self.a_withheld = [False] * m  # per option: its at-risk markers say nothing
+        self.witnesses: list[np.ndarray] = []  # other tables the reader cannot rule out
+        # integer programmes solved, counting those of the characteristics before this one
+        self.solves = spent
+
+    def coef(self, target: _Target) -> np.ndarray:
+        c = np.zeros((self.k, self.w))
+        if target.kind == "n":
+            c[target.group] = 1
+        elif target.kind == "a":
+            c[target.group] = self.member[target.option]
+        elif target.kind == "b":
+            c[target.group] = 1 - self.member[target.option]
+        else:
+            c[target.group, target.atom] = 1
+        return c.ravel()
+
+    def truth(self, target: _Target) -> int:
+        return int(self.coef(target) @ self.cells.ravel())
+
+    def targets(self) -> list[_Target]:
+        out = [_Target("n", g) for g in range(self.k) if self.hide_n[g] and self.big_n > 0]
+        for x in range(self.m):
+            if 0 < self.big_a[x] < self.big_n:
+                for g in range(self.k):
+                    if self.hide_a[x][g]:
+                        out += [_Target("a", g, x), _Target("b", g, x)]
+        for w in range(self.w):
+            for g in range(self.k):
+                c = int(self.cells[g, w])
+                if min(c, int(self.size[w]) - c) < self.t:
+                    out.append(_Target("c", g, atom=w))
+        return out
+
+    def _marker(self, value: int, option: int = -1) -> tuple[float, float]:
+        if self.withheld or (option >= 0 and self.a_withheld[option]):
+            return (0, np.inf)
+        return (0, self.t - 1) if value < self.t else (self.t, np.inf)
+
+    def _constraints(self) -> Any:
+        from scipy.optimize import LinearConstraint
+
+        rows, lo, hi = [], [], []
+        for w in range(self.w):  # each atom's size
+            r = np.zeros((self.k, self.w))
+            r[:, w] = 1
+            rows.append(r.ravel())
+            lo.append(self.size[w])
+            hi.append(self.size[w])
+        for g in range(self.k):
+            r = self.coef(_Target("n", g))
+            bound = self._marker(int(self.n[g])) if self.hide_n[g] else (self.n[g], self.n[g])
+            rows.append(r)
+            lo.append(bound[0])
+            hi.append(bound[1])
+            for x in range(self.m):
+                value = int(self.a[g, x])
+                bound = self._marker(value, x) if self.hide_a[x][g] else (value, value)
+                rows.append(self.coef(_Target("a", g, x)))
+                lo.append(bound[0])
+                hi.append(bound[1])
+        from scipy.sparse import csr_array
+
+        return LinearConstraint(csr_array(np.array(rows)), np.array(lo, dtype=float),
+                                np.array(hi, dtype=float))
+
+    def pinned(self, target: _Target, constraints: Any) -> bool:
+        """Whether every table the reader cannot rule out gives `target` its true value."""
+        from scipy.optimize import Bounds, milp
+
+        c, v = self.coef(target), self.truth(target)
+        if self._covered(target):
+            return False
+        upper = np.repeat(self.size[None, :], self.k, axis=0).ravel().astype(float)
+        for sign in (1, -1):
+            self.solves += 1
+            res = milp(sign * c, integrality=np.ones_like(c), bounds=Bounds(0, upper),
+                       constraints=[constraints])
+            if res.x is None:  # cannot happen: the true table is feasible
+                raise RuntimeError(f"suppression audit failed: {res.message}")
+            found = np.round(res.x)
+            if int(round(float(c @ found))) != v:
+                self.witnesses.append(found)
+                return False
+        return True
+
+    def _covered(self, target: _Target) -> bool:
+        c, v = self.coef(target), self.truth(target)
+        return any(int(round(float(c @ seen))) != v for seen in self.witnesses)
+
+    def first_pinned(self) -> _Target | None:
+        constraints = self._constraints()
+        return next((t for t in self.targets() if self.pinned(t, constraints)), None)
+
+    def hide_more(self, target: _Target) -> bool:
+        """Hide the smallest shown count that can close the gap, in the option already most
+        hidden (so one option's column goes rather than parts of each); False when nothing is
+        left to hide."""
+        g = target.group
+        hidden = [sum(row) for row in self.hide_a]
+        shown = [(-hidden[x], int(self.a[j, x]), x, j) for x in range(self.m)
+                 for j in range(self.k) if not self.hide_a[x][j]]
+        if target.kind in ("a", "b"):
+            # a total less the other groups first (as in one table), then other options
+            tiers = [[s for s in shown if s[2] == target.option and s[3] != g],
+                     [s for s in shown if s[3] == g]]
+        elif target.kind == "c":
+            # an atom cell is a difference between options: its own group's counts first
+            tiers = [[s for s in shown if s[3] == g]]
+        else:
+            tiers = []
+        tiers.append(shown)
+        for tier in tiers:
+            if tier and target.kind != "n":
+                _, _, x, j = min(tier)
+                self.hide_a[x][j] = True
+                return True
+        if target.kind != "n" and not all(self.a_withheld):
+            # every at-risk count is hidden, and the markers ("<10" in one option, "*" in
+            # another) still tell: drop the markers of the most hidden option first
+            x = min((x for x in range(self.m) if not self.a_withheld[x]),
+                    key=lambda x: (-hidden[x], int(self.big_a[x]), x))
+            self.a_withheld[x] = True
+            return True
+        shown_n = [j for j in range(self.k) if not self.hide_n[j] and j != g]
+        if shown_n:
+            j = min(shown_n, key=lambda j: (int(self.n[j]), j))
+            self.hide_n[j] = True
+            for x in range(self.m):
+                self.hide_a[x][j] = True
+            return True
+        if any(not h for h in self.hide_n) or any(not h for row in self.hide_a for h in row):
+            # only cells of the target's own group are left: hide those
+            for j in range(self.k):
+                self.hide_n[j] = True
+                for x in range(self.m):
+                    self.hide_a[x][j] = True
+            return True
+        if not self.withheld:
+            self.withheld = True  # everything is hidden: stop the markers telling sizes
+            return True
+        return False
+
+    def run(self) -> list[_Hidden]:
+        # Each step hides one more count or drops markers, so this ends; fully withheld (only
+        # the atoms' sizes known) nothing can be pinned while there are two groups. Past the
+        # budget (many options, many atoms) the characteristic is withheld whole at once: as
+        # safe, only less informative, and decided by a count, not a clock, so the same
+        # figures always give the same view.
+        while self.solves <= JOINT_BUDGET:
+            target = self.first_pinned()  # exact: None means nothing can be worked out
+            if target is None:
+                return [_Hidden(list(self.hide_n), list(self.hide_a[x]), self.withheld,
+                                self.a_withheld[x]) for x in range(self.m)]
+            if not self.hide_more(target):  # pragma: no cover - fully withheld is safe
+                raise RuntimeError("joint suppression did not converge")
+        return [_Hidden([True] * self.k, [True] * self.k, True) for _ in range(self.m)]
+
+
+def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: int,
+                      characteristics: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Suppress each option's table so that all of them together, read by one reader, reveal
+    no small count and nobody's answer; pure.
+
+    `people` has one row per person in the analysis: a category per characteristic (the
+    column named by the characteristic) and, per option, a boolean column named by the
+    option (at risk in it). Returns, per option, `suppress`'s frame (characteristic, category,
+    service, at_risk, the hidden flags and the texts); the same whatever order `options` are
+    given in, so every view of the same options is cut from the same suppression.
+
+    The reader is assumed to know the totals, the markers, every option's shown cells and who
+    is at risk in each option (the posts are public once published), so the people fall into
+    atoms: those at risk in exactly the same options. The audit then asks, by integer
+    programme, whether any hidden cell of any option, or any small atom cell (fewer than the
+    threshold of a group in an atom, or of the rest: e.g. the one person one option adds),
+    takes one value in every table consistent with all that; while one does, the smallest
+    shown count that can close the gap is hidden (its own group's count in the other option
+    first, for a difference), and a group hidden in one option is hidden in all (its size is
+    the same everywhere). One option alone gives exactly `suppress`.
+    """
+    t = int(threshold)
+    # One order whatever the caller's: the choices below break ties by option, and two views
+    # of the same options made in different orders could each show what the other hides.
+    options = sorted(options)
+    keys = list(characteristics) if characteristics is not None else [
+        k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS if k in people.columns]
+    at_risk = people[options].astype(bool).to_numpy()
+    pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
+    patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
+    atom = {p: i for i, p in enumerate(patterns)}
+    frames: dict[str, list[pd.DataFrame]] = {o: [] for o in options}
+    spent = 0  # integer programmes solved so far (JOINT_BUDGET)
+    for key in keys:
+        col = people[key]
+        cats = _order(key, col.unique())
+        index = {c: g for g, c in enumerate(cats)}
+        cells = [[0] * len(patterns) for _ in cats]
+        for cat, p in zip(col, pattern_of, strict=True):
+            cells[index[cat]][atom[p]] += 1
+        if len(cats) <= 1 or len(options) <= 1:
+            n = [sum(r) for r in cells]
+            hidden = [_suppress_one(n, [sum(r[w] for w in range(len(patterns))
+                                            if x in patterns[w]) for r in cells], t)
+                      for x in range(len(options))]
+        else:
+            joint = _Joint(cells, patterns, len(options), t, spent)
+            hidden = joint.run()
+            spent = joint.solves
+        n = [sum(r) for r in cells]
+        for x, option in enumerate(options):
+            a = [sum(r[w] for w in range(len(patterns)) if x in patterns[w]) for r in cells]
+            h = hidden[x]
+            frames[option].append(pd.DataFrame({
+                "characteristic": key, "category": cats, "service": n, "at_risk": a,
+                "service_hidden": h.n, "at_risk_hidden": h.a,
+                "service_text": [_count_text(v, hide, h.withheld, t)
+                                 for v, hide in zip(n, h.n, strict=True)],
+                "at_risk_text": [_count_text(v, hide, h.withheld or h.a_withheld, t)
+                                 for v, hide in zip(a, h.a, strict=True)]}))
+    columns = ["characteristic", "category", "service", "at_risk", "service_hidden",
+               "at_risk_hidden", "service_text", "at_risk_text"]
+    return {o: (pd.concat(f, ignore_index=True) if f else pd.DataFrame(columns=columns))
+            for o, f in frames.items()}
 
 
 # --- equality records --------------------------------------------------------------------------
@@ -878,6 +1186,8 @@ class EqualityAnalysis:
     grade_mix: pd.DataFrame  # grade, before, after (posts)
     part_time: pd.DataFrame  # when, employees, part_time, share
     warnings: list[str]
+    # The other options this view is suppressed against (those the reader can also read).
+    suppressed_with: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (NaN and <NA> as None) for the command line."""
@@ -889,7 +1199,7 @@ class EqualityAnalysis:
                 "service_total": self.service_total, "at_risk_total": self.at_risk_total,
                 "at_risk_text": self.at_risk_text, "table": rows(self.table),
                 "grade_mix": rows(self.grade_mix), "part_time": rows(self.part_time),
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "suppressed_with": list(self.suppressed_with)}
 
 
 def _plain(value: Any) -> Any:
@@ -926,16 +1236,25 @@ def _changed_baseline_posts(session: Session, option: Structure) -> set[int]:
     return changed
 
 
-def _population(session: Session, option: Structure, today: dt.date) -> pd.DataFrame:
-    """One row per employee in the analysis: at_risk, each characteristic's category."""
+def _column(structure: Structure) -> str:
+    """A structure's at-risk column in `_population`, named so that names sort as ids do."""
+    return f"structure {structure.id:012d}"
+
+
+def _population(session: Session, option: Structure, today: dt.date,
+                others: Sequence[Structure] = ()) -> pd.DataFrame:
+    """One row per employee in the analysis: at_risk, each characteristic's category, and
+    for each of `others` a column (`_column`): at risk in that option."""
     people = _baseline_people(session)
     people = people[people["contract"].isin(EMPLOYEE_CONTRACTS)].reset_index(drop=True)
     records = _records_by_ref(session, people["employee_id"].tolist())
     keep = [not (records.get(ref) and records[ref].withdrawn) for ref in people["employee_id"]]
     people = people[keep].reset_index(drop=True)
-    changed = _changed_baseline_posts(session, option)
     out = pd.DataFrame({"employee_id": people["employee_id"]})
-    out["at_risk"] = [any(p in changed for p in posts) for posts in people["posts"]]
+    for column, structure in [("at_risk", option), *((_column(o), o) for o in others)]:
+        changed = _changed_baseline_posts(session, structure)
+        out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
+                                dtype=bool)
     for f in EQUALITY_FIELDS:
         raw = pd.Series([getattr(records[r], f) if r in records else ""
                          for r in people["employee_id"]], dtype=object)
@@ -1009,9 +1328,11 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     """The equality profile of the people `structure` puts at risk against the service.
 
     equality.read through readable_option (a union rep: published options only). The
-    unsuppressed figures need equality.personal (hr, admin); so does a threshold below the
-    setting, which would otherwise unsuppress by the back door. Nobody's answers leave this
-    function: only counts by group.
+    unsuppressed figures need equality.personal (hr, admin); so does any threshold but the
+    setting, which would otherwise unsuppress by the back door (below it) or give a second
+    suppression to read against the first (above it). A suppressed view is suppressed together
+    with every other option the actor can read (`suppress_together`). Nobody's answers leave
+    this function: only counts by group.
     """
     s = readable_option(session, actor, structure, "equality.read")
     assert s.id is not None
@@ -1026,15 +1347,29 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
         raise PermissionDenied(f"A {actor.role} cannot lower the suppression threshold below "
                                f"{setting}.", user=actor, action="equality.personal",
                                entity="equality_record")
+    if t != setting and not personal:
+        # Two suppressions of the same figures at different thresholds hide different cells,
+        # and read together each can give away what the other hides (issue 10).
+        raise PermissionDenied(f"A {actor.role} sees equality figures suppressed under "
+                               f"{setting} only.", user=actor, action="equality.personal",
+                               entity="equality_record")
     if t < 1:
         raise ValidationFailed([RowError("analysis", None, "threshold",
                                          "The threshold is at least 1.")])
-    population = _population(session, s, today or dt.date.today())
+    suppressed = not unsuppressed
+    others = _suppressed_with(session, actor, s) if suppressed else []
+    population = _population(session, s, today or dt.date.today(), others)
     counts = _counts(population)
     big_n = len(population)
     big_a = int(population["at_risk"].sum())
-    suppressed = not unsuppressed
-    if suppressed:
+    if suppressed and others:
+        population[_column(s)] = population["at_risk"]
+        views = suppress_together(population, [_column(o) for o in (s, *others)], t)
+        marked = views[_column(s)]
+        assert (marked[["characteristic", "category"]].to_numpy().tolist()
+                == counts[["characteristic", "category"]].to_numpy().tolist())
+        marked = marked.assign(label=counts["label"].to_numpy())
+    elif suppressed:
         marked = suppress(counts, t)
     else:
         marked = counts.copy()
@@ -1073,7 +1408,19 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
         structure_id=s.id, structure_name=s.name, suppressed=suppressed, threshold=t,
         service_total=big_n, at_risk_total=None if total_hidden else big_a,
         at_risk_text=at_risk_text, table=table, grade_mix=_grade_mix(session, s),
-        part_time=part_time, warnings=_warnings(table, big_n, big_a, t, suppressed))
+        part_time=part_time, warnings=_warnings(table, big_n, big_a, t, suppressed),
+        suppressed_with=tuple(o.name for o in others))
+
+
+def _suppressed_with(session: Session, actor: Actor, structure: Structure) -> list[Structure]:
+    """The other options `actor` can read (planner.options.readable_options: every option for
+    a role with options.read, the published ones for a union rep), against which a suppressed
+    view of `structure` is suppressed, so no view read beside another gives anything away."""
+    # Archived options too: they stay readable by name, so a view must not differ from them.
+    ids = [int(i) for i in readable_options(session=session, actor=actor,
+                                            action="equality.read", include_archived=True)["id"]]
+    return [o for o in (session.get(Structure, i) for i in ids if i != structure.id)
+            if o is not None]
 
 
 def _part_time(table: pd.DataFrame, big_n: int, big_a: int, total_hidden: bool) -> pd.DataFrame:
@@ -1112,8 +1459,9 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
                    "too few to conclude anything about any group from these figures.")
     if suppressed and table["suppressed"].any():
         out.append(f"Counts under {t} are shown as <{t}; cells marked {SECONDARY} are hidden "
-                   "so that a small count cannot be worked out from the totals. Ratios and "
-                   "p-values built on hidden counts are not shown.")
+                   "so that a small count cannot be worked out from the totals, or from the "
+                   f"other options' figures; {WITHHELD} says nothing about its count. Ratios "
+                   "and p-values built on hidden counts are not shown.")
     for key, label in CHARACTERISTICS:
         rows = table[table["characteristic"] == key]
         if rows.empty:
@@ -1149,13 +1497,20 @@ def analysis_key(session: Session, structure_id: int) -> tuple[Any, ...]:
     """What `analyse` depends on, cheaply: the option's and the establishment's versions (every
     post edit, import and status change bumps them), the answers' count and versions (every
     saved or imported answer bumps its record's), the threshold setting and the day (age
-    bands). A page may cache an analysis under this key; it holds no one's answers."""
+    bands). A page may cache an analysis under this key; it holds no one's answers.
+
+    A suppressed view is suppressed together with every option its reader can read, so the
+    key also holds every option's id, version, status and archived flag: publishing,
+    archiving or editing another option changes what this one may show."""
     s, b = Structure.__table__, Structure.__table__.alias("b")
     versions = session.connection().execute(
         sa_select(s.c.version, b.c.version).select_from(s.join(b, b.c.kind == "baseline"))
         .where(s.c.id == structure_id)).first()
+    others = session.connection().execute(
+        sa_select(s.c.id, s.c.version, s.c.status, s.c.archived)
+        .where(s.c.kind == "option").order_by(s.c.id)).all()
     r = EqualityRecord.__table__
     answers = session.connection().execute(
         sa_select(func.count(r.c.id), func.coalesce(func.sum(r.c.version), 0))).one()
-    return (tuple(versions or ()), tuple(answers),
+    return (tuple(versions or ()), tuple(tuple(o) for o in others), tuple(answers),
             get_settings().equality_suppression_threshold, dt.date.today().isoformat())

@@ -131,6 +131,11 @@ def summary_docx(analysis: EqualityAnalysis, checkpoints: list[Checkpoint], *,
                "\"*\" marks a figure hidden so that a smaller one cannot be worked out from the "
                "totals, and \"—\" a figure that cannot be shown (ratios and p-values resting "
                "on a hidden figure). This document holds no individual's equality data.")
+    if analysis.suppressed_with:
+        _note(doc, "The figures are suppressed together with the other options its reader "
+                   f"can see ({', '.join(analysis.suppressed_with)}), so the difference between "
+                   "two options' figures never shows the answers of the few people one option "
+                   "puts at risk and the other does not.")
 
     doc.add_heading("Checkpoints", level=1)
     for checkpoint in sorted(checkpoints, key=lambda c: c.stage):

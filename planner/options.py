@@ -149,6 +149,8 @@ def resolve_structure(session: Session, name_or_id: str | int) -> Structure:
 
 # Statuses at which an option has been shown to the trade unions (DOMAIN.md §7).
 PUBLISHED_STATUSES = ("published", "final", "implemented")
+# The one refusal a reader without options.read gets for any option they may not read.
+NOT_READABLE = "That option is not published, or does not exist."
 
 
 def readable_option(session: Session, actor: Actor, structure: str | int | Structure,
@@ -158,14 +160,23 @@ def readable_option(session: Session, actor: Actor, structure: str | int | Struc
     `action` is the reading permission (e.g. consultation.read); beyond it, a role without
     options.read (a union rep) reads only options at a published status, never a working copy
     or the establishment (DESIGN.md: "A union rep calling any function for an unpublished
-    option ... is refused").
+    option ... is refused"), and is refused in the same words (NOT_READABLE) whether the
+    option is unpublished or does not exist (issue 10: refusals never name what the user may
+    not see).
     """
     require(actor, action, "structure")
-    s = structure if isinstance(structure, Structure) else resolve_structure(session, structure)
-    if not can(actor, "options.read") and (s.kind != "option"
-                                           or s.status not in PUBLISHED_STATUSES):
-        raise PermissionDenied(f"A {actor.role} may only see options once they are published; "
-                               f"{s.name} is not.", user=actor, action=action, entity="structure")
+    if can(actor, "options.read"):
+        return structure if isinstance(structure, Structure) else resolve_structure(
+            session, structure)
+    # The refusal never names what the reader may not see, and reads the same whether the
+    # option is unpublished, the establishment or missing, so existence cannot be probed.
+    try:
+        s = structure if isinstance(structure, Structure) else resolve_structure(
+            session, structure)
+    except NotFound:
+        s = None
+    if s is None or s.kind != "option" or s.status not in PUBLISHED_STATUSES:
+        raise PermissionDenied(NOT_READABLE, user=actor, action=action, entity="structure")
     return s
 
 

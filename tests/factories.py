@@ -113,3 +113,26 @@ def build_small_establishment(session: Session) -> int:
     person("A1", "Fay Gray", "agency", m2, "0.6", day_rate_pence=38_000)
     session.flush()
     return s.id
+
+
+def build_flat_establishment(session: Session, size: int) -> list[str]:
+    """`size` permanent employees E01.., each alone in a full-time post P01.. (PO3) under
+    one head post H0 (vacant); returns the employees' refs, in post order."""
+    s = Structure(name="Current establishment", kind="baseline")
+    session.add(s)
+    session.flush()
+    head = Post(structure_id=s.id, post_ref="H0", title="Head of Service", grade="SM2",
+                fte=Decimal("1"), division="Digital", team="Management")
+    session.add(head)
+    session.flush()
+    refs = []
+    for i in range(1, size + 1):
+        post = Post(structure_id=s.id, post_ref=f"P{i:02d}", title="Officer", grade="PO3",
+                    fte=Decimal("1"), reports_to_id=head.id, division="Digital", team="Core")
+        person = Person(employee_ref=f"E{i:02d}", name=f"Person {i:02d}", contract="permanent")
+        session.add_all([post, person])
+        session.flush()
+        session.add(Occupancy(person_id=person.id, post_id=post.id, fte=Decimal("1")))
+        refs.append(person.employee_ref)
+    session.flush()
+    return refs

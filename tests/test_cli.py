@@ -352,6 +352,20 @@ def test_equality_is_suppressed_unless_hr_or_admin_asks(demo_db, capsys):
     assert code == 1 and "published" in out["message"]
 
 
+def test_a_union_refusal_is_the_same_for_a_draft_and_a_missing_option(demo_db, capsys):
+    """Catches: the command naming the unpublished option to a union rep, or answering a name
+    that matches nothing differently (exit code or message), so drafts could be probed."""
+    from planner.options import NOT_READABLE
+
+    answers = []
+    for name in (DEMO_OPTION, DEMO_OPTION.upper(), "No such option", "baseline", "99999"):
+        code, out = run(capsys, "equality", "--structure", name, "--db", demo_db, "--json",
+                        "--user", "union")
+        answers.append((code, out["ok"], out["message"]))
+    assert set(answers) == {(1, False, NOT_READABLE)}
+    assert "single service desk" not in NOT_READABLE
+
+
 def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
     """Catches: hr shown suppressed figures, groups that do not add up to the service, or
     answers miscounted against data/demo/equality.csv (counted here with the csv module)."""
@@ -785,3 +799,48 @@ def test_import_checks_the_files_before_taking_the_write_lock(database_url, back
     code, out = run(capsys, "import", posts, people, "--db", database_url, "--json")
     assert code == 0, out
     assert seen == [0]
+
+
+def test_equality_for_a_union_rep_is_suppressed_with_the_other_published_options(demo_db,
+                                                                                  capsys):
+    """Catches: the command building a union rep's figures from one option alone (issue 10:
+    two published options a post apart give one person's answers away by subtraction): it
+    must print exactly what the Equality page and the Word summary show that union rep."""
+    from sqlmodel import Session, select
+
+    from planner import equality
+    from planner.auth import Actor
+    from planner.db import make_engine
+    from planner.establishment import PostEdits
+    from planner.models import Post, Structure, User
+    from planner.options import create_option, edit_option_posts
+
+    engine = make_engine(demo_db)
+    with Session(engine) as session:
+        hr = Actor.of(session.exec(select(User).where(User.username == "hr")).one())
+        demo = session.exec(select(Structure).where(Structure.name == DEMO_OPTION)).one()
+        other = create_option(session=session, actor=hr, name="Option 2", source=demo.id)
+        posts = session.exec(select(Post).where(Post.structure_id == other.id)).all()
+        managers = {p.reports_to_id for p in posts}
+        leaf = next(p for p in posts if p.id not in managers)
+        edit_option_posts(session=session, actor=hr, structure=other, edits=PostEdits(
+            deleted=[leaf.post_ref], versions={leaf.post_ref: leaf.version}))
+        for option in (demo, other):
+            session.refresh(option)
+            option.status = "published"
+            session.add(option)
+        session.commit()
+        union = Actor.of(session.exec(select(User).where(User.username == "union")).one())
+        expected = equality.analyse(session=session, actor=union, structure=DEMO_OPTION)
+    engine.dispose()
+    code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 0
+    d = out["equality"]
+    assert d["suppressed_with"] == ["Option 2"] == list(expected.suppressed_with)
+    assert [(r["category"], r["service_text"], r["at_risk_text"]) for r in d["table"]] == list(
+        zip(expected.table["category"], expected.table["service_text"],
+            expected.table["at_risk_text"], strict=True))
+    code = main(["equality", "--structure", DEMO_OPTION, "--db", demo_db, "--user", "union"])
+    assert code == 0 and ("Suppressed together with the other options this user can read: "
+                          "Option 2") in capsys.readouterr().out

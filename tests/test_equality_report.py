@@ -16,11 +16,13 @@ from docx import Document
 from sqlmodel import select
 
 from planner import equality as eq
+from planner.equality_charts import analysis_display
 from planner.equality_report import IMPACT_HEADINGS, UnsuppressedExport, impact_rows, summary_docx
 from planner.establishment import PostEdits
 from planner.models import EQUALITY_FIELDS, Person, Post
 from planner.options import create_option, edit_option_posts
 from tests.factories import build_small_establishment, make_actors
+from tests.test_equality import one_apart  # noqa: F401 (a fixture)
 from tests.test_equality_charts import TABLE
 
 TODAY = dt.date(2026, 11, 27)
@@ -184,3 +186,26 @@ def test_a_real_summary_holds_no_persons_name_and_refuses_hr_unsuppressed(sessio
                               unsuppressed=True)
     with pytest.raises(UnsuppressedExport):
         summary_docx(unsuppressed, cps, organisation="Org", today=TODAY)
+
+
+@pytest.mark.usefixtures("one_apart")
+def test_a_union_reps_summary_is_suppressed_with_the_other_published_options(session):
+    """Catches: the Word summary built from a table suppressed on its own, which would give a
+    union rep "Married 12" in A's file beside "13" in B's (issue 10); the file must hold the
+    jointly suppressed figures and say which options they were suppressed with."""
+    union = make_actors(session)["union"]
+    texts = {}
+    for name in ("A", "B"):
+        analysis = eq.analyse(session=session, actor=union, structure=f"Option {name}")
+        cps = eq.checkpoints(session=session, actor=union, structure=f"Option {name}")
+        doc = _open(summary_docx(analysis, cps, organisation="Org", today=TODAY))
+        rows = _cells(doc.tables[-3])
+        assert rows[1:] == analysis_display(analysis.table).astype(str).to_numpy().tolist()
+        other = "B" if name == "A" else "A"
+        assert f"suppressed together with the other options its reader can see (Option " \
+               f"{other})" in _all_text(doc)
+        texts[name] = {(r[0], r[1]): r[3] for r in rows[1:]}
+    married = ("Marriage and civil partnership", "Married")
+    assert (texts["A"][married], texts["B"][married]) != ("12", "13")
+    none = ("Religion or belief", "No religion")
+    assert (texts["A"][none], texts["B"][none]) != ("<10", "10")

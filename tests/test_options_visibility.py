@@ -7,7 +7,12 @@ import pytest
 from planner.auth import Actor
 from planner.errors import PermissionDenied
 from planner.models import STRUCTURE_STATUSES, Structure
-from planner.options import PUBLISHED_STATUSES, create_option, readable_option
+from planner.options import (
+    NOT_READABLE,
+    PUBLISHED_STATUSES,
+    create_option,
+    readable_option,
+)
 from tests.factories import build_small_establishment, make_actors
 
 
@@ -34,15 +39,45 @@ def test_union_reads_an_option_only_at_a_published_status(session, actors, optio
     if status in PUBLISHED_STATUSES:
         assert readable_option(session, actors["union"], option.id, "consultation.read") is option
     else:
-        with pytest.raises(PermissionDenied, match="only see options once they are published"):
+        with pytest.raises(PermissionDenied) as refused:
             readable_option(session, actors["union"], option.id, "consultation.read")
+        assert str(refused.value) == NOT_READABLE
 
 
 def test_union_never_reads_the_establishment_through_an_option_service(session, actors, option):
     """Catches: "baseline" (the live establishment, with its people) passing the published
     check because its status is not a draft."""
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         readable_option(session, actors["union"], "baseline", "equality.read")
+    assert str(refused.value) == NOT_READABLE
+
+
+@pytest.mark.parametrize("action", ["consultation.read", "equality.read"])
+def test_a_union_refusal_names_nothing_and_is_the_same_for_a_missing_option(
+        session, actors, option, action):
+    """Catches: a refusal naming the unpublished option ("Option A is not"), or a different
+    answer (message or kind of error) for an option that does not exist, which would let a
+    union rep probe which working copies exist (issue 10)."""
+    option.name = "Secret restructure"
+    session.add(option)
+    session.flush()
+    answers = []
+    for asked in ("Secret restructure", "secret restructure", option.id, str(option.id),
+                  "No such option", 987654, "baseline"):
+        with pytest.raises(PermissionDenied) as refused:
+            readable_option(session, actors["union"], asked, action)
+        answers.append((type(refused.value), str(refused.value)))
+    assert set(answers) == {(PermissionDenied, NOT_READABLE)}
+    assert "Secret" not in NOT_READABLE and "Option" not in NOT_READABLE
+
+
+def test_a_missing_option_is_still_named_to_those_who_read_every_option(session, actors, option):
+    """Catches: the union rep's vague refusal given to a manager, who may see every option
+    and needs to know the name they typed matches none."""
+    from planner.errors import NotFound
+
+    with pytest.raises(NotFound, match="No such option"):
+        readable_option(session, actors["manager"], "No such option", "equality.read")
 
 
 @pytest.mark.parametrize("role", ["manager", "hr", "admin"])

@@ -156,6 +156,23 @@ def chart_caption(result: eq.EqualityAnalysis) -> str:
     return text
 
 
+def suppression_method(result: eq.EqualityAnalysis) -> str | None:
+    """The suppression method in two plain sentences (DOMAIN.md §6; planner.equality's
+    docstring has it in full), for a suppressed view only; option names are the users' own
+    text, so the caller escapes it."""
+    if not result.suppressed:
+        return None
+    t = result.threshold
+    text = (f"How small numbers are protected: a count under {t} is hidden, and so is any "
+            "count from which a hidden one could be worked out")
+    if not result.suppressed_with:
+        return text + "."
+    names = ", ".join(result.suppressed_with)
+    return (text + f", here or in the other options you can read ({names}). The options are "
+            "suppressed together, so the difference between two options' figures never shows "
+            "the answers of the few people one option puts at risk and the other does not.")
+
+
 def sort_warnings(warnings: list[str], labels: list[str]
                   ) -> tuple[list[str], dict[str, list[str]]]:
     """(general notes, {characteristic label: its notes}): a note that starts with a

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from planner import equality as eq
 from planner.establishment import PostEdits
 from planner.models import EQUALITY_FIELDS, Person, Post, Structure
-from planner.options import create_option, edit_option_posts
+from planner.options import NOT_READABLE, create_option, edit_option_posts
 from planner.ui import equality as ui
 from planner.ui.format import md_escape
 from tests.app.conftest import all_text, app_as
@@ -154,6 +154,34 @@ def test_a_union_rep_reads_a_published_option_suppressed(app_db):
     assert not at.exception, at.exception
     assert not at.data_editor
     assert not any(s.label == "Status" for s in at.selectbox)
+
+
+def test_the_page_says_how_figures_are_suppressed_and_against_which_options(app_db):
+    """Catches: a union rep's figures suppressed without the page saying how, or without
+    naming the other published options they are suppressed with (issue 10); a draft the union
+    rep cannot read is never named, and the unsuppressed view claims no method."""
+    _option(app_db, status="published")
+    with app_db.session() as s:
+        second = create_option(session=s, actor=app_db.actors["manager"], name="Option 2",
+                               source=OPTION)
+        hidden = create_option(session=s, actor=app_db.actors["manager"], name="Secret draft",
+                               source=OPTION)
+        row = s.get(Structure, second.id)
+        row.status = "published"
+        s.add(row)
+        s.commit()
+        assert hidden.status == "draft"
+    at = _open(app_db, "union")
+    at.selectbox(key=ui.SELECT_KEY).set_value(
+        next(r.id for r in ui.options_for(app_db.actors["union"]) if r.name == OPTION)).run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption if c.value.startswith("How small numbers")]
+    assert len(captions) == 1
+    assert "suppressed together" in captions[0] and "Option 2" in captions[0]
+    assert "Secret draft" not in all_text(at)
+    hr = _open(app_db, "hr")
+    hr.toggle(key=ui.UNSUPPRESSED_KEY).set_value(True).run()
+    assert not [c for c in hr.caption if c.value.startswith("How small numbers")]
 
 
 def test_hr_saves_stage_one_from_the_editor(app_db):
@@ -327,7 +355,24 @@ def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, m
     monkeypatch.setattr(ui, "options_for", lambda actor: listed)
     at.run()
     assert not at.exception, at.exception
-    assert any("only see options once they are published" in e.value for e in at.error)
+    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
+    assert OPTION not in NOT_READABLE
+    assert not at.get("vega_lite_chart")
+
+
+def test_an_option_gone_after_listing_gets_the_same_refusal(app_db, monkeypatch):
+    """Catches: a missing option answered differently from an unpublished one (a traceback,
+    or "There is no structure ..."), which would let a union rep tell the two apart."""
+    import dataclasses
+
+    _option(app_db, status="published")
+    at = _open(app_db, "union")
+    (listed,) = ui.options_for(app_db.actors["union"])
+    gone = dataclasses.replace(listed, id=987654, name="Gone")
+    monkeypatch.setattr(ui, "options_for", lambda actor: [gone])
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
     assert not at.get("vega_lite_chart")
 
 
