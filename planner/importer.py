@@ -1171,6 +1171,35 @@ def _equality_errors(actor: Actor, tables: Tables) -> list[RowError]:
     return validate_equality_sheet(tables.equality, known)
 
 
+def _replaced_rows(session: Session, actor: Actor, sid: int,
+                   tables: Tables) -> dict[str, list[dict[str, str]]]:
+    """The rows of the establishment this upload changes or removes, as the export writes
+    them (posts by post_id, people by employee_id and post), for the import's audit event:
+    what an import replaced can always be read back, and re-imported, from the audit log."""
+    from planner.exports import export_tables  # exports reads the interchange columns here
+
+    old = export_tables(session=session, actor=actor, structure_id=sid)
+    out: dict[str, list[dict[str, str]]] = {}
+    for sheet, keys in (("posts", ["post_id"]), ("people", ["employee_id", "post_id"])):
+        frame = old[sheet]
+        new = getattr(tables, sheet)
+        if not len(frame):
+            out[sheet] = []
+            continue
+        if new is None:
+            out[sheet] = frame.to_dict("records")
+            continue
+        cols = [c for c in frame.columns if c in new.columns]
+        merged = frame.merge(new[cols].astype(str), on=keys, how="left",
+                             suffixes=("", "__new"), indicator=True)
+        differs = merged["_merge"] == "left_only"
+        for c in cols:
+            if c not in keys:
+                differs |= merged[c].astype(str) != merged[f"{c}__new"].astype(str)
+        out[sheet] = merged.loc[differs, list(frame.columns)].to_dict("records")
+    return out
+
+
 def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:
     """Replace the baseline by upsert, then rebase every option onto it (planner.rebase).
 
@@ -1183,7 +1212,8 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     structure = baseline(session, create=True)
     assert structure is not None and structure.id is not None
     sid = structure.id
-    before = _counts(session, sid)
+    before: dict[str, Any] = {**_counts(session, sid),
+                              "replaced": _replaced_rows(session, actor, sid, tables)}
     has_options = session.exec(
         select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None
     old_frame = None

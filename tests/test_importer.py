@@ -1024,3 +1024,21 @@ def test_inline_rich_text_reads_as_its_runs_without_phonetics():
     assert errors == []
     assert tables.posts[["post_id", "title", "grade"]].to_dict("records") == [
         {"post_id": "P1", "title": "Head of IT", "grade": "PO1"}]
+
+
+def test_the_import_audit_keeps_the_rows_it_replaced(loaded):
+    """Catches: an import's audit keeping counts only (issue 10): what was replaced could not
+    be read back. Changed and removed rows are kept as the export writes them; unchanged
+    rows are not repeated."""
+    posts = edit([r for r in POSTS if r["post_id"] != "P4"], 2, title="Senior Network Engineer")
+    people = [r for r in PEOPLE if r["post_id"] != "P4"]
+    import_establishment(session=loaded, actor=SYSTEM, files=files(posts, people), today=TODAY)
+    loaded.commit()
+    event = loaded.exec(select(AuditEvent).where(AuditEvent.action == "import")
+                        .order_by(AuditEvent.id.desc())).first()
+    replaced = event.before["replaced"]
+    assert sorted((r["post_id"], r["title"]) for r in replaced["posts"]) == [
+        ("P3", "Network Engineer"), ("P4", "Service Desk Analyst")]
+    assert sorted(r["employee_id"] for r in replaced["people"]) == sorted(
+        r["employee_id"] for r in PEOPLE if r["post_id"] == "P4")
+    assert replaced["people"][0]["date_of_birth"]  # the whole row, as exported
