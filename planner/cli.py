@@ -325,7 +325,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         summary = {"posts": s.posts, "people": s.people, "occupancies": s.occupancies,
                    "partners": s.partners, "structure_id": s.structure_id}
         rebased = [r.as_dict() for r in s.rebased]
-        lines = ["Imported: " + _counts(summary), *(
+        lines = ["Imported: " + _counts({k: v for k, v in summary.items()
+                                         if k != "structure_id"}), *(
             f"Rebased {r['name']}{' (archived)' if r['archived'] else ''}: "
             f"{_plural(r['conflicts'], 'conflict')} to review (`option conflicts "
             f"{r['name']!r}`)" for r in rebased)]
