@@ -8,7 +8,7 @@ import tomllib
 
 from sqlmodel import select
 
-import planner.establishment
+import planner.ui.establishment
 from planner.models import AuditEvent
 from tests.app.conftest import ROOT, all_text, app_as
 
@@ -19,7 +19,8 @@ def test_an_unexpected_error_shows_a_reference_not_a_traceback(app_db, monkeypat
     def broken(**_kwargs):
         raise RuntimeError("duplicate key value (name)=(Ann Example, 1970-01-01)")
 
-    monkeypatch.setattr(planner.establishment, "headline_metrics", broken)
+    # Patched where the page helper looks it up (bound at its import).
+    monkeypatch.setattr(planner.ui.establishment, "headline_metrics", broken)
     at = app_as(app_db.actors["hr"], "pages/establishment.py")
     assert not at.exception, at.exception
     shown = all_text(at)
