@@ -16,6 +16,10 @@ import pandas as pd
 from planner.errors import ValidationFailed
 
 ERROR_COLUMNS = ["sheet", "row", "column", "message"]
+# What a table draws in a cell with nothing in it (Streamlit would draw "None"): a dash where
+# the cell is only read, nothing where someone is to type.
+BLANK = "—"
+EDITOR_BLANK = ""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 

@@ -1,0 +1,101 @@
+"""What a director notices: every page, for every role it allows, with the demo loaded, shows
+no "None", NaN or <NA>, and no table shows the database's internal ids (issue 17, item 7)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from tests.app.conftest import app_as
+from tests.app.test_navigation import OFFERED
+
+# Words a person should never read: what Python or pandas writes for "nothing here" (but
+# "None envisaged." is English, so a "None" followed by a word is let through).
+BLANK_WORDS = re.compile(r"(?<![\w-])(None|nan|NaN|NaT|<NA>)(?![\w-]| [a-z])")
+# Column names that may be database keys: shown with whole numbers, they are meaningless to
+# a reader (a council's own references, "ICT-020", "E0001", are text and are fine).
+ID_COLUMN = re.compile(r"^(id|.*_id)$")
+
+
+def _is_missing(value) -> bool:
+    return (value is None or value is pd.NA or value is pd.NaT
+            or (isinstance(value, float) and value != value))
+
+
+def _cell_problems(frame: pd.DataFrame, where: str, placeholder: str | None = None
+                   ) -> list[str]:
+    """`placeholder` is what the table draws for a missing cell; without one, Streamlit
+    draws "None"."""
+    problems = []
+    for column in frame.columns:
+        name = str(column)
+        values = [v for v in frame[column] if not _is_missing(v)]
+        if ID_COLUMN.match(name) and values and all(
+                isinstance(v, int) or (isinstance(v, str) and v.isdigit()) or
+                (hasattr(v, "is_integer") and v.is_integer()) for v in values):
+            problems.append(f"{where}: internal id column {name!r}")
+        for value in frame[column]:
+            if _is_missing(value) and (placeholder is None or BLANK_WORDS.search(placeholder)):
+                problems.append(f"{where}: a missing value in column {name!r} reads "
+                                f"{placeholder or 'None'!r}")
+                break
+            if isinstance(value, str) and BLANK_WORDS.search(value):
+                problems.append(f"{where}: {value!r} in column {name!r}")
+                break
+    return problems
+
+
+def _shown(df) -> pd.DataFrame:
+    """The columns a person sees: the table's column order, less the hidden ones."""
+    frame = df.value
+    config = json.loads(df.proto.columns or "{}")
+    hidden = {k for k, v in config.items() if isinstance(v, dict) and v.get("hidden")}
+    order = list(df.proto.column_order) or list(frame.columns)
+    return frame[[c for c in order if c in frame.columns and str(c) not in hidden]]
+
+
+def page_problems(at) -> list[str]:
+    """Everything on a page run a director would notice: blank words and internal ids."""
+    problems: list[str] = []
+    for i, df in enumerate(at.dataframe):
+        problems += _cell_problems(_shown(df), f"table {df.key or i}",
+                                   df.proto.placeholder if df.proto.HasField("placeholder")
+                                   else None)
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title",
+                 "header", "subheader"):
+        for element in getattr(at, kind):
+            text = str(element.value)
+            if BLANK_WORDS.search(text):
+                problems.append(f"{kind}: {text[:200]!r}")
+    for metric in at.metric:
+        for text in (metric.label, metric.value, metric.delta):
+            if text is not None and BLANK_WORDS.search(str(text)):
+                problems.append(f"metric {metric.label!r}: {text!r}")
+    return problems
+
+
+@pytest.mark.parametrize(("role", "page"),
+                         [(r, p) for r, pages in OFFERED.items() for p in pages])
+def test_no_blank_words_or_internal_ids_on_any_page(demo_app_db, role, page):
+    """Catches: a None, NaN or <NA> left in a display frame, message or metric, or a table
+    that shows a database id (id, partner_id, structure_id, person_id)."""
+    at = app_as(demo_app_db.actors[role], page)
+    assert not at.exception, at.exception
+    problems = page_problems(at)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_scan_finds_what_it_looks_for():
+    """Catches: a scan that can never fail (the regexes or the cell checks broken)."""
+    frame = pd.DataFrame({"structure_id": [1], "title": ["None"], "fte": [float("nan")],
+                          "post_id": ["ICT-001"], "employee_id": ["E0001"]})
+    problems = _cell_problems(frame, "t")
+    assert problems == ["t: internal id column 'structure_id'", "t: 'None' in column 'title'",
+                        "t: a missing value in column 'fte' reads 'None'"]
+    assert _cell_problems(frame[["fte"]], "t", placeholder="—") == []
+    assert _cell_problems(frame[["fte"]], "t", placeholder="NaN") != []
+    assert not BLANK_WORDS.search("Nonetheless, None envisaged, a non-None-like word")
+    assert BLANK_WORDS.search("None.") and BLANK_WORDS.search("cost: <NA>")
