@@ -71,6 +71,7 @@ from planner.models import (
     utcnow,
 )
 from planner.options import readable_option, resolve_structure
+from planner.values import long_date
 
 CHARACTERISTICS: tuple[tuple[str, str], ...] = (
     ("age", "Age"), ("disability", "Disability"), ("gender_reassignment", "Gender reassignment"),
@@ -771,7 +772,7 @@ def save_checkpoint(*, session: Session, actor: Actor, structure: str | int | St
 
 
 def _when(at: dt.datetime | None) -> str:
-    return f"{at:%d %b %Y}" if at else ""
+    return long_date(at, "")
 
 
 def sign_off_checkpoint(*, session: Session, actor: Actor, structure: str | int | Structure,
