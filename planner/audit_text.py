@@ -426,4 +426,5 @@ def describe(*, action: str, entity: str, entity_id: str = "", username: str = "
         text = _denied(event)
     else:
         text = _SENTENCES.get((entity, action), _fallback)(event)
+    text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "?", "!")) else text + "."

@@ -118,14 +118,33 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def audit_table(events: pd.DataFrame) -> pd.DataFrame:
-    """audit.list_events' frame for display: a one-line change summary, before/after as JSON."""
-    out = events.drop(columns=["id"]).copy()
-    out["change"] = [change_summary(b, a) for b, a in zip(events["before"], events["after"],
-                                                           strict=True)]
-    out["before"] = events["before"].map(_json_text)
-    out["after"] = events["after"].map(_json_text)
-    return out[["at", "user", "action", "entity", "entity_id", "change", "before", "after"]]
+def audit_table(events: pd.DataFrame, names: Any = None) -> pd.DataFrame:
+    """audit.list_events' frame for display: when, who, and what happened as a sentence
+    (planner.audit_text); the raw before/after stay in the frame for the row's detail."""
+    from planner.audit_text import AuditNames, describe, person
+
+    names = names or AuditNames()
+    users = ["" if u == "(anonymous)" else str(u) for u in events["user"]]
+    out = pd.DataFrame({
+        "at": events["at"],
+        "who": [person(u, names) if u else "Not signed in" for u in users],
+        "what": [describe(action=a, entity=e, entity_id=i, username=u, before=b, after=f,
+                          names=names)
+                 for a, e, i, u, b, f in zip(events["action"], events["entity"],
+                                             events["entity_id"], users, events["before"],
+                                             events["after"], strict=True)],
+        "action": events["action"],
+        "entity": events["entity"],
+        "entity_id": events["entity_id"],
+        "change": [change_summary(b, a) for b, a in zip(events["before"], events["after"],
+                                                        strict=True)],
+        "before": events["before"].map(_json_text),
+        "after": events["after"].map(_json_text),
+    })
+    return out
+
+
+AUDIT_SHOWN = ["at", "who", "what"]
 
 
 def users_table(users: list[Any]) -> pd.DataFrame:
