@@ -132,7 +132,11 @@ if "Edit posts" in containers and containers["Edit posts"].open:
         original = ui.editor_input(actor, chosen)
         key = ui.editor_key(chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       placeholder=fmt.EDITOR_BLANK, column_config=est.EDITOR_CONFIG, height=est.TABLE_HEIGHT)
+                       placeholder=fmt.EDITOR_BLANK, column_config=est.EDITOR_CONFIG,
+                       height=est.TABLE_HEIGHT)
+        preview = ui.edit_preview(actor, chosen, original, st.session_state.get(key))
+        if preview:
+            st.info(preview, icon=":material/calculate:")
         if st.button("Save changes", type="primary", key="option_save_posts") and ui.save_posts(
                 actor, chosen, original, st.session_state[key]):
             st.rerun()

@@ -18,6 +18,7 @@ import streamlit as st
 from planner import compare_charts as cc
 from planner.auth import Actor
 from planner.costing import StructureCost
+from planner.edit_preview import EditPreview, preview_option_edits
 from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersion, ValidationFailed
 from planner.establishment import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
 from planner.options import (
@@ -411,6 +412,38 @@ def save_posts(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
     flash(f"Saved {ref.name}: {fmt.plural(result.added, 'post')} added, "
           f"{fmt.count(result.updated)} changed, {fmt.count(result.deleted)} deleted.")
     return True
+
+
+def _signed(pence: int) -> str:
+    return ("+" if pence > 0 else "−" if pence < 0 else "±") + fmt.money_from_pence(abs(pence))
+
+
+def preview_sentence(preview: EditPreview) -> str:
+    """'Unsaved changes: cost £6,812,000 (−£85,990 a year), headroom £188,000 (+£85,990),
+    people affected 3.'"""
+    if preview.problems:
+        return ("Unsaved changes: the figures wait for values that can be costed. "
+                + " ".join(preview.problems))
+    headroom = ("no envelope set" if preview.headroom is None else
+                f"{fmt.money_from_pence(preview.headroom)} ({_signed(preview.headroom_change or 0)})")
+    return (f"Unsaved changes: cost {fmt.money_from_pence(preview.cost)} a year "
+            f"({_signed(preview.cost_change)}), headroom {headroom}, people affected "
+            f"{fmt.count(preview.people_affected)}.")
+
+
+def edit_preview(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
+                 state: dict[str, Any] | None) -> str | None:
+    """The grid's unsaved delta priced (planner.edit_preview), or None while there is none."""
+    edits = edits_from_editor(original, state or {})
+    if edits.is_empty():
+        return None
+    try:
+        with reading() as session:
+            preview = preview_option_edits(session=session, actor=actor, structure=ref.id,
+                                           edits=edits)
+    except PlannerError as exc:
+        return f"Unsaved changes: no preview ({exc})."
+    return fmt.md_escape(preview_sentence(preview))
 
 
 def stale_message() -> str | None:
