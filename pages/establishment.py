@@ -56,7 +56,8 @@ if register is not None and "Edit posts" in containers and containers["Edit post
         original = ui.editor_input(shown)
         key = ui.editor_key(register, chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       placeholder=fmt.EDITOR_BLANK, column_config=ui.EDITOR_CONFIG, height=ui.TABLE_HEIGHT)
+                       placeholder=fmt.EDITOR_BLANK,
+                       column_config=ui.editor_config(ui.grade_names()), height=ui.TABLE_HEIGHT)
         saved = st.button("Save changes", type="primary", key="save_posts") and ui.save_edits(
             actor, register, original, st.session_state[key])
         if saved:

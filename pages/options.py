@@ -132,7 +132,7 @@ if "Edit posts" in containers and containers["Edit posts"].open:
         original = ui.editor_input(actor, chosen)
         key = ui.editor_key(chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       placeholder=fmt.EDITOR_BLANK, column_config=est.EDITOR_CONFIG,
+                       placeholder=fmt.EDITOR_BLANK, column_config=est.editor_config(est.grade_names()),
                        height=est.TABLE_HEIGHT)
         preview = ui.edit_preview(actor, chosen, original, st.session_state.get(key))
         if preview:

@@ -91,6 +91,22 @@ EDITOR_CONFIG: dict[str, Any] = {
     # The version the user saw: sent back with each change so a concurrent save is refused.
     "version": None,
 }
+
+
+def grade_names() -> list[str]:
+    """The grade table's names in pay order: what a grade cell offers."""
+    with reading() as session:
+        return list(grade_table(session))
+
+
+def editor_config(grades: list[str]) -> dict[str, Any]:
+    """EDITOR_CONFIG with the grade picked from the grade list, never typed (a typo would
+    only be caught at Save)."""
+    return {**EDITOR_CONFIG, "grade": st.column_config.SelectboxColumn(
+        "Grade", options=grades, required=True, width=75,
+        help="From the grade table (Reference data), lowest first.")}
+
+
 ERROR_TABLE_CONFIG: dict[str, Any] = {
     "sheet": st.column_config.TextColumn(fmt.ERROR_COLUMN_LABELS["sheet"], width="small"),
     "row": st.column_config.NumberColumn(fmt.ERROR_COLUMN_LABELS["row"], format="%d",
