@@ -70,10 +70,11 @@ else:
         file_name="difference.xlsx", on_click="ignore", key="compare_download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-st.subheader("Vacancies and interims")
+st.subheader("Posts without an employee, and interims")
 shown = st.selectbox("Structure", [s.id for s in chosen], key="compare_vacancies_of",
                      format_func=lambda i: by_id[i].name)
 report = ui.vacancies_of(actor, by_id.get(shown, chosen[0]))
+st.caption(ui.without_employee_sentence(report.covered_count, report.uncovered_count))
 for col, (label, value, help_text) in zip(st.columns(4), ui.vacancy_headline(report),
                                           strict=True):
     col.metric(label, value, help=help_text, border=True)

@@ -24,7 +24,8 @@ else:
     for col, (label, value, help_text) in zip(cols, ui.metric_values(register.metrics),
                                               strict=True):
         col.metric(label, value, help=help_text, border=True)
-    st.caption(ui.origin_summary(register.metrics))
+    st.caption(ui.without_employee_caption(register.metrics) + " "
+               + ui.origin_summary(register.metrics))
     with st.expander("Filters", icon=":material/filter_list:"):
         chosen = ui.filter_widgets(register.frame)
     shown = ui.apply_filters(register.frame, chosen)

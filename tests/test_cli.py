@@ -344,3 +344,17 @@ def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
                        "--user", "admin"]), capsys.readouterr().out
     assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
                                          "(unsuppressed)")
+
+
+def test_summary_text_says_posts_without_an_employee_as_the_pages_do(demo_db, capsys):
+    """Catches: the CLI calling the 30 "vacancies" while the pages call 7 "vacant"."""
+    from planner.establishment import without_employee_sentence
+
+    code, out = run(capsys, "summary", "--db", demo_db, "--json")
+    m = out["summary"]
+    assert main(["summary", "--db", demo_db]) == 0
+    text = capsys.readouterr().out
+    sentence = without_employee_sentence(m["vacancies_covered_by_interims"],
+                                          m["vacant_uncovered"])
+    assert sentence in text
+    assert "Vacancies" not in text

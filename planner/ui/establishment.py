@@ -19,6 +19,7 @@ from planner.errors import PermissionDenied, StaleVersion, ValidationFailed
 from planner.establishment import (
     EDITABLE_COLUMNS,
     FILTERS,
+    WITHOUT_EMPLOYEE,
     EditResult,
     Metrics,
     apply_post_edits,
@@ -29,6 +30,7 @@ from planner.establishment import (
     filter_options,
     headline_metrics,
     structure_version,
+    without_employee_sentence,
 )
 from planner.reference import grade_table
 from planner.ui import format as fmt
@@ -167,11 +169,18 @@ def metric_values(metrics: Metrics) -> list[tuple[str, str, str]]:
          "Full-time equivalents of all posts."),
         ("Staff in post FTE", fmt.fte(metrics.staff_in_post_fte),
          "FTE of employees in post (interims and agency workers excluded)."),
-        ("Vacancies", fmt.count(metrics.vacancies),
-         "Posts with no employee in them, whether or not an interim covers them."),
+        (WITHOUT_EMPLOYEE, fmt.count(metrics.vacancies),
+         without_employee_sentence(metrics.vacancies_covered_by_interims,
+                                   metrics.vacant_uncovered)),
         ("Covered by interim", fmt.count(metrics.vacancies_covered_by_interims),
-         "Vacancies covered for now by an interim or agency worker (counted in Vacancies)."),
+         "Posts without an employee that an interim or agency worker covers for now; the "
+         "rest are vacant."),
     ]
+
+
+def without_employee_caption(metrics: Metrics) -> str:
+    return without_employee_sentence(metrics.vacancies_covered_by_interims,
+                                     metrics.vacant_uncovered)
 
 
 def origin_summary(metrics: Metrics) -> str:

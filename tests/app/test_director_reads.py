@@ -99,3 +99,20 @@ def test_the_scan_finds_what_it_looks_for():
     assert _cell_problems(frame[["fte"]], "t", placeholder="NaN") != []
     assert not BLANK_WORDS.search("Nonetheless, None envisaged, a non-None-like word")
     assert BLANK_WORDS.search("None.") and BLANK_WORDS.search("cost: <NA>")
+
+
+def test_posts_without_an_employee_read_the_same_on_establishment_and_compare(demo_app_db):
+    """Catches: "Vacancies 30" on one page beside "Vacant 7" on another, or the two pages
+    counting differently."""
+    est = app_as(demo_app_db.actors["hr"], "pages/establishment.py")
+    cmp = app_as(demo_app_db.actors["hr"], "pages/compare.py")
+    sentence = re.compile(r"\d[\d,]* posts? without an employee: \d[\d,]* covered by interim, "
+                          r"\d[\d,]* vacant\.")
+    said = [sentence.search(str(c.value)) for c in [*est.caption, *cmp.caption]]
+    found = {m.group(0) for m in said if m}
+    assert len(found) == 1, found
+    for at in (est, cmp):
+        labels = {m.label: m.value for m in at.metric}
+        assert "Vacancies" not in labels
+        total = labels["Without an employee"]
+        assert next(iter(found)).startswith(f"{total} post")
