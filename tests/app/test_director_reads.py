@@ -3,6 +3,7 @@ no "None", NaN or <NA>, and no table shows the database's internal ids (issue 17
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -18,6 +19,10 @@ BLANK_WORDS = re.compile(r"(?<![\w-])(None|nan|NaN|NaT|<NA>)(?![\w-]| [a-z])")
 # Column names that may be database keys: shown with whole numbers, they are meaningless to
 # a reader (a council's own references, "ICT-020", "E0001", are text and are fine).
 ID_COLUMN = re.compile(r"^(id|.*_id)$")
+# A date written for a machine (2027-02-01) or day-first with slashes (01/02/2027): a person
+# reads "1 Feb 2027".
+MACHINE_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})\b")
+LONG_DATE_FORMAT = "D MMM YYYY"
 
 
 def _is_missing(value) -> bool:
@@ -38,6 +43,9 @@ def _cell_problems(frame: pd.DataFrame, where: str, placeholder: str | None = No
                 (hasattr(v, "is_integer") and v.is_integer()) for v in values):
             problems.append(f"{where}: internal id column {name!r}")
         for value in frame[column]:
+            if isinstance(value, str) and MACHINE_DATE.search(value):
+                problems.append(f"{where}: {value[:80]!r} in column {name!r} is not a long date")
+                break
             if _is_missing(value) and (placeholder is None or BLANK_WORDS.search(placeholder)):
                 problems.append(f"{where}: a missing value in column {name!r} reads "
                                 f"{placeholder or 'None'!r}")
@@ -57,10 +65,30 @@ def _shown(df) -> pd.DataFrame:
     return frame[[c for c in order if c in frame.columns and str(c) not in hidden]]
 
 
+def _date_format_problems(df, where: str) -> list[str]:
+    """A date or time column must be drawn "1 Feb 2027" (a DateColumn's format), never in
+    Streamlit's default ISO."""
+    frame = _shown(df)
+    config = json.loads(df.proto.columns or "{}")
+    problems = []
+    for column in frame.columns:
+        values = [v for v in frame[column] if not _is_missing(v)]
+        is_date = (pd.api.types.is_datetime64_any_dtype(frame[column])
+                   or (values and all(isinstance(v, dt.date) for v in values)))
+        if not is_date:
+            continue
+        fmt = (config.get(str(column), {}).get("type_config") or {}).get("format", "")
+        if not str(fmt).startswith(LONG_DATE_FORMAT):
+            problems.append(f"{where}: dates in column {column!r} drawn as {fmt or 'ISO'!r}")
+    return problems
+
+
 def page_problems(at) -> list[str]:
-    """Everything on a page run a director would notice: blank words and internal ids."""
+    """Everything on a page run a director would notice: blank words, internal ids and
+    machine dates."""
     problems: list[str] = []
     for i, df in enumerate(at.dataframe):
+        problems += _date_format_problems(df, f"table {df.key or i}")
         problems += _cell_problems(_shown(df), f"table {df.key or i}",
                                    df.proto.placeholder if df.proto.HasField("placeholder")
                                    else None)
@@ -68,11 +96,12 @@ def page_problems(at) -> list[str]:
                  "header", "subheader"):
         for element in getattr(at, kind):
             text = str(element.value)
-            if BLANK_WORDS.search(text):
+            if BLANK_WORDS.search(text) or MACHINE_DATE.search(text):
                 problems.append(f"{kind}: {text[:200]!r}")
     for metric in at.metric:
         for text in (metric.label, metric.value, metric.delta):
-            if text is not None and BLANK_WORDS.search(str(text)):
+            if text is not None and (BLANK_WORDS.search(str(text))
+                                     or MACHINE_DATE.search(str(text))):
                 problems.append(f"metric {metric.label!r}: {text!r}")
     return problems
 
@@ -99,6 +128,9 @@ def test_the_scan_finds_what_it_looks_for():
     assert _cell_problems(frame[["fte"]], "t", placeholder="NaN") != []
     assert not BLANK_WORDS.search("Nonetheless, None envisaged, a non-None-like word")
     assert BLANK_WORDS.search("None.") and BLANK_WORDS.search("cost: <NA>")
+    dates = pd.DataFrame({"when": ["First dismissal on 2027-01-05"]})
+    assert _cell_problems(dates, "t") == [
+        "t: 'First dismissal on 2027-01-05' in column 'when' is not a long date"]
 
 
 def test_posts_without_an_employee_read_the_same_on_establishment_and_compare(demo_app_db):
