@@ -137,7 +137,7 @@ class _Event:
 
     def structure(self, sid: Any) -> str:
         try:
-            return self.names.structures.get(int(sid), f"a deleted structure (#{sid})")
+            return self.names.structures.get(int(sid), "a structure since deleted")
         except (TypeError, ValueError):
             return "a structure"
 
@@ -360,8 +360,9 @@ def _eto(e: _Event) -> str:
 
 def _fallback(e: _Event) -> str:
     said = _join(changes(e.before, e.after))
-    what = e.entity.replace("_", " ")
-    return (f"{e.who}: {e.action.replace('_', ' ')} {what} {e.entity_id}".rstrip()
+    what = e.own_structure() if e.entity == "structure" else (
+        f"{e.entity.replace('_', ' ')} {e.entity_id}".rstrip())
+    return (f"{e.who}: {e.action.replace('_', ' ')} {what}"
             + (f" ({said})" if said else ""))
 
 

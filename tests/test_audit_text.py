@@ -175,7 +175,7 @@ def test_an_unknown_event_is_still_said_plainly():
     text = describe(action="archive", entity="structure", entity_id="3", username="marcus",
                     before={"archived": False}, after={"archived": True, "version": 3},
                     names=NAMES)
-    assert text == "Marcus Obi: archive structure 3 (archived from no to yes)."
+    assert text == "Marcus Obi: archive Option 2 (archived from no to yes)."
 
 
 def test_display_names_drop_the_job_title_and_fall_back_to_the_username():
