@@ -119,7 +119,7 @@ def person(username: str, names: AuditNames) -> str:
     """'Marcus Obi' for the user marcus whose display name is 'Marcus Obi (Head of …)'."""
     if not username:
         return "Someone not signed in"
-    display = names.people.get(username) or username
+    display = names.people.get(username) or ("System" if username == "system" else username)
     return _TITLE_IN_BRACKETS.sub("", display) or username
 
 

@@ -181,6 +181,7 @@ def test_an_unknown_event_is_still_said_plainly():
 def test_display_names_drop_the_job_title_and_fall_back_to_the_username():
     assert person("marcus", NAMES) == "Marcus Obi"
     assert person("ghost", NAMES) == "ghost"
+    assert person("system", NAMES) == "System"  # set-up and the demo loader
     assert person("", NAMES) == "Someone not signed in"
 
 

@@ -9,7 +9,7 @@ of an option the post editor was opened on (so a concurrent save does not wipe u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -414,21 +414,31 @@ def save_posts(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
     return True
 
 
-def _signed(pence: int) -> str:
-    return ("+" if pence > 0 else "−" if pence < 0 else "±") + fmt.money_from_pence(abs(pence))
+def _whole_pounds(pence: int) -> int:
+    return int((Decimal(int(pence)) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _pounds(pounds: int, sign: bool = False) -> str:
+    mark = ("+" if pounds > 0 else "±" if pounds == 0 else "−") if sign else (
+        "−" if pounds < 0 else "")
+    return f"{mark}£{abs(pounds):,}"
 
 
 def preview_sentence(preview: EditPreview) -> str:
-    """'Unsaved changes: cost £6,812,000 (−£85,990 a year), headroom £188,000 (+£85,990),
-    people affected 3.'"""
+    """'Unsaved changes: cost £6,812,000 a year (−£85,990), headroom £188,000 (+£85,990),
+    people affected 3.' Whole pounds, each change the difference of the rounded figures, so
+    the saved figure plus the change is the figure shown."""
     if preview.problems:
         return ("Unsaved changes: the figures wait for values that can be costed. "
                 + " ".join(preview.problems))
-    headroom = ("no envelope set" if preview.headroom is None else
-                f"{fmt.money_from_pence(preview.headroom)} ({_signed(preview.headroom_change or 0)})")
-    return (f"Unsaved changes: cost {fmt.money_from_pence(preview.cost)} a year "
-            f"({_signed(preview.cost_change)}), headroom {headroom}, people affected "
-            f"{fmt.count(preview.people_affected)}.")
+    cost, saved = _whole_pounds(preview.cost), _whole_pounds(preview.saved_cost)
+    if preview.headroom is None or preview.saved_headroom is None:
+        headroom = "no envelope set"
+    else:
+        now, was = _whole_pounds(preview.headroom), _whole_pounds(preview.saved_headroom)
+        headroom = f"{_pounds(now)} ({_pounds(now - was, sign=True)})"
+    return (f"Unsaved changes: cost {_pounds(cost)} a year ({_pounds(cost - saved, sign=True)}),"
+            f" headroom {headroom}, people affected {fmt.count(preview.people_affected)}.")
 
 
 def edit_preview(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
