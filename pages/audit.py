@@ -17,9 +17,9 @@ st.caption("Every change, sign-in and refused action, newest first (at most 1,00
 
 c1, c2, c3, c4 = st.columns(4)
 entity = c1.selectbox("Entity", fmt.AUDIT_ENTITIES, index=None, placeholder="All",
-                      key="audit_entity")
+                      key="audit_entity", format_func=fmt.audit_word)
 action = c2.selectbox("Action", fmt.AUDIT_ACTIONS, index=None, placeholder="All",
-                      key="audit_action")
+                      key="audit_action", format_func=fmt.audit_word)
 username = c3.text_input("Username", key="audit_username").strip()
 dates = c4.date_input("Between", value=(), key="audit_dates", format="DD/MM/YYYY")
 since = dates[0] if len(dates) > 0 else None

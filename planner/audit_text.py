@@ -412,6 +412,12 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Event], str]] = {
 }
 
 
+# The (entity, action) pairs said in their own words; anything else gets the plain fallback.
+KINDS: frozenset[tuple[str, str]] = frozenset(_SENTENCES)
+ACTIONS: tuple[str, ...] = tuple(sorted({a for _, a in _SENTENCES} | {"denied"}))
+ENTITIES: tuple[str, ...] = tuple(sorted({e for e, _ in _SENTENCES} | {"audit"}))
+
+
 def describe(*, action: str, entity: str, entity_id: str = "", username: str = "",
              before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None,
              names: AuditNames | None = None) -> str:

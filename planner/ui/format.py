@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.audit_text import ACTIONS, ENTITIES, AuditNames, describe, person
 from planner.errors import ValidationFailed
 
 ERROR_COLUMNS = ["sheet", "row", "column", "message"]
@@ -106,10 +107,14 @@ def change_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return "; ".join(f"{k}: {_short(v)}" for k, v in side.items())
 
 
-AUDIT_ACTIONS = ("create", "update", "delete", "import", "signin", "signin_failed", "signout",
-                 "timeout", "denied")
-AUDIT_ENTITIES = ("post", "person", "structure", "user", "grade", "pay_spine", "partner",
-                  "audit")
+# Every action and entity the audit records and planner.audit_text says, for the filters.
+AUDIT_ACTIONS = ACTIONS
+AUDIT_ENTITIES = ENTITIES
+
+
+def audit_word(code: str) -> str:
+    """'signin_failed' -> 'signin failed', 'pay_spine' -> 'pay spine': a filter option read."""
+    return code.replace("_", " ")
 
 
 def _json_text(value: Any) -> str:
@@ -118,11 +123,9 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def audit_table(events: pd.DataFrame, names: Any = None) -> pd.DataFrame:
+def audit_table(events: pd.DataFrame, names: AuditNames | None = None) -> pd.DataFrame:
     """audit.list_events' frame for display: when, who, and what happened as a sentence
     (planner.audit_text); the raw before/after stay in the frame for the row's detail."""
-    from planner.audit_text import AuditNames, describe, person
-
     names = names or AuditNames()
     users = ["" if u == "(anonymous)" else str(u) for u in events["user"]]
     out = pd.DataFrame({
