@@ -274,7 +274,7 @@ def test_statutory_date_commands_are_wired_in(capsys, tmp_path):
     plan = out["consultation"]
     assert plan["applies"] is True and plan["minimum_days"] == 30
     assert plan["earliest_first_dismissal"] == "2026-03-07"
-    assert plan["breaches"] == ["First dismissal on 2026-03-01 is 24 days after the consultation "
+    assert plan["breaches"] == ["First dismissal on 1 Mar 2026 is 24 days after the consultation "
                                 "began; for 25 proposed dismissals s.188 requires at least 30."]
     code, out = run(capsys, "notice", "--start", "2014-01-06", "--end", "2026-11-27", "--json",
                     "--db", db)
