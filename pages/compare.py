@@ -4,6 +4,7 @@ import streamlit as st
 
 from planner import compare_charts as cc
 from planner.ui import compare as ui
+from planner.ui import format as fmt
 from planner.ui.format import md_escape
 from planner.ui.session import database_url, guard
 
@@ -64,19 +65,20 @@ else:
     changed = cc.difference_table(diff, base_cost, other_cost)
     st.markdown(f"**Posts that change in {md_escape(other.name)}** ({len(changed):,})")
     st.dataframe(ui.difference_display(changed), hide_index=True, key="compare_difference",
-                 column_config=ui.DIFFERENCE_CONFIG, height=ui.table_height(len(changed), most=420))
+                 placeholder=fmt.BLANK, column_config=ui.DIFFERENCE_CONFIG, height=ui.table_height(len(changed), most=420))
     st.download_button(
         "Download the difference (.xlsx)",
         lambda: ui.difference_xlsx(changed, base=baseline.name, other=other.name),
         file_name="difference.xlsx", on_click="ignore", key="compare_download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-st.subheader("Vacancies and interims")
+st.subheader("Posts without an employee, and interims")
 shown = st.selectbox("Structure", [s.id for s in chosen], key="compare_vacancies_of",
                      format_func=lambda i: by_id[i].name)
 report = ui.vacancies_of(actor, by_id.get(shown, chosen[0]))
+st.caption(ui.without_employee_sentence(report.covered_count, report.uncovered_count))
 for col, (label, value, help_text) in zip(st.columns(4), ui.vacancy_headline(report),
                                           strict=True):
     col.metric(label, value, help=help_text, border=True)
 st.dataframe(ui.vacancy_display(report), hide_index=True, key="compare_vacancies",
-             column_config=ui.VACANCY_CONFIG, height=ui.table_height(report.vacancy_count, most=420))
+             placeholder=fmt.BLANK, column_config=ui.VACANCY_CONFIG, height=ui.table_height(report.vacancy_count, most=420))

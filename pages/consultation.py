@@ -12,6 +12,7 @@ from planner.consultation import PlanFields
 from planner.errors import PlannerError
 from planner.ui import compare as cmp
 from planner.ui import consultation as ui
+from planner.ui import format as fmt
 from planner.ui.format import md_escape
 from planner.ui.session import guard
 
@@ -122,7 +123,7 @@ if editor:
             ui.unpin(view.structure_id, stages=True)
             st.rerun()
     st.data_editor(original, key=key, num_rows="fixed", hide_index=True,
-                   column_config=ui.STAGE_EDITOR_CONFIG, column_order=ui.STAGE_EDITOR_ORDER,
+                   placeholder=fmt.EDITOR_BLANK, column_config=ui.STAGE_EDITOR_CONFIG, column_order=ui.STAGE_EDITOR_ORDER,
                    height=cmp.table_height(len(original)))
     if st.button("Save stages", type="primary", key="consultation_save_stages") and \
             ui.save_stages(actor, view, original, st.session_state[key], today):
@@ -130,7 +131,7 @@ if editor:
     ui.show_stage_errors()
 else:
     st.dataframe(ui.stage_display(view), hide_index=True, key="consultation_stages",
-                 column_config=ui.STAGE_VIEW_CONFIG,
+                 placeholder=fmt.BLANK, column_config=ui.STAGE_VIEW_CONFIG,
                  height=cmp.table_height(len(view.stages)))
 
 st.subheader("What the s.188(4) letter discloses")
@@ -139,14 +140,14 @@ if view.descriptions.empty:
     st.info("The option deletes no post held by an employee.")
 else:
     st.dataframe(view.descriptions, hide_index=True, key="consultation_descriptions",
-                 column_config=ui.DESCRIPTION_CONFIG,
+                 placeholder=fmt.BLANK, column_config=ui.DESCRIPTION_CONFIG,
                  height=cmp.table_height(len(view.descriptions), most=420))
 st.markdown("**Agency and interim workers at the establishment** (s.188(4)(g))")
 if view.agency.empty:
     st.info("No agency or interim workers to disclose.")
 else:
     st.dataframe(view.agency, hide_index=True, key="consultation_agency",
-                 column_config=ui.AGENCY_CONFIG,
+                 placeholder=fmt.BLANK, column_config=ui.AGENCY_CONFIG,
                  height=cmp.table_height(len(view.agency), most=420))
     st.caption("Every agency and interim worker the service uses, where they work and the "
                "type of work, not only those in deleted posts (the headline counts those).")
@@ -158,7 +159,7 @@ if view.people is not None:
     else:
         people = ui.people_display(view.people)
         st.dataframe(people, hide_index=True, key="consultation_people",
-                     column_config=ui.PEOPLE_CONFIG,
+                     placeholder=fmt.BLANK, column_config=ui.PEOPLE_CONFIG,
                      height=cmp.table_height(len(people), most=600))
         st.caption("Statutory notice (ERA s.86) for the planned first dismissal; a contract "
                    "may give more. Agency and interim workers have none from the council.")

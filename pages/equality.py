@@ -9,6 +9,7 @@ from planner.ui import equality as ui
 from planner.ui import establishment as est
 from planner.ui.format import md_escape
 from planner.ui.session import guard
+from planner.values import long_date
 
 actor = guard("equality.read")
 st.title("Equality impact")
@@ -138,7 +139,7 @@ if containers[ui.TAB_CHECKPOINTS].open:
                                 original, st.session_state.get(key), due, opened)):
                         st.rerun()
                 else:
-                    due = (f"{cp.due_on.day} {cp.due_on:%B %Y}" if cp.due_on else "not set")
+                    due = long_date(cp.due_on, "not set")
                     st.markdown(f"**Due:** {md_escape(due)}")
                     st.dataframe(ui.impacts_display(cp.impacts), hide_index=True,
                                  column_config=ui.IMPACT_VIEW_CONFIG,

@@ -5,6 +5,7 @@ import streamlit as st
 from planner.auth import can
 from planner.charts import grade_mix_chart, origin_chart, status_chart
 from planner.ui import establishment as ui
+from planner.ui import format as fmt
 from planner.ui.session import guard
 
 actor = guard("establishment.read")
@@ -23,7 +24,8 @@ else:
     for col, (label, value, help_text) in zip(cols, ui.metric_values(register.metrics),
                                               strict=True):
         col.metric(label, value, help=help_text, border=True)
-    st.caption(ui.origin_summary(register.metrics))
+    st.caption(ui.without_employee_caption(register.metrics) + " "
+               + ui.origin_summary(register.metrics))
     with st.expander("Filters", icon=":material/filter_list:"):
         chosen = ui.filter_widgets(register.frame)
     shown = ui.apply_filters(register.frame, chosen)
@@ -44,7 +46,7 @@ if register is not None and containers["Register"].open:
         right.altair_chart(origin_chart(register.metrics.people_by_origin), width="stretch")
         st.caption(f"Showing {len(shown):,} of {len(register.frame):,} posts.")
         st.dataframe(ui.table_frame(shown), hide_index=True, column_config=ui.TABLE_CONFIG,
-                     height=ui.TABLE_HEIGHT, key="establishment_table")
+                     placeholder=fmt.BLANK, height=ui.TABLE_HEIGHT, key="establishment_table")
 
 if register is not None and "Edit posts" in containers and containers["Edit posts"].open:
     with containers["Edit posts"]:
@@ -55,7 +57,8 @@ if register is not None and "Edit posts" in containers and containers["Edit post
         original = ui.editor_input(shown)
         key = ui.editor_key(register, chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       column_config=ui.EDITOR_CONFIG, height=ui.TABLE_HEIGHT)
+                       placeholder=fmt.EDITOR_BLANK,
+                       column_config=ui.editor_config(ui.grade_names()), height=ui.TABLE_HEIGHT)
         saved = st.button("Save changes", type="primary", key="save_posts") and ui.save_edits(
             actor, register, original, st.session_state[key])
         if saved:

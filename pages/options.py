@@ -5,6 +5,7 @@ import streamlit as st
 from planner.auth import can
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
+from planner.ui import format as fmt
 from planner.ui import options as ui
 from planner.ui.format import md_escape
 from planner.ui.session import guard
@@ -152,6 +153,7 @@ if containers["Cost and envelope"].open:
                            "on the Reference data page. Customers pay for their own posts and "
                            "hold no part of the envelope.")
                 table = st.data_editor(ui.share_table(cost), hide_index=True,
+                                       placeholder=fmt.EDITOR_BLANK,
                                        column_config=ui.SHARE_CONFIG, num_rows="fixed",
                                        key=f"envelope_shares_{chosen.id}_v{chosen.version}")
                 if st.form_submit_button("Save envelope", type="primary") and ui.save_envelope(
@@ -174,7 +176,11 @@ if "Edit posts" in containers and containers["Edit posts"].open:
         original = ui.editor_input(actor, chosen)
         key = ui.editor_key(chosen)
         st.data_editor(original, key=key, num_rows="dynamic", hide_index=True,
-                       column_config=est.EDITOR_CONFIG, height=est.TABLE_HEIGHT)
+                       placeholder=fmt.EDITOR_BLANK, column_config=est.editor_config(est.grade_names()),
+                       height=est.TABLE_HEIGHT)
+        preview = ui.edit_preview(actor, chosen, original, st.session_state.get(key))
+        if preview:
+            st.info(preview, icon=":material/calculate:")
         if st.button("Save changes", type="primary", key="option_save_posts") and ui.save_posts(
                 actor, chosen, original, st.session_state[key]):
             st.rerun()

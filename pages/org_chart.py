@@ -135,7 +135,7 @@ with c3:
                  height=min(36 * (len(narrow) + 1) + 2, 250))
     st.markdown(f"**Wide spans** ({len(wide)})")
     if wide.empty:
-        st.caption("None.")
+        st.caption(f"No manager has more than {wide_span} direct reports.")
     else:
         st.dataframe(orgchart.manager_table(wide, h), hide_index=True, width="stretch",
                      height=min(36 * (len(wide) + 1) + 2, 250))

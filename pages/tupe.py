@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from planner.auth import can
+from planner.ui import format as fmt
 from planner.ui import tupe as ui
 from planner.ui.compare import table_height
 from planner.ui.format import md_escape, plural
@@ -81,12 +82,14 @@ if containers["Milestones"].open:
                 edited = st.data_editor(ui.styled_milestones(table),
                                         key=ui.editor_key(chosen, table), hide_index=True,
                                         num_rows="fixed", column_config=ui.MILESTONE_CONFIG,
+                                        placeholder=fmt.EDITOR_BLANK,
                                         height=height)
                 if st.form_submit_button("Save milestones", type="primary") and \
                         ui.save_milestones(actor, chosen, table, edited, today):
                     st.rerun()
         else:
             st.dataframe(ui.styled_milestones(table), hide_index=True, height=height,
+                         placeholder=fmt.BLANK,
                          column_config=ui.MILESTONE_CONFIG, key="tupe_milestones")
         st.download_button(
             "Download milestones (.ics)", lambda: ui.milestones_ics(chosen, steps),
@@ -160,7 +163,7 @@ if "People" in containers and containers["People"].open:
         members = ui.people(actor, chosen.id)
         st.caption(f"{plural(len(members), 'person', 'people')} in the cohort. Personal data: "
                    "shown to managers, HR and administrators only.")
-        st.dataframe(ui.people_display(members), hide_index=True, key="tupe_people",
+        st.dataframe(ui.people_display(members), hide_index=True, key="tupe_people", placeholder=fmt.BLANK,
                      column_config=ui.PEOPLE_CONFIG, height=table_height(len(members), most=420))
 
 if "ETO rationales" in containers and containers["ETO rationales"].open:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from icalendar import Calendar, Event
 
-from planner.values import as_date
+from planner.values import as_date, long_date
 
 if TYPE_CHECKING:
     from planner.consultation import ConsultationView
@@ -137,7 +137,7 @@ def cohort_events(cohort_name: str, cohort_id: int,
         if day is None:
             continue
         finished = as_date(done)
-        status = f"Done on {finished.isoformat()}. " if finished else ""
+        status = f"Done on {long_date(finished)}. " if finished else ""
         events.append(CalendarEvent(uid=_uid("tupe", cohort_id, key),
                                     title=f"{cohort_name}: {name}", start=day,
                                     description=f"{status}{rule}"))

@@ -352,7 +352,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         lines = [
             f"Posts: {m.posts}", f"Establishment FTE: {m.establishment_fte:g}",
             f"Staff in post FTE: {m.staff_in_post_fte:g}",
-            f"Vacancies: {m.vacancies} ({m.vacancies_covered_by_interims} covered by interims)",
+            establishment.without_employee_sentence(m.vacancies_covered_by_interims,
+                                                    m.vacant_uncovered),
             f"Interims and agency workers: {m.interims}", f"Employees: {m.employees}",
             "Employees by origin: " + ", ".join(f"{k} {v}" for k, v in m.people_by_origin.items()),
         ]

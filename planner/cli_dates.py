@@ -16,6 +16,7 @@ from typing import Any
 
 from planner import consultation, tupe
 from planner.errors import RowError, ValidationFailed
+from planner.values import long_date
 
 COMMANDS = ("consultation-dates", "tupe-dates", "notice")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -109,7 +110,8 @@ def dispatch(args: argparse.Namespace) -> tuple[dict[str, Any], str] | None:
 
 
 def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else "none"
+    """A date in the text a person reads (JSON keeps ISO): '1 Feb 2027'."""
+    return long_date(day, "none")
 
 
 def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -130,10 +132,10 @@ def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
                 f"agreement sets {plan.minimum_days} days.")
     else:
         head = f"{proposed} proposed dismissals: below 20, no statutory consultation period."
-    lines = [head, f"Consultation began: {launch.isoformat()}",
+    lines = [head, f"Consultation began: {_iso(launch)}",
              f"Earliest first dismissal: {_iso(plan.earliest_first_dismissal)}"]
     if first:
-        lines.append(f"Planned first dismissal: {first.isoformat()}")
+        lines.append(f"Planned first dismissal: {_iso(first)}")
     if plan.applies:
         lines.append(f"HR1 to be received by: {_iso(plan.hr1_deadline)} (TULRCA s.193)")
     lines += [f"Breach: {b}" for b in plan.breaches] or ["No breaches found."]
@@ -159,13 +161,13 @@ def _tupe(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     result: dict[str, Any] = {"transfer": transfer.isoformat(),
                               "milestones": [m.as_dict() for m in steps],
                               "eli_deadline": tupe.eli_deadline(transfer).isoformat()}
-    lines = [f"TUPE milestones for a transfer on {transfer.isoformat()}:",
-             *(f"{m.due.isoformat()}  {m.name}  [{m.rule}]" for m in steps)]
+    lines = [f"TUPE milestones for a transfer on {_iso(transfer)}:",
+             *(f"{_iso(m.due):>11}  {m.name}  [{m.rule}]" for m in steps)]
     if received is not None:
         late = tupe.eli_late(transfer, received)
         result["eli_received"] = received.isoformat()
         result["eli_late"] = late
-        lines.append(f"ELI received {received.isoformat()}: "
+        lines.append(f"ELI received {_iso(received)}: "
                      + ("late (TUPE reg 11(6))." if late else "on time."))
     return {"tupe": result}, "\n".join(lines)
 
@@ -174,19 +176,19 @@ def _notice(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     p = _Args(args)
     start, end, dismissal = p.date("start"), p.date("end"), p.date("dismissal")
     if start and end and end < start:
-        p.fail("--end", f"{end.isoformat()} is before the start {start.isoformat()}.")
+        p.fail("--end", f"{_iso(end)} is before the start {_iso(start)}.")
     p.check()
     assert start is not None and end is not None
     weeks = consultation.statutory_notice_weeks(start, end)
     years = consultation.complete_years(start, end)
     result: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(),
                               "complete_years": years, "statutory_notice_weeks": weeks}
-    lines = [f"Service {start.isoformat()} to {end.isoformat()}: {years} complete years; "
+    lines = [f"Service {_iso(start)} to {_iso(end)}: {years} complete years; "
              f"statutory notice {weeks} week{'' if weeks == 1 else 's'} (ERA 1996 s.86)."]
     if dismissal is not None:
         latest = consultation.latest_notice_date(dismissal, weeks)
         result["dismissal"] = dismissal.isoformat()
         result["latest_notice_date"] = latest.isoformat()
-        lines.append(f"To leave on {dismissal.isoformat()}, give notice by {latest.isoformat()} "
+        lines.append(f"To leave on {_iso(dismissal)}, give notice by {_iso(latest)} "
                      "(longer contractual notice moves this earlier).")
     return {"notice": result}, "\n".join(lines)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from planner.values import as_date
+from planner.values import as_date, long_date
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -221,7 +221,7 @@ def check_plan(*, proposed: int, launch: dt.date, first_dismissal: dt.date | Non
             when = (f"{_plural(gap, 'day')} after" if gap >= 0
                     else f"{_plural(-gap, 'day')} before")
             breaches.append(
-                f"First dismissal on {first_dismissal.isoformat()} is {when} the consultation "
+                f"First dismissal on {long_date(first_dismissal)} is {when} the consultation "
                 f"began; {who} {source} at least {minimum}.")
 
     if applies and minimum is not None:
@@ -231,19 +231,19 @@ def check_plan(*, proposed: int, launch: dt.date, first_dismissal: dt.date | Non
                 when = (f"{_plural(lead, 'day')} before" if lead >= 0
                         else f"{_plural(-lead, 'day')} after")
                 breaches.append(
-                    f"HR1 received on {hr1_sent.isoformat()} is {when} the first dismissal on "
-                    f"{first_dismissal.isoformat()}; {who} s.193 requires at least {minimum} "
-                    f"(by {(first_dismissal - dt.timedelta(days=minimum)).isoformat()}).")
+                    f"HR1 received on {long_date(hr1_sent)} is {when} the first dismissal on "
+                    f"{long_date(first_dismissal)}; {who} s.193 requires at least {minimum} "
+                    f"(by {long_date(first_dismissal - dt.timedelta(days=minimum))}).")
         if notices_issued is not None:
             if hr1_sent is None:
                 breaches.append(
-                    f"Notices of dismissal were issued on {notices_issued.isoformat()} but no HR1 "
+                    f"Notices of dismissal were issued on {long_date(notices_issued)} but no HR1 "
                     f"has been recorded; s.193 requires HR1 before any notice is given.")
             elif hr1_sent >= notices_issued:
                 order = "the same day as" if hr1_sent == notices_issued else "after"
                 breaches.append(
-                    f"HR1 was received on {hr1_sent.isoformat()}, {order} notices of dismissal "
-                    f"were issued on {notices_issued.isoformat()}; s.193 requires HR1 before any "
+                    f"HR1 was received on {long_date(hr1_sent)}, {order} notices of dismissal "
+                    f"were issued on {long_date(notices_issued)}; s.193 requires HR1 before any "
                     f"notice is given.")
 
     return ConsultationPlan(proposed=proposed, launch=launch, first_dismissal=first_dismissal,
@@ -353,7 +353,7 @@ def protective_award_max_days(
     """
     known = sorted((since, days) for since, days in schedule if since <= on)
     if not known:
-        raise ValueError(f"No protective award maximum is known for {on.isoformat()}.")
+        raise ValueError(f"No protective award maximum is known for {long_date(on)}.")
     return known[-1][1]
 
 
@@ -485,10 +485,6 @@ class ConsultationView:
 def stage_overdue(planned_end: dt.date | None, status: str, today: dt.date) -> bool:
     """A stage is overdue once its planned end has passed and it is neither done nor skipped."""
     return planned_end is not None and planned_end < today and status not in ("done", "skipped")
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def weekly_pay_pence(annual_pence: int, fte_units: int) -> int:
@@ -754,7 +750,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     for name, end, status in zip(stages["name"], stages["planned_end"], stages["status"],
                                  strict=True):
         if stage_overdue(end, status, today):
-            warnings.append(f"Stage '{name}' was planned to end on {_long(end)} and is not "
+            warnings.append(f"Stage '{name}' was planned to end on {long_date(end)} and is not "
                             f"done.")
     warnings += _plan_warnings(plan, check, counted_rows, today, personal=personal,
                                award=award)
@@ -779,10 +775,10 @@ def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:
             if w is not None and last is not None and plan.notices_issued_on > last]
     if not late:
         return []
-    return [f"Notices were issued on {plan.notices_issued_on.isoformat()}, but for "
+    return [f"Notices were issued on {long_date(plan.notices_issued_on)}, but for "
             f"{_people(len(late))} at risk the statutory notice (up to "
             f"{_plural(max(late), 'week')}, ERA 1996 s.86) would end after the planned first "
-            f"dismissal on {plan.first_dismissal_on.isoformat()}."]
+            f"dismissal on {long_date(plan.first_dismissal_on)}."]
 
 
 def _people(n: int) -> str:
@@ -806,18 +802,18 @@ def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd
         left = (check.hr1_deadline - today).days
         if left < 0:
             warnings.append(f"HR1 was due at the Redundancy Payments Service by "
-                            f"{_long(check.hr1_deadline)} and none is recorded as sent "
+                            f"{long_date(check.hr1_deadline)} and none is recorded as sent "
                             f"(TULRCA 1992 s.193; failing to notify is an offence, s.194).")
         elif left <= HR1_WARNING_DAYS:
             warnings.append(f"HR1 must reach the Redundancy Payments Service by "
-                            f"{_long(check.hr1_deadline)}, in {_plural(left, 'day')}, and none "
+                            f"{long_date(check.hr1_deadline)}, in {_plural(left, 'day')}, and none "
                             f"is recorded as sent (TULRCA 1992 s.193).")
     if plan.notices_issued_on is None and personal:
         dates = [d for d in counted["latest_notice_date"] if d is not None]
         passed = [d for d in dates if d < today]
         if passed:
             warnings.append(f"The latest date to give statutory notice for the planned first "
-                            f"dismissal has passed for {_people(len(passed))} at risk (the earliest was {_long(min(passed))}) and no notices "
+                            f"dismissal has passed for {_people(len(passed))} at risk (the earliest was {long_date(min(passed))}) and no notices "
                             f"are recorded (ERA 1996 s.86).")
     no_pay = int(sum(1 for v in counted["weekly_pay_pence"] if v is None)) if award else 0
     if no_pay:
@@ -870,8 +866,8 @@ def _plan_errors(fields: PlanFields, today: dt.date) -> list[Any]:
         day = getattr(fields, name)
         if day is not None and day > today:
             errors.append(RowError("consultation_plan", None, name,
-                                   f"{what} on {_long(day)} has not happened yet: today is "
-                                   f"{_long(today)}. Record it once it has."))
+                                   f"{what} on {long_date(day)} has not happened yet: today is "
+                                   f"{long_date(today)}. Record it once it has."))
     return errors
 
 
@@ -979,13 +975,13 @@ def _stage_errors(rows: list[dict[str, Any]],
         for kind in ("planned", "actual"):
             start, end = row[f"{kind}_start"], row[f"{kind}_end"]
             if start is not None and end is not None and end < start:
-                err(f"{kind}_end", f"The {kind} end, {_long(end)}, is before the {kind} "
-                                   f"start, {_long(start)}.")
+                err(f"{kind}_end", f"The {kind} end, {long_date(end)}, is before the {kind} "
+                                   f"start, {long_date(start)}.")
         for column in ("actual_start", "actual_end"):
             day = row[column]
             if day is not None and day > today:
-                err(column, f"An actual date records what happened: {_long(day)} is after "
-                            f"today, {_long(today)}. Plan it instead.")
+                err(column, f"An actual date records what happened: {long_date(day)} is after "
+                            f"today, {long_date(today)}. Plan it instead.")
         if status == "done" and row["actual_end"] is None:
             err("actual_end", "A stage marked done needs the date it actually ended.")
         clean.append(row)

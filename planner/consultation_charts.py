@@ -25,6 +25,7 @@ import altair as alt
 import pandas as pd
 
 from planner.charts import AMBER, GREY, TEAL, TEXT
+from planner.values import long_date
 
 if TYPE_CHECKING:
     from planner.consultation import ConsultationView
@@ -66,11 +67,6 @@ LANE_HEIGHT = 30
 LABEL_LIMIT = 230  # px for a lane label: the longest (a milestone's) fits at 12 px
 
 
-def day_text(day: dt.date | None) -> str:
-    """'2027-03-01' -> '1 Mar 2027', as a person writes a date in a letter."""
-    return "" if day is None else f"{day.day} {day:%b %Y}"
-
-
 def _date(value: Any) -> dt.date | None:
     """A cell as a date: None for blanks (None, NaN, NaT)."""
     if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
@@ -95,7 +91,7 @@ def _milestones(view: ConsultationView) -> list[dict[str, Any]]:
 
     def add(lane: str, day: dt.date | None, detail: str, breach: bool = False) -> None:
         if day is not None:
-            rows.append(_row(lane, MILESTONE, day, day, label=day_text(day), detail=detail,
+            rows.append(_row(lane, MILESTONE, day, day, label=long_date(day, ""), detail=detail,
                              breach=breach))
 
     add(LAUNCH, plan.launch_on, "The s.188(4) information reached the representatives: "
@@ -151,13 +147,13 @@ def _windows(view: ConsultationView) -> list[dict[str, Any]]:
     label = f"Minimum consultation period: {check.minimum_days} days ({source})"
     rows = [_row(label, WINDOW, launch, earliest - dt.timedelta(days=1), label=label,
                  detail=f"From the launch to the day before the earliest lawful first "
-                        f"dismissal ({day_text(earliest)}): no dismissal may take effect.")]
+                        f"dismissal ({long_date(earliest)}): no dismissal may take effect.")]
     first = view.planned_first_dismissal
     if first is not None and first < earliest:
         cut = "First dismissal inside the minimum period"
         rows.append(_row(cut, BREACH_WINDOW, max(first, launch), earliest - dt.timedelta(days=1),
                          label=cut, breach=True,
-                         detail=f"The first dismissal on {day_text(first)} falls "
+                         detail=f"The first dismissal on {long_date(first)} falls "
                                 f"{(earliest - first).days} days short of the minimum period."))
     return rows
 
@@ -176,7 +172,7 @@ def _stages(view: ConsultationView) -> list[dict[str, Any]]:
             first, last = start or end, end or start
             assert first is not None and last is not None
             rows.append(_row(lane, PLANNED, min(first, last), max(first, last), status=status,
-                             label=f"{day_text(first)} – {day_text(last)}", detail=detail,
+                             label=f"{long_date(first)} – {long_date(last)}", detail=detail,
                              breach=overdue))
         actual_start, actual_end = _date(stage["actual_start"]), _date(stage["actual_end"])
         if actual_start is not None:
@@ -184,8 +180,8 @@ def _stages(view: ConsultationView) -> list[dict[str, Any]]:
                                   else actual_start)
             last = max(last, actual_start)
             rows.append(_row(lane, ACTUAL, actual_start, last, status=str(stage["status"]),
-                             label=f"{day_text(actual_start)} – "
-                                   f"{day_text(actual_end) if actual_end else 'ongoing'}",
+                             label=f"{long_date(actual_start)} – "
+                                   f"{long_date(actual_end) if actual_end else 'ongoing'}",
                              detail=f"Actual dates of: {stage['name']}"))
     return rows
 
@@ -256,8 +252,8 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
     data["from"] = [pd.Timestamp(d) for d in data["start"]]
     # Bars end after their last day (dates are inclusive), so a one-day stage still shows.
     data["to"] = [pd.Timestamp(d + dt.timedelta(days=1)) for d in data["end"]]
-    data["from_text"] = [day_text(d) for d in data["start"]]
-    data["to_text"] = [day_text(d) for d in data["end"]]
+    data["from_text"] = [long_date(d, "") for d in data["start"]]
+    data["to_text"] = [long_date(d, "") for d in data["end"]]
     data = data.drop(columns=["start", "end"])
     low, high = _span(frame, today)
     x_scale = alt.Scale(domain=[low.isoformat(), high.isoformat()])
@@ -304,7 +300,7 @@ def timeline_chart(frame: pd.DataFrame, today: dt.date, *,
     labels = marks.mark_text(align="left", baseline="middle", dx=10, fontSize=12,
                              fontWeight=500).encode(text="from_text:N")
     today_data = pd.DataFrame({"day": [pd.Timestamp(today)], "label": ["Today"],
-                               "text": [f"Today, {day_text(today)}"]})
+                               "text": [f"Today, {long_date(today)}"]})
     rule = alt.Chart(today_data).mark_rule(color=RED, strokeDash=[5, 4], strokeWidth=1.5).encode(
         x=alt.X("day:T", scale=x_scale, axis=x_axis),
         tooltip=[alt.Tooltip("text:N", title="Today")])

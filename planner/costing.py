@@ -477,3 +477,40 @@ def vacancies_and_interims(*, session: Session, actor: Actor, structure_id: int 
         permanent_cost_of_cover=int(interims["permanent_cost"].sum()),
         saving_from_recruiting=int(interims["saving"].sum()))
 
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """What `cost_frames` prices, read from the database but not yet priced: a structure's
+    posts and the people in them (carried from the baseline in options), the grades, the
+    spine and the rules. Edited in memory (planner.edit_preview) and priced again without
+    writing anything."""
+
+    posts: pd.DataFrame
+    lines: pd.DataFrame
+    partners: pd.DataFrame
+    grades: pd.DataFrame
+    spine: Spine
+    rules: PayRules
+
+
+def cost_inputs(*, session: Session, actor: Actor, structure_id: int,
+                pay_year: str | None = None, vacancy_point: str | None = None,
+                settings: Settings | None = None) -> CostInputs:
+    """The frames `cost_structure` reads for `structure_id`, as `cost_frames` takes them."""
+    require(actor, "establishment.read", "structure")
+    structure = session.get(Structure, structure_id)
+    if structure is None:
+        raise NotFound(f"No structure with id {structure_id}.")
+    year = pay_year or current_pay_year(session)
+    if year is None:
+        raise NotFound("There is no pay spine: load the reference data first.")
+    posts = _posts(session, structure_id)
+    grades = pd.DataFrame([(g.name, g.min_scp, g.max_scp) for g in grade_table(session).values()],
+                          columns=["grade", "min_scp", "max_scp"])
+    return CostInputs(posts=posts,
+                      lines=_lines(session, structure_id, posts,
+                                   assume_recruited=structure.assume_recruited),
+                      partners=_partners(session, posts["partner_id"]), grades=grades,
+                      spine=pay.load_spine(session, year),
+                      rules=PayRules.for_year(year, settings, vacancy_point))

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from docx import Document
 from docx.shared import Pt
 
+from planner.values import long_date
+
 if TYPE_CHECKING:
     import pandas as pd
     from docx.document import Document as DocumentType
@@ -25,7 +27,7 @@ MISSING = "[Not yet written: consultation does not begin until this is given.]"
 
 
 def _long(day: dt.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day is not None else "not yet set"
+    return long_date(day, "not yet set")
 
 
 def _table(doc: DocumentType, header: list[str], rows: list[list[str]]) -> None:

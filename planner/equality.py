@@ -100,6 +100,7 @@ from planner.options import (
     require_not_archived,
     resolve_structure,
 )
+from planner.values import long_date
 
 CHARACTERISTICS: tuple[tuple[str, str], ...] = (
     ("age", "Age"), ("disability", "Disability"), ("gender_reassignment", "Gender reassignment"),
@@ -1080,7 +1081,7 @@ def save_checkpoint(*, session: Session, actor: Actor, structure: str | int | St
 
 
 def _when(at: dt.datetime | None) -> str:
-    return f"{at:%d %b %Y}" if at else ""
+    return long_date(at, "")
 
 
 def sign_off_checkpoint(*, session: Session, actor: Actor, structure: str | int | Structure,

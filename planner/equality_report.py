@@ -25,6 +25,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt, RGBColor
 
 from planner.equality_charts import DISPLAY_COLUMNS, analysis_display, part_time_frame
+from planner.values import long_date
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentType
@@ -44,10 +45,8 @@ class UnsuppressedExport(ValueError):
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
-    """27 November 2026 (a date as a letter writes it)."""
-    if value is None:
-        return "not set"
-    return f"{value.day} {value:%B %Y}"
+    """27 Nov 2026 (planner.values.long_date); "not set" for none."""
+    return long_date(value, "not set")
 
 
 def impact_rows(impacts: pd.DataFrame) -> list[list[str]]:

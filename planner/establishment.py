@@ -438,3 +438,16 @@ def _write_edits(session: Session, actor: Actor, sid: int, edits: PostEdits,
     session.add(structure)
     session.flush()
     return EditResult(added=len(edits.added), updated=len(edits.updated), deleted=len(edits.deleted))
+
+
+WITHOUT_EMPLOYEE = "Without an employee"
+
+
+def without_employee_sentence(covered: int, vacant: int) -> str:
+    """'30 posts without an employee: 23 covered by interim, 7 vacant.' One wording for the
+    pair every page and the CLI show, so "covered" and "vacant" add up to the total and
+    "Vacant" always means what the status says: nobody in the post at all."""
+    total = covered + vacant
+    noun = "post" if total == 1 else "posts"
+    return (f"{total:,} {noun} without an employee: {covered:,} covered by interim, "
+            f"{vacant:,} vacant.")

@@ -51,6 +51,7 @@ from planner.models import (
 )
 from planner.reference import GradeBand, grade_table, partner_names
 from planner.spreadsheets import FORMULA_PREFIXES
+from planner.values import long_date
 
 POST_COLUMNS = ("post_id", "title", "division", "team", "reports_to", "grade", "fte", "partner",
                 "funding", "notes")
@@ -809,18 +810,18 @@ def _date_errors(r: Any, row: int, today: dt.date) -> list[RowError]:
     birth = dates.get("date_of_birth")
     if birth and birth > today:
         errors.append(RowError("people", row, "date_of_birth",
-                               f"Date of birth {birth.isoformat()} is in the future."))
+                               f"Date of birth {long_date(birth)} is in the future."))
     if birth:
         for col in ("start_date", "continuous_service_date", "tupe_transfer_date"):
             if col in dates and dates[col] <= birth:
                 errors.append(RowError("people", row, col, (
-                    f"{col} {dates[col].isoformat()} is not after the date of birth "
-                    f"{birth.isoformat()}.")))
+                    f"{col} {long_date(dates[col])} is not after the date of birth "
+                    f"{long_date(birth)}.")))
     start, cont = dates.get("start_date"), dates.get("continuous_service_date")
     if start and cont and cont > start:
         errors.append(RowError("people", row, "continuous_service_date", (
-            f"Continuous service ({cont.isoformat()}) cannot begin after the start date "
-            f"({start.isoformat()}).")))
+            f"Continuous service ({long_date(cont)}) cannot begin after the start date "
+            f"({long_date(start)}).")))
     return errors
 
 

@@ -57,6 +57,7 @@ from planner.models import (
     Structure,
 )
 from planner.reference import grade_table, partner_names
+from planner.values import long_date
 
 BASELINE = "baseline"  # the name that always means the current establishment
 MAX_NAME = 120
@@ -780,7 +781,7 @@ def _when(at: dt.datetime) -> str:
     at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     at = at.astimezone(dt.UTC)
     today = dt.datetime.now(dt.UTC).date()
-    return f"{at:%H:%M} UTC" + ("" if at.date() == today else f" on {at:%d %b %Y}")
+    return f"{at:%H:%M} UTC" + ("" if at.date() == today else f" on {long_date(at)}")
 
 
 def _check_version(session: Session, structure: Structure, expected: int) -> None:

@@ -43,6 +43,7 @@ from planner.models import (
     TupeMilestone,
     utcnow,
 )
+from planner.values import long_date
 
 # TUPE 2006 reg 11(6) as amended by SI 2014/16: 28 days for transfers on or after 1 May 2014
 # (14 days before). A dated parameter: a change in the law is a new entry, not an edit.
@@ -197,12 +198,8 @@ MAX_MEASURES = 4000
 _LABELS = {item.key: item.label for item in ELI_ITEMS}
 
 
-def _long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def cohort_name(transferor: str, transferee: str, transfer: dt.date) -> str:
-    return f"{transferor} to {transferee}, {_long_date(transfer)}"[:200]
+    return f"{transferor} to {transferee}, {long_date(transfer)}"[:200]
 
 
 def cohort_flags(cohort: TupeCohort, milestones: Sequence[TupeMilestone],
@@ -224,11 +221,11 @@ def cohort_flags(cohort: TupeCohort, milestones: Sequence[TupeMilestone],
     if eli_late(transfer, received, as_of=today):
         if received is None:
             flags.append(f"ELI late: employee liability information was not received by "
-                         f"{_long_date(deadline)}, {days} days before the transfer "
+                         f"{long_date(deadline)}, {days} days before the transfer "
                          f"(TUPE reg 11(6)).")
         else:
             flags.append(f"ELI late: employee liability information arrived on "
-                         f"{_long_date(received)}, after the deadline of {_long_date(deadline)}, "
+                         f"{long_date(received)}, after the deadline of {long_date(deadline)}, "
                          f"{days} days before the transfer (TUPE reg 11(6)).")
     if received is not None:
         missing = [k for k in ELI_KEYS if k not in set(cohort.eli_items or [])]
@@ -241,13 +238,13 @@ def cohort_flags(cohort: TupeCohort, milestones: Sequence[TupeMilestone],
     if inform is not None and (
             (inform.done_on is None and today > inform.due)
             or (inform.done_on is not None and inform.done_on > inform.due)):
-        late = f"; they were informed on {_long_date(inform.done_on)}" if inform.done_on else ""
-        flags.append(f"Representatives not informed by {_long_date(inform.due)}, "
+        late = f"; they were informed on {long_date(inform.done_on)}" if inform.done_on else ""
+        flags.append(f"Representatives not informed by {long_date(inform.due)}, "
                      f"{cohort.inform_weeks} weeks before the transfer (TUPE reg 13(2)){late}.")
     letter = by_key.get("measures_letter")
     if letter is not None and cohort.measures_notified_on is None and today >= letter.due:
         flags.append(f"Measures not notified to the transferor: {cohort.transferee} was due to "
-                     f"tell {cohort.transferor} in writing by {_long_date(letter.due)} what "
+                     f"tell {cohort.transferor} in writing by {long_date(letter.due)} what "
                      f"measures it envisages, or that there are none (TUPE reg 13(4)).")
     return flags
 
@@ -287,8 +284,8 @@ def _not_after_today(day: dt.date | None, today: dt.date, column: str,
                      what: str) -> list[RowError]:
     if day is not None and day > today:
         return [RowError("tupe_cohort", None, column,
-                         f"{what} on {_long_date(day)} has not happened yet: today is "
-                         f"{_long_date(today)}.")]
+                         f"{what} on {long_date(day)} has not happened yet: today is "
+                         f"{long_date(today)}.")]
     return []
 
 

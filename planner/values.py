@@ -33,3 +33,12 @@ def as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value).strip()[:10])
+
+
+def long_date(day: dt.date | dt.datetime | None, blank: str = "—") -> str:
+    """A date as a person reads it, the one way every page, message and document writes one:
+    2027-02-01 → '1 Feb 2027'; None → `blank`. Machine formats (CSV, xlsx, JSON, the audit
+    record itself) keep ISO dates."""
+    if is_blank(day):
+        return blank
+    return f"{day.day} {day:%b %Y}"  # type: ignore[union-attr]

@@ -88,7 +88,7 @@ def test_cohort_events_from_the_milestones_frame():
         "tupe-7-eto@workforce-planner": D(2026, 4, 1),
     }
     letter = parsed["tupe-7-measures_letter@workforce-planner"]
-    assert letter["description"].startswith("Done on 2026-02-03. TUPE 2006 reg 13(4)")
+    assert letter["description"].startswith("Done on 3 Feb 2026. TUPE 2006 reg 13(4)")
     assert letter["summary"].startswith("Capita to Brent, 1 April 2026: Measures letter")
     again = [e.uid for e in cohort_events("Capita to Brent, 1 April 2026", 7, frame)]
     assert again == [e.uid for e in events]

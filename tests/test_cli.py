@@ -311,7 +311,7 @@ def test_statutory_date_commands_are_wired_in(capsys, tmp_path):
     plan = out["consultation"]
     assert plan["applies"] is True and plan["minimum_days"] == 30
     assert plan["earliest_first_dismissal"] == "2026-03-07"
-    assert plan["breaches"] == ["First dismissal on 2026-03-01 is 24 days after the consultation "
+    assert plan["breaches"] == ["First dismissal on 1 Mar 2026 is 24 days after the consultation "
                                 "began; for 25 proposed dismissals s.188 requires at least 30."]
     code, out = run(capsys, "notice", "--start", "2014-01-06", "--end", "2026-11-27", "--json",
                     "--db", db)
@@ -844,3 +844,17 @@ def test_equality_for_a_union_rep_is_suppressed_with_the_other_published_options
     code = main(["equality", "--structure", DEMO_OPTION, "--db", demo_db, "--user", "union"])
     assert code == 0 and ("Suppressed together with the other options this user can read: "
                           "Option 2") in capsys.readouterr().out
+
+
+def test_summary_text_says_posts_without_an_employee_as_the_pages_do(demo_db, capsys):
+    """Catches: the CLI calling the 30 "vacancies" while the pages call 7 "vacant"."""
+    from planner.establishment import without_employee_sentence
+
+    code, out = run(capsys, "summary", "--db", demo_db, "--json")
+    m = out["summary"]
+    assert main(["summary", "--db", demo_db]) == 0
+    text = capsys.readouterr().out
+    sentence = without_employee_sentence(m["vacancies_covered_by_interims"],
+                                          m["vacant_uncovered"])
+    assert sentence in text
+    assert "Vacancies" not in text

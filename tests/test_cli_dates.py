@@ -53,10 +53,10 @@ def test_consultation_dates_with_a_breach() -> None:
     assert plan["hr1_deadline"] == "2026-01-30"
     assert plan["lawful"] is False
     assert plan["breaches"] == [
-        "First dismissal on 2026-03-01 is 24 days after the consultation began; "
+        "First dismissal on 1 Mar 2026 is 24 days after the consultation began; "
         "for 25 proposed dismissals s.188 requires at least 30."]
-    assert "Breach: First dismissal on 2026-03-01" in text
-    assert "HR1 to be received by: 2026-01-30" in text
+    assert "Breach: First dismissal on 1 Mar 2026" in text
+    assert "HR1 to be received by: 30 Jan 2026" in text
     # s.188 applies: the protective award's cap per affected employee (s.189(4)) is stated.
     assert plan["protective_award_max_days"] == 90
     assert "up to 90 days' gross pay per affected employee (TULRCA s.189(4))" in text
@@ -68,7 +68,7 @@ def test_consultation_dates_without_first_dismissal() -> None:
     data, text = result
     assert data["consultation"]["earliest_first_dismissal"] == "2026-04-15"
     assert data["consultation"]["hr1_deadline"] == "2026-03-01"
-    assert "Earliest first dismissal: 2026-04-15" in text and "No breaches found." in text
+    assert "Earliest first dismissal: 15 Apr 2026" in text and "No breaches found." in text
 
 
 @pytest.mark.parametrize(
@@ -94,8 +94,8 @@ def test_consultation_dates_hr1_and_notices() -> None:
                  "--notices-issued", "2026-03-01")
     assert result is not None
     assert result[0]["consultation"]["breaches"] == [
-        "HR1 was received on 2026-03-01, the same day as notices of dismissal were issued on "
-        "2026-03-01; s.193 requires HR1 before any notice is given."]
+        "HR1 was received on 1 Mar 2026, the same day as notices of dismissal were issued on "
+        "1 Mar 2026; s.193 requires HR1 before any notice is given."]
 
 
 def test_bad_launch_date() -> None:
@@ -125,7 +125,7 @@ def test_tupe_dates() -> None:
     assert tupe["eli_late"] is True  # 27 days before
     assert [m["due"] for m in tupe["milestones"]][:3] == ["2026-02-03", "2026-02-04",
                                                           "2026-03-04"]
-    assert "2026-02-04  Inform appropriate representatives" in text
+    assert " 4 Feb 2026  Inform appropriate representatives" in text
     assert "late (TUPE reg 11(6))." in text
 
 
@@ -164,7 +164,7 @@ def test_notice_with_dismissal_date() -> None:
     assert result is not None
     data, text = result
     assert data["notice"]["latest_notice_date"] == "2026-01-06"  # 12 weeks before
-    assert "give notice by 2026-01-06" in text
+    assert "give notice by 6 Jan 2026" in text
 
 
 def test_notice_end_before_start() -> None:

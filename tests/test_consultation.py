@@ -96,21 +96,21 @@ LAUNCH = D(2026, 2, 5)
         ("30 days: one day to spare", 25, D(2026, 3, 8), None),
         ("30 days: exactly", 25, D(2026, 3, 7), None),
         ("30 days: one day short", 25, D(2026, 3, 6),
-         "First dismissal on 2026-03-06 is 29 days after the consultation began; "
+         "First dismissal on 6 Mar 2026 is 29 days after the consultation began; "
          "for 25 proposed dismissals s.188 requires at least 30."),
         ("the brief's example", 25, D(2026, 3, 1),
-         "First dismissal on 2026-03-01 is 24 days after the consultation began; "
+         "First dismissal on 1 Mar 2026 is 24 days after the consultation began; "
          "for 25 proposed dismissals s.188 requires at least 30."),
         ("45 days: one day to spare", 100, D(2026, 3, 23), None),
         ("45 days: exactly", 100, D(2026, 3, 22), None),
         ("45 days: one day short", 100, D(2026, 3, 21),
-         "First dismissal on 2026-03-21 is 44 days after the consultation began; "
+         "First dismissal on 21 Mar 2026 is 44 days after the consultation began; "
          "for 100 proposed dismissals s.188 requires at least 45."),
         ("101 is still 45", 101, D(2026, 3, 21),
-         "First dismissal on 2026-03-21 is 44 days after the consultation began; "
+         "First dismissal on 21 Mar 2026 is 44 days after the consultation began; "
          "for 101 proposed dismissals s.188 requires at least 45."),
         ("before consultation began", 20, D(2026, 2, 2),
-         "First dismissal on 2026-02-02 is 3 days before the consultation began; "
+         "First dismissal on 2 Feb 2026 is 3 days before the consultation began; "
          "for 20 proposed dismissals s.188 requires at least 30."),
         ("19: no statutory clock", 19, D(2026, 2, 6), None),
     ],
@@ -126,7 +126,7 @@ def test_local_minimum_below_twenty() -> None:
     short = c.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 18),
                          local_minimum_days=14)
     assert short.breaches == [
-        "First dismissal on 2026-02-18 is 13 days after the consultation began; "
+        "First dismissal on 18 Feb 2026 is 13 days after the consultation began; "
         "for 12 proposed dismissals the local agreement requires at least 14."]
     assert (short.applies, short.minimum_days, short.hr1_deadline) == (False, 14, None)
     assert short.earliest_first_dismissal == D(2026, 2, 19)
@@ -158,20 +158,20 @@ def test_hr1_deadline(proposed: int, first: dt.date, notices: dt.date | None,
     [
         ("exactly 30 days before", D(2026, 3, 1), None, None),
         ("one day late", D(2026, 3, 2), None,
-         "HR1 received on 2026-03-02 is 29 days before the first dismissal on 2026-03-31; "
-         "for 25 proposed dismissals s.193 requires at least 30 (by 2026-03-01)."),
+         "HR1 received on 2 Mar 2026 is 29 days before the first dismissal on 31 Mar 2026; "
+         "for 25 proposed dismissals s.193 requires at least 30 (by 1 Mar 2026)."),
         ("after the dismissal", D(2026, 4, 2), None,
-         "HR1 received on 2026-04-02 is 2 days after the first dismissal on 2026-03-31; "
-         "for 25 proposed dismissals s.193 requires at least 30 (by 2026-03-01)."),
+         "HR1 received on 2 Apr 2026 is 2 days after the first dismissal on 31 Mar 2026; "
+         "for 25 proposed dismissals s.193 requires at least 30 (by 1 Mar 2026)."),
         ("notices the day after HR1", D(2026, 3, 1), D(2026, 3, 2), None),
         ("notices the same day as HR1", D(2026, 3, 1), D(2026, 3, 1),
-         "HR1 was received on 2026-03-01, the same day as notices of dismissal were issued on "
-         "2026-03-01; s.193 requires HR1 before any notice is given."),
+         "HR1 was received on 1 Mar 2026, the same day as notices of dismissal were issued on "
+         "1 Mar 2026; s.193 requires HR1 before any notice is given."),
         ("notices before HR1", D(2026, 3, 1), D(2026, 2, 27),
-         "HR1 was received on 2026-03-01, after notices of dismissal were issued on 2026-02-27; "
+         "HR1 was received on 1 Mar 2026, after notices of dismissal were issued on 27 Feb 2026; "
          "s.193 requires HR1 before any notice is given."),
         ("notices with no HR1", None, D(2026, 3, 5),
-         "Notices of dismissal were issued on 2026-03-05 but no HR1 has been recorded; s.193 "
+         "Notices of dismissal were issued on 5 Mar 2026 but no HR1 has been recorded; s.193 "
          "requires HR1 before any notice is given."),
         ("no HR1 yet, no notices", None, None, None),
     ],
@@ -393,9 +393,9 @@ def test_union_sees_figures_of_a_published_option_but_no_names(small):
     # rep's view does not hold it.
     assert v.breaches == []
     assert _view(session, actors["hr"], oid).breaches == [
-        "Notices were issued on 2026-04-30, but for 1 person at risk the statutory notice (up "
+        "Notices were issued on 30 Apr 2026, but for 1 person at risk the statutory notice (up "
         "to 12 weeks, ERA 1996 s.86) would end after the planned first dismissal on "
-        "2026-06-30."]
+        "30 Jun 2026."]
 
 
 @pytest.mark.parametrize("status", ["draft", "proposed"])
@@ -478,13 +478,13 @@ def test_view_people_dates_and_warnings(small):
     assert v.planned_first_dismissal == D(2026, 6, 30)
     assert v.breaches == []
     assert v.warnings == [
-        "Stage 'Appeals' was planned to end on 30 April 2026 and is not done.",
+        "Stage 'Appeals' was planned to end on 30 Apr 2026 and is not done.",
         "The s.188(4) information is incomplete: the proposed method of selection "
         "(s.188(4)(d)); the method and period of carrying out the dismissals (s.188(4)(e)); the "
         "method of calculating redundancy pay (s.188(4)(f)) still to be written. Consultation "
         "does not begin until the representatives have it all (TULRCA 1992 s.188(4)).",
         "The latest date to give statutory notice for the planned first dismissal has passed "
-        "for 1 person at risk (the earliest was 7 April 2026) and no notices are recorded "
+        "for 1 person at risk (the earliest was 7 Apr 2026) and no notices are recorded "
         "(ERA 1996 s.86).",
     ]
     assert bool(v.stages.set_index("key").loc["appeals", "overdue"]) is True
@@ -502,7 +502,7 @@ def test_local_minimum_below_twenty_comes_from_settings(small, monkeypatch):
     assert v.local_minimum_days == 14
     assert v.check.minimum_days == 14 and v.check.applies is False
     assert v.check.earliest_first_dismissal == D(2026, 5, 18)
-    assert v.breaches == ["First dismissal on 2026-05-17 is 13 days after the consultation "
+    assert v.breaches == ["First dismissal on 17 May 2026 is 13 days after the consultation "
                           "began; for 1 proposed dismissal the local agreement requires at "
                           "least 14."]
 
@@ -586,11 +586,11 @@ def twenty(session):
     [
         (D(2026, 4, 1), D(2026, 3, 2), []),  # 30 days after launch: lawful by exactly a day
         (D(2026, 3, 31), D(2026, 3, 1), [
-            "First dismissal on 2026-03-31 is 29 days after the consultation began; for 20 "
+            "First dismissal on 31 Mar 2026 is 29 days after the consultation began; for 20 "
             "proposed dismissals s.188 requires at least 30."]),
         (D(2026, 4, 1), D(2026, 3, 3), [
-            "HR1 received on 2026-03-03 is 29 days before the first dismissal on 2026-04-01; "
-            "for 20 proposed dismissals s.193 requires at least 30 (by 2026-03-02)."]),
+            "HR1 received on 3 Mar 2026 is 29 days before the first dismissal on 1 Apr 2026; "
+            "for 20 proposed dismissals s.193 requires at least 30 (by 2 Mar 2026)."]),
     ],
 )
 def test_twenty_dismissals_lawful_and_unlawful_by_a_day(twenty, first, hr1, breaches):
@@ -607,11 +607,11 @@ def test_twenty_dismissals_lawful_and_unlawful_by_a_day(twenty, first, hr1, brea
     ("today", "warning"),
     [
         (D(2026, 2, 16), None),  # 15 days before the 3 March deadline: quiet
-        (D(2026, 2, 17), "HR1 must reach the Redundancy Payments Service by 3 March 2026, in "
+        (D(2026, 2, 17), "HR1 must reach the Redundancy Payments Service by 3 Mar 2026, in "
                          "14 days, and none is recorded as sent (TULRCA 1992 s.193)."),
-        (D(2026, 3, 3), "HR1 must reach the Redundancy Payments Service by 3 March 2026, in "
+        (D(2026, 3, 3), "HR1 must reach the Redundancy Payments Service by 3 Mar 2026, in "
                         "0 days, and none is recorded as sent (TULRCA 1992 s.193)."),
-        (D(2026, 3, 4), "HR1 was due at the Redundancy Payments Service by 3 March 2026 and "
+        (D(2026, 3, 4), "HR1 was due at the Redundancy Payments Service by 3 Mar 2026 and "
                         "none is recorded as sent (TULRCA 1992 s.193; failing to notify is an "
                         "offence, s.194)."),
     ],

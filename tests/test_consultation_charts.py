@@ -219,12 +219,6 @@ def test_below_twenty_with_no_local_minimum_there_is_no_window():
     assert _milestones(frame)[cc.PLANNED_DISMISSAL] == (D(2027, 3, 2), False)
 
 
-@pytest.mark.parametrize(("day", "text"), [(D(2027, 3, 1), "1 Mar 2027"),
-                                           (D(2026, 12, 31), "31 Dec 2026"), (None, "")])
-def test_day_text(day, text):
-    """Catches: zero-padded or American dates in labels."""
-    assert cc.day_text(day) == text
-
 
 def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return spec["layer"]

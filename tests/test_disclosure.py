@@ -71,10 +71,10 @@ def test_letter_has_the_figures_and_no_names(published, role):
     assert hr1["Employees at the establishment"] == "4"
     assert hr1["Redundancies proposed"] == "1"
     assert hr1["Collective consultation required (20 or more within 90 days)"] == "no"
-    assert hr1["Proposed first dismissal"] == "30 June 2026"
+    assert hr1["Proposed first dismissal"] == "30 Jun 2026"
     assert hr1["HR1 to reach the Redundancy Payments Service by"] == "not required"
     assert hr1["Proposed: Officer (PO1)"] == "1"
-    assert "The first dismissal is proposed to take effect on 30 June 2026." in paras
+    assert "The first dismissal is proposed to take effect on 30 Jun 2026." in paras
 
 
 def test_letter_for_twenty_gives_the_hr1_deadline():
@@ -97,10 +97,10 @@ def test_letter_for_twenty_gives_the_hr1_deadline():
     paras, tables = _text(disclosure_docx(view, employer="Brent Council", today=D(2026, 3, 2)))
     assert MISSING not in paras
     assert "No agency workers work for the employer at the establishment." in paras
-    assert ("The first dismissal is proposed to take effect on 2 April 2026, and not before "
-            "1 April 2026, 30 days after consultation begins.") in paras
+    assert ("The first dismissal is proposed to take effect on 2 Apr 2026, and not before "
+            "1 Apr 2026, 30 days after consultation begins.") in paras
     hr1 = dict((r[0], r[1]) for r in tables[-1][1:])
     assert hr1["Collective consultation required (20 or more within 90 days)"] == "yes"
     assert hr1["Minimum consultation period"] == "30 days"
-    assert hr1["HR1 to reach the Redundancy Payments Service by"] == "3 March 2026"
+    assert hr1["HR1 to reach the Redundancy Payments Service by"] == "3 Mar 2026"
     assert hr1["HR1 received on"] == "not yet sent"

@@ -115,9 +115,9 @@ def test_one_table_per_stage_in_the_seeds_shape():
     text = _all_text(doc)
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings[1:4] == [name for _, name in eq.STAGES]
-    assert "Due: 2 February 2026. Signed off by Harriet Rowe on 3 March 2026." in text
+    assert "Due: 2 Feb 2026. Signed off by Harriet Rowe on 3 Mar 2026." in text
     assert "Due: not set. Not signed off yet." in text
-    assert "Summary prepared on 27 November 2026" in text
+    assert "Summary prepared on 27 Nov 2026" in text
 
 
 def test_the_analysis_table_prints_the_suppressed_texts():

@@ -231,3 +231,13 @@ def test_renaming_a_manager_alone_leaves_its_reports_pointing_nowhere(session, a
                       est.PostEdits(updated={"M1": {"post_id": "M9"}}, versions={"M1": 1}))
     assert sorted(errors) == [("reports_to", "reports_to 'M1' is not a post_id in this sheet.")
                               ] * 3
+
+
+@pytest.mark.parametrize(("covered", "vacant", "text"), [
+    (23, 7, "30 posts without an employee: 23 covered by interim, 7 vacant."),
+    (0, 1, "1 post without an employee: 0 covered by interim, 1 vacant."),
+    (1200, 34, "1,234 posts without an employee: 1,200 covered by interim, 34 vacant."),
+])
+def test_the_without_an_employee_pair_reads_as_one_sentence(covered, vacant, text):
+    """Catches: the "Vacancies 30 / Vacant 7" pair, where "vacant" meant two things."""
+    assert est.without_employee_sentence(covered, vacant) == text

@@ -60,7 +60,7 @@ def test_import_creates_cohorts_with_members_audited_as_the_importer(session, ac
     assert _members(session) == {("Capita", CAPITA): ["E2", "E4"],
                                  ("Southwark", SOUTHWARK): ["E3"]}
     cohorts = {c.transferor: c for c in session.exec(select(TupeCohort))}
-    assert cohorts["Capita"].name == "Capita to Brent, 1 April 2016"
+    assert cohorts["Capita"].name == "Capita to Brent, 1 Apr 2016"
     assert (cohorts["Capita"].basis, cohorts["Capita"].version) == ("TUPE", 1)
     steps = tupe.cohort_milestones(session=session, actor=actors["hr"],
                                    cohort_id=cohorts["Capita"].id, today=TODAY)

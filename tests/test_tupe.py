@@ -1,5 +1,5 @@
 """TUPE 2006 milestones (DOMAIN.md §3 template) and employee liability information (reg 11),
-with exact dates. T = 1 April 2026: T − 8 weeks = 4 February, T − 28 days = 4 March."""
+with exact dates. T = 1 Apr 2026: T − 8 weeks = 4 February, T − 28 days = 4 March."""
 
 from __future__ import annotations
 
@@ -175,12 +175,12 @@ def test_sync_creates_one_cohort_per_transferor_and_date_and_is_idempotent(world
     assert list(frame.columns) == tupe.COHORT_COLUMNS
     assert frame[["name", "transferor", "transferee", "basis", "transfer_date", "people",
                   "version"]].to_dict("records") == [
-        {"name": "Capita to Brent, 1 April 2016", "transferor": "Capita", "transferee": "Brent",
+        {"name": "Capita to Brent, 1 Apr 2016", "transferor": "Capita", "transferee": "Brent",
          "basis": "TUPE", "transfer_date": D(2016, 4, 1), "people": 2, "version": 1},
-        {"name": "Southwark to Brent, 1 November 2017", "transferor": "Southwark",
+        {"name": "Southwark to Brent, 1 Nov 2017", "transferor": "Southwark",
          "transferee": "Brent", "basis": "TUPE", "transfer_date": D(2017, 11, 1), "people": 1,
          "version": 1},
-        {"name": "Capita to Brent, 1 April 2026", "transferor": "Capita", "transferee": "Brent",
+        {"name": "Capita to Brent, 1 Apr 2026", "transferor": "Capita", "transferee": "Brent",
          "basis": "TUPE", "transfer_date": T, "people": 1, "version": 1},
     ]
     created = _events(session, "tupe_cohort", "create")
@@ -268,8 +268,8 @@ def test_eli_on_time_or_late(synced, received, late):
     assert row["version"] == 2
     eli_flags = [f for f in row["flags"].split("; ") if f.startswith("ELI")]
     if late:
-        assert eli_flags == ["ELI late: employee liability information arrived on 5 March 2026, "
-                             "after the deadline of 4 March 2026, 28 days before the transfer "
+        assert eli_flags == ["ELI late: employee liability information arrived on 5 Mar 2026, "
+                             "after the deadline of 4 Mar 2026, 28 days before the transfer "
                              "(TUPE reg 11(6))."]
     else:
         assert eli_flags == []
@@ -284,7 +284,7 @@ def test_eli_not_received_is_late_only_after_the_deadline(synced):
         return frame.set_index("id").loc[cid, "flags"]
 
     assert "ELI" not in flags(D(2026, 3, 4))
-    assert "ELI late: employee liability information was not received by 4 March 2026" in flags(
+    assert "ELI late: employee liability information was not received by 4 Mar 2026" in flags(
         D(2026, 3, 5))
 
 
@@ -437,15 +437,15 @@ def _flags(today: dt.date, *, inform_done: dt.date | None = None,
         ("before anything is due", D(2026, 2, 2), None, None, []),
         ("measures letter due, not notified", D(2026, 2, 3), None, None,
          ["Measures not notified to the transferor: Brent was due to tell Capita in writing by "
-          "3 February 2026 what measures it envisages, or that there are none (TUPE reg 13(4))."]),
+          "3 Feb 2026 what measures it envisages, or that there are none (TUPE reg 13(4))."]),
         ("notified, inform due today", D(2026, 2, 4), None, D(2026, 2, 2), []),
         ("inform date passed", D(2026, 2, 5), None, D(2026, 2, 2),
-         ["Representatives not informed by 4 February 2026, 8 weeks before the transfer "
+         ["Representatives not informed by 4 Feb 2026, 8 weeks before the transfer "
           "(TUPE reg 13(2))."]),
         ("informed on the day", D(2026, 3, 5), D(2026, 2, 4), D(2026, 2, 2), []),
         ("informed late", D(2026, 3, 5), D(2026, 2, 10), D(2026, 2, 2),
-         ["Representatives not informed by 4 February 2026, 8 weeks before the transfer "
-          "(TUPE reg 13(2)); they were informed on 10 February 2026."]),
+         ["Representatives not informed by 4 Feb 2026, 8 weeks before the transfer "
+          "(TUPE reg 13(2)); they were informed on 10 Feb 2026."]),
     ],
 )
 def test_cohort_flags(case, today, inform_done, notified, expected):
@@ -471,7 +471,7 @@ def test_update_cohort_redates_inform_milestones_and_renames(synced):
     session.commit()
     assert (cohort.basis, cohort.transferee, cohort.inform_weeks, cohort.version) == (
         "COSOP", "Harrow", 12, 2)
-    assert cohort.name == "Capita to Harrow, 1 April 2026"
+    assert cohort.name == "Capita to Harrow, 1 Apr 2026"
     after = tupe.cohort_milestones(session=session, actor=hr, cohort_id=cid, today=NOW)
     due = dict(zip(after["key"], after["due"], strict=True))
     # 1 April 2026 - 12 weeks = 7 January 2026; the letter the day before.
@@ -586,7 +586,7 @@ def test_tupe_changes_lists_transferees_in_changed_posts(synced, updated, delete
     row = frame.iloc[0]
     assert (row["employee_id"], row["name"], row["post_id"], row["title"], row["grade"]) == (
         "E4", "Eli Fox", "O3", "Officer", "PO1")
-    assert row["cohort"] == "Capita to Brent, 1 April 2016"
+    assert row["cohort"] == "Capita to Brent, 1 Apr 2016"
     assert row["baseline_post_id"] == _post_pk(session, "O3")
     assert row["person_id"] == _person_id(session, "E4")
     assert row["change"] == change

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.values import as_date, is_blank
+from planner.values import as_date, is_blank, long_date
 
 DAY = dt.date(2027, 3, 1)
 
@@ -36,3 +36,17 @@ def test_text_that_is_not_a_date_is_an_error_not_a_blank(value):
 def test_is_blank_keeps_zero_and_false():
     """Catches: 0 or False (real values) treated as empty cells."""
     assert not is_blank(0) and not is_blank(False) and not is_blank("x")
+
+
+@pytest.mark.parametrize(("day", "blank", "text"), [
+    (dt.date(2027, 2, 1), "—", "1 Feb 2027"),
+    (dt.date(2026, 12, 31), "—", "31 Dec 2026"),
+    (dt.datetime(2027, 3, 5, 14, 30), "—", "5 Mar 2027"),
+    (pd.Timestamp("2027-09-09"), "—", "9 Sep 2027"),
+    (None, "—", "—"),
+    (pd.NaT, "not set", "not set"),
+    (None, "", ""),
+])
+def test_long_date_is_the_one_way_a_person_reads_a_date(day, blank, text):
+    """Catches: a zero-padded, ISO, American or full-month date, or "None"/"NaT" for none."""
+    assert long_date(day, blank) == text

@@ -18,6 +18,7 @@ import streamlit as st
 from planner import compare_charts as cc
 from planner.auth import Actor
 from planner.costing import StructureCost, VacancyReport, cost_structure, vacancies_and_interims
+from planner.establishment import WITHOUT_EMPLOYEE, without_employee_sentence
 from planner.hierarchy import load as load_hierarchy
 from planner.options import Comparison, compare_structures, list_structures
 from planner.reference import grade_table
@@ -301,9 +302,11 @@ def vacancy_display(report: VacancyReport) -> pd.DataFrame:
 
 def vacancy_headline(report: VacancyReport) -> list[tuple[str, str, str]]:
     return [
-        ("Vacancies", fmt.count(report.vacancy_count), "Posts with no employee in them."),
-        ("Covered by interims", fmt.count(report.covered_count),
-         "Vacancies covered for now by an interim or agency worker."),
+        (WITHOUT_EMPLOYEE, fmt.count(report.vacancy_count),
+         without_employee_sentence(report.covered_count, report.uncovered_count)),
+        ("Covered by interim", fmt.count(report.covered_count),
+         "Posts without an employee that an interim or agency worker covers for now; the "
+         "rest are vacant."),
         ("Interim cost a year", cc.pounds(report.interim_cost),
          "Day rate × working days × FTE, no on-costs."),
         ("Saving from recruiting", cc.pounds(report.saving_from_recruiting),

@@ -29,7 +29,7 @@ from planner.reference import host_partner_name
 from planner.ui import format as fmt
 from planner.ui.compare import StructureRef, refs_of
 from planner.ui.session import database_url, reading, writing
-from planner.values import as_date
+from planner.values import as_date, long_date
 
 SELECT_KEY = "consultation_option"
 FLASH_KEY = "consultation_flash"
@@ -112,11 +112,6 @@ def pop_flash() -> str | None:
 # --- headline and rules ----------------------------------------------------------------------
 
 
-def day(value: dt.date | None, blank: str = "—") -> str:
-    """'1 Mar 2027' (or `blank`)."""
-    return blank if value is None else f"{value.day} {value:%b %Y}"
-
-
 def minimum_days(view: ConsultationView) -> int | None:
     """The minimum period in force for this count: statutory, else the local one, else None."""
     if view.check is not None:
@@ -149,10 +144,10 @@ def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
          "Collective consultation of at least 30 days for 20-99 proposed dismissals, 45 for "
          "100 or more (s.188(1A)); below 20, the local agreement's minimum if one is set."),
         ("Earliest lawful first dismissal",
-         no_launch if check is None else day(check.earliest_first_dismissal, "No minimum"),
+         no_launch if check is None else long_date(check.earliest_first_dismissal, "No minimum"),
          "Launch + the minimum period: the first day a dismissal may take effect."),
         ("HR1 deadline",
-         no_launch if check is None else day(check.hr1_deadline, "Not required"),
+         no_launch if check is None else long_date(check.hr1_deadline, "Not required"),
          "The last day the Redundancy Payments Service may receive HR1: 30/45 days before the "
          "first dismissal and before any notice (s.193). Missing it is an offence."),
     ] + ([] if view.exposure_pence is None or view.exposure_days is None else [
@@ -174,20 +169,20 @@ def all_clear(view: ConsultationView) -> str | None:
     first = view.planned_first_dismissal
     if check.minimum_days is not None and first is not None:
         source = "s.188(1A)" if check.applies else "the local agreement"
-        parts.append(f"the first dismissal on {day(first)} is at least "
-                     f"{check.minimum_days} days after the launch on {day(check.launch)} "
+        parts.append(f"the first dismissal on {long_date(first)} is at least "
+                     f"{check.minimum_days} days after the launch on {long_date(check.launch)} "
                      f"({source})")
     else:
         parts.append(f"with {fmt.plural(view.proposed, 'proposed dismissal')} there is no "
                      "minimum consultation period")
     if check.hr1_deadline is not None:
         hr1 = view.plan.hr1_sent_on
-        parts.append(f"HR1 received on {day(hr1)}, by its deadline of "
-                     f"{day(check.hr1_deadline)} (s.193)" if hr1 is not None else
-                     f"HR1 is due by {day(check.hr1_deadline)} (s.193)")
+        parts.append(f"HR1 received on {long_date(hr1)}, by its deadline of "
+                     f"{long_date(check.hr1_deadline)} (s.193)" if hr1 is not None else
+                     f"HR1 is due by {long_date(check.hr1_deadline)} (s.193)")
     notices = view.plan.notices_issued_on
     if notices is not None:
-        parts.append(f"notices issued on {day(notices)} came after HR1 (s.193)")
+        parts.append(f"notices issued on {long_date(notices)} came after HR1 (s.193)")
         if view.people is not None:
             parts.append("they give everyone at risk their statutory notice before the first "
                          "dismissal (ERA s.86)")
@@ -295,7 +290,7 @@ def plan_summary(view: ConsultationView) -> list[tuple[str, str]]:
     the page writes them out rather than squeezing them into table cells)."""
     plan = view.plan
     rows = [("Establishment", plan.establishment or "not recorded")]
-    rows += [(label, day(getattr(plan, field), "not set")) for field, label, _ in PLAN_DATES]
+    rows += [(label, long_date(getattr(plan, field), "not set")) for field, label, _ in PLAN_DATES]
     rows += [(f"{label} ({rule})", getattr(plan, field) or "not written yet")
              for field, label, rule in PLAN_TEXTS]
     return rows
@@ -425,7 +420,7 @@ def stage_display(view: ConsultationView) -> Any:
     frame = stage_editor_input(view)
     out = frame[["stage", *DATE_COLUMNS, "status"]].copy()
     for col in DATE_COLUMNS:
-        out[col] = [day(v, "") for v in out[col]]
+        out[col] = [long_date(v, "") for v in out[col]]
     out["overdue"] = ["Overdue" if o else "" for o in frame["overdue"]]
     out = pd.concat([out, frame[["owner", "notes", "name"]]], axis=1)
 
@@ -477,7 +472,7 @@ def people_display(people: pd.DataFrame) -> pd.DataFrame:
     out = people.copy()
     out["_order"] = [as_date(v) or dt.date.max for v in out["latest_notice_date"]]
     out = out.sort_values(["_order", "name"], kind="stable")
-    out["latest_notice_date"] = [day(as_date(v), "—") for v in out["latest_notice_date"]]
+    out["latest_notice_date"] = [long_date(as_date(v), "—") for v in out["latest_notice_date"]]
     for col in ("service_years", "notice_weeks"):
         out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Float64").round(0)
         out[col] = out[col].astype("Int64")

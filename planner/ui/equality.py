@@ -36,6 +36,7 @@ from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading, writing
+from planner.values import long_date
 
 T = TypeVar("T")
 SELECT_KEY = "equality_option"
@@ -241,11 +242,11 @@ def checkpoints_of(actor: Actor, ref: cmp.StructureRef) -> list[eq.Checkpoint]:
 
 
 def stage_title(cp: eq.Checkpoint) -> str:
-    """'Stage 2: after consultation · signed off 3 March 2026 by Harriet Rowe'."""
+    """'Stage 2: after consultation · signed off 3 Mar 2026 by Harriet Rowe'."""
     if cp.signed_off and cp.signed_off_at is not None:
-        return (f"{cp.name} · signed off {cp.signed_off_at.day} {cp.signed_off_at:%B %Y} "
+        return (f"{cp.name} · signed off {long_date(cp.signed_off_at)} "
                 f"by {cp.signed_off_by}")
-    due = f" · due {cp.due_on.day} {cp.due_on:%B %Y}" if cp.due_on else ""
+    due = f" · due {long_date(cp.due_on)}" if cp.due_on else ""
     return f"{cp.name} · not signed off{due}"
 
 

@@ -19,6 +19,7 @@ from planner.errors import PermissionDenied, StaleVersion, ValidationFailed
 from planner.establishment import (
     EDITABLE_COLUMNS,
     FILTERS,
+    WITHOUT_EMPLOYEE,
     EditResult,
     Metrics,
     apply_post_edits,
@@ -29,6 +30,7 @@ from planner.establishment import (
     filter_options,
     headline_metrics,
     structure_version,
+    without_employee_sentence,
 )
 from planner.reference import grade_table
 from planner.ui import format as fmt
@@ -91,6 +93,22 @@ EDITOR_CONFIG: dict[str, Any] = {
     # The version the user saw: sent back with each change so a concurrent save is refused.
     "version": None,
 }
+
+
+def grade_names() -> list[str]:
+    """The grade table's names in pay order: what a grade cell offers."""
+    with reading() as session:
+        return list(grade_table(session))
+
+
+def editor_config(grades: list[str]) -> dict[str, Any]:
+    """EDITOR_CONFIG with the grade picked from the grade list, never typed (a typo would
+    only be caught at Save)."""
+    return {**EDITOR_CONFIG, "grade": st.column_config.SelectboxColumn(
+        "Grade", options=grades, required=True, width=75,
+        help="From the grade table (Reference data), lowest first.")}
+
+
 ERROR_TABLE_CONFIG: dict[str, Any] = {
     "sheet": st.column_config.TextColumn(fmt.ERROR_COLUMN_LABELS["sheet"], width="small"),
     "row": st.column_config.NumberColumn(fmt.ERROR_COLUMN_LABELS["row"], format="%d",
@@ -151,11 +169,18 @@ def metric_values(metrics: Metrics) -> list[tuple[str, str, str]]:
          "Full-time equivalents of all posts."),
         ("Staff in post FTE", fmt.fte(metrics.staff_in_post_fte),
          "FTE of employees in post (interims and agency workers excluded)."),
-        ("Vacancies", fmt.count(metrics.vacancies),
-         "Posts with no employee in them, whether or not an interim covers them."),
+        (WITHOUT_EMPLOYEE, fmt.count(metrics.vacancies),
+         without_employee_sentence(metrics.vacancies_covered_by_interims,
+                                   metrics.vacant_uncovered)),
         ("Covered by interim", fmt.count(metrics.vacancies_covered_by_interims),
-         "Vacancies covered for now by an interim or agency worker (counted in Vacancies)."),
+         "Posts without an employee that an interim or agency worker covers for now; the "
+         "rest are vacant."),
     ]
+
+
+def without_employee_caption(metrics: Metrics) -> str:
+    return without_employee_sentence(metrics.vacancies_covered_by_interims,
+                                     metrics.vacant_uncovered)
 
 
 def origin_summary(metrics: Metrics) -> str:

@@ -13,9 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from planner.audit_text import ACTIONS, ENTITIES, AuditNames, describe, person
 from planner.errors import ValidationFailed
 
 ERROR_COLUMNS = ["sheet", "row", "column", "message"]
+# What a table draws in a cell with nothing in it (Streamlit would draw "None"): a dash where
+# the cell is only read, nothing where someone is to type.
+BLANK = "—"
+EDITOR_BLANK = ""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 
@@ -102,10 +107,14 @@ def change_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return "; ".join(f"{k}: {_short(v)}" for k, v in side.items())
 
 
-AUDIT_ACTIONS = ("create", "update", "delete", "import", "signin", "signin_failed", "signout",
-                 "timeout", "denied")
-AUDIT_ENTITIES = ("post", "person", "structure", "user", "grade", "pay_spine", "partner",
-                  "audit")
+# Every action and entity the audit records and planner.audit_text says, for the filters.
+AUDIT_ACTIONS = ACTIONS
+AUDIT_ENTITIES = ENTITIES
+
+
+def audit_word(code: str) -> str:
+    """'signin_failed' -> 'signin failed', 'pay_spine' -> 'pay spine': a filter option read."""
+    return code.replace("_", " ")
 
 
 def _json_text(value: Any) -> str:
@@ -114,14 +123,31 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def audit_table(events: pd.DataFrame) -> pd.DataFrame:
-    """audit.list_events' frame for display: a one-line change summary, before/after as JSON."""
-    out = events.drop(columns=["id"]).copy()
-    out["change"] = [change_summary(b, a) for b, a in zip(events["before"], events["after"],
-                                                           strict=True)]
-    out["before"] = events["before"].map(_json_text)
-    out["after"] = events["after"].map(_json_text)
-    return out[["at", "user", "action", "entity", "entity_id", "change", "before", "after"]]
+def audit_table(events: pd.DataFrame, names: AuditNames | None = None) -> pd.DataFrame:
+    """audit.list_events' frame for display: when, who, and what happened as a sentence
+    (planner.audit_text); the raw before/after stay in the frame for the row's detail."""
+    names = names or AuditNames()
+    users = ["" if u == "(anonymous)" else str(u) for u in events["user"]]
+    out = pd.DataFrame({
+        "at": events["at"],
+        "who": [person(u, names) if u else "Not signed in" for u in users],
+        "what": [describe(action=a, entity=e, entity_id=i, username=u, before=b, after=f,
+                          names=names)
+                 for a, e, i, u, b, f in zip(events["action"], events["entity"],
+                                             events["entity_id"], users, events["before"],
+                                             events["after"], strict=True)],
+        "action": events["action"],
+        "entity": events["entity"],
+        "entity_id": events["entity_id"],
+        "change": [change_summary(b, a) for b, a in zip(events["before"], events["after"],
+                                                        strict=True)],
+        "before": events["before"].map(_json_text),
+        "after": events["after"].map(_json_text),
+    })
+    return out
+
+
+AUDIT_SHOWN = ["at", "who", "what"]
 
 
 def users_table(users: list[Any]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ of an option the post editor was opened on (so a concurrent save does not wipe u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -18,6 +18,7 @@ import streamlit as st
 from planner import compare_charts as cc
 from planner.auth import Actor
 from planner.costing import StructureCost
+from planner.edit_preview import EditPreview, preview_option_edits
 from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersion, ValidationFailed
 from planner.establishment import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
 from planner.options import (
@@ -514,6 +515,48 @@ def save_posts(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
     flash(f"Saved {ref.name}: {fmt.plural(result.added, 'post')} added, "
           f"{fmt.count(result.updated)} changed, {fmt.count(result.deleted)} deleted.")
     return True
+
+
+def _whole_pounds(pence: int) -> int:
+    return int((Decimal(int(pence)) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _pounds(pounds: int, sign: bool = False) -> str:
+    mark = ("+" if pounds > 0 else "±" if pounds == 0 else "−") if sign else (
+        "−" if pounds < 0 else "")
+    return f"{mark}£{abs(pounds):,}"
+
+
+def preview_sentence(preview: EditPreview) -> str:
+    """'Unsaved changes: cost £6,812,000 a year (−£85,990), headroom £188,000 (+£85,990),
+    people affected 3.' Whole pounds, each change the difference of the rounded figures, so
+    the saved figure plus the change is the figure shown."""
+    if preview.problems:
+        return ("Unsaved changes: the figures wait for values that can be costed. "
+                + " ".join(preview.problems))
+    cost, saved = _whole_pounds(preview.cost), _whole_pounds(preview.saved_cost)
+    if preview.headroom is None or preview.saved_headroom is None:
+        headroom = "no envelope set"
+    else:
+        now, was = _whole_pounds(preview.headroom), _whole_pounds(preview.saved_headroom)
+        headroom = f"{_pounds(now)} ({_pounds(now - was, sign=True)})"
+    return (f"Unsaved changes: cost {_pounds(cost)} a year ({_pounds(cost - saved, sign=True)}),"
+            f" headroom {headroom}, people affected {fmt.count(preview.people_affected)}.")
+
+
+def edit_preview(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
+                 state: dict[str, Any] | None) -> str | None:
+    """The grid's unsaved delta priced (planner.edit_preview), or None while there is none."""
+    edits = edits_from_editor(original, state or {})
+    if edits.is_empty():
+        return None
+    try:
+        with reading() as session:
+            preview = preview_option_edits(session=session, actor=actor, structure=ref.id,
+                                           edits=edits)
+    except PlannerError as exc:
+        return f"Unsaved changes: no preview ({exc})."
+    return fmt.md_escape(preview_sentence(preview))
 
 
 def stale_message() -> str | None:

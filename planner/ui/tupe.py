@@ -29,7 +29,7 @@ from planner.models import TUPE_BASES
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
-from planner.values import as_date
+from planner.values import as_date, long_date
 
 COHORT_KEY = "tupe_cohort"
 OPTION_KEY = "tupe_eto_option"
@@ -142,11 +142,6 @@ def eto_changes(actor: Actor, option_id: int) -> pd.DataFrame:
 
 
 # --- display ---------------------------------------------------------------------------------
-
-
-def long_date(day: dt.date | None) -> str:
-    """1 April 2016; "—" for none."""
-    return "—" if day is None else f"{day.day} {day:%B %Y}"
 
 
 def eli_state(ref: CohortRef) -> str:

@@ -149,3 +149,32 @@ def all_text(at: AppTest) -> str:
                  "info", "success"):
         parts += texts(getattr(at, kind))
     return "\n".join(parts)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The shipped demo (establishment, option, cohorts, users), loaded once and copied per
+    test: what a new user sees after `make run`."""
+    from planner.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "app.db"
+    engine = make_engine(f"sqlite:///{path}")
+    load_demo(engine)
+    with Session(engine) as session:
+        from sqlmodel import select
+
+        from planner.models import User
+
+        actors = {u.role: Actor.of(u) for u in session.exec(select(User)).all()
+                  if u.username in ROLES}
+    engine.dispose()
+    return path, actors
+
+
+@pytest.fixture
+def demo_app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _demo_template
+                ) -> Iterator[AppDB]:
+    """The demo loaded, one demo user per role (Marcus Obi is the manager)."""
+    db = _database(tmp_path, monkeypatch, _demo_template)
+    yield db
+    db.engine.dispose()

@@ -100,7 +100,7 @@ def test_the_vacancies_section_shows_the_headline(app_db):
     at = app_as(app_db.actors["manager"], PAGE)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Vacancies"] == "3" and metrics["Covered by interims"] == "2"
+    assert metrics["Without an employee"] == "3" and metrics["Covered by interim"] == "2"
     assert metrics["Saving from recruiting"].startswith(("£", "-£"))
     assert "Choose an option above" in all_text(at)
 

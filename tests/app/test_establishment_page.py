@@ -49,7 +49,7 @@ def test_headline_metrics_show_the_hand_counted_figures(app_db):
     at = app_as(app_db.actors["hr"])
     assert {m.label: m.value for m in at.metric} == {
         "Posts": "6", "Establishment FTE": "5.1", "Staff in post FTE": "2.8",
-        "Vacancies": "3", "Covered by interim": "2"}
+        "Without an employee": "3", "Covered by interim": "2"}
     assert "Employees by origin: Brent 1 · Capita 1 · Lewisham 2" in all_text(at)
 
 

@@ -14,18 +14,27 @@ def _table(at, first_column: str):
     return found[0]
 
 
-def test_audit_page_lists_events_with_before_and_after(app_db):
-    """Catches: list_events not reached, or before/after shown as raw dicts (or not at all)."""
+def test_audit_page_lists_events_as_sentences_with_the_raw_record_a_click_away(app_db):
+    """Catches: list_events not reached, events shown as field names and ids instead of a
+    sentence, or the raw before/after lost (it must show once the row is selected)."""
     with app_db.session() as s:
-        s.add(AuditEvent(username="hr", action="update", entity="post", entity_id="7",
-                         before={"title": "Officer"}, after={"title": "Senior Officer"}))
+        s.add(AuditEvent(username="hr", action="update", entity="post", entity_id="999999",
+                         before={"post_id": "P-1", "title": "Officer"},
+                         after={"post_id": "P-1", "title": "Senior Officer"}))
         s.commit()
     at = app_as(app_db.actors["hr"], "pages/audit.py")
     assert not at.exception, at.exception
-    table = _table(at, "at")
-    row = table[table["action"] == "update"].iloc[0]
-    assert row["change"] == "title: Officer → Senior Officer"
-    assert row["before"] == '{"title": "Officer"}'
+    table = at.dataframe[0]
+    assert list(table.proto.column_order) == ["at", "who", "what"]
+    first = table.value.iloc[0]
+    assert first["who"] == "Test hr"
+    assert first["what"] == "Test hr retitled P-1 from “Officer” to “Senior Officer”."
+    assert not at.json
+    at.session_state["audit_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert [e.label for e in at.expander] == ["The record as written"]
+    assert [j.value for j in at.json] == ['{"post_id": "P-1", "title": "Officer"}',
+                                          '{"post_id": "P-1", "title": "Senior Officer"}']
 
 
 def test_audit_filters_are_passed_to_the_query(app_db):
@@ -36,7 +45,7 @@ def test_audit_filters_are_passed_to_the_query(app_db):
         s.commit()
     at = app_as(app_db.actors["admin"], "pages/audit.py")
     at.selectbox(key="audit_entity").set_value("grade").run()
-    assert list(_table(at, "at")["entity_id"]) == ["PO1"]
+    assert list(at.dataframe[0].value["entity_id"]) == ["PO1"]
     at.selectbox(key="audit_entity").set_value(None)
     at.text_input(key="audit_username").input("nobody").run()
     assert "No audit events match these filters." in all_text(at)

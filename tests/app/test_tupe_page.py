@@ -1,6 +1,6 @@
 """The TUPE page, per role, on the six-post establishment (tests/factories.py): one Capita
 employee, Eli Fox (E4, post O3), transferred on 1 April 2016 and gathered into the cohort
-"Capita to Brent, 1 April 2016" (Brent is the host partner) by tupe.sync_cohorts.
+"Capita to Brent, 1 Apr 2016" (Brent is the host partner) by tupe.sync_cohorts.
 
 The transfer is long past, so as of today every one of its eight milestones is overdue and
 three flags stand: ELI not received by 4 March 2016, representatives not informed by
@@ -25,7 +25,7 @@ from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/tupe.py"
 TRANSFER = dt.date(2016, 4, 1)
-NAME = "Capita to Brent, 1 April 2016"
+NAME = "Capita to Brent, 1 Apr 2016"
 READ_TABS = ["Milestones", "ELI and measures", "People", "ETO rationales"]
 
 
@@ -121,14 +121,14 @@ def test_each_role_sees_the_cohort_and_only_the_tools_it_may_use(app_db, role, t
     assert (cohorts["basis"][0], cohorts["people"][0], cohorts["eli"][0]) == (
         "TUPE", 1, "not received")
     assert cohorts["flags"][0].startswith("ELI late: employee liability information was not "
-                                          "received by 4 March 2016")
+                                          "received by 4 Mar 2016")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"People": "1",
                        "Days since transfer": f"{(dt.date.today() - TRANSFER).days:,}",
                        "Milestones overdue": "8", "Flags": "3"}
     flags = [w.value for w in at.warning]
-    starts = ["ELI late: employee liability information was not received by 4 March 2016",
-              "Representatives not informed by 5 February 2016, 8 weeks before the transfer",
+    starts = ["ELI late: employee liability information was not received by 4 Mar 2016",
+              "Representatives not informed by 5 Feb 2016, 8 weeks before the transfer",
               "Measures not notified to the transferor: Brent was due to tell Capita"]
     assert len(flags) == 3
     assert all(f.startswith(start) for f, start in zip(flags, starts, strict=True)), flags
@@ -187,7 +187,7 @@ def _edit_milestone(at: AppTest, name_starts: str, done_on: str) -> str:
 
 def test_hr_marks_a_milestone_done_and_its_flag_goes(app_db):
     """Catches: the editor's date not reaching mark_milestone, another milestone marked, or
-    the flags not recomputed (informing on the due day, 5 February 2016, is on time)."""
+    the flags not recomputed (informing on the due day, 5 Feb 2016, is on time)."""
     _with_cohort(app_db)
     at = _open(app_db, "hr")
     _edit_milestone(at, "Inform appropriate representatives", "2016-02-05")
@@ -222,7 +222,7 @@ def test_a_done_date_in_the_future_is_refused_and_the_edit_kept(app_db):
 
 def test_hr_records_the_eli_on_the_deadline_and_the_flag_goes(app_db):
     """Catches: the date or the ticks not reaching record_eli, or a receipt exactly 28 days
-    before the transfer (4 March 2016) flagged late (TUPE reg 11(6))."""
+    before the transfer (4 Mar 2016) flagged late (TUPE reg 11(6))."""
     _with_cohort(app_db)
     at = _open(app_db, "hr", "ELI and measures")
     (received,) = [d for d in at.date_input if d.label == "Received on"]
@@ -235,7 +235,7 @@ def test_hr_records_the_eli_on_the_deadline_and_the_flag_goes(app_db):
     cohort = _cohort(app_db)
     assert cohort.eli_received_on == dt.date(2016, 3, 4)
     assert cohort.eli_items == list(ELI_KEYS) and cohort.version == 2
-    assert _table(at, "name")["eli"][0] == "received 4 March 2016; complete"
+    assert _table(at, "name")["eli"][0] == "received 4 Mar 2016; complete"
     assert not any(w.value.startswith("ELI") for w in at.warning)
 
 
@@ -373,7 +373,7 @@ def test_a_rationale_changed_meanwhile_is_refused_as_stale(app_db):
 def test_the_milestones_download_as_an_outlook_calendar(app_db):
     """Catches: the .ics missing milestones, dated wrongly, or named after the wrong cohort.
 
-    Eight milestones; the ELI one on 4 March 2016 (T − 28 days) as an all-day event."""
+    Eight milestones; the ELI one on 4 Mar 2016 (T − 28 days) as an all-day event."""
     from icalendar import Calendar
 
     cid = _with_cohort(app_db)
@@ -399,8 +399,8 @@ def test_the_milestones_download_as_an_outlook_calendar(app_db):
 @pytest.mark.parametrize(("text", "sentences"), [
     ("", ()),
     ("ELI late: not received (TUPE reg 11(6)).", ("ELI late: not received (TUPE reg 11(6)).",)),
-    ("A (reg 13(2)); they were informed on 9 February 2016.; B (reg 13(4)).",
-     ("A (reg 13(2)); they were informed on 9 February 2016.", "B (reg 13(4)).")),
+    ("A (reg 13(2)); they were informed on 9 Feb 2016.; B (reg 13(4)).",
+     ("A (reg 13(2)); they were informed on 9 Feb 2016.", "B (reg 13(4)).")),
     ('ELI incomplete: still missing "Written particulars of employment (ERA 1996 s.1)" '
      '(TUPE reg 11(2)).; Measures not notified.',
      ('ELI incomplete: still missing "Written particulars of employment (ERA 1996 s.1)" '

@@ -21,7 +21,7 @@ DEMO_HEADLINES = {
     "Posts": Decimal("94"),
     "Establishment FTE": Decimal("93.5"),
     "Staff in post FTE": Decimal("63.3"),
-    "Vacancies": Decimal("30"),
+    "Without an employee": Decimal("30"),
     "Covered by interim": Decimal("23"),
 }
 
