@@ -358,6 +358,42 @@ def _eto(e: _Event) -> str:
             f"{e.structure(a.get('structure_id'))}: {value_text('rationale', a.get('rationale'))}")
 
 
+def _count(n: Any, one: str, many: str | None = None) -> str:
+    n = int(n or 0)
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _user_update(e: _Event) -> str:
+    name = e.after.get("username") or e.before.get("username") or "a user"
+    parts = []
+    if e.before.get("role") != e.after.get("role"):
+        parts.append(f"role from {ROLE_WORDS.get(str(e.before.get('role')), e.before.get('role'))}"
+                     f" to {ROLE_WORDS.get(str(e.after.get('role')), e.after.get('role'))}")
+    if e.before.get("active") != e.after.get("active"):
+        parts.append("reactivated the account" if e.after.get("active")
+                     else "deactivated the account")
+    if e.before.get("display_name") != e.after.get("display_name"):
+        parts.append(f"name to {e.after.get('display_name')}")
+    return f"{e.who} changed {name}: {_join(parts) or 'nothing'}"
+
+
+def _rebase(e: _Event) -> str:
+    a = e.after
+    done = [_count(len(a.get("updated") or {}) + len(a.get("moved") or []), "post") + " updated",
+            _count(len(a.get("added") or []), "new post") + " added"]
+    if a.get("detached"):
+        done.append(_count(len(a["detached"]), "post") + " kept that the establishment deleted")
+    return (f"{e.who}'s establishment import rebased {e.own_structure()}: {_join(done)}; "
+            f"{_count(a.get('conflicts'), 'conflict')} to review")
+
+
+def _restore_database(e: _Event) -> str:
+    taken = e.after.get("taken_at")
+    when = f", taken {value_text('taken_at', str(taken)[:10])}" if taken else ""
+    return (f"{e.who} restored the database from {e.after.get('file')} "
+            f"({int(e.after.get('rows') or 0):,} rows{when})")
+
+
 def _fallback(e: _Event) -> str:
     said = _join(changes(e.before, e.after))
     what = e.own_structure() if e.entity == "structure" else (
@@ -409,6 +445,31 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Event], str]] = {
     ("tupe_cohort", "update"): _cohort,
     ("tupe_milestone", "mark"): _milestone,
     ("eto_rationale", "set_eto"): _eto,
+    ("user", "update"): _user_update,
+    ("user", "reset_password"): lambda e: (
+        f"{e.who} set a new password for {e.after.get('username') or 'a user'}, ending their "
+        "other sessions"),
+    ("user", "signin_locked"): lambda e: (
+        f"A sign-in as “{e.after.get('username') or e.entity_id}” was refused after too many "
+        "failed attempts"),
+    ("user", "deactivated"): lambda e: f"{e.who} was signed out: the account is no longer active",
+    ("partner", "retire"): lambda e: (
+        f"{e.who} retired the partner {e.before.get('name') or e.after.get('name')}: the new "
+        "partners sheet no longer names it"),
+    ("structure", "archive"): lambda e: f"{e.who} archived {e.own_structure()}",
+    ("structure", "restore"): lambda e: f"{e.who} restored {e.own_structure()} from the archive",
+    ("structure", "rebase"): _rebase,
+    ("structure", "resolve_conflicts"): lambda e: (
+        f"{e.who} marked {_count(len(e.after.get('conflicts') or []), 'conflict')} in "
+        f"{e.own_structure()} as dealt with"),
+    ("database", "backup"): lambda e: (
+        f"{e.who} backed up the database ({int(e.after.get('rows') or 0):,} rows) to "
+        f"{e.after.get('file')}"),
+    ("database", "restore"): _restore_database,
+    ("app_secret", "create"): lambda e: f"{e.who} created the key that signs session cookies",
+    ("app", "error"): lambda e: (
+        f"{e.who} met an unexpected error{' on ' + str(e.after.get('page')) if e.after.get('page') else ''}"
+        f" (reference {e.entity_id}); the details are in this event"),
 }
 
 

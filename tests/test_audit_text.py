@@ -172,10 +172,31 @@ def test_each_recorded_event_reads_as_a_sentence(who, action, entity, entity_id,
 def test_an_unknown_event_is_still_said_plainly():
     """Catches: a new action (added by another change) that breaks the page or reads
     nothing."""
-    text = describe(action="archive", entity="structure", entity_id="3", username="marcus",
-                    before={"archived": False}, after={"archived": True, "version": 3},
+    text = describe(action="pin", entity="structure", entity_id="3", username="marcus",
+                    before={"pinned": False}, after={"pinned": True, "version": 3},
                     names=NAMES)
-    assert text == "Marcus Obi: archive Option 2 (archived from no to yes)."
+    assert text == "Marcus Obi: pin Option 2 (pinned from no to yes)."
+
+
+@pytest.mark.parametrize(("action", "entity", "entity_id", "before", "after", "expected"), [
+    ("archive", "structure", "3", {}, {"archived": True}, "Marcus Obi archived Option 2."),
+    ("update", "user", "7", {"username": "jo", "role": "hr", "active": True},
+     {"username": "jo", "role": "union", "active": False},
+     "Marcus Obi changed jo: role from HR to trade-union representative; deactivated the "
+     "account."),
+    ("rebase", "structure", "3", {}, {"updated": {"P1": {}}, "moved": ["P2"], "added": ["P9"],
+                                      "detached": ["P4"], "conflicts": 2},
+     "Marcus Obi's establishment import rebased Option 2: 2 posts updated; 1 new post added; "
+     "1 post kept that the establishment deleted; 2 conflicts to review."),
+    ("backup", "database", "", {}, {"rows": 12345, "file": "b.zip"},
+     "Marcus Obi backed up the database (12,345 rows) to b.zip."),
+    ("error", "app", "E-ABCDEF", {}, {"page": "Establishment"},
+     "Marcus Obi met an unexpected error on Establishment (reference E-ABCDEF); the details "
+     "are in this event."),
+])
+def test_the_new_kinds_read_as_sentences(action, entity, entity_id, before, after, expected):
+    assert describe(action=action, entity=entity, entity_id=entity_id, username="marcus",
+                    before=before, after=after, names=NAMES) == expected
 
 
 def test_display_names_drop_the_job_title_and_fall_back_to_the_username():
