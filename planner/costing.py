@@ -159,19 +159,12 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
     structure = session.get(Structure, sid)
     if structure is None:
         raise NotFound(f"No structure with id {sid}.")
-    year = pay_year or current_pay_year(session)
-    if year is None:
-        raise NotFound("There is no pay spine: load the reference data first.")
-    rules = PayRules.for_year(year, settings, vacancy_point)
-    spine = pay.load_spine(session, year)
-    posts = _posts(session, sid)
-    partners = _partners(session, posts["partner_id"])
-    lines = _lines(session, sid, posts, assume_recruited=structure.assume_recruited)
-    grades = pd.DataFrame([(g.name, g.min_scp, g.max_scp) for g in grade_table(session).values()],
-                          columns=["grade", "min_scp", "max_scp"])
-    by_post, lines, warnings = cost_frames(posts=posts, lines=lines, partners=partners,
-                                           grades=grades, spine=spine, rules=rules,
-                                           months=months)
+    inputs = cost_inputs(session=session, actor=actor, structure_id=sid, pay_year=pay_year,
+                         vacancy_point=vacancy_point, settings=settings)
+    year, rules, partners = inputs.pay_year, inputs.rules, inputs.partners
+    by_post, lines, warnings = cost_frames(posts=inputs.posts, lines=inputs.lines,
+                                           partners=partners, grades=inputs.grades,
+                                           spine=inputs.spine, rules=rules, months=months)
     shares = pd.read_sql(
         sa_select(EnvelopeShare.__table__.c.partner_id, EnvelopeShare.__table__.c.amount_pence,
                   EnvelopeShare.__table__.c.share_bp)
@@ -492,6 +485,7 @@ class CostInputs:
     grades: pd.DataFrame
     spine: Spine
     rules: PayRules
+    pay_year: str
 
 
 def cost_inputs(*, session: Session, actor: Actor, structure_id: int,
@@ -513,4 +507,4 @@ def cost_inputs(*, session: Session, actor: Actor, structure_id: int,
                                    assume_recruited=structure.assume_recruited),
                       partners=_partners(session, posts["partner_id"]), grades=grades,
                       spine=pay.load_spine(session, year),
-                      rules=PayRules.for_year(year, settings, vacancy_point))
+                      rules=PayRules.for_year(year, settings, vacancy_point), pay_year=year)
