@@ -80,6 +80,11 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, tuple[Pat
                 actors[role] = Actor.of(user)
             if establishment:
                 build_establishment(session)
+            # The cookie-signing key exists after an app's first run; made here so a test's
+            # first page run writes no audit event of its own (tests count and read them).
+            from planner.sessions import signing_key
+
+            signing_key(session)
         engine.dispose()  # last connection closed: the WAL is checkpointed into the file
         out[establishment] = (path, actors)
     return out
