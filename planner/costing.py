@@ -145,11 +145,13 @@ class StructureCost:
 def cost_structure(*, session: Session, actor: Actor, structure_id: int | None = None,
                    months: int = 12, pay_year: str | None = None,
                    vacancy_point: str | None = None,
-                   settings: Settings | None = None) -> StructureCost:
+                   settings: Settings | None = None,
+                   inputs: CostInputs | None = None) -> StructureCost:
     """Cost every post of a structure (the baseline by default) for a pay year.
 
     `months` sets the part-year column (full year × months / 12 per post); `vacancy_point`
-    (top, mid, bottom) overrides the `vacancy_cost_point` setting. Rules and assumptions: the
+    (top, mid, bottom) overrides the `vacancy_cost_point` setting. `inputs` (from
+    `cost_inputs` for this structure) saves reading them again. Rules and assumptions: the
     module docstring; figures: DOMAIN.md §5 via the settings.
     """
     require(actor, "establishment.read", "structure")
@@ -159,8 +161,9 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
     structure = session.get(Structure, sid)
     if structure is None:
         raise NotFound(f"No structure with id {sid}.")
-    inputs = cost_inputs(session=session, actor=actor, structure_id=sid, pay_year=pay_year,
-                         vacancy_point=vacancy_point, settings=settings)
+    if inputs is None:
+        inputs = cost_inputs(session=session, actor=actor, structure_id=sid,
+                             pay_year=pay_year, vacancy_point=vacancy_point, settings=settings)
     year, rules, partners = inputs.pay_year, inputs.rules, inputs.partners
     by_post, lines, warnings = cost_frames(posts=inputs.posts, lines=inputs.lines,
                                            partners=partners, grades=inputs.grades,

@@ -140,14 +140,14 @@ def preview_option_edits(*, session: Session, actor: Actor, structure: int,
     option = session.get(Structure, structure)
     if option is None:
         raise NotFound(f"No structure with id {structure}.")
-    saved = cost_structure(session=session, actor=actor, structure_id=structure)
+    # One read of the option: priced as saved, then again with the edits applied.
+    inputs = cost_inputs(session=session, actor=actor, structure_id=structure)
+    saved = cost_structure(session=session, actor=actor, structure_id=structure, inputs=inputs)
     saved_headroom = saved.envelope().headroom
     if edits.is_empty():
         return EditPreview(saved_cost=saved.full_year_total, cost=saved.full_year_total,
                            saved_headroom=saved_headroom, headroom=saved_headroom,
                            people_affected=0)
-    inputs = cost_inputs(session=session, actor=actor, structure_id=structure,
-                         pay_year=saved.pay_year)
     posts, lines, people, problems = apply_edits(inputs, edits)
     unknown = sorted({g for g in posts["grade"] if g not in set(inputs.grades["grade"])})
     if unknown:
