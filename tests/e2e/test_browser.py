@@ -221,6 +221,10 @@ def test_manager_builds_options_and_compares_them(page, screenshots: Path, tmp_p
 
     _new_option_tab(page, "Copy a structure")
     page.get_by_label("Name", exact=True).first.fill("Option B: as today")
+    # Commit the text input (as for Option A) before the click, so a loaded machine cannot
+    # send the click with the name still unsent.
+    page.keyboard.press("Tab")
+    wait_for_app_run(page)
     page.get_by_role("button", name="Create option").click()
     wait_for_app_run(page)
     page.get_by_text("Created Option B: as today").wait_for()
