@@ -1,10 +1,10 @@
 """Costing and structure-difference benchmark (issue 4).
 
-1. Full costing (`planner.costing.cost_structure`, every post, person, on-cost and vacancy) at
+1. Full costing (`planner.structures.costing.cost_structure`, every post, person, on-cost and vacancy) at
    10,000 and 50,000 posts, next to a raw numpy computation of the same arithmetic on the same
    database in the same run (two SQL reads, then array sums; no frames, no per-person NI
    grouping). Target: within 5× of numpy at 50,000. The two totals must agree to the penny.
-2. The difference of two 10,000-post structures (`planner.options.compare_structures`): the
+2. The difference of two 10,000-post structures (`planner.structures.options.compare_structures`): the
    baseline against an option copied from it with 5% of posts deleted, 5% regraded, 2% resized,
    2% moved and 300 new posts.
 
@@ -24,16 +24,16 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
-import planner.models  # noqa: F401  (registers the tables)
+import planner.core.models  # noqa: F401  (registers the tables)
 from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.generate import generate, to_csv_files
 from benchmarks.sections import update_section
-from planner.auth import SYSTEM, Actor
-from planner.costing import cost_structure
-from planner.db import make_engine
-from planner.importer import import_establishment
-from planner.models import Post
-from planner.reference import load_reference_data
+from planner.core.auth import SYSTEM, Actor
+from planner.core.db import make_engine
+from planner.core.models import Post
+from planner.establishment.importer import import_establishment
+from planner.establishment.reference import load_reference_data
+from planner.structures.costing import cost_structure
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -42,7 +42,7 @@ PLANNER = Actor(id=None, username="benchmark", role="hr", display_name="Benchmar
 
 
 def reference_cost_numpy(conn) -> int:
-    """The same arithmetic as planner.costing for 2025/26 (NI 15% above £5,000 a person, LGPS
+    """The same arithmetic as planner.structures.costing for 2025/26 (NI 15% above £5,000 a person, LGPS
     and London weighting from the post's council or the host, interims at 220 days with no
     on-costs, vacancies at the top of their grade, half-up rounding to the penny), read with
     two SQL queries and summed in numpy: the floor for what costing could cost."""
@@ -110,7 +110,7 @@ def database(workdir: Path, n: int, *, seed: int = 1, name: str = "cost"
 
 def edited_option(engine, rng: np.random.Generator) -> str:
     """An option copied from the baseline, then changed the way a restructure changes things."""
-    from planner.options import create_option
+    from planner.structures.options import create_option
 
     with Session(engine) as s:
         option = create_option(session=s, actor=PLANNER, name="Option B", source="baseline")
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"{samples_text(ours)} | "
                          f"{samples_text(theirs)} |")
             if n == 10_000:
-                from planner.options import compare_structures
+                from planner.structures.options import compare_structures
 
                 log("difference of two 10,000-post structures")
                 name = edited_option(engine, np.random.default_rng(7))

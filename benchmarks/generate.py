@@ -25,7 +25,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from planner.config import DATA_DIR
+from planner.core.config import DATA_DIR
 
 POST_COLUMNS = ["post_id", "title", "division", "team", "reports_to", "grade", "fte", "partner",
                 "funding", "notes"]

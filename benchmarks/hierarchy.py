@@ -1,10 +1,10 @@
 """Hierarchy and org-chart layout benchmark (issue 3).
 
-1. Build + validate + metrics (`planner.hierarchy.build`, `problems`, `summary`, the panel's
+1. Build + validate + metrics (`planner.structures.hierarchy.build`, `problems`, `summary`, the panel's
    frames) at 10,000 and 50,000 posts, next to networkx's own primitives on the same edges in the
    same run: DiGraph construction, a cycle search, BFS layers and out-degrees.
    Targets: within 2× of networkx, and under 0.5 s at 50,000.
-2. Layout of whole subtrees of about 1,000 and 5,000 posts (`planner.layout.layout` with nothing
+2. Layout of whole subtrees of about 1,000 and 5,000 posts (`planner.structures.layout.layout` with nothing
    collapsed) next to Graphviz `dot` laying out the same subtree (`dot -Tplain`, the layout
    alone, no rendering). Target: at least 50× faster.
 
@@ -31,8 +31,8 @@ import pandas as pd
 from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.generate import generate
 from benchmarks.sections import update_section
-from planner.hierarchy import Hierarchy, build
-from planner.layout import layout, positions
+from planner.structures.hierarchy import Hierarchy, build
+from planner.structures.layout import layout, positions
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"

@@ -45,11 +45,11 @@ def _peak_mb() -> float:
 
 def child(path: Path, db: Path) -> dict[str, float | int]:
     """Import the workbook at `path` into a new database at `db`; the figures as a dict."""
-    import planner.models  # noqa: F401  (registers the tables)
-    from planner.auth import SYSTEM
-    from planner.db import make_engine, migrate, read_session, write_session
-    from planner.importer import import_establishment, prepare_import
-    from planner.reference import load_reference_data
+    import planner.core.models  # noqa: F401  (registers the tables)
+    from planner.core.auth import SYSTEM
+    from planner.core.db import make_engine, migrate, read_session, write_session
+    from planner.establishment.importer import import_establishment, prepare_import
+    from planner.establishment.reference import load_reference_data
 
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)

@@ -23,11 +23,11 @@ import vl_convert as vlc
 
 from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.sections import update_section
-from planner import orgchart, orgchart_images
-from planner.db import make_engine, read_session
-from planner.demo import DEMO_AUTHOR, init_database, load_demo
-from planner.hierarchy import Hierarchy, load
-from planner.layout import layout
+from planner.charts import orgchart, orgchart_images
+from planner.cli.demo import DEMO_AUTHOR, init_database, load_demo
+from planner.core.db import make_engine, read_session
+from planner.structures.hierarchy import Hierarchy, load
+from planner.structures.layout import layout
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"

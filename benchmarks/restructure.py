@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-import planner.models  # noqa: F401  (registers the tables)
+import planner.core.models  # noqa: F401  (registers the tables)
 from benchmarks.common import footer, log, samples_text, timed
 from benchmarks.costing import PLANNER, database, edited_option
 from benchmarks.sections import update_section
-from planner import consultation, equality, tupe
-from planner.auth import Actor
-from planner.models import EQUALITY_FIELDS
+from planner.core.auth import Actor
+from planner.core.models import EQUALITY_FIELDS
+from planner.equality import analysis as equality
+from planner.legal import consultation, tupe
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"

@@ -3,12 +3,12 @@
 For each size, on a fresh database each time (a temporary SQLite file; a throwaway schema on
 PostgreSQL as well with `--pg URL`), it times with `time.perf_counter` and keeps the median:
 
-- import: `planner.importer.import_establishment` inside `write_session`, from the CSV bytes
+- import: `planner.establishment.importer.import_establishment` inside `write_session`, from the CSV bytes
   and from the xlsx bytes;
 - the reference for the same rows in the same run: pandas reading the same bytes plus a
   SQLAlchemy Core bulk insert of the posts and the people into the same tables, no validation;
   the ratio import / reference is what the target (≤ 3× at 10,000 posts) is about;
-- summary: `planner.establishment.headline_metrics` (which builds the establishment frame);
+- summary: `planner.establishment.register.headline_metrics` (which builds the establishment frame);
 - the establishment page rerun in AppTest, warm cache (target < 1 s at 10,000 posts), when
   app.py and pages/establishment.py exist.
 
@@ -43,11 +43,11 @@ import pandas as pd
 from sqlalchemy import Engine, insert, text
 
 from benchmarks.generate import generate, to_csv_files, to_xlsx_file
-from planner.auth import SYSTEM
-from planner.config import ROOT
-from planner.db import make_engine, read_session, write_session
-from planner.demo import init_database
-from planner.models import Person, Post, Structure
+from planner.cli.demo import init_database
+from planner.core.auth import SYSTEM
+from planner.core.config import ROOT
+from planner.core.db import make_engine, read_session, write_session
+from planner.core.models import Person, Post, Structure
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -141,7 +141,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def run_import(engine: Engine, files: list[tuple[str, bytes]]) -> None:
-    from planner.importer import import_establishment
+    from planner.establishment.importer import import_establishment
 
     with write_session(engine) as session:
         import_establishment(session=session, actor=SYSTEM, files=files)
@@ -235,7 +235,7 @@ def check_imported(engine: Engine, n_posts: int, n_people: int) -> None:
 
 
 def summary(engine: Engine) -> None:
-    from planner.establishment import headline_metrics
+    from planner.establishment.register import headline_metrics
 
     with read_session(engine) as session:
         headline_metrics(session=session, actor=SYSTEM)
@@ -270,12 +270,12 @@ def time_page(url: str, repeat: int) -> Timing:
     """Warm the establishment page once, then time reruns; DB chosen through the settings."""
     from streamlit.testing.v1 import AppTest
 
-    import planner.db
-    from planner.config import get_settings
+    import planner.core.db
+    from planner.core.config import get_settings
 
     os.environ["PLANNER_DATABASE_URL"] = url
     get_settings.cache_clear()
-    planner.db._engine = None
+    planner.core.db._engine = None
     try:
         import streamlit as st
 
@@ -299,15 +299,15 @@ def time_page(url: str, repeat: int) -> Timing:
     finally:
         os.environ.pop("PLANNER_DATABASE_URL", None)
         get_settings.cache_clear()
-        planner.db._engine = None
+        planner.core.db._engine = None
 
 
 def _hr_actor(url: str):
     """An hr user in the benchmark database (the page is hr's everyday view)."""
     from sqlmodel import select
 
-    from planner.auth import Actor, add_user
-    from planner.models import User
+    from planner.core.auth import Actor, add_user
+    from planner.core.models import User
 
     engine = make_engine(url)
     try:
@@ -550,7 +550,7 @@ def render(results: list[SizeResult], argv: list[str], profiles: dict[str, str],
             out.append(f"| {r.size:,} | {r.backend} | {_s(imp.median)} | {_s(ref.median)} | "
                        f"{ratio:.2f}× | ≤ 3× | {verdict} | {_samples(imp)} | {_samples(ref)} |")
     out += ["", "## Summary: headline metrics", "",
-            "`planner.establishment.headline_metrics(session=…, actor=SYSTEM)` on the imported "
+            "`planner.establishment.register.headline_metrics(session=…, actor=SYSTEM)` on the imported "
             "database (it builds the establishment frame, then counts people by contract and "
             "origin). No target set; shown for scale.", "",
             "| posts | backend | median | samples | note |", "|---:|---|---:|---|---|"]
@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["sqlite"] + (["postgresql"] if args.pg else [])
     pg_url = None
     if args.pg:
-        from planner.config import normalise_url
+        from planner.core.config import normalise_url
 
         pg_url = normalise_url(args.pg)
     pg_note = "SQLite (temporary file, WAL)" + (
@@ -611,9 +611,9 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = load_average()
     log(f"benchmarks: sizes {sizes}, backends {backends}")
     try:
-        import planner.importer  # noqa: F401
+        import planner.establishment.importer  # noqa: F401
     except ImportError as exc:
-        log(f"planner.importer is not importable ({exc}): imports will be reported as failed")
+        log(f"planner.establishment.importer is not importable ({exc}): imports will be reported as failed")
     results: list[SizeResult] = []
     profiles: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="planner-bench-") as tmp:

@@ -1,13 +1,13 @@
-"""Alembic environment: uses the connection handed in by planner.db.migrate, else the app URL."""
+"""Alembic environment: uses the connection handed in by planner.core.db.migrate, else the app URL."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import planner.models  # noqa: F401  (registers the tables)
-from planner.config import get_settings
-from planner.db import make_engine
+import planner.core.models  # noqa: F401  (registers the tables)
+from planner.core.config import get_settings
+from planner.core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -5,8 +5,8 @@ import json
 
 import streamlit as st
 
-from planner.audit import list_events
-from planner.audit_text import names_for
+from planner.core.audit_log import list_events
+from planner.core.audit_text import names_for
 from planner.ui import format as fmt
 from planner.ui.session import guard, reading
 

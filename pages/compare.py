@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import compare_charts as cc
+from planner.charts import compare as cc
 from planner.ui import compare as ui
 from planner.ui import format as fmt
 from planner.ui.format import md_escape

@@ -6,10 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from planner import consultation_charts as charts
-from planner.auth import can
-from planner.consultation import PlanFields
-from planner.errors import PlannerError
+from planner.charts import consultation as charts
+from planner.core.auth import can
+from planner.core.errors import PlannerError
+from planner.legal.consultation import PlanFields
 from planner.ui import compare as cmp
 from planner.ui import consultation as ui
 from planner.ui import format as fmt

@@ -3,13 +3,13 @@ checkpoints, and (hr only) the equality records behind them."""
 
 import streamlit as st
 
-from planner import equality_charts as ec
+from planner.charts import equality as ec
+from planner.core.values import long_date
 from planner.ui import compare as cmp
 from planner.ui import equality as ui
 from planner.ui import establishment as est
 from planner.ui.format import md_escape
 from planner.ui.session import guard
-from planner.values import long_date
 
 actor = guard("equality.read")
 st.title("Equality impact")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from planner.auth import can
-from planner.charts import grade_mix_chart, origin_chart, status_chart
+from planner.charts.establishment import grade_mix_chart, origin_chart, status_chart
+from planner.core.auth import can
 from planner.ui import establishment as ui
 from planner.ui import format as fmt
 from planner.ui.session import guard

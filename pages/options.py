@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner.auth import can
+from planner.core.auth import can
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt

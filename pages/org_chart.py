@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from planner import orgchart, orgchart_images
-from planner.auth import can
-from planner.hierarchy import default_spans
-from planner.layout import layout
+from planner.charts import orgchart, orgchart_images
+from planner.core.auth import can
+from planner.structures.hierarchy import default_spans
+from planner.structures.layout import layout
 from planner.ui import orgchart as ui
 from planner.ui.session import guard
 

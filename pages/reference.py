@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from planner.auth import can
-from planner.errors import NotFound, ValidationFailed
-from planner.reference import grades_frame, partners_frame, spine_frame, update_grade
+from planner.core.auth import can
+from planner.core.errors import NotFound, ValidationFailed
+from planner.establishment.reference import grades_frame, partners_frame, spine_frame, update_grade
 from planner.ui.format import md_escape
 from planner.ui.reference import partners_table, pay_year_choices, spine_table
 from planner.ui.session import guard, reading, writing

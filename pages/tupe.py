@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from planner.auth import can
+from planner.core.auth import can
 from planner.ui import format as fmt
 from planner.ui import tupe as ui
 from planner.ui.compare import table_height

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from planner.auth import ROLES, add_user, list_users, reset_password, update_user
-from planner.errors import ValidationFailed
+from planner.core.auth import ROLES, add_user, list_users, reset_password, update_user
+from planner.core.errors import ValidationFailed
 from planner.ui import format as fmt
 from planner.ui.session import guard, reading, writing
 

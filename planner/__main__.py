@@ -1,7 +1,7 @@
 import os
 import sys
 
-from planner.cli import main
+from planner.cli.main import main
 
 try:
     code = main()

@@ -13,10 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-import planner.models  # noqa: F401
-from planner.config import get_settings
-from planner.db import make_engine
-from planner.reference import load_reference_data
+import planner.core.models  # noqa: F401
+from planner.core.config import get_settings
+from planner.core.db import make_engine
+from planner.establishment.reference import load_reference_data
 
 SETTINGS = get_settings()
 # Property tests check rules, not speed: no per-example deadline on a loaded CI machine.
@@ -99,7 +99,7 @@ def backend(request) -> str:
 def database_url(backend: str, tmp_path, request) -> str:
     """A URL for an empty, unmigrated database on the current backend (for CLI/app tests)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'planner.db'}"
+        return f"sqlite:///{tmp_path / 'planner.core.db'}"
     url = request.getfixturevalue("pg_url")
     eng = make_engine(url)
     with eng.begin() as conn:

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import Session, select
 
-from planner.auth import Actor
-from planner.models import Occupancy, Partner, Person, Post, Structure, User
+from planner.core.auth import Actor
+from planner.core.models import Occupancy, Partner, Person, Post, Structure, User
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -18,7 +18,7 @@ DEFAULT_PASSWORD = "correct-horse-battery"
 def make_user(session: Session, role: str, username: str | None = None,
               password: str = DEFAULT_PASSWORD, **overrides) -> Actor:
     """A user row of `role` (fast hash-free unless a password is asked for) as an Actor."""
-    from planner.auth import hash_password
+    from planner.core.auth import hash_password
 
     user = User(username=username or f"{role}-user", role=role,
                 display_name=overrides.pop("display_name", f"Test {role}"),

@@ -20,9 +20,9 @@ from benchmarks.generate import (
     to_csv_files,
     to_xlsx_file,
 )
-from planner.importer import import_establishment, read_upload, validate_tables
-from planner.models import Occupancy, Person, Post
-from planner.reference import grade_table, partner_names
+from planner.core.models import Occupancy, Person, Post
+from planner.establishment.importer import import_establishment, read_upload, validate_tables
+from planner.establishment.reference import grade_table, partner_names
 from tests.factories import make_actors
 
 N = 1_000

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from planner.config import ROOT
+from planner.core.config import ROOT
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"
 SENTENCE = ("PostgreSQL at 127.0.0.1:1 is not reachable: start it or unset "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import ROOT
+from planner.core.config import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 

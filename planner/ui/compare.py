@@ -15,14 +15,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import compare_charts as cc
-from planner.auth import Actor
-from planner.costing import StructureCost, VacancyReport, cost_structure, vacancies_and_interims
-from planner.establishment import WITHOUT_EMPLOYEE, without_employee_sentence
-from planner.hierarchy import load as load_hierarchy
-from planner.options import Comparison, compare_structures, list_structures
-from planner.reference import grade_table
-from planner.spreadsheets import Sheet, xlsx_bytes
+from planner.charts import compare as cc
+from planner.core.auth import Actor
+from planner.core.spreadsheets import Sheet, xlsx_bytes
+from planner.establishment.reference import grade_table
+from planner.establishment.register import WITHOUT_EMPLOYEE, without_employee_sentence
+from planner.structures.costing import (
+    StructureCost,
+    VacancyReport,
+    cost_structure,
+    vacancies_and_interims,
+)
+from planner.structures.hierarchy import load as load_hierarchy
+from planner.structures.options import Comparison, compare_structures, list_structures
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading
 
@@ -59,7 +64,7 @@ def refs_of(frame: pd.DataFrame) -> list[StructureRef]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def costing(url: str, structure_id: int, version: int, role: str,
             _actor: Actor) -> StructureCost:
-    """One structure costed for a year (see planner.costing); cached per version."""
+    """One structure costed for a year (see planner.structures.costing); cached per version."""
     with reading() as session:
         return cost_structure(session=session, actor=_actor, structure_id=structure_id)
 
@@ -253,7 +258,7 @@ def difference_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def difference_xlsx(table: pd.DataFrame, *, base: str, other: str) -> bytes:
     """The difference table as a workbook, money in pounds with pence, headed by the names
-    (through planner.spreadsheets: a title or option name starting with = stays text)."""
+    (through planner.core.spreadsheets: a title or option name starting with = stays text)."""
     out = difference_display(table)
     out.columns = [_label(c) for c in out.columns]
     return xlsx_bytes({"difference": Sheet(
@@ -329,7 +334,7 @@ def bridge_caption(bridge: pd.DataFrame) -> str:
 
 def customer_posts_text() -> str:
     """How customers' posts are counted (the customer_posts setting), for the page."""
-    from planner.config import get_settings
+    from planner.core.config import get_settings
 
     mode = get_settings().customer_posts
     return f"Setting PLANNER_CUSTOMER_POSTS = {mode}: {cc.CUSTOMER_POSTS_TEXT[mode]}"

@@ -3,7 +3,7 @@ form and the stages editor, the rules panel's sentences and the downloads.
 
 The view is not cached: it is a handful of queries over one option's deleted posts, and the
 plan and stages it reads carry their own versions, which the structure's version (the other
-pages' cache key) does not follow. Every rule lives in planner.consultation; this module only
+pages' cache key) does not follow. Every rule lives in planner.legal.consultation; this module only
 arranges its answers for the page (STYLE.md habit 1).
 """
 
@@ -17,26 +17,26 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import consultation as domain
-from planner.auth import Actor, can
-from planner.compare_charts import pounds
-from planner.consultation import ConsultationView, PlanFields
-from planner.consultation_charts import STAGE_LABELS
-from planner.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from planner.models import STAGE_STATUSES
-from planner.options import readable_option, readable_options
-from planner.reference import host_partner_name
+from planner.charts.compare import pounds
+from planner.charts.consultation import STAGE_LABELS
+from planner.core.auth import Actor, can
+from planner.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from planner.core.models import STAGE_STATUSES
+from planner.core.values import as_date, long_date
+from planner.establishment.reference import host_partner_name
+from planner.legal import consultation as domain
+from planner.legal.consultation import ConsultationView, PlanFields
+from planner.structures.options import readable_option, readable_options
 from planner.ui import format as fmt
 from planner.ui.compare import StructureRef, refs_of
 from planner.ui.session import database_url, reading, writing
-from planner.values import as_date, long_date
 
 SELECT_KEY = "consultation_option"
 FLASH_KEY = "consultation_flash"
 PLAN_ERRORS_KEY = "consultation_plan_errors"
 STAGE_ERRORS_KEY = "consultation_stage_errors"
 EMPLOYER_FALLBACK = "the Council"
-TEXT_LIMIT = 4000  # the plan's s.188(4) texts (planner.models.ConsultationPlan)
+TEXT_LIMIT = 4000  # the plan's s.188(4) texts (planner.core.models.ConsultationPlan)
 PLAN_TEXTS = (
     ("reasons", "Reasons for the proposals", "s.188(4)(a)"),
     ("selection_method", "Proposed method of selection", "s.188(4)(d)"),
@@ -62,7 +62,7 @@ PLAN_DATES = (
 
 def options_for(actor: Actor) -> list[StructureRef]:
     """The options on offer: every option for roles that read options, published ones else
-    (planner.options.readable_options holds the rule)."""
+    (planner.structures.options.readable_options holds the rule)."""
     with reading() as session:
         return refs_of(readable_options(session=session, actor=actor,
                                         action="consultation.read"))
@@ -499,13 +499,13 @@ def slug(name: str) -> str:
 def disclosure_file(view: ConsultationView, employer: str, today: dt.date) -> bytes:
     """The Word document, built only when the button is pressed (python-docx is imported then,
     not on every run of the page)."""
-    from planner.disclosure import disclosure_docx
+    from planner.legal.disclosure import disclosure_docx
 
     return disclosure_docx(view, employer=employer, today=today)
 
 
 def calendar_file(view: ConsultationView) -> bytes:
-    from planner.calendar import consultation_events, ics_bytes
+    from planner.legal.calendar import consultation_events, ics_bytes
 
     return ics_bytes(consultation_events(view),
                      calendar_name=f"Consultation: {view.structure_name}")

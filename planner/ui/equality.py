@@ -1,7 +1,7 @@
 """The equality page's wiring: which options a role may pick, the analysis, the checkpoint
 editors, the option's status, hr's equality records and the Word summary.
 
-Every read and write goes through planner.equality and planner.options, which check the role
+Every read and write goes through planner.equality.analysis and planner.structures.options, which check the role
 (a union rep reads published options only; only hr and admin may ask for unsuppressed
 figures; only hr assesses and edits). This module turns widget values into those calls and
 their refusals into messages, keeping what the user typed (STYLE.md habit 10).
@@ -22,21 +22,21 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from planner import equality as eq
-from planner.auth import Actor, can
-from planner.errors import PlannerError, ValidationFailed
-from planner.models import IMPACTS, STRUCTURE_STATUSES
-from planner.options import (
+from planner.core.auth import Actor, can
+from planner.core.errors import PlannerError, ValidationFailed
+from planner.core.models import IMPACTS, STRUCTURE_STATUSES
+from planner.core.values import long_date
+from planner.equality import analysis as eq
+from planner.establishment.reference import council_names
+from planner.structures.options import (
     readable_option,
     readable_options,
     set_option_status,
 )
-from planner.reference import council_names
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading, writing
-from planner.values import long_date
 
 T = TypeVar("T")
 SELECT_KEY = "equality_option"
@@ -62,7 +62,7 @@ IMPACT_LABELS = {"positive": "Positive", "negative": "Negative", "neutral": "Neu
 
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
     """The options `actor` may analyse, oldest first: every option for a role with
-    options.read, only the published ones for a union rep (planner.options.readable_options)."""
+    options.read, only the published ones for a union rep (planner.structures.options.readable_options)."""
     with reading() as session:
         return cmp.refs_of(readable_options(session=session, actor=actor,
                                             action="equality.read"))
@@ -158,7 +158,7 @@ def chart_caption(result: eq.EqualityAnalysis) -> str:
 
 
 def suppression_method(result: eq.EqualityAnalysis) -> str | None:
-    """The suppression method in two plain sentences (DOMAIN.md §6; planner.equality's
+    """The suppression method in two plain sentences (DOMAIN.md §6; planner.equality.analysis's
     docstring has it in full), for a suppressed view only; option names are the users' own
     text, so the caller escapes it."""
     if not result.suppressed:
@@ -409,7 +409,7 @@ def may_set_status(actor: Actor) -> bool:
 
 
 def set_status(actor: Actor, ref: cmp.StructureRef, status: str) -> bool:
-    """Move the option to `status`; a gate's refusal (planner.equality.check_status_gate) is
+    """Move the option to `status`; a gate's refusal (planner.equality.analysis.check_status_gate) is
     kept as the sentence it gives."""
     st.session_state.pop(STATUS_MESSAGE_KEY, None)
     if status == ref.status:
@@ -556,7 +556,7 @@ def organisation() -> str:
 def summary(actor: Actor, ref: cmp.StructureRef, today: dt.date | None = None) -> bytes:
     """The Word summary: always made from the suppressed analysis, whoever asks (exports are
     always suppressed, issue 6)."""
-    from planner.equality_report import summary_docx
+    from planner.equality.report import summary_docx
 
     result = analysis(actor, ref, unsuppressed=False)
     return summary_docx(result, checkpoints_of(actor, ref), organisation=organisation(),

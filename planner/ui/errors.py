@@ -15,8 +15,8 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from planner import audit
-from planner.auth import Actor
+from planner.core import audit
+from planner.core.auth import Actor
 
 log = logging.getLogger("planner.ui")
 MAX_TRACE = 8_000

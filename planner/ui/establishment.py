@@ -1,6 +1,6 @@
 """The establishment page's Streamlit wiring: the cached register, the editor, import, export.
 
-Everything the page does beyond arranging widgets lives here or in `planner.establishment`,
+Everything the page does beyond arranging widgets lives here or in `planner.establishment.register`,
 so pages/establishment.py stays a list of widgets (STYLE.md habit 1).
 """
 
@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.auth import Actor
-from planner.config import get_settings
-from planner.errors import PermissionDenied, StaleVersion, ValidationFailed
-from planner.establishment import (
+from planner.core.auth import Actor
+from planner.core.config import get_settings
+from planner.core.errors import PermissionDenied, StaleVersion, ValidationFailed
+from planner.establishment.reference import grade_table
+from planner.establishment.register import (
     EDITABLE_COLUMNS,
     FILTERS,
     WITHOUT_EMPLOYEE,
@@ -32,7 +33,6 @@ from planner.establishment import (
     structure_version,
     without_employee_sentence,
 )
-from planner.reference import grade_table
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading, writing
 
@@ -306,7 +306,7 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
     The files are read and checked in a read session first, so other users' saves are not
     kept waiting for the write lock while a large file is checked.
     """
-    from planner.importer import import_establishment, prepare_import
+    from planner.establishment.importer import import_establishment, prepare_import
 
     st.session_state.pop(IMPORT_ERRORS_KEY, None)
     try:
@@ -322,7 +322,7 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
         st.error(fmt.md_escape(str(exc)))
         return None
     clear_caches()
-    from planner.rebase import rebased_sentence
+    from planner.structures.rebase import rebased_sentence
 
     st.session_state[FLASH_KEY] = (
         f"Imported {fmt.plural(summary.posts, 'post')}, {fmt.plural(summary.people, 'person', 'people')}"
@@ -332,20 +332,20 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
 
 
 def export_xlsx(actor: Actor, structure_id: int) -> bytes:
-    from planner import exports
+    from planner.establishment import exports
 
     with reading() as session:
         return exports.export_xlsx(session=session, actor=actor, structure_id=structure_id)
 
 
 def export_csv_zip(actor: Actor, structure_id: int) -> bytes:
-    from planner import exports
+    from planner.establishment import exports
 
     with reading() as session:
         return exports.export_csv_zip(session=session, actor=actor, structure_id=structure_id)
 
 
 def template_xlsx() -> bytes:
-    from planner import exports
+    from planner.establishment import exports
 
     return exports.template_xlsx()

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.audit_text import ACTIONS, ENTITIES, AuditNames, describe, person
-from planner.errors import ValidationFailed
+from planner.core.audit_text import ACTIONS, ENTITIES, AuditNames, describe, person
+from planner.core.errors import ValidationFailed
 
 ERROR_COLUMNS = ["sheet", "row", "column", "message"]
 # What a table draws in a cell with nothing in it (Streamlit would draw "None"): a dash where
@@ -107,7 +107,7 @@ def change_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return "; ".join(f"{k}: {_short(v)}" for k, v in side.items())
 
 
-# Every action and entity the audit records and planner.audit_text says, for the filters.
+# Every action and entity the audit records and planner.core.audit_text says, for the filters.
 AUDIT_ACTIONS = ACTIONS
 AUDIT_ENTITIES = ENTITIES
 
@@ -124,8 +124,8 @@ def _json_text(value: Any) -> str:
 
 
 def audit_table(events: pd.DataFrame, names: AuditNames | None = None) -> pd.DataFrame:
-    """audit.list_events' frame for display: when, who, and what happened as a sentence
-    (planner.audit_text); the raw before/after stay in the frame for the row's detail."""
+    """audit_log.list_events' frame for display: when, who, and what happened as a sentence
+    (planner.core.audit_text); the raw before/after stay in the frame for the row's detail."""
     names = names or AuditNames()
     users = ["" if u == "(anonymous)" else str(u) for u in events["user"]]
     out = pd.DataFrame({

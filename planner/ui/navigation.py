@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from planner.auth import Actor, can
+from planner.core.auth import Actor, can
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The structure options page's wiring: the list, the forms, the option's post editor.
 
-Every write goes through planner.options (which checks the role and the version); this module
+Every write goes through planner.structures.options (which checks the role and the version); this module
 only turns widget values into those calls and their refusals into messages. Session state
 holds UI choices only: the selected structure, flash messages, error tables, and the version
 of an option the post editor was opened on (so a concurrent save does not wipe unsaved edits).
@@ -15,13 +15,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import compare_charts as cc
-from planner.auth import Actor
-from planner.costing import StructureCost
-from planner.edit_preview import EditPreview, preview_option_edits
-from planner.errors import NotFound, PermissionDenied, PlannerError, StaleVersion, ValidationFailed
-from planner.establishment import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
-from planner.options import (
+from planner.charts import compare as cc
+from planner.core.auth import Actor
+from planner.core.errors import (
+    NotFound,
+    PermissionDenied,
+    PlannerError,
+    StaleVersion,
+    ValidationFailed,
+)
+from planner.establishment.register import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
+from planner.structures.costing import StructureCost
+from planner.structures.edit_preview import EditPreview, preview_option_edits
+from planner.structures.options import (
     PartnerShare,
     archive_option,
     create_option,
@@ -35,7 +41,7 @@ from planner.options import (
     set_assume_recruited,
     set_envelope,
 )
-from planner.rebase import list_conflicts, resolve_conflicts
+from planner.structures.rebase import list_conflicts, resolve_conflicts
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
@@ -546,7 +552,7 @@ def preview_sentence(preview: EditPreview) -> str:
 
 def edit_preview(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
                  state: dict[str, Any] | None) -> str | None:
-    """The grid's unsaved delta priced (planner.edit_preview), or None while there is none."""
+    """The grid's unsaved delta priced (planner.structures.edit_preview), or None while there is none."""
     edits = edits_from_editor(original, state or {})
     if edits.is_empty():
         return None

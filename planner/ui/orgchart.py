@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from planner import options
-from planner.auth import Actor, can
-from planner.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
-from planner.establishment import PostEdits, baseline_id, structure_version
-from planner.hierarchy import Hierarchy, load
-from planner.reference import grade_table
+from planner.core.auth import Actor, can
+from planner.core.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
+from planner.establishment.reference import grade_table
+from planner.establishment.register import PostEdits, baseline_id, structure_version
+from planner.structures import options
+from planner.structures.hierarchy import Hierarchy, load
 from planner.ui.session import database_url, reading, writing
 
 FOCUS_KEY = "org_focus"

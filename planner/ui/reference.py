@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import Session
 
-from planner.auth import Actor
-from planner.reference import current_pay_year, spine_frame
+from planner.core.auth import Actor
+from planner.establishment.reference import current_pay_year, spine_frame
 from planner.ui import format as fmt
 
 

@@ -4,7 +4,7 @@ Session state holds the signed-in Actor, the time of the last interaction and UI
 everything else lives in the database (DESIGN.md: "The database is the only state").
 
 A browser refresh starts a new Streamlit session with empty state, so the browser also keeps
-a session cookie (a token from `planner.sessions`: signed, expiring with the idle timeout,
+a session cookie (a token from `planner.core.sessions`: signed, expiring with the idle timeout,
 refused after sign-out). Streamlit reads cookies (`st.context.cookies`, those sent when the
 page opened) but has no API to set one, so a small fixed script (an `st.components.v2`
 component, given only the token as data) writes it with `document.cookie`: SameSite=Strict,
@@ -22,12 +22,12 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planner import sessions
-from planner.auth import Actor, can, record_signout, refresh_actor, require
-from planner.config import get_settings
-from planner.db import get_engine, make_engine, migrate, read_session, write_session
-from planner.errors import PermissionDenied
-from planner.reference import load_reference_data
+from planner.core import sessions
+from planner.core.auth import Actor, can, record_signout, refresh_actor, require
+from planner.core.config import get_settings
+from planner.core.db import get_engine, make_engine, migrate, read_session, write_session
+from planner.core.errors import PermissionDenied
+from planner.establishment.reference import load_reference_data
 
 ACTOR_KEY = "actor"
 LAST_ACTIVITY_KEY = "last_activity"
@@ -64,7 +64,7 @@ def database_url() -> str:
 def _engine_for(url: str) -> Engine:
     eng = get_engine()
     if eng.url.render_as_string(hide_password=False) != url:
-        # planner.db keeps one engine per process; a changed setting means a new one.
+        # planner.core.db keeps one engine per process; a changed setting means a new one.
         eng = make_engine(url)
         migrate(eng)
     # First run on an empty database: the shipped pay spine, grades and partners.
@@ -145,7 +145,7 @@ def _cookie_token() -> str:
 
 def resume_from_cookie() -> Actor | None:
     """Sign in again from the session cookie the page was opened with (a browser refresh), if
-    `planner.sessions` accepts it; a refused cookie is not tried again in this session."""
+    `planner.core.sessions` accepts it; a refused cookie is not tried again in this session."""
     token = _cookie_token()
     if not token or st.session_state.get(COOKIE_REFUSED_KEY) == token:
         return None

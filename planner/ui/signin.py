@@ -1,6 +1,6 @@
 """The sign-in page: a password form, and the organisation's identity provider when configured.
 
-Every attempt is audited by planner.auth (signin / signin_failed); this module only arranges
+Every attempt is audited by planner.core.auth (signin / signin_failed); this module only arranges
 the widgets and starts the session.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from planner.auth import (
+from planner.core.auth import (
     Actor,
     AuthenticationFailed,
     SignInLocked,

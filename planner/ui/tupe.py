@@ -1,6 +1,6 @@
 """The TUPE page's wiring: cohorts, milestones, ELI, measures and ETO rationales.
 
-Every write goes through planner.tupe (which checks the role, the version and the dates, and
+Every write goes through planner.legal.tupe (which checks the role, the version and the dates, and
 audits); this module turns widget values into those calls and their refusals into messages.
 Nothing here is cached: a cohort is a handful of rows, and marking a milestone done changes
 what the page shows without bumping the cohort's version, so a version-keyed cache would show
@@ -21,15 +21,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import calendar as cal
-from planner import tupe
-from planner.auth import Actor
-from planner.errors import PlannerError, RowError, ValidationFailed
-from planner.models import TUPE_BASES
+from planner.core.auth import Actor
+from planner.core.errors import PlannerError, RowError, ValidationFailed
+from planner.core.models import TUPE_BASES
+from planner.core.values import as_date, long_date
+from planner.legal import calendar as cal
+from planner.legal import tupe
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
-from planner.values import as_date, long_date
 
 COHORT_KEY = "tupe_cohort"
 OPTION_KEY = "tupe_eto_option"

@@ -1,7 +1,7 @@
 """AppTest wiring: a real temporary database behind the real app, one signed-in role at a time.
 
 The app reads its database from the settings (PLANNER_DATABASE_URL) and keeps its engine in
-planner.db and st.cache_resource, so each test points the settings at its own SQLite file and
+planner.core.db and st.cache_resource, so each test points the settings at its own SQLite file and
 forgets every cached engine, setting and frame before and after (STYLE.md habit 8).
 """
 
@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-import planner.db
-from planner.auth import SYSTEM, Actor, add_user
-from planner.config import get_settings
-from planner.db import make_engine, migrate, write_session
-from planner.reference import load_reference_data
+import planner.core.db
+from planner.core.auth import SYSTEM, Actor, add_user
+from planner.core.config import get_settings
+from planner.core.db import make_engine, migrate, write_session
+from planner.establishment.reference import load_reference_data
 from planner.ui.session import ACTOR_KEY, LAST_ACTIVITY_KEY
 from tests.factories import build_small_establishment
 
@@ -82,7 +82,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, tuple[Pat
                 build_establishment(session)
             # The cookie-signing key exists after an app's first run; made here so a test's
             # first page run writes no audit event of its own (tests count and read them).
-            from planner.sessions import signing_key
+            from planner.core.sessions import signing_key
 
             signing_key(session)
         engine.dispose()  # last connection closed: the WAL is checkpointed into the file
@@ -99,10 +99,10 @@ def _database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: tuple[P
     monkeypatch.setenv("PLANNER_DATABASE_URL", url)
     get_settings.cache_clear()
     engine = make_engine(url)
-    # planner.db keeps one engine per process; hand it this test's (already migrated) one.
+    # planner.core.db keeps one engine per process; hand it this test's (already migrated) one.
     # The app still finds it through the settings: session._engine_for rebuilds the engine
     # if the URLs differ, and the test would then see none of its data.
-    monkeypatch.setattr(planner.db, "_engine", engine)
+    monkeypatch.setattr(planner.core.db, "_engine", engine)
     return AppDB(url=url, engine=engine, actors=dict(actors))
 
 
@@ -160,7 +160,7 @@ def all_text(at: AppTest) -> str:
 def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The shipped demo (establishment, option, cohorts, users), loaded once and copied per
     test: what a new user sees after `make run`."""
-    from planner.demo import load_demo
+    from planner.cli.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo-template") / "app.db"
     engine = make_engine(f"sqlite:///{path}")
@@ -168,7 +168,7 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     with Session(engine) as session:
         from sqlmodel import select
 
-        from planner.models import User
+        from planner.core.models import User
 
         actors = {u.role: Actor.of(u) for u in session.exec(select(User)).all()
                   if u.username in ROLES}

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner import compare_charts as cc
-from planner.establishment import PostEdits
-from planner.models import Post
-from planner.options import create_option, edit_option_posts, set_assume_recruited
+from planner.charts import compare as cc
+from planner.core.models import Post
+from planner.establishment.register import PostEdits
+from planner.structures.options import create_option, edit_option_posts, set_assume_recruited
 from planner.ui import compare as ui
 from tests.app.conftest import all_text, app_as, page_alone
 
@@ -190,7 +190,7 @@ def test_assuming_recruitment_fills_the_interims_step(app_db):
 def test_the_headroom_row_names_councils_over_their_envelope_in_red():
     """Catches: a positive total headroom shown while councils are over (issue 17), or the
     overspent councils not red in the side-by-side table."""
-    from planner.costing import EnvelopePosition
+    from planner.structures.costing import EnvelopePosition
 
     frame = pd.DataFrame({"partner": ["Brent", "Lewisham", "LGA"],
                           "kind": ["council", "council", "customer"],

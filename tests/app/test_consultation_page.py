@@ -14,12 +14,12 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner.config import get_settings
-from planner.consultation import consultation_view
-from planner.establishment import PostEdits
-from planner.models import AuditEvent, ConsultationStage, Post, Structure
-from planner.models import ConsultationPlan as PlanRow
-from planner.options import create_option, edit_option_posts
+from planner.core.config import get_settings
+from planner.core.models import AuditEvent, ConsultationStage, Post, Structure
+from planner.core.models import ConsultationPlan as PlanRow
+from planner.establishment.register import PostEdits
+from planner.legal.consultation import consultation_view
+from planner.structures.options import create_option, edit_option_posts
 from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/consultation.py"
@@ -320,7 +320,7 @@ def test_stages_saved_meanwhile_are_not_overwritten(app_db):
     versions taken from the rerun rather than from what the user read."""
     oid = _option(app_db)
     at = app_as(app_db.actors["hr"], PAGE)
-    from planner.consultation import save_stages
+    from planner.legal.consultation import save_stages
 
     with app_db.session() as s:
         save_stages(session=s, actor=app_db.actors["hr"], structure=oid, rows=[

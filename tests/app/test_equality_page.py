@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner import equality as eq
-from planner.establishment import PostEdits
-from planner.models import EQUALITY_FIELDS, Person, Post, Structure
-from planner.options import NOT_READABLE, create_option, edit_option_posts
+from planner.core.models import EQUALITY_FIELDS, Person, Post, Structure
+from planner.equality import analysis as eq
+from planner.establishment.register import PostEdits
+from planner.structures.options import NOT_READABLE, create_option, edit_option_posts
 from planner.ui import equality as ui
 from planner.ui.format import md_escape
 from tests.app.conftest import all_text, app_as
@@ -406,7 +406,7 @@ def test_groups_flagged_counts_groups_not_gaps_in_the_data():
     unsuppressed demo read "40 groups flagged" and alarm a reader over missing answers."""
     import pandas as pd
 
-    from planner import equality as eq
+    from planner.equality import analysis as eq
     from planner.ui.equality import headline
 
     table = pd.DataFrame({"category": ["Female", "Male", eq.UNKNOWN, eq.PREFER_NOT, "Disabled"],

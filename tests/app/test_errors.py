@@ -9,7 +9,7 @@ import tomllib
 from sqlmodel import select
 
 import planner.ui.establishment
-from planner.models import AuditEvent
+from planner.core.models import AuditEvent
 from tests.app.conftest import ROOT, all_text, app_as
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner.establishment import Metrics
-from planner.models import AuditEvent, Occupancy, Person, Post, Structure
+from planner.core.models import AuditEvent, Occupancy, Person, Post, Structure
+from planner.establishment.register import Metrics
 from planner.ui import establishment as ui
 from tests.app.conftest import all_text, app_as
 
@@ -223,7 +223,7 @@ def test_uploading_a_bad_csv_shows_the_error_table_and_changes_nothing(app_db):
 def test_an_oversize_upload_is_rejected_before_reading(app_db, monkeypatch):
     """Catches: the size limit not checked, so a huge file is parsed in the server."""
     monkeypatch.setenv("PLANNER_MAX_UPLOAD_BYTES", "10")
-    from planner.config import get_settings
+    from planner.core.config import get_settings
     get_settings.cache_clear()
     at = _open_tab(app_as(app_db.actors["admin"]), "Import and export")
     at.file_uploader(key="import_files").set_value(
@@ -295,7 +295,7 @@ def test_editor_key_changes_with_structure_version_and_filters():
 
 
 def _posts_csv(db) -> bytes:
-    from planner.exports import export_tables
+    from planner.establishment.exports import export_tables
     from tests.factories import csv_bytes
 
     with db.session() as s:
@@ -314,12 +314,12 @@ def test_posts_alone_are_refused_unless_the_people_are_kept(app_db, monkeypatch)
     """Issue 10: posts.csv alone removed every person. The page refuses it with the reason;
     ticking "Keep the people" imports the posts and keeps everyone where they were. The files
     are checked before the write session opens."""
-    import planner.importer
+    import planner.establishment.importer
     from planner.ui import establishment as page_ui
 
     before = _people(app_db)
     assert before
-    writing, validate = page_ui.writing, planner.importer.validate_tables
+    writing, validate = page_ui.writing, planner.establishment.importer.validate_tables
     open_writes: list[int] = []
     seen: list[int] = []
 
@@ -341,7 +341,7 @@ def test_posts_alone_are_refused_unless_the_people_are_kept(app_db, monkeypatch)
         return validate(*args, **kwargs)
 
     monkeypatch.setattr(page_ui, "writing", counted_writing)
-    monkeypatch.setattr(planner.importer, "validate_tables", counted_validate)
+    monkeypatch.setattr(planner.establishment.importer, "validate_tables", counted_validate)
     at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
     at.file_uploader(key="import_files").set_value(("posts.csv", _posts_csv(app_db), "text/csv")).run()
     at.button(key="import_button").click().run()

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlmodel import select
 
-from planner.models import Grade
-from planner.options import create_option
+from planner.core.models import Grade
+from planner.structures.options import create_option
 from tests.app.conftest import app_as
 
 

@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import func, select
 
-from planner.costing import cost_structure
-from planner.models import AuditEvent
-from planner.options import create_option
+from planner.core.models import AuditEvent
+from planner.structures.costing import cost_structure
+from planner.structures.options import create_option
 from planner.ui import format as fmt
 from tests.app.conftest import app_as
 
@@ -53,7 +53,7 @@ def test_the_grid_shows_cost_headroom_and_people_affected_before_saving(app_db):
 def test_the_preview_sentence_reconciles_in_whole_pounds():
     """Catches: a shown change that does not take the saved figure to the shown one (each
     rounded on its own), or a headroom sign the wrong way round."""
-    from planner.edit_preview import EditPreview
+    from planner.structures.edit_preview import EditPreview
     from planner.ui.options import preview_sentence
 
     preview = EditPreview(saved_cost=585_254_230, cost=585_676_780, saved_headroom=114_745_770,

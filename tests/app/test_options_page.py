@@ -7,11 +7,11 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner import compare_charts as cc
-from planner.costing import cost_structure
-from planner.establishment import PostEdits
-from planner.models import Post, Structure
-from planner.options import create_option, edit_option_posts, set_assume_recruited
+from planner.charts import compare as cc
+from planner.core.models import Post, Structure
+from planner.establishment.register import PostEdits
+from planner.structures.costing import cost_structure
+from planner.structures.options import create_option, edit_option_posts, set_assume_recruited
 from planner.ui import options as ui
 from planner.ui.format import md_escape
 from tests.app.conftest import all_text, app_as, page_alone
@@ -306,7 +306,7 @@ def test_pence_from_text_refuses_what_is_not_money(text):
 def test_shares_from_table_reads_amounts_and_percentages():
     import pandas as pd
 
-    from planner.options import PartnerShare
+    from planner.structures.options import PartnerShare
     from planner.ui.options import shares_from_table
 
     table = pd.DataFrame({"partner": ["Brent", "Lewisham", "LGA"],
@@ -323,8 +323,8 @@ def _import_with_o1_retitled(db, title: str) -> None:
 
     import pandas as pd
 
-    from planner.exports import export_csv_zip
-    from planner.importer import import_establishment
+    from planner.establishment.exports import export_csv_zip
+    from planner.establishment.importer import import_establishment
 
     with db.session() as s:
         data = export_csv_zip(session=s, actor=db.actors["hr"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlmodel import select
 
-from planner.models import Post
+from planner.core.models import Post
 from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/org_chart.py"
@@ -105,7 +105,7 @@ def test_empty_database_invites_an_import(empty_db):
 
 
 def _option(app_db, name: str = "Option A") -> int:
-    from planner.options import create_option
+    from planner.structures.options import create_option
 
     with app_db.session() as s:
         option = create_option(session=s, actor=app_db.actors["hr"], name=name)

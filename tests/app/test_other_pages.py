@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from planner.models import AuditEvent, Grade, User
+from planner.core.models import AuditEvent, Grade, User
 from tests.app.conftest import all_text, app_as
 
 

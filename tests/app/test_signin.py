@@ -7,7 +7,7 @@ import time
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner.models import AuditEvent
+from planner.core.models import AuditEvent
 from planner.ui.session import ACTOR_KEY, LAST_ACTIVITY_KEY
 from tests.app.conftest import APP, PASSWORDS, TIMEOUT, all_text, app_as
 
@@ -153,7 +153,7 @@ def _cookie(monkeypatch, token: str) -> None:
 
 
 def _token_for(app_db, role: str) -> str:
-    from planner import sessions
+    from planner.core import sessions
 
     with app_db.session() as s:
         token, _ = sessions.issue(session=s, actor=app_db.actors[role])
@@ -163,7 +163,7 @@ def _token_for(app_db, role: str) -> str:
 
 def test_a_signed_in_session_holds_a_cookie_token(app_db):
     """Catches: app.py never setting the cookie, so a refresh always asks for a password."""
-    from planner import sessions
+    from planner.core import sessions
     from planner.ui.session import TOKEN_KEY
 
     at = app_as(app_db.actors["hr"])
@@ -203,7 +203,7 @@ def test_a_forged_cookie_shows_the_sign_in_form(app_db, monkeypatch):
 
 def test_a_window_left_open_after_signing_out_in_another_ends_too(app_db):
     """Catches: an open window minting a fresh cookie after the user signed out elsewhere."""
-    from planner import sessions
+    from planner.core import sessions
     from planner.ui.session import SESSION_ENDED, TOKEN_KEY
 
     at = app_as(app_db.actors["hr"])

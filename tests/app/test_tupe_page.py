@@ -16,10 +16,10 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from planner.establishment import PostEdits
-from planner.models import EtoRationale, Post, TupeCohort, TupeMilestone
-from planner.options import create_option, edit_option_posts
-from planner.tupe import ELI_KEYS, record_eli, set_eto_rationale, sync_cohorts, tupe_changes
+from planner.core.models import EtoRationale, Post, TupeCohort, TupeMilestone
+from planner.establishment.register import PostEdits
+from planner.legal.tupe import ELI_KEYS, record_eli, set_eto_rationale, sync_cohorts, tupe_changes
+from planner.structures.options import create_option, edit_option_posts
 from planner.ui import tupe as ui
 from tests.app.conftest import all_text, app_as, page_alone
 

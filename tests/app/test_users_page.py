@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from planner.auth import update_user
-from planner.models import AuditEvent, User
+from planner.core.auth import update_user
+from planner.core.models import AuditEvent, User
 from tests.app.conftest import all_text, app_as
 
 

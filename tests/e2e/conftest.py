@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import get_settings
+from planner.core.config import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from planner.demo import DEMO_OPTION_NAME
+from planner.cli.demo import DEMO_OPTION_NAME
 from tests.e2e.test_browser import (
     full_page_screenshot,
     read_metrics,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.demo import DEMO_OPTION_NAME as DEMO_OPTION
+from planner.cli.demo import DEMO_OPTION_NAME as DEMO_OPTION
 from tests.e2e.test_browser import (
     full_page_screenshot,
     sign_in,

@@ -1,6 +1,6 @@
 """A browser refresh keeps the user signed in and on their page; signing out ends it for good.
 
-Streamlit starts a new session on every reload, so only the session cookie (planner.sessions,
+Streamlit starts a new session on every reload, so only the session cookie (planner.core.sessions,
 written by planner/ui/session.py) can carry the sign-in across; the replayed cookie after
 sign-out must be refused by the server, not merely deleted by the browser. Also keeps
 screenshots of the org chart (with a hover tip), the Compare page and the audit log for a

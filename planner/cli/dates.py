@@ -1,0 +1,194 @@
+"""Date commands for `python -m planner`: consultation, TUPE and notice dates, no database.
+
+`planner.cli.main` wires these in: `add_commands(sub, common)` while building the parser, and
+`dispatch(args)` first in `_dispatch` (it returns None for commands that are not ours). They
+need no engine, migration or user, so they can run before any of that. Arguments arrive as
+strings and are parsed here, so a bad date is a `ValidationFailed` (exit 2, with the errors in
+the JSON) like every other bad input, rather than an argparse usage message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from typing import Any
+
+from planner.core.errors import RowError, ValidationFailed
+from planner.core.values import long_date
+from planner.legal import consultation, tupe
+
+COMMANDS = ("consultation-dates", "tupe-dates", "notice")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the three date subcommands to `sub`, each taking the shared `common` options."""
+    c = sub.add_parser("consultation-dates", parents=[common],
+                       help="collective consultation (TULRCA s.188) and HR1 (s.193) dates")
+    c.add_argument("--proposed", required=True, metavar="N",
+                   help="redundancy dismissals proposed at one establishment within 90 days")
+    c.add_argument("--launch", required=True, metavar="YYYY-MM-DD",
+                   help="the day the s.188(4) information reached the representatives")
+    c.add_argument("--first-dismissal", metavar="YYYY-MM-DD",
+                   help="the day the first dismissal takes effect")
+    c.add_argument("--hr1-sent", metavar="YYYY-MM-DD",
+                   help="the day the Redundancy Payments Service received HR1")
+    c.add_argument("--notices-issued", metavar="YYYY-MM-DD",
+                   help="the day the first individual notice of dismissal was given")
+    c.add_argument("--local-minimum-days", metavar="DAYS",
+                   help="the organisation's own minimum period below 20 (off by default)")
+    t = sub.add_parser("tupe-dates", parents=[common],
+                       help="TUPE milestones (inform, ELI, consult, transfer day)")
+    t.add_argument("--transfer", required=True, metavar="YYYY-MM-DD", help="the transfer date")
+    t.add_argument("--inform-weeks", default=str(tupe.DEFAULT_INFORM_WEEKS), metavar="WEEKS",
+                   help="inform representatives this many weeks before (default: %(default)s)")
+    t.add_argument("--eli-received", metavar="YYYY-MM-DD",
+                   help="the day employee liability information was received")
+    n = sub.add_parser("notice", parents=[common], help="statutory notice (ERA 1996 s.86)")
+    n.add_argument("--start", required=True, metavar="YYYY-MM-DD",
+                   help="continuous service date")
+    n.add_argument("--end", required=True, metavar="YYYY-MM-DD",
+                   help="the day notice is given")
+    n.add_argument("--dismissal", metavar="YYYY-MM-DD",
+                   help="the intended leaving date: also show the latest day to give notice")
+
+
+class _Args:
+    """Parses string arguments, collecting every error before raising one ValidationFailed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.errors: list[RowError] = []
+
+    def fail(self, option: str, message: str) -> None:
+        self.errors.append(RowError("arguments", None, option, message))
+
+    def date(self, name: str) -> dt.date | None:
+        raw = getattr(self.args, name, None)
+        option = "--" + name.replace("_", "-")
+        if raw is None:
+            return None
+        try:
+            if not _ISO_DATE.fullmatch(str(raw).strip()):
+                raise ValueError
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.fail(option, f"{raw!r} is not a date; use YYYY-MM-DD, e.g. 2026-04-01.")
+            return None
+
+    def count(self, name: str) -> int | None:
+        raw = getattr(self.args, name, None)
+        option = "--" + name.replace("_", "-")
+        if raw is None:
+            return None
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            self.fail(option, f"{raw!r} is not a whole number.")
+            return None
+        if value < 0:
+            self.fail(option, f"{value} must not be negative.")
+            return None
+        return value
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def dispatch(args: argparse.Namespace) -> tuple[dict[str, Any], str] | None:
+    """Run a date command: (JSON-ready result, text for people), or None if not ours."""
+    cmd = getattr(args, "command", None)
+    if cmd == "consultation-dates":
+        return _consultation(args)
+    if cmd == "tupe-dates":
+        return _tupe(args)
+    if cmd == "notice":
+        return _notice(args)
+    return None
+
+
+def _iso(day: dt.date | None) -> str:
+    """A date in the text a person reads (JSON keeps ISO): '1 Feb 2027'."""
+    return long_date(day, "none")
+
+
+def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    p = _Args(args)
+    proposed, launch = p.count("proposed"), p.date("launch")
+    first, hr1, notices = p.date("first_dismissal"), p.date("hr1_sent"), p.date("notices_issued")
+    local = p.count("local_minimum_days")
+    p.check()
+    assert proposed is not None and launch is not None  # required by argparse, parsed above
+    plan = consultation.check_plan(proposed=proposed, launch=launch, first_dismissal=first,
+                                   hr1_sent=hr1, notices_issued=notices,
+                                   local_minimum_days=local)
+    if plan.applies:
+        head = (f"{proposed} proposed dismissals: collective consultation applies (TULRCA s.188); "
+                f"at least {plan.minimum_days} days.")
+    elif plan.minimum_days is not None:
+        head = (f"{proposed} proposed dismissals: below 20, no statutory period; the local "
+                f"agreement sets {plan.minimum_days} days.")
+    else:
+        head = f"{proposed} proposed dismissals: below 20, no statutory consultation period."
+    lines = [head, f"Consultation began: {_iso(launch)}",
+             f"Earliest first dismissal: {_iso(plan.earliest_first_dismissal)}"]
+    if first:
+        lines.append(f"Planned first dismissal: {_iso(first)}")
+    if plan.applies:
+        lines.append(f"HR1 to be received by: {_iso(plan.hr1_deadline)} (TULRCA s.193)")
+    lines += [f"Breach: {b}" for b in plan.breaches] or ["No breaches found."]
+    # A protective award exists only where s.188 applied and was not complied with (s.189).
+    award = (consultation.protective_award_max_days(first or launch) if plan.applies
+             else None)
+    if award is not None:
+        lines.append(f"Protective award if s.188 is not complied with: up to {award} days' gross "
+                     "pay per affected employee (TULRCA s.189(4)).")
+    return ({"consultation": {**plan.as_dict(), "protective_award_max_days": award}},
+            "\n".join(lines))
+
+
+def _tupe(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    p = _Args(args)
+    transfer, received = p.date("transfer"), p.date("eli_received")
+    weeks = p.count("inform_weeks")
+    if weeks == 0:
+        p.fail("--inform-weeks", "Representatives must be informed at least a week ahead.")
+    p.check()
+    assert transfer is not None and weeks is not None
+    steps = tupe.milestones(transfer, inform_weeks=weeks)
+    result: dict[str, Any] = {"transfer": transfer.isoformat(),
+                              "milestones": [m.as_dict() for m in steps],
+                              "eli_deadline": tupe.eli_deadline(transfer).isoformat()}
+    lines = [f"TUPE milestones for a transfer on {_iso(transfer)}:",
+             *(f"{_iso(m.due):>11}  {m.name}  [{m.rule}]" for m in steps)]
+    if received is not None:
+        late = tupe.eli_late(transfer, received)
+        result["eli_received"] = received.isoformat()
+        result["eli_late"] = late
+        lines.append(f"ELI received {_iso(received)}: "
+                     + ("late (TUPE reg 11(6))." if late else "on time."))
+    return {"tupe": result}, "\n".join(lines)
+
+
+def _notice(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    p = _Args(args)
+    start, end, dismissal = p.date("start"), p.date("end"), p.date("dismissal")
+    if start and end and end < start:
+        p.fail("--end", f"{_iso(end)} is before the start {_iso(start)}.")
+    p.check()
+    assert start is not None and end is not None
+    weeks = consultation.statutory_notice_weeks(start, end)
+    years = consultation.complete_years(start, end)
+    result: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(),
+                              "complete_years": years, "statutory_notice_weeks": weeks}
+    lines = [f"Service {_iso(start)} to {_iso(end)}: {years} complete years; "
+             f"statutory notice {weeks} week{'' if weeks == 1 else 's'} (ERA 1996 s.86)."]
+    if dismissal is not None:
+        latest = consultation.latest_notice_date(dismissal, weeks)
+        result["dismissal"] = dismissal.isoformat()
+        result["latest_notice_date"] = latest.isoformat()
+        lines.append(f"To leave on {_iso(dismissal)}, give notice by {_iso(latest)} "
+                     "(longer contractual notice moves this earlier).")
+    return {"notice": result}, "\n".join(lines)

@@ -1,0 +1,156 @@
+"""Engine and sessions: SQLite file by default, PostgreSQL through DATABASE_URL.
+
+The engine is a process-wide resource; the UI wraps `get_engine` in st.cache_resource and
+tests build their own with `make_engine`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+from planner.core.config import ROOT, get_settings
+from planner.core.errors import PermissionDenied
+
+log = logging.getLogger("planner.core.db")
+
+IMMEDIATE = "planner_begin_immediate"
+
+
+def make_engine(url: str, *, busy_timeout_ms: int | None = None, **kwargs) -> Engine:
+    """Build an engine with the house pragmas.
+
+    SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout, and
+    `BEGIN IMMEDIATE` for write sessions so concurrent writers queue for the lock up front
+    instead of failing with "database is locked" when a read transaction tries to upgrade.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    timeout = busy_timeout_ms or get_settings().sqlite_busy_timeout_ms
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("timeout", timeout / 1000)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Take transaction control away from pysqlite so the "begin" hook decides.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        if conn.get_execution_options().get(IMMEDIATE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+_engine: Engine | None = None
+
+
+def get_engine() -> Engine:
+    """The application's engine, migrated to head on first use."""
+    global _engine
+    if _engine is None:
+        _engine = make_engine(get_settings().effective_database_url)
+        migrate(_engine)
+    return _engine
+
+
+def migrate(engine: Engine) -> None:
+    """Apply Alembic migrations up to head (run at start-up)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if not is_sqlite(engine):
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return
+    # SQLite's batch migrations rebuild a table by copy, drop and rename; with foreign keys
+    # enforced the drop of a referenced table fails. The pragma only works outside a
+    # transaction, and foreign_key_check proves the data is still consistent afterwards.
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection  # autocommit: no transaction is open yet
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A unit of work that writes: commits on success, rolls back on any error.
+
+    A refused action (PermissionDenied) is recorded in the audit log after the rollback, in a
+    transaction of its own, so the refusal is kept while nothing else of the attempt is.
+    """
+    bound = engine.execution_options(**{IMMEDIATE: True})
+    with Session(bound, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except PermissionDenied as exc:
+            session.rollback()
+            _record_denial(session, exc)
+            raise
+        except Exception:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work (deferred transaction, never blocks writers in WAL)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        except PermissionDenied as exc:
+            session.rollback()
+            _record_denial(Session(engine.execution_options(**{IMMEDIATE: True})), exc)
+            raise
+        finally:
+            session.rollback()
+
+
+def _record_denial(session: Session, exc: PermissionDenied) -> None:
+    from planner.core.audit import record_denial
+
+    try:
+        record_denial(session, exc)
+        session.commit()
+    except Exception:  # the refusal itself must still reach the caller
+        log.exception("could not record a refused action")
+        session.rollback()

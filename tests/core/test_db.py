@@ -1,0 +1,173 @@
+"""Engine, sessions and migrations."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, text
+from sqlmodel import Session, SQLModel, select
+
+from planner.core.config import Settings, normalise_url
+from planner.core.db import make_engine, migrate, read_session, write_session
+from planner.core.errors import PermissionDenied
+from planner.core.models import AuditEvent, Partner
+from tests.factories import make_actors
+
+
+def test_migrations_and_models_do_not_drift(database_url):
+    """Catches a model change shipped without its Alembic migration (or the reverse)."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_migrate_is_idempotent(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)
+    assert "post" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_sqlite_pragmas(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}", busy_timeout_ms=1234)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+    engine.dispose()
+
+
+def test_foreign_keys_enforced(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    from planner.core.models import Post
+
+    with pytest.raises(IntegrityError), Session(engine) as s:
+        s.add(Post(structure_id=999, post_ref="X", title="T", grade="PO1"))
+        s.commit()
+
+
+def test_write_session_rolls_back_on_error(seeded_engine):
+    with pytest.raises(RuntimeError), write_session(seeded_engine) as s:
+        s.add(Partner(name="Croydon"))
+        s.flush()
+        raise RuntimeError("boom")
+    with read_session(seeded_engine) as s:
+        assert s.exec(select(Partner).where(Partner.name == "Croydon")).first() is None
+
+
+def test_refusal_is_audited_after_rollback(seeded_engine):
+    """A refused action leaves nothing of the attempt but the record of the refusal."""
+    from planner.core.auth import require
+
+    with Session(seeded_engine) as s:
+        actors = make_actors(s)
+    with pytest.raises(PermissionDenied), write_session(seeded_engine) as s:
+        s.add(Partner(name="Croydon"))
+        s.flush()
+        require(actors["union"], "establishment.import", "structure")
+    with read_session(seeded_engine) as s:
+        assert s.exec(select(Partner).where(Partner.name == "Croydon")).first() is None
+        denial = s.exec(select(AuditEvent).where(AuditEvent.action == "denied")).one()
+        assert denial.username == "union-user"
+        assert denial.after["action"] == "establishment.import"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_normalise_url(given, expected):
+    assert normalise_url(given) == expected
+
+
+def test_database_url_alias(monkeypatch, tmp_path):
+    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert Settings().effective_database_url == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("DATABASE_URL")
+    s = Settings(var_dir=tmp_path)
+    assert s.effective_database_url == f"sqlite:///{tmp_path / 'planner.core.db'}"
+
+
+def _writer(url: str, worker: int, n: int, queue) -> None:
+    """Read-then-write transactions: the pattern that fails with 'database is locked' under
+    deferred transactions when several processes write at once."""
+    engine = make_engine(url, busy_timeout_ms=30_000)
+    errors = 0
+    for i in range(n):
+        try:
+            with write_session(engine) as s:
+                count = s.exec(select(func.count()).select_from(AuditEvent)).one()
+                s.add(AuditEvent(action="test", entity="worker", entity_id=f"{worker}-{i}",
+                                 after={"seen": count}))
+        except Exception:
+            errors += 1
+    engine.dispose()
+    queue.put(errors)
+
+
+def test_concurrent_writers_queue_instead_of_failing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    workers, per = 4, 40
+    procs = [ctx.Process(target=_writer, args=(url, w, per, queue)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    errors = [queue.get(timeout=5) for _ in procs]
+    assert errors == [0] * workers
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM auditevent")).scalar()
+        seen = [r[0] for r in conn.execute(text("SELECT entity_id FROM auditevent"))]
+    engine.dispose()
+    assert total == workers * per
+    assert len(set(seen)) == workers * per
+
+
+def test_upgrade_of_a_populated_sqlite_database_keeps_foreign_keys(tmp_path):
+    """Batch migrations rebuild referenced tables; the data must survive and FKs come back on."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from planner.core.config import ROOT
+    from planner.core.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO structure (name, kind, status, description, version, "
+                          "created_at) VALUES ('Current', 'baseline', 'current', '', 1, "
+                          "'2026-01-01')"))
+        conn.execute(text("INSERT INTO post (structure_id, post_ref, title, division, team, "
+                          "grade, fte, funding, notes, version) VALUES (1, 'P1', 'Head', '', "
+                          "'', 'SM2', 1, 'base', '', 1)"))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT envelope_months FROM structure")).scalar() == 12
+        assert conn.execute(text("SELECT count(*) FROM post")).scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

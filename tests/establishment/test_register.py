@@ -1,0 +1,243 @@
+"""The establishment register: statuses, headline metrics, filters and audited edits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlmodel import Session, select
+
+from planner.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from planner.core.models import AuditEvent, Post, Structure
+from planner.establishment import register as est
+from tests.factories import build_small_establishment, make_actors
+
+
+def build(session: Session) -> int:
+    sid = build_small_establishment(session)
+    session.commit()
+    return sid
+
+
+@pytest.fixture
+def actors(session):
+    return make_actors(session)
+
+
+@pytest.fixture
+def sid(session):
+    return build(session)
+
+
+def test_frame_statuses_and_incumbents(session, actors, sid):
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert df["status"].to_dict() == {
+        "H1": "Filled", "M1": "Filled", "O1": "Covered by interim", "O2": "Vacant",
+        "O3": "Filled", "M2": "Covered by interim"}
+    assert df.at["M1", "incumbents"] == "Bea Cole; Cal Dunn"
+    assert df.at["M1", "staff_fte"] == 1.0
+    assert df.at["O1", "interim"] == "Dee Evans"
+    assert df.at["O3", "origin"] == "Capita"
+    assert df.at["M2", "partner"] == "Lewisham"
+    assert df.at["O1", "reports_to"] == "M1"
+    assert df.at["H1", "reports_to"] == ""
+    assert df.at["O2", "fte"] == "0.5"
+
+
+def test_headline_metrics_hand_counted(session, actors, sid):
+    m = est.headline_metrics(session=session, actor=actors["manager"])
+    assert m.as_dict() == {
+        "posts": 6,
+        "establishment_fte": 5.1,  # 1 + 1 + 1 + 0.5 + 1 + 0.6
+        "staff_in_post_fte": 2.8,  # 1 + 0.5 + 0.5 + 0.8
+        "vacancies": 3,  # O1, O2, M2 have no employee
+        "vacancies_covered_by_interims": 2,  # O1 (interim), M2 (agency)
+        "vacant_uncovered": 1,
+        "interims": 2,
+        "employees": 4,
+        "people_by_origin": {"Brent": 1, "Capita": 1, "Lewisham": 2},
+    }
+
+
+def test_union_may_not_read_the_establishment(session, actors, sid):
+    with pytest.raises(PermissionDenied):
+        est.establishment_frame(session=session, actor=actors["union"])
+    with pytest.raises(PermissionDenied):
+        est.headline_metrics(session=session, actor=actors["union"])
+
+
+def test_no_establishment_yet(session, actors):
+    with pytest.raises(NotFound, match="no establishment yet"):
+        est.establishment_frame(session=session, actor=actors["hr"])
+
+
+def test_filters(session, actors, sid):
+    df = est.establishment_frame(session=session, actor=actors["hr"])
+    assert set(est.filter_frame(df, status=["Vacant", "Covered by interim"]).post_id) == {"O1", "O2", "M2"}
+    assert set(est.filter_frame(df, grade=["PO2"], status=["Vacant"]).post_id) == {"O2"}
+    assert set(est.filter_frame(df, origin=["Lewisham"]).post_id) == {"M1"}
+    assert set(est.filter_frame(df, contracts=["permanent"], team=["Core"]).post_id) == {"M1", "O3"}
+    assert len(est.filter_frame(df, division=[], grade=None)) == 6
+    opts = est.filter_options(df)
+    assert opts["status"] == ["Covered by interim", "Filled", "Vacant"]
+    assert opts["origin"] == ["Brent", "Capita", "Lewisham"]
+    with pytest.raises(KeyError):
+        est.filter_frame(df, salary=["1"])
+
+
+def editor_frame(session, actor):
+    return est.establishment_frame(session=session, actor=actor).reset_index(drop=True)
+
+
+def test_edits_from_editor_maps_positions_to_posts(session, actors, sid):
+    df = editor_frame(session, actors["hr"])
+    pos = {ref: i for i, ref in enumerate(df.post_id)}
+    state = {
+        "edited_rows": {pos["O2"]: {"grade": "PO3", "fte": 1.0, "status": "ignored"}},
+        "added_rows": [{"post_id": "N1", "title": "Cloud Engineer", "grade": "PO4",
+                        "reports_to": "M1"}, {}],
+        "deleted_rows": [pos["O1"]],
+    }
+    edits = est.edits_from_editor(df, state)
+    assert edits.updated == {"O2": {"grade": "PO3", "fte": "1"}}
+    assert edits.added == [{"post_id": "N1", "title": "Cloud Engineer", "grade": "PO4",
+                            "reports_to": "M1"}]
+    assert edits.deleted == ["O1"]
+    assert edits.versions == {"O2": 1, "O1": 1}
+
+
+def test_partner_typed_in_lower_case_is_the_partner(session, actors, sid):
+    """validate_posts accepts "lewisham" for Lewisham; the write used to look the name up
+    exactly and raised KeyError (a traceback on the page)."""
+    edits = est.PostEdits(updated={"O2": {"partner": "lewisham"}, "O3": {"partner": "Shared"}},
+                          versions={"O2": 1, "O3": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=edits)
+    session.commit()
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert (df.at["O2", "partner"], df.at["O3", "partner"]) == ("Lewisham", "shared")
+
+
+def test_apply_edits_writes_and_audits(session, actors, sid):
+    edits = est.PostEdits(
+        added=[{"post_id": "N1", "title": "Cloud Engineer", "grade": "PO4", "reports_to": "M1",
+                "division": "Digital", "team": "Core"}],
+        updated={"O2": {"grade": "PO3", "fte": "1", "reports_to": "H1"}},
+        deleted=[],
+        versions={"O2": 1},
+    )
+    result = est.apply_post_edits(session=session, actor=actors["manager"], edits=edits)
+    session.commit()
+    assert result == est.EditResult(added=1, updated=1, deleted=0)
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert df.at["O2", "grade"] == "PO3" and df.at["O2", "reports_to"] == "H1"
+    assert df.at["N1", "reports_to"] == "M1" and df.at["N1", "fte"] == "1"
+    assert int(df.at["O2", "version"]) == 2
+    events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.entity, e.username) for e in events] == [
+        ("update", "post", "manager-user"), ("create", "post", "manager-user")]
+    assert events[0].before["grade"] == "PO2" and events[0].after["grade"] == "PO3"
+    assert events[0].before["reports_to"] == "M1" and events[0].after["reports_to"] == "H1"
+    assert session.get(Structure, sid).version == 2
+
+
+def test_delete_vacant_post(session, actors, sid):
+    edits = est.PostEdits(deleted=["O2"], versions={"O2": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=edits)
+    session.commit()
+    assert session.exec(select(Post).where(Post.post_ref == "O2")).first() is None
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).one()
+    assert event.before["post_id"] == "O2"
+
+
+def _refused(session, actor, edits) -> list[tuple[str | None, str, str]]:
+    before = session.exec(select(Post).order_by(Post.id)).all()
+    snapshot = [(p.post_ref, p.grade, p.fte, p.reports_to_id, p.version) for p in before]
+    with pytest.raises(ValidationFailed) as exc:
+        est.apply_post_edits(session=session, actor=actor, edits=edits)
+    session.rollback()
+    after = session.exec(select(Post).order_by(Post.id)).all()
+    assert [(p.post_ref, p.grade, p.fte, p.reports_to_id, p.version) for p in after] == snapshot
+    assert session.exec(select(AuditEvent)).first() is None
+    return [(e.column, e.message) for e in exc.value.errors]
+
+
+def test_cycle_refused_with_chain_named(session, actors, sid):
+    errors = _refused(session, actors["hr"],
+                      est.PostEdits(updated={"H1": {"reports_to": "O3"}}, versions={"H1": 1}))
+    assert any("H1" in m and "O3" in m and "M1" in m and "cycle" in m.lower() for _, m in errors), errors
+
+
+def test_orphan_and_occupied_deletes_refused(session, actors, sid):
+    errors = _refused(session, actors["hr"], est.PostEdits(deleted=["M1"], versions={"M1": 1}))
+    messages = " | ".join(m for _, m in errors)
+    assert "M1 has occupants" in messages
+    assert "O1 reports to M1, which you are deleting" in messages
+
+
+def test_bad_values_refused(session, actors, sid):
+    errors = _refused(session, actors["hr"], est.PostEdits(
+        updated={"O2": {"grade": "PO99"}, "O1": {"fte": "1.5"}},
+        added=[{"post_id": "H1", "title": "Dup", "grade": "PO1"}],
+        versions={"O2": 1, "O1": 1}))
+    cols = sorted(c for c, _ in errors)
+    assert "grade" in cols and "fte" in cols and "post_id" in cols
+
+
+def test_post_fte_below_occupants_refused(session, actors, sid):
+    errors = _refused(session, actors["hr"],
+                      est.PostEdits(updated={"O3": {"fte": "0.5"}}, versions={"O3": 1}))
+    assert ("fte", "O3's occupants work 0.8 FTE, more than the 0.5 FTE you set.") in errors
+
+
+def test_stale_edit_refused_no_lost_update(session, actors, sid):
+    first = est.PostEdits(updated={"O2": {"grade": "PO3"}}, versions={"O2": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=first)
+    session.commit()
+    stale = est.PostEdits(updated={"O2": {"grade": "PO1"}}, versions={"O2": 1})
+    with pytest.raises(StaleVersion, match="Someone else changed O2"):
+        est.apply_post_edits(session=session, actor=actors["manager"], edits=stale)
+    session.rollback()
+    assert session.exec(select(Post).where(Post.post_ref == "O2")).one().grade == "PO3"
+
+
+@pytest.mark.parametrize("role", ["union", "admin"])
+def test_edit_refused_for_roles_without_edit(session, actors, sid, role):
+    with pytest.raises(PermissionDenied):
+        est.apply_post_edits(session=session, actor=actors[role],
+                             edits=est.PostEdits(deleted=["O2"], versions={"O2": 1}))
+
+
+def test_empty_edit_is_a_no_op(session, actors, sid):
+    assert est.apply_post_edits(session=session, actor=actors["hr"],
+                                edits=est.PostEdits()) == est.EditResult(0, 0, 0)
+    assert isinstance(editor_frame(session, actors["hr"]), pd.DataFrame)
+
+
+def test_renaming_a_manager_with_its_reports_moved_in_the_same_batch(session, actors, sid):
+    """A rename plus reports_to changes to the new id is one consistent edit."""
+    edits = est.PostEdits(
+        updated={"M1": {"post_id": "M9"}, "O1": {"reports_to": "M9"},
+                 "O2": {"reports_to": "M9"}, "O3": {"reports_to": "M9"}},
+        added=[{"post_id": "N1", "title": "Apprentice", "grade": "Scale 3", "reports_to": "M9"}],
+        versions={"M1": 1, "O1": 1, "O2": 1, "O3": 1})
+    est.apply_post_edits(session=session, actor=actors["hr"], edits=edits)
+    session.commit()
+    df = est.establishment_frame(session=session, actor=actors["hr"]).set_index("post_id")
+    assert "M1" not in df.index and df.at["M9", "incumbents"] == "Bea Cole; Cal Dunn"
+    assert df.loc[["O1", "O2", "O3", "N1"], "reports_to"].tolist() == ["M9"] * 4
+
+
+def test_renaming_a_manager_alone_leaves_its_reports_pointing_nowhere(session, actors, sid):
+    errors = _refused(session, actors["hr"],
+                      est.PostEdits(updated={"M1": {"post_id": "M9"}}, versions={"M1": 1}))
+    assert sorted(errors) == [("reports_to", "reports_to 'M1' is not a post_id in this sheet.")
+                              ] * 3
+
+
+@pytest.mark.parametrize(("covered", "vacant", "text"), [
+    (23, 7, "30 posts without an employee: 23 covered by interim, 7 vacant."),
+    (0, 1, "1 post without an employee: 0 covered by interim, 1 vacant."),
+    (1200, 34, "1,234 posts without an employee: 1,200 covered by interim, 34 vacant."),
+])
+def test_the_without_an_employee_pair_reads_as_one_sentence(covered, vacant, text):
+    """Catches: the "Vacancies 30 / Vacant 7" pair, where "vacant" meant two things."""
+    assert est.without_employee_sentence(covered, vacant) == text
