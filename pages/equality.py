@@ -5,6 +5,7 @@ import streamlit as st
 
 from planner.charts import equality as ec
 from planner.core.values import long_date
+from planner.equality import display
 from planner.ui import compare as cmp
 from planner.ui import equality as ui
 from planner.ui import establishment as est
@@ -79,7 +80,7 @@ if containers[ui.TAB_ANALYSIS].open:
         method = ui.suppression_method(result)
         if method:
             st.caption(md_escape(method))
-        display = ec.analysis_display(result.table)
+        display = display.analysis_display(result.table)
         st.dataframe(display, hide_index=True, column_config=ui.ANALYSIS_CONFIG,
                      key="equality_table", height=cmp.table_height(len(display), most=560))
         st.download_button(

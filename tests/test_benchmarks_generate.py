@@ -21,8 +21,10 @@ from benchmarks.generate import (
     to_xlsx_file,
 )
 from planner.core.models import Occupancy, Person, Post
-from planner.establishment.importer import import_establishment, read_upload, validate_tables
+from planner.establishment.importer import import_establishment
+from planner.establishment.readers import read_upload
 from planner.establishment.reference import grade_table, partner_names
+from planner.establishment.validation import validate_tables
 from tests.factories import make_actors
 
 N = 1_000

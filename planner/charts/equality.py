@@ -17,37 +17,16 @@ import altair as alt
 import pandas as pd
 
 from planner.charts.establishment import AMBER, GREY, TEAL, TEXT, grade_order_for
+from planner.equality.display import missing, part_time_frame, ratio_with_flag, share_text
 
 SERVICE = "Whole service"
 AT_RISK = "At risk"
 SERIES = (SERVICE, AT_RISK)
 SERIES_COLOURS = (TEAL, AMBER)
 MUTED = "#6b7378"
-FLAG_WORDS = {"higher": "higher", "lower": "lower"}
 SHARE_COLUMNS = ["label", "category", "series", "share", "people", "text", "suppressed",
                  "ratio", "p", "order"]
-DISPLAY_COLUMNS = ["Characteristic", "Group", "Whole service", "At risk", "Share of service",
-                   "Share at risk", "Ratio (at risk vs rest)", "Fisher p"]
 BAR_ROW = 18  # pixels per bar: two bars a group
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def share_text(value: Any) -> str:
-    """0.3512 -> '35%', 0.004 -> '<1%', 0 -> '0%'; missing (suppressed or undefined) -> '—'."""
-    if _missing(value):
-        return "—"
-    share = float(value)
-    if 0 < share < 0.005:
-        return "<1%"
-    return f"{share:.0%}"
 
 
 def hidden_label(text: str) -> str:
@@ -56,12 +35,6 @@ def hidden_label(text: str) -> str:
     if text.startswith("<"):
         return text
     return "* hidden" if text == "*" else "hidden"
-
-
-def ratio_with_flag(ratio_text: str, flag: str) -> str:
-    """'1.60' and 'higher' -> '1.60 (higher)': the flag beside the figure it comes from."""
-    word = FLAG_WORDS.get(str(flag or ""), "")
-    return f"{ratio_text} ({word})" if word and ratio_text not in ("", "—") else ratio_text
 
 
 def characteristics(table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -85,8 +58,8 @@ def share_frame(table: pd.DataFrame, characteristic: str) -> pd.DataFrame:
         for series, share, count, text in (
                 (SERVICE, r.share_service, r.service, r.service_text),
                 (AT_RISK, r.share_at_risk, r.at_risk, r.at_risk_text)):
-            hidden = _missing(count)
-            value = None if hidden or _missing(share) else float(share)
+            hidden = missing(count)
+            value = None if hidden or missing(share) else float(share)
             if hidden:
                 label = hidden_label(str(text))
             elif value is None:
@@ -188,22 +161,6 @@ def grade_mix_chart(grade_mix: pd.DataFrame, grades: Sequence[str] = ()) -> alt.
                  subtitle="Posts in each grade: the establishment now, and in the option")
 
 
-def part_time_frame(part_time: pd.DataFrame) -> pd.DataFrame:
-    """["when", "share", "text"]: the part-time share before and after, with the people
-    behind it ("25% (5 of 20)"); a suppressed figure prints as its text and is not drawn."""
-    rows = []
-    for r in part_time.itertuples(index=False):
-        share = None if _missing(r.share) else float(r.share)
-        if share is None or _missing(r.part_time) or _missing(r.employees):
-            text = "hidden (small numbers)" if share is None else share_text(share)
-        else:
-            text = f"{share_text(share)} ({int(r.part_time):,} of {int(r.employees):,})"
-        rows.append({"when": str(r.when), "share": share, "text": text})
-    frame = pd.DataFrame(rows, columns=["when", "share", "text"])
-    frame["share"] = frame["share"].astype(float)
-    return frame
-
-
 def part_time_chart(part_time: pd.DataFrame) -> alt.LayerChart:
     """The share of employees working part time, before and after (people at risk left)."""
     data = part_time_frame(part_time)
@@ -225,26 +182,4 @@ def part_time_chart(part_time: pd.DataFrame) -> alt.LayerChart:
                  subtitle="Before: the whole service. After: the service less the people "
                           "at risk")
 
-
-def analysis_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The analysis as people read it: only the *_text figures for counts, ratios and
-    p-values (so a suppressed cell reads "<10" or "—", never a number), shares as percents,
-    and the ratio's flag beside it."""
-    out = pd.DataFrame({
-        "Characteristic": table["label"].astype(str).to_numpy(),
-        "Group": table["category"].astype(str).to_numpy(),
-        "Whole service": table["service_text"].astype(str).to_numpy(),
-        "At risk": table["at_risk_text"].astype(str).to_numpy(),
-        "Share of service": [share_text(v) for v in table["share_service"]],
-        "Share at risk": [share_text(v) for v in table["share_at_risk"]],
-        "Ratio (at risk vs rest)": [ratio_with_flag(str(t), str(f)) for t, f in
-                                    zip(table["ratio_text"], table["flag"], strict=True)],
-        "Fisher p": table["p_text"].astype(str).to_numpy(),
-    }, columns=DISPLAY_COLUMNS)
-    return out.reset_index(drop=True)
-
-
-def flagged_groups(table: pd.DataFrame) -> int:
-    """How many groups' at-risk rate is flagged against the rest (ratio < 0.8 or > 1.25)."""
-    return int((table["flag"].astype(str) != "").sum())
 

@@ -8,6 +8,7 @@ is always None and a date is always a `datetime.date` (DESIGN.md: "Dates are dat
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -42,3 +43,8 @@ def long_date(day: dt.date | dt.datetime | None, blank: str = "—") -> str:
     if is_blank(day):
         return blank
     return f"{day.day} {day:%b %Y}"  # type: ignore[union-attr]
+
+
+def decimal_text(value: Any) -> str:
+    """A number as people write it: 1, 0.5, 550.25 (no exponent, no trailing zeros), exactly."""
+    return format(Decimal(str(value)).normalize(), "f")

@@ -71,7 +71,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from planner.core import audit
+from planner.core import audit, hooks
 from planner.core.auth import Actor, can, require
 from planner.core.config import get_settings
 from planner.core.errors import (
@@ -95,6 +95,8 @@ from planner.core.models import (
     utcnow,
 )
 from planner.core.values import long_date
+from planner.establishment.importer import ImportFollower
+from planner.establishment.readers import Tables
 from planner.structures.options import (
     readable_option,
     readable_options,
@@ -844,7 +846,7 @@ def save_equality_records(*, session: Session, actor: Actor, rows: list[dict[str
 
 
 def validate_equality_sheet(frame: pd.DataFrame, known: set[str]) -> list[RowError]:
-    """Every problem of an `equality` sheet read by planner.establishment.importer.read_upload (text, with
+    """Every problem of an `equality` sheet read by planner.establishment.readers.read_upload (text, with
     `_row`): unknown or repeated employee_id, over-long or formula-like answers."""
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -898,7 +900,7 @@ def import_equality(*, session: Session, actor: Actor,
     """Import answers from the `equality` sheet of a workbook or from equality.csv
     (equality.edit): all-or-nothing, every error with its sheet, row and column. Other sheets
     of a workbook are read past. Returns the records created or changed."""
-    from planner.establishment.importer import read_upload
+    from planner.establishment.readers import read_upload
 
     require(actor, "equality.edit", "equality_record")
     tables, errors = read_upload(files)
@@ -1515,3 +1517,35 @@ def analysis_key(session: Session, structure_id: int) -> tuple[Any, ...]:
         sa_select(func.count(r.c.id), func.coalesce(func.sum(r.c.version), 0))).one()
     return (tuple(versions or ()), tuple(tuple(o) for o in others), tuple(answers),
             get_settings().equality_suppression_threshold, dt.date.today().isoformat())
+
+
+# --- following an establishment import (planner.core.hooks.IMPORT) ---------------------------
+
+
+def _import_check(actor: Actor, tables: Tables) -> list[RowError]:
+    """An equality sheet in an establishment upload: checked against the upload's people when
+    the actor may edit equality data (hr); refused for anyone else (an administrator imports
+    establishments but may not change special-category data)."""
+    if tables.equality is None:
+        return []
+    if not can(actor, "equality.edit"):
+        return [RowError("equality", None, "", (
+            "The equality sheet holds special-category personal data that only HR may import. "
+            "Remove the sheet (or equality.csv) to import the establishment, and ask HR to "
+            "upload the equality answers."))]
+    people = tables.people
+    known = set(people["employee_id"]) if people is not None else set()
+    return validate_equality_sheet(tables.equality, known)
+
+
+def _import_recorded(session: Session, actor: Actor, tables: Tables, event_id: int,
+                     results: list[Any]) -> None:
+    """The upload's equality sheet, written in the import's transaction (a failure here rolls
+    the establishment back too)."""
+    if tables.equality is not None:
+        write_equality_sheet(session=session, actor=actor, frame=tables.equality)
+
+
+hooks.register(hooks.IMPORT, ImportFollower(check=_import_check, recorded=_import_recorded),
+               order=30, name="equality sheet")
+hooks.register(hooks.STATUS, check_status_gate, name="equality checkpoints")

@@ -24,8 +24,8 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt, RGBColor
 
-from planner.charts.equality import DISPLAY_COLUMNS, analysis_display, part_time_frame
 from planner.core.values import long_date
+from planner.equality.display import DISPLAY_COLUMNS, analysis_display, part_time_frame
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentType

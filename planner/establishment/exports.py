@@ -22,13 +22,9 @@ from planner.core.auth import Actor, require
 from planner.core.config import DATA_DIR
 from planner.core.models import Occupancy, Partner, Person, Post
 from planner.core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
-from planner.establishment.importer import (
-    COLUMNS,
-    PARTNER_COLUMNS,
-    PEOPLE_COLUMNS,
-    decimal_text,
-)
-from planner.establishment.register import _resolve, posts_frame
+from planner.core.values import decimal_text
+from planner.establishment.readers import COLUMNS, PARTNER_COLUMNS, PEOPLE_COLUMNS
+from planner.establishment.register import posts_frame, structure_or_baseline
 
 TEMPLATE_DIR = DATA_DIR / "templates"
 NUMERIC = {"fte", "scp", "annual_salary", "day_rate", "share", "lgps_employer_rate",
@@ -64,7 +60,7 @@ def export_tables(*, session: Session, actor: Actor,
     """The posts, people and partners sheets as text, in interchange columns and order."""
     require(actor, "establishment.export", "structure")
     require(actor, "personal.read", "person")
-    sid = _resolve(session, structure_id)
+    sid = structure_or_baseline(session, structure_id)
     posts = posts_frame(session, sid).drop(columns=["id", "version"])
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     q = (sa_select(pe.c.employee_ref.label("employee_id"), pe.c.name,

@@ -19,7 +19,8 @@ from planner.core import audit
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, RowError, StaleVersion, ValidationFailed
 from planner.core.models import Occupancy, Partner, Person, Post, Structure
-from planner.establishment.importer import decimal_text, validate_posts
+from planner.core.values import decimal_text
+from planner.establishment.validation import validate_posts
 
 EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
 COVER_CONTRACTS = ("interim", "agency")
@@ -42,7 +43,7 @@ def structure_version(session: Session, structure_id: int) -> int:
     return version
 
 
-def _resolve(session: Session, structure_id: int | None) -> int:
+def structure_or_baseline(session: Session, structure_id: int | None) -> int:
     sid = structure_id if structure_id is not None else baseline_id(session)
     if sid is None:
         raise NotFound("There is no establishment yet: import one or load the demo data.")
@@ -78,7 +79,7 @@ def establishment_frame(*, session: Session, actor: Actor,
     interim or agency worker does; Vacant when nobody does.
     """
     require(actor, "establishment.read", "post")
-    sid = _resolve(session, structure_id)
+    sid = structure_or_baseline(session, structure_id)
     posts = posts_frame(session, sid)
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     q = (
@@ -151,7 +152,7 @@ def headline_metrics(*, session: Session, actor: Actor, structure_id: int | None
     require(actor, "establishment.read", "post")
     df = frame if frame is not None else establishment_frame(
         session=session, actor=actor, structure_id=structure_id)
-    sid = _resolve(session, structure_id)
+    sid = structure_or_baseline(session, structure_id)
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     people = pd.read_sql(
         sa_select(pe.c.id, pe.c.contract, pe.c.origin).distinct()
@@ -272,7 +273,7 @@ def apply_post_edits(*, session: Session, actor: Actor, edits: PostEdits,
     from planner.establishment.reference import grade_table, partner_names
 
     require(actor, "establishment.edit", "post")
-    sid = _resolve(session, structure_id)
+    sid = structure_or_baseline(session, structure_id)
     if edits.is_empty():
         return EditResult(0, 0, 0)
     # Lock the structure row (PostgreSQL) before reading versions, so two saves cannot both

@@ -589,13 +589,13 @@ def _baseline_people(session: Session) -> pd.DataFrame:
 def _deleted_post_pks(session: Session, option: Structure) -> set[int]:
     """Baseline Post ids the option deletes (the options difference list's "deleted" rows)."""
     from planner.establishment.register import baseline_id
-    from planner.structures.options import _difference, lineage_frame
+    from planner.structures.options import lineage_difference, lineage_frame
 
     sid = baseline_id(session)
     if sid is None:
         return set()
     fa = lineage_frame(session, sid)
-    frame = _difference(fa, lineage_frame(session, option.id))
+    frame = lineage_difference(fa, lineage_frame(session, option.id))
     pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
     gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
     return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}

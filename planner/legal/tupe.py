@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from planner.core import audit
+from planner.core import audit, hooks
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, RowError, StaleVersion, ValidationFailed
 from planner.core.models import (
@@ -43,6 +43,7 @@ from planner.core.models import (
     utcnow,
 )
 from planner.core.values import long_date
+from planner.establishment.importer import ImportFollower
 from planner.establishment.register import baseline_id
 
 # TUPE 2006 reg 11(6) as amended by SI 2014/16: 28 days for transfers on or after 1 May 2014
@@ -600,13 +601,13 @@ def _changed_posts(session: Session, option: Structure) -> dict[int, dict[str, s
     difference's change text (every change other than "unchanged"; "deleted" included).
 
     A baseline post continued by more than one option post joins their changes."""
-    from planner.structures.options import _difference, lineage_frame
+    from planner.structures.options import lineage_difference, lineage_frame
 
     sid = baseline_id(session)
     if sid is None or option.id is None or option.kind != "option":
         return {}
     fa = lineage_frame(session, sid)
-    frame = _difference(fa, lineage_frame(session, option.id))
+    frame = lineage_difference(fa, lineage_frame(session, option.id))
     pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
     title_of = dict(zip(fa["post_id"], fa["title"], strict=True))
     grade_of = dict(zip(fa["post_id"], fa["grade"], strict=True))
@@ -741,3 +742,15 @@ def set_eto_rationale(*, session: Session, actor: Actor, structure: str | int | 
     audit.record(session, actor=actor, action="set_eto", entity="eto_rationale",
                  entity_id=str(row.id), before=before, after=_eto_state(row))
     return row
+
+
+def _import_recorded(session: Session, actor: Actor, tables: Any, event_id: int,
+                     results: list[Any]) -> None:
+    """People who came by TUPE join their cohort once the establishment import is written: a
+    consequence of the import the actor was allowed to make (establishment.import), so it
+    needs no TUPE permission of its own."""
+    sync_after_import(session=session, actor=actor)
+
+
+hooks.register(hooks.IMPORT, ImportFollower(recorded=_import_recorded), order=20,
+               name="TUPE cohorts")

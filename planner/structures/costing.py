@@ -54,7 +54,7 @@ from planner.core.config import Settings, get_settings
 from planner.core.errors import NotFound
 from planner.core.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.establishment.reference import current_pay_year, grade_table
-from planner.establishment.register import _resolve
+from planner.establishment.register import structure_or_baseline
 from planner.structures import pay
 from planner.structures.envelope import CUSTOMER_POSTS as CUSTOMER_POSTS
 from planner.structures.envelope import EnvelopePosition as EnvelopePosition
@@ -157,7 +157,7 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
     require(actor, "establishment.read", "structure")
     if months < 0:
         raise ValueError("months must be 0 or more")
-    sid = _resolve(session, structure_id)
+    sid = structure_or_baseline(session, structure_id)
     structure = session.get(Structure, sid)
     if structure is None:
         raise NotFound(f"No structure with id {sid}.")

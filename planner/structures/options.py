@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from sqlalchemy import Integer, bindparam, delete, func, insert, literal, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from planner.core import audit
+from planner.core import audit, hooks
 from planner.core.auth import Actor, can, require
 from planner.core.errors import (
     NotFound,
@@ -53,10 +53,11 @@ from planner.core.models import (
     Post,
     Structure,
 )
-from planner.core.values import long_date
-from planner.establishment.importer import decimal_text, read_upload, validate_posts
+from planner.core.values import decimal_text, long_date
+from planner.establishment.readers import read_upload
 from planner.establishment.reference import grade_table, partner_names
 from planner.establishment.register import EditResult, PostEdits, apply_post_edits, posts_frame
+from planner.establishment.validation import validate_posts
 from planner.structures.hierarchy import difference
 
 BASELINE = "baseline"  # the name that always means the current establishment
@@ -426,17 +427,28 @@ def set_assume_recruited(*, session: Session, actor: Actor, structure: str | int
 OPTION_STATUSES = tuple(s for s in STRUCTURE_STATUSES if s != "current")
 
 
+class StatusGate(Protocol):
+    """A check a higher floor registers at planner.core.hooks.STATUS: raise (GateRefused, a
+    PlannerError) to refuse moving `structure` to `status`. The equality checkpoints are one;
+    the gate reads checkpoints only, so this module never reads anyone's equality answers."""
+
+    def __call__(self, session: Session, structure: Structure, status: str) -> None: ...
+
+
+def status_gates() -> list[StatusGate]:
+    """The registered gates, in order."""
+    return hooks.hooks(hooks.STATUS)
+
+
 def set_option_status(*, session: Session, actor: Actor, structure: str | int | Structure,
                       status: str, expected_version: int) -> Structure:
     """Move an option to another status (draft, proposed, published, final, implemented).
 
     The equality gates hold here, whatever the page shows (DOMAIN.md §6): final only once the
     stage 2 equality analysis is signed off, implemented only with a stage 3 due date
-    (planner.equality.analysis.check_status_gate raises GateRefused). Version-checked and audited.
+    (the gates registered at planner.core.hooks.STATUS, planner.equality's among them, raise
+    GateRefused). Version-checked and audited.
     """
-    # The gate reads checkpoints only; this module never reads anyone's equality answers.
-    from planner.equality.analysis import check_status_gate
-
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "given a status"))
     _check_version(session, option, expected_version)
@@ -446,7 +458,8 @@ def set_option_status(*, session: Session, actor: Actor, structure: str | int | 
             f"{', '.join(OPTION_STATUSES)}."))])
     if status == option.status:
         return option
-    check_status_gate(session, option, status)
+    for gate in status_gates():
+        gate(session, option, status)
     before = option.status
     option.status = status
     return _save(session, actor, option, "status", before={"status": before},
@@ -911,7 +924,7 @@ def compare_structures(*, session: Session, actor: Actor, base: str | int | Stru
     b = other if isinstance(other, Structure) else resolve_structure(session, other)
     assert a.id is not None and b.id is not None
     fa, fb = lineage_frame(session, a.id), lineage_frame(session, b.id)
-    frame = _difference(fa, fb)
+    frame = lineage_difference(fa, fb)
     found = pd.DataFrame(columns=["employee_id", "name", "contract", "post_id"])
     if people:
         require(actor, "personal.read", "person")
@@ -1008,7 +1021,7 @@ def import_option(*, session: Session, actor: Actor, name: str,
         conn.execute(update(p).where(p.c.id == bindparam("b_id"))
                      .values(reports_to_id=bindparam("b_mgr")), links)
     counts = Comparison(base=src.name, other=name,
-                        frame=_difference(source_frame, lineage_frame(session, sid))).counts()
+                        frame=lineage_difference(source_frame, lineage_frame(session, sid))).counts()
     summary = OptionImportSummary(
         structure_id=sid, name=name, posts=len(rows), continued=len(rows) - counts["new"],
         new=counts["new"], deleted=counts["deleted"], regraded=counts["regraded"],
@@ -1020,7 +1033,7 @@ def import_option(*, session: Session, actor: Actor, name: str,
     return summary
 
 
-def _difference(fa: pd.DataFrame, fb: pd.DataFrame) -> pd.DataFrame:
+def lineage_difference(fa: pd.DataFrame, fb: pd.DataFrame) -> pd.DataFrame:
     return difference(fa, _matched(fa, fb))
 
 

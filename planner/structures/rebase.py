@@ -38,12 +38,13 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from planner.core import audit
+from planner.core import audit, hooks
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, RowError, ValidationFailed
 from planner.core.models import Partner, Post, RebaseConflict, Structure, utcnow
-from planner.establishment.importer import reporting_cycles
+from planner.establishment.importer import REBASED, ImportFollower
 from planner.establishment.register import posts_frame
+from planner.establishment.validation import reporting_cycles
 
 # Post fields carried from a new establishment into an option (plus the reporting line).
 FIELDS = ("title", "division", "team", "grade", "fte", "partner", "funding", "notes")
@@ -547,3 +548,42 @@ def resolve_conflicts(*, session: Session, actor: Actor, structure: str | int | 
                                            "field": r.field} for r in rows]})
         session.flush()
     return len(rows)
+
+
+# --- following an establishment import (planner.core.hooks.IMPORT) ---------------------------
+
+
+def _before_import(session: Session, structure_id: int) -> pd.DataFrame | None:
+    """The establishment's posts as the options saw them, when there are options to rebase."""
+    has_options = session.exec(
+        select(Structure.id).where(Structure.kind == "option").limit(1)).first() is not None
+    return structure_frame(session, structure_id) if has_options else None
+
+
+def _posts_replaced(session: Session, actor: Actor, old: pd.DataFrame | None, structure_id: int,
+                    removed_posts: list[int]) -> list[RebasedOption]:
+    """Every option, archived ones too, rebased onto the new posts (an archived option restored
+    later must still point at posts that exist, with its people where the establishment now
+    has them), before the removed baseline posts are deleted."""
+    if old is None:
+        return []
+    new = structure_frame(session, structure_id)
+    new = new[~new["id"].isin(removed_posts)].reset_index(drop=True)
+    return rebase_options(session, actor=actor, old=old, new=new, import_event_id=None)
+
+
+def _import_recorded(session: Session, actor: Actor, tables: Any, event_id: int,
+                     rebased: list[RebasedOption]) -> None:
+    """The conflicts the rebase raised take the import's event id (they were written before
+    the event, which the append-only audit log writes once, whole); then each option's own
+    rebase event."""
+    rc = RebaseConflict.__table__
+    session.connection().execute(update(rc).where(rc.c.import_event_id.is_(None))
+                                 .values(import_event_id=event_id))
+    for r in rebased:
+        record_rebase(session, actor=actor, rebased=r, import_event_id=event_id)
+
+
+hooks.register(hooks.IMPORT, ImportFollower(
+    before=_before_import, posts_replaced=_posts_replaced, recorded=_import_recorded,
+    audit_key=REBASED), order=10, name="options rebased")

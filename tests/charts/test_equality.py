@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from planner.charts import equality as ec
+from planner.equality import display
 
 COLUMNS = ["characteristic", "label", "category", "service", "at_risk", "share_service",
            "share_at_risk", "rate", "rest_rate", "ratio", "flag", "p_value", "suppressed",
@@ -58,7 +59,7 @@ TABLE = _table([
 ])
 def test_share_text(share, text):
     """Catches: a missing (suppressed) share printed as 'nan%', or a tiny share as '0%'."""
-    assert ec.share_text(share) == text
+    assert display.share_text(share) == text
 
 
 @pytest.mark.parametrize(("ratio", "flag", "text"), [
@@ -67,7 +68,7 @@ def test_share_text(share, text):
 ])
 def test_ratio_with_flag(ratio, flag, text):
     """Catches: the flag dropped, or a flag shown beside a suppressed ratio."""
-    assert ec.ratio_with_flag(ratio, flag) == text
+    assert display.ratio_with_flag(ratio, flag) == text
 
 
 @pytest.mark.parametrize(("text", "label"), [
@@ -130,12 +131,12 @@ def test_characteristics_keep_the_tables_order():
 def test_the_display_table_only_ever_uses_the_texts():
     """Catches: the raw Int64 counts shown (a suppressed <NA> would print as '<NA>' and a
     careless fill as '0'), or shares printed for hidden cells."""
-    display = ec.analysis_display(TABLE)
-    assert list(display.columns) == ec.DISPLAY_COLUMNS
+    display = display.analysis_display(TABLE)
+    assert list(display.columns) == display.DISPLAY_COLUMNS
     assert display.iloc[3].tolist() == ["Disability", "yes", "10", "<10", "25%", "—", "—", "—"]
     assert display.iloc[2].tolist() == ["Disability", "no", "30", "9", "75%", "90%",
                                         "3.00 (higher)", "0.13"]
-    assert ec.flagged_groups(TABLE) == 1
+    assert display.flagged_groups(TABLE) == 1
 
 
 def test_grade_mix_in_pay_order_before_then_after():
@@ -155,7 +156,7 @@ def test_part_time_shows_the_people_behind_the_share():
                          "employees": pd.array([20, pd.NA], dtype="Int64"),
                          "part_time": pd.array([5, pd.NA], dtype="Int64"),
                          "share": [0.25, np.nan]})
-    frame = ec.part_time_frame(part)
+    frame = display.part_time_frame(part)
     assert frame["text"].tolist() == ["25% (5 of 20)", "hidden (small numbers)"]
     rows = _datasets(ec.part_time_chart(part))
     assert [r["x"] for r in rows] == [0.25, 0]

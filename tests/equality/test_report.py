@@ -15,9 +15,9 @@ import pytest
 from docx import Document
 from sqlmodel import select
 
-from planner.charts.equality import analysis_display
 from planner.core.models import EQUALITY_FIELDS, Person, Post
 from planner.equality import analysis as eq
+from planner.equality.display import analysis_display
 from planner.equality.report import IMPACT_HEADINGS, UnsuppressedExport, impact_rows, summary_docx
 from planner.establishment.register import PostEdits
 from planner.structures.options import create_option, edit_option_posts

@@ -13,7 +13,8 @@ from planner.core.auth import SYSTEM
 from planner.core.errors import PermissionDenied
 from planner.core.spreadsheets import neutralise
 from planner.establishment.exports import export_csv_zip, export_tables, export_xlsx, template_xlsx
-from planner.establishment.importer import COLUMNS, import_establishment
+from planner.establishment.importer import import_establishment
+from planner.establishment.readers import COLUMNS
 from tests.establishment.test_importer import PEOPLE, POSTS, TODAY, edit, files
 from tests.factories import make_actors
 

@@ -21,14 +21,10 @@ from planner.core.auth import SYSTEM
 from planner.core.config import Settings
 from planner.core.errors import PermissionDenied, RowError, ValidationFailed
 from planner.core.models import AuditEvent, Occupancy, Partner, Person, Post, Structure
-from planner.establishment.importer import (
-    import_establishment,
-    parse_date,
-    read_upload,
-    reporting_cycles,
-    validate_tables,
-)
+from planner.establishment.importer import import_establishment
+from planner.establishment.readers import read_upload
 from planner.establishment.reference import GradeBand
+from planner.establishment.validation import parse_date, reporting_cycles, validate_tables
 from tests.factories import csv_bytes, make_actors
 
 TODAY = dt.date(2026, 11, 27)
@@ -828,8 +824,8 @@ def test_nul_in_a_cell_is_a_row_error_wherever_it_is(loaded):
 
 
 def test_nul_from_the_editor_is_a_row_error():
-    from planner.establishment.importer import validate_posts
     from planner.establishment.reference import GradeBand
+    from planner.establishment.validation import validate_posts
 
     posts = frame(edit(POSTS, 0, title="Head\x00")).assign(_row=[2, 3, 4, 5])
     grades = {g: GradeBand(g, 1, 60, i) for i, g in enumerate(("SM2", "PO6", "PO3", "SO1"))}
