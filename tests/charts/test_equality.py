@@ -131,11 +131,11 @@ def test_characteristics_keep_the_tables_order():
 def test_the_display_table_only_ever_uses_the_texts():
     """Catches: the raw Int64 counts shown (a suppressed <NA> would print as '<NA>' and a
     careless fill as '0'), or shares printed for hidden cells."""
-    display = display.analysis_display(TABLE)
-    assert list(display.columns) == display.DISPLAY_COLUMNS
-    assert display.iloc[3].tolist() == ["Disability", "yes", "10", "<10", "25%", "—", "—", "—"]
-    assert display.iloc[2].tolist() == ["Disability", "no", "30", "9", "75%", "90%",
-                                        "3.00 (higher)", "0.13"]
+    shown = display.analysis_display(TABLE)
+    assert list(shown.columns) == display.DISPLAY_COLUMNS
+    assert shown.iloc[3].tolist() == ["Disability", "yes", "10", "<10", "25%", "—", "—", "—"]
+    assert shown.iloc[2].tolist() == ["Disability", "no", "30", "9", "75%", "90%",
+                                      "3.00 (higher)", "0.13"]
     assert display.flagged_groups(TABLE) == 1
 
 
