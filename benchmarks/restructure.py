@@ -5,7 +5,7 @@ copied from the baseline and changed the way a restructure changes things (5% of
 deleted, 5% regraded, 2% resized, 2% moved, 300 new: `benchmarks.costing.edited_option`) and
 every employee's equality answers imported from one equality.csv:
 
-- `equality.import_equality` of the whole service's answers;
+- `records.import_equality` of the whole service's answers;
 - `consultation.consultation_view` as hr (people at risk with notice and pay) and as a manager;
 - `equality.analyse` suppressed (a manager) and unsuppressed (hr);
 - `tupe.tupe_changes`: the option's changes to transferees' posts.
@@ -34,6 +34,7 @@ from benchmarks.sections import update_section
 from planner.core.auth import Actor
 from planner.core.models import EQUALITY_FIELDS
 from planner.equality import analysis as equality
+from planner.equality import records
 from planner.legal import consultation, tupe
 
 HERE = Path(__file__).resolve().parent
@@ -90,7 +91,7 @@ def measure(n: int, workdir: Path, repeat: int) -> tuple[int, int, int, int, dic
 
     figures: dict[str, list[float]] = {}
     figures["import equality"], _ = timed(lambda: once(
-        lambda s: equality.import_equality(session=s, actor=PLANNER, files=answers),
+        lambda s: records.import_equality(session=s, actor=PLANNER, files=answers),
         write=True), repeat)
     calls = {
         "consultation (hr)": lambda s: consultation.consultation_view(

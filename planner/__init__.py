@@ -49,5 +49,6 @@ FLOORS: tuple[tuple[str, ...], ...] = (
 HOOKED: tuple[str, ...] = (
     "planner.structures.rebase",
     "planner.legal.tupe",
-    "planner.equality.analysis",
+    "planner.equality.records",
+    "planner.equality.checkpoints",
 )

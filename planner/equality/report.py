@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from docx.document import Document as DocumentType
     from docx.table import Table
 
-    from planner.equality.analysis import Checkpoint, EqualityAnalysis
+    from planner.equality.analysis import EqualityAnalysis
+    from planner.equality.checkpoints import Checkpoint
 
 IMPACT_HEADINGS = ("Equality characteristic", "Positive", "Negative", "Neutral",
                    "Comments and mitigations")

@@ -15,7 +15,6 @@ in the same transaction (planner.structures.rebase), so an import never orphans 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,12 +103,6 @@ class ImportSummary:
 # --- reading ---------------------------------------------------------------------------------
 
 
-# The csv module's default field limit (128 KB) fails mid-file without saying where; the reader
-# takes any field the upload limit allows and the cell check names the cell instead.
-csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-
-
-_PARSER: Any = None
 
 
 # --- validation ------------------------------------------------------------------------------

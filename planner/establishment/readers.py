@@ -374,6 +374,14 @@ def _read_sheet(wb: Any, ws: Any, out: _Sheet) -> None:
         return
 
 
+# The csv module's default field limit (128 KB) fails mid-file without saying where; the reader
+# takes any field the upload limit allows and the cell check names the cell instead.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
+_PARSER: Any = None
+
+
 def _sheet_parser() -> Any:
     """openpyxl's sheet parser with a quicker inline string: it builds a `Text` object per cell
     (descriptors and all), a third of the reading time for a workbook written by openpyxl or

@@ -27,6 +27,9 @@ from planner.core.errors import PlannerError, ValidationFailed
 from planner.core.models import IMPACTS, STRUCTURE_STATUSES
 from planner.core.values import long_date
 from planner.equality import analysis as eq
+from planner.equality import checkpoints as eq_checkpoints
+from planner.equality import records as eq_records
+from planner.equality import rules as eq_rules
 from planner.establishment.reference import council_names
 from planner.structures.options import (
     readable_option,
@@ -130,7 +133,7 @@ def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
     table = result.table
     # "unknown" and "prefer not to say" are gaps in the data, not groups people belong to.
     flagged = int(((table["flag"].astype(str) != "")
-                   & ~table["category"].isin([eq.UNKNOWN, eq.PREFER_NOT])).sum())
+                   & ~table["category"].isin([eq_rules.UNKNOWN, eq_rules.PREFER_NOT])).sum())
     return [
         ("People in the service", fmt.count(result.service_total),
          "Employees in the analysis; anyone who withdrew their equality data is left out."),
@@ -236,12 +239,12 @@ def may_assess(actor: Actor) -> bool:
     return can(actor, "equality.assess")
 
 
-def checkpoints_of(actor: Actor, ref: cmp.StructureRef) -> list[eq.Checkpoint]:
+def checkpoints_of(actor: Actor, ref: cmp.StructureRef) -> list[eq_checkpoints.Checkpoint]:
     with reading() as session:
-        return eq.checkpoints(session=session, actor=actor, structure=ref.id)
+        return eq_checkpoints.checkpoints(session=session, actor=actor, structure=ref.id)
 
 
-def stage_title(cp: eq.Checkpoint) -> str:
+def stage_title(cp: eq_checkpoints.Checkpoint) -> str:
     """'Stage 2: after consultation · signed off 3 Mar 2026 by Harriet Rowe'."""
     if cp.signed_off and cp.signed_off_at is not None:
         return (f"{cp.name} · signed off {long_date(cp.signed_off_at)} "
@@ -272,7 +275,7 @@ IMPACT_EDIT_CONFIG: dict[str, Any] = {
 }
 
 
-def pinned(ref: cmp.StructureRef, cp: eq.Checkpoint) -> eq.Checkpoint:
+def pinned(ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint) -> eq_checkpoints.Checkpoint:
     """The checkpoint as the editor first showed it, kept until a save, sign-off or reload."""
     store = st.session_state.setdefault(PINNED_KEY, {})
     return store.setdefault((ref.id, cp.stage), cp)
@@ -284,11 +287,11 @@ def unpin(ref: cmp.StructureRef, stage: int) -> None:
     st.session_state.pop(stage_errors_key(ref, stage), None)
 
 
-def editor_key(ref: cmp.StructureRef, cp: eq.Checkpoint) -> str:
+def editor_key(ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint) -> str:
     return f"equality_impacts_{ref.id}_{cp.stage}_v{cp.version}"
 
 
-def due_key(ref: cmp.StructureRef, cp: eq.Checkpoint) -> str:
+def due_key(ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint) -> str:
     return f"equality_due_{ref.id}_{cp.stage}_v{cp.version}"
 
 
@@ -300,8 +303,8 @@ def stage_errors_key(ref: cmp.StructureRef, stage: int) -> str:
     return f"equality_stage_errors_{ref.id}_{stage}"
 
 
-def editor_input(cp: eq.Checkpoint) -> pd.DataFrame:
-    return cp.impacts[eq.IMPACT_COLUMNS].fillna("").reset_index(drop=True)
+def editor_input(cp: eq_checkpoints.Checkpoint) -> pd.DataFrame:
+    return cp.impacts[eq_checkpoints.IMPACT_COLUMNS].fillna("").reset_index(drop=True)
 
 
 def _text(value: Any) -> str:
@@ -327,7 +330,7 @@ def impacts_from_editor(original: pd.DataFrame, state: dict[str, Any] | None
 
 
 def has_changes(original: pd.DataFrame, state: dict[str, Any] | None,
-                due_on: dt.date | None, cp: eq.Checkpoint) -> bool:
+                due_on: dt.date | None, cp: eq_checkpoints.Checkpoint) -> bool:
     """Whether the editor or the due date differ from what was saved."""
     saved = [{"characteristic": _text(r["characteristic"]), "impact": _text(r["impact"]),
               "evidence": _text(r["evidence"]).strip(), "mitigation": _text(r["mitigation"]).strip()}
@@ -356,7 +359,7 @@ def _clear_refusal(ref: cmp.StructureRef, stage: int) -> None:
     st.session_state.pop(stage_errors_key(ref, stage), None)
 
 
-def _checkpoint_write(ref: cmp.StructureRef, cp: eq.Checkpoint, change: Callable[..., Any],
+def _checkpoint_write(ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint, change: Callable[..., Any],
                       done: str, **kwargs: Any) -> bool:
     """One checkpoint change against the version the editor opened on: on refusal the reason
     is kept for the stage (and the user's edits stay); on success the pin is dropped and
@@ -373,33 +376,33 @@ def _checkpoint_write(ref: cmp.StructureRef, cp: eq.Checkpoint, change: Callable
     return True
 
 
-def _stage_name(cp: eq.Checkpoint) -> str:
+def _stage_name(cp: eq_checkpoints.Checkpoint) -> str:
     return cp.name.split(":")[0].lower()
 
 
-def save_checkpoint(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint,
+def save_checkpoint(actor: Actor, ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint,
                     due_on: dt.date | None, state: dict[str, Any] | None) -> bool:
     """Save the stage's impacts and due date against the version the editor opened on."""
     _clear_refusal(ref, cp.stage)
-    return _checkpoint_write(ref, cp, eq.save_checkpoint,
+    return _checkpoint_write(ref, cp, eq_checkpoints.save_checkpoint,
                              f"Saved {_stage_name(cp)} of {ref.name}.", actor=actor,
                              due_on=due_on, impacts=impacts_from_editor(editor_input(cp), state))
 
 
-def sign_off(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint, *, unsaved: bool) -> bool:
+def sign_off(actor: Actor, ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint, *, unsaved: bool) -> bool:
     """Sign the stage off as it was saved; refused (with the reason kept) if edits are unsaved."""
     _clear_refusal(ref, cp.stage)
     if unsaved:
         st.session_state[stage_message_key(ref, cp.stage)] = (
             f"{cp.name} has changes that are not saved yet: save them, then sign off.")
         return False
-    return _checkpoint_write(ref, cp, eq.sign_off_checkpoint,
+    return _checkpoint_write(ref, cp, eq_checkpoints.sign_off_checkpoint,
                              f"Signed off {_stage_name(cp)} of {ref.name}.", actor=actor)
 
 
-def withdraw(actor: Actor, ref: cmp.StructureRef, cp: eq.Checkpoint) -> bool:
+def withdraw(actor: Actor, ref: cmp.StructureRef, cp: eq_checkpoints.Checkpoint) -> bool:
     _clear_refusal(ref, cp.stage)
-    return _checkpoint_write(ref, cp, eq.withdraw_sign_off,
+    return _checkpoint_write(ref, cp, eq_checkpoints.withdraw_sign_off,
                              f"Withdrew the sign-off of {_stage_name(cp)} of {ref.name}; it can "
                              "be edited again.", actor=actor)
 
@@ -447,7 +450,7 @@ RECORDS_CONFIG: dict[str, Any] = {
                                       max_chars=80,
                                       help="The organisation's own category, "
                                            "\"prefer not to say\", or blank for unknown.")
-       for f in eq.RECORD_COLUMNS if f not in ("employee_id", "name", "withdrawn", "version")},
+       for f in eq_records.RECORD_COLUMNS if f not in ("employee_id", "name", "withdrawn", "version")},
     "withdrawn": st.column_config.CheckboxColumn(
         "Withdrawn", width=90, help="The person withdrew consent: their answers leave every "
                                     "analysis."),
@@ -460,7 +463,7 @@ def records_input(actor: Actor) -> tuple[str, pd.DataFrame]:
     opened = st.session_state.get(RECORDS_KEY)
     if opened is None:
         with reading() as session:
-            frame = eq.equality_records(session=session, actor=actor)
+            frame = eq_records.equality_records(session=session, actor=actor)
         generation = int(st.session_state.get(f"{RECORDS_KEY}_generation", 0)) + 1
         st.session_state[f"{RECORDS_KEY}_generation"] = generation
         opened = (f"equality_records_editor_{generation}", frame.reset_index(drop=True))
@@ -478,7 +481,7 @@ def record_rows(original: pd.DataFrame, state: dict[str, Any] | None) -> list[di
     """The edited people's rows (employee_id, the answers, withdrawn, version) as
     save_equality_records takes them; people whose row was not touched are left out."""
     edited = (state or {}).get("edited_rows", {})
-    fields = [c for c in eq.RECORD_COLUMNS if c not in ("name",)]
+    fields = [c for c in eq_records.RECORD_COLUMNS if c not in ("name",)]
     rows = []
     for key in sorted(edited, key=int):
         changes = edited[key]
@@ -504,7 +507,7 @@ def save_records(actor: Actor, original: pd.DataFrame, state: dict[str, Any] | N
         return False
     try:
         with writing() as session:
-            saved = eq.save_equality_records(session=session, actor=actor, rows=rows)
+            saved = eq_records.save_equality_records(session=session, actor=actor, rows=rows)
     except ValidationFailed as exc:
         st.session_state[RECORDS_ERRORS_KEY] = fmt.errors_table(exc)
         return False
@@ -526,7 +529,7 @@ def import_records(actor: Actor, files: list[tuple[str, bytes]]) -> bool:
     st.session_state.pop(IMPORT_ERRORS_KEY, None)
     try:
         with writing() as session:
-            count = eq.import_equality(session=session, actor=actor, files=files)
+            count = eq_records.import_equality(session=session, actor=actor, files=files)
     except ValidationFailed as exc:
         st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
         return False

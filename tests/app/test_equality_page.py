@@ -15,6 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from planner.core.models import EQUALITY_FIELDS, Person, Post, Structure
 from planner.equality import analysis as eq
+from planner.equality import checkpoints as eq_checkpoints
+from planner.equality import records as eq_records
+from planner.equality import rules as eq_rules
 from planner.establishment.register import PostEdits
 from planner.structures.options import NOT_READABLE, create_option, edit_option_posts
 from planner.ui import equality as ui
@@ -29,7 +32,7 @@ def _option(db, *, status: str | None = None) -> int:
     """Everyone's answers (alternating sexes, nobody disabled), and OPTION deleting O3."""
     with db.session() as s:
         refs = [p.employee_ref for p in s.exec(select(Person).order_by(Person.id)).all()]
-        eq.save_equality_records(session=s, actor=db.actors["hr"], rows=[
+        eq_records.save_equality_records(session=s, actor=db.actors["hr"], rows=[
             {"employee_id": ref, **dict.fromkeys(EQUALITY_FIELDS, ""),
              "sex": "female" if i % 2 else "male", "disability": "no", "withdrawn": False,
              "version": 0} for i, ref in enumerate(refs)])
@@ -64,9 +67,9 @@ def _figures(at: AppTest):
     return table
 
 
-def _checkpoint(db, oid: int, stage: int) -> eq.Checkpoint:
+def _checkpoint(db, oid: int, stage: int) -> eq_checkpoints.Checkpoint:
     with db.session() as s:
-        return eq.checkpoints(session=s, actor=db.actors["hr"], structure=oid)[stage - 1]
+        return eq_checkpoints.checkpoints(session=s, actor=db.actors["hr"], structure=oid)[stage - 1]
 
 
 @pytest.mark.parametrize(("role", "tabs", "toggle", "editors", "status"), [
@@ -84,8 +87,8 @@ def test_each_role_gets_only_its_tools(app_db, role, tabs, toggle, editors, stat
     assert at.selectbox(key=ui.SELECT_KEY).value is not None
     assert any(b.label == ui.DOWNLOAD_LABEL for b in at.get("download_button"))
     # Ten characteristic charts (nine protected and working pattern), grade mix, part time.
-    assert len(at.get("vega_lite_chart")) == len(eq.CHARACTERISTICS) + len(
-        eq.EXTRA_DIMENSIONS) + 2
+    assert len(at.get("vega_lite_chart")) == len(eq_rules.CHARACTERISTICS) + len(
+        eq_rules.EXTRA_DIMENSIONS) + 2
     at.session_state[ui.TAB_KEY] = "Checkpoints"
     at.run()
     assert not at.exception, at.exception
@@ -208,11 +211,11 @@ def test_hr_saves_stage_one_from_the_editor(app_db):
 
 def _sign_off_stage_one(db, oid: int) -> None:
     with db.session() as s:
-        cp = eq.save_checkpoint(
+        cp = eq_checkpoints.save_checkpoint(
             session=s, actor=db.actors["hr"], structure=oid, stage=1, due_on=None,
             impacts=[{"characteristic": k, "impact": "neutral", "evidence": "No change",
-                      "mitigation": ""} for k, _ in eq.CHARACTERISTICS], expected_version=0)
-        eq.sign_off_checkpoint(session=s, actor=db.actors["hr"], structure=oid, stage=1,
+                      "mitigation": ""} for k, _ in eq_rules.CHARACTERISTICS], expected_version=0)
+        eq_checkpoints.sign_off_checkpoint(session=s, actor=db.actors["hr"], structure=oid, stage=1,
                                expected_version=cp.version, today=dt.date(2026, 3, 3))
         s.commit()
 
@@ -262,7 +265,7 @@ def test_hr_edits_and_imports_equality_records(app_db):
     assert not at.exception, at.exception
     assert "Saved the equality records of 1 person" in all_text(at)
     with app_db.session() as s:
-        records = eq.equality_records(session=s, actor=app_db.actors["hr"]).set_index(
+        records = eq_records.equality_records(session=s, actor=app_db.actors["hr"]).set_index(
             "employee_id")
     assert bool(records.loc["E4", "withdrawn"]) is True
     assert bool(records.loc["E1", "withdrawn"]) is False
@@ -283,7 +286,7 @@ def test_the_records_helper_sends_only_the_edited_rows(app_db):
     for rows nobody touched) or the version not sent back."""
     _option(app_db)
     with app_db.session() as s:
-        original = eq.equality_records(session=s, actor=app_db.actors["hr"]).reset_index(
+        original = eq_records.equality_records(session=s, actor=app_db.actors["hr"]).reset_index(
             drop=True)
     pos = int(original.index[original["employee_id"] == "E2"][0])
     rows = ui.record_rows(original, {"edited_rows": {str(pos): {"disability": "yes"}}})
@@ -302,7 +305,7 @@ def test_a_stale_checkpoint_save_is_refused_and_keeps_the_edits(app_db):
     at.session_state[editor.key] = delta
     at.run()
     with app_db.session() as s:  # a colleague saves stage 1 meanwhile
-        eq.save_checkpoint(session=s, actor=app_db.actors["hr"], structure=oid, stage=1,
+        eq_checkpoints.save_checkpoint(session=s, actor=app_db.actors["hr"], structure=oid, stage=1,
                            due_on=None, impacts=[{"characteristic": "age", "impact": "neutral",
                                                   "evidence": "Theirs", "mitigation": ""}],
                            expected_version=0)
@@ -406,10 +409,9 @@ def test_groups_flagged_counts_groups_not_gaps_in_the_data():
     unsuppressed demo read "40 groups flagged" and alarm a reader over missing answers."""
     import pandas as pd
 
-    from planner.equality import analysis as eq
     from planner.ui.equality import headline
 
-    table = pd.DataFrame({"category": ["Female", "Male", eq.UNKNOWN, eq.PREFER_NOT, "Disabled"],
+    table = pd.DataFrame({"category": ["Female", "Male", eq_rules.UNKNOWN, eq_rules.PREFER_NOT, "Disabled"],
                           "flag": ["", "higher", "higher", "lower", "lower"]})
     result = eq.EqualityAnalysis(
         structure_id=1, structure_name="Option", suppressed=False, threshold=10,

@@ -264,7 +264,7 @@ def test_equality_answers_match_the_readme_count():
 def test_demo_loads_the_equality_answers(demo_engine):
     """Catches: load-demo leaving equality.csv out (the Equality page would show only
     unknowns) or giving interims and agency workers records."""
-    from planner.equality.analysis import equality_records
+    from planner.equality.records import equality_records
 
     with Session(demo_engine) as s:
         df = equality_records(session=s, actor=SYSTEM)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from planner.cli import demo
-from planner.cli import main as cli
+from planner.cli.main import main as cli
 from planner.core import backup
 from planner.core.db import make_engine, migrate, write_session
 from planner.core.models import AuditEvent, ConsultationPlan, Structure

@@ -22,6 +22,10 @@ from planner.core.config import ROOT
 from planner.core.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
 from planner.core.models import AuditEvent, EqualityRecord, Person, Structure
 from planner.equality import analysis as eq
+from planner.equality import checkpoints as eq_checkpoints
+from planner.equality import records as eq_records
+from planner.equality import rules as eq_rules
+from planner.equality import suppression as eq_suppression
 from planner.establishment.register import PostEdits
 from planner.structures.options import create_option, edit_option_posts, set_option_status
 from tests.factories import build_flat_establishment, build_small_establishment, csv_bytes
@@ -44,21 +48,21 @@ TODAY = dt.date(2026, 11, 27)
     (dt.date(1981, 11, 27), "45-54"),  # 45 today
     (dt.date(1961, 11, 28), "55-64"),  # 64 until tomorrow
     (dt.date(1961, 11, 27), "65 and over"),
-    (None, eq.UNKNOWN),
+    (None, eq_rules.UNKNOWN),
 ])
 def test_age_band_on_the_day(born, band):
     """Catches: birthdays counted a day early or late at a band boundary, or a missing date
     of birth falling into a band instead of unknown."""
-    assert eq.age_band(born, TODAY) == band
+    assert eq_rules.age_band(born, TODAY) == band
 
 
 @pytest.mark.parametrize(("fte", "pattern"), [
-    ("1", eq.FULL_TIME), ("1.0000", eq.FULL_TIME), ("0.9999", eq.PART_TIME),
-    ("0.5", eq.PART_TIME), (Fraction(1, 2) + Fraction(1, 2), eq.FULL_TIME)])
+    ("1", eq_rules.FULL_TIME), ("1.0000", eq_rules.FULL_TIME), ("0.9999", eq_rules.PART_TIME),
+    ("0.5", eq_rules.PART_TIME), (Fraction(1, 2) + Fraction(1, 2), eq_rules.FULL_TIME)])
 def test_working_pattern_from_fte(fte, pattern):
     """Catches: part-time decided on a rounded FTE (0.9999 is part-time) or on one
     occupancy rather than the person's total."""
-    assert eq.working_pattern(fte) == pattern
+    assert eq_rules.working_pattern(fte) == pattern
 
 
 @pytest.mark.parametrize(("ratio", "flag"), [
@@ -67,7 +71,7 @@ def test_working_pattern_from_fte(fte, pattern):
 def test_ratio_flags_at_the_four_fifths_limits(ratio, flag):
     """Catches: < written as <= (0.8 and 1.25 themselves are not flagged), or float noise
     flagging 0.8."""
-    assert eq.ratio_flag(ratio) == flag
+    assert eq_rules.ratio_flag(ratio) == flag
 
 
 def _fisher_by_hand(table: list[list[int]]) -> float:
@@ -92,7 +96,7 @@ def _fisher_by_hand(table: list[list[int]]) -> float:
 def test_fisher_exact_two_sided_known_values(a, n, big_a, big_n, expected):
     """Catches: a one-sided test, the table's rows or columns built the wrong way round, or
     the rest's counts taken as the totals."""
-    p = eq.fisher_p(a, n, big_a, big_n)
+    p = eq_rules.fisher_p(a, n, big_a, big_n)
     assert p == pytest.approx(expected, abs=1e-9)
     table = [[a, n - a], [big_a - a, big_n - n - big_a + a]]
     assert p == pytest.approx(_fisher_by_hand(table), abs=1e-12)
@@ -100,8 +104,8 @@ def test_fisher_exact_two_sided_known_values(a, n, big_a, big_n, expected):
 
 def test_fisher_undefined_without_a_comparison():
     """Catches: a p-value of 1 reported for a group that is the whole service (no test)."""
-    assert math.isnan(eq.fisher_p(3, 10, 3, 10))
-    assert math.isnan(eq.fisher_p(0, 4, 0, 10))
+    assert math.isnan(eq_rules.fisher_p(3, 10, 3, 10))
+    assert math.isnan(eq_rules.fisher_p(0, 4, 0, 10))
 
 
 # --- suppression -------------------------------------------------------------------------------
@@ -134,10 +138,10 @@ def _values(df: pd.DataFrame, t: int) -> list[tuple[list[int] | range, list[int]
                 cells.append([int(text)])
             elif text == f"<{t}":
                 cells.append(range(0, t))
-            elif text == eq.SECONDARY:
+            elif text == eq_suppression.SECONDARY:
                 cells.append(range(t, big + 1))
             else:
-                assert text == eq.WITHHELD
+                assert text == eq_suppression.WITHHELD
                 cells.append(range(0, big + 1))
         out.append((cells[0], cells[1]))
     return out
@@ -177,8 +181,8 @@ def test_naive_suppression_leaks_by_subtraction_and_ours_does_not():
     naive = df.assign(service_hidden=[False, False, True], at_risk_hidden=[False, False, True],
                       service_text=["30", "25", "<10"], at_risk_text=["12", "11", "<10"])
     assert _recoverable(naive, 10) == ["Z group", "Z at risk", "Z not at risk"]
-    out = eq.suppress(df, 10)
-    assert list(out["service_text"]) == ["30", eq.SECONDARY, "<10"]
+    out = eq_suppression.suppress(df, 10)
+    assert list(out["service_text"]) == ["30", eq_suppression.SECONDARY, "<10"]
     assert out.loc[2, "service_hidden"] and out.loc[1, "service_hidden"]
     assert _recoverable(out, 10) == []
 
@@ -187,9 +191,9 @@ def test_one_small_at_risk_count_gets_a_partner():
     """Catches: hiding only the small at-risk count (3) while the number at risk is known,
     so it is 35 - 20 - 12; the smallest other at-risk count is hidden with it."""
     df = _table([("X", 40, 20), ("Y", 30, 3), ("Z", 25, 12)])
-    out = eq.suppress(df, 10)
+    out = eq_suppression.suppress(df, 10)
     assert list(out["service_text"]) == ["40", "30", "25"]
-    assert list(out["at_risk_text"]) == ["20", "<10", eq.SECONDARY]
+    assert list(out["at_risk_text"]) == ["20", "<10", eq_suppression.SECONDARY]
     assert _recoverable(out, 10) == []
 
 
@@ -208,7 +212,7 @@ def test_one_small_at_risk_count_gets_a_partner():
 def test_primary_and_complement_rules(rows, service, at_risk):
     """Catches: complements (the group's not at risk, the rest's counts) left out of the
     primary rule, or cells hidden that need not be."""
-    out = eq.suppress(_table(rows), 10)
+    out = eq_suppression.suppress(_table(rows), 10)
     assert list(out["service_text"]) == service
     assert list(out["at_risk_text"]) == at_risk
     assert _recoverable(out, 10) == []
@@ -220,7 +224,7 @@ def test_threshold_five_and_each_characteristic_apart():
     df = pd.DataFrame([("sex", "F", 12, 6), ("sex", "M", 14, 5), ("sex", "U", 6, 5),
                        ("age", "16-24", 8, 4), ("age", "25-34", 24, 12)],
                       columns=["characteristic", "category", "service", "at_risk"])
-    out = eq.suppress(df, 5)
+    out = eq_suppression.suppress(df, 5)
     assert list(out["service_text"]) == ["12", "14", "6", "8", "24"]
     # U's at-risk count goes (6 - 5 = 1 not at risk), then M's (the smallest shown); both
     # are 5 or more ("*") and add up to 16 - 6 = 10, which would pin them at 5: F's goes too.
@@ -248,7 +252,7 @@ def test_no_suppressed_cell_is_recoverable(case):
     counts, the markers and the totals (checked by enumeration, not by the module's own
     linear programme), and any shown count under the threshold."""
     t, df = case
-    out = eq.suppress(df, t)
+    out = eq_suppression.suppress(df, t)
     assert _recoverable(out, t) == []
     big_n, big_a = int(df["service"].sum()), int(df["at_risk"].sum())
     for r in out.to_dict(orient="records"):
@@ -285,7 +289,7 @@ def small(session):
     for p in people.values():
         session.add(p)
     session.flush()
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": "E1", "sex": "Female", "version": 0},
         {"employee_id": "E2", "sex": "Male", "withdrawn": True, "version": 0},
         {"employee_id": "E3", "sex": "Prefer Not To Say", "ethnicity": " Unknown ", "version": 0},
@@ -311,7 +315,7 @@ def test_unsuppressed_analysis_matches_the_hand_count(session, small):
     assert (a.suppressed, a.service_total, a.at_risk_total, a.at_risk_text) == (False, 3, 2, "2")
     assert list(a.table.columns) == eq.ANALYSIS_COLUMNS
     sex = a.table[a.table["characteristic"] == "sex"]
-    assert list(sex["category"]) == ["Female", eq.PREFER_NOT, eq.UNKNOWN]
+    assert list(sex["category"]) == ["Female", eq_rules.PREFER_NOT, eq_rules.UNKNOWN]
     assert list(sex["service"]) == [1, 1, 1] and list(sex["at_risk"]) == [0, 1, 1]
     female = _row(a, "sex", "Female")
     assert (female["rate"], female["rest_rate"], female["ratio"], female["flag"]) == (
@@ -320,12 +324,12 @@ def test_unsuppressed_analysis_matches_the_hand_count(session, small):
     assert (female["share_service"], female["share_at_risk"]) == (pytest.approx(1 / 3), 0.0)
     assert (female["service_text"], female["ratio_text"], female["p_text"]) == (
         "1", "0.00", "0.333")
-    assert [_row(a, "age", b)["service"] for b in ("25-34", "55-64", eq.UNKNOWN)] == [1, 1, 1]
-    part = _row(a, "working_pattern", eq.PART_TIME)
+    assert [_row(a, "age", b)["service"] for b in ("25-34", "55-64", eq_rules.UNKNOWN)] == [1, 1, 1]
+    part = _row(a, "working_pattern", eq_rules.PART_TIME)
     assert (part["service"], part["at_risk"]) == (2, 2)
-    assert set(a.table["characteristic"]) == {k for k, _ in eq.CHARACTERISTICS} | {
+    assert set(a.table["characteristic"]) == {k for k, _ in eq_rules.CHARACTERISTICS} | {
         "working_pattern"}
-    assert _row(a, "ethnicity", eq.UNKNOWN)["service"] == 3  # " Unknown " is unknown
+    assert _row(a, "ethnicity", eq_rules.UNKNOWN)["service"] == 3  # " Unknown " is unknown
     assert a.part_time.to_dict(orient="list") == {
         "when": ["Before", "After"], "employees": [3, 1], "part_time": [2, 0],
         "share": [pytest.approx(2 / 3), 0.0]}
@@ -354,13 +358,13 @@ def test_manager_and_union_get_only_suppressed_aggregates(session, small, actor)
     """Catches: any equality function handing a manager or union rep a person's answers or
     unsuppressed figures (asking outright, or lowering the threshold)."""
     with pytest.raises(PermissionDenied):
-        eq.equality_records(session=session, actor=actor)
+        eq_records.equality_records(session=session, actor=actor)
     with pytest.raises(PermissionDenied):
-        eq.save_equality_records(session=session, actor=actor, rows=[])
+        eq_records.save_equality_records(session=session, actor=actor, rows=[])
     with pytest.raises(PermissionDenied):
-        eq.import_equality(session=session, actor=actor, files=[])
+        eq_records.import_equality(session=session, actor=actor, files=[])
     if actor is UNION:  # an unpublished option is refused outright
-        for call in (eq.analyse, eq.checkpoints):
+        for call in (eq.analyse, eq_checkpoints.checkpoints):
             with pytest.raises(PermissionDenied, match="published"):
                 call(session=session, actor=actor, structure=OPTION)
         set_option_status(session=session, actor=HR, structure=OPTION, status="published",
@@ -375,31 +379,31 @@ def test_manager_and_union_get_only_suppressed_aggregates(session, small, actor)
     a = eq.analyse(session=session, actor=actor, structure=OPTION, threshold=10)
     assert a.suppressed and a.table["service"].isna().all()
     assert "employee_id" not in a.table.columns and "name" not in a.table.columns
-    assert len(eq.checkpoints(session=session, actor=actor, structure=OPTION)) == 3
+    assert len(eq_checkpoints.checkpoints(session=session, actor=actor, structure=OPTION)) == 3
 
 
 def test_admin_sees_records_but_does_not_change_them(session, small):
     """Catches: equality.personal and equality.edit confused (admin reads, only hr edits)."""
-    df = eq.equality_records(session=session, actor=ADMIN)
-    assert list(df.columns) == eq.RECORD_COLUMNS
+    df = eq_records.equality_records(session=session, actor=ADMIN)
+    assert list(df.columns) == eq_records.RECORD_COLUMNS
     assert list(df["employee_id"]) == ["A1", "E1", "E2", "E3", "E4", "I1"]
     e3 = df.set_index("employee_id").loc["E3"]
-    assert (e3["sex"], e3["ethnicity"], e3["version"]) == (eq.PREFER_NOT, "", 1)
+    assert (e3["sex"], e3["ethnicity"], e3["version"]) == (eq_rules.PREFER_NOT, "", 1)
     assert df.set_index("employee_id").loc["E4", "version"] == 0
     with pytest.raises(PermissionDenied):
-        eq.save_equality_records(session=session, actor=ADMIN, rows=[])
+        eq_records.save_equality_records(session=session, actor=ADMIN, rows=[])
     with pytest.raises(PermissionDenied):
-        eq.save_checkpoint(session=session, actor=ADMIN, structure=OPTION, stage=1,
+        eq_checkpoints.save_checkpoint(session=session, actor=ADMIN, structure=OPTION, stage=1,
                            due_on=None, impacts=[], expected_version=0)
 
 
 def test_records_are_version_checked_and_the_audit_holds_no_answers(session, small):
     """Catches: a lost update on a person's answers, or the audit trail becoming a second
     copy of special-category data."""
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": "E1", "disability": "Disabled", "version": 1}])
     with pytest.raises(StaleVersion, match="E1"):
-        eq.save_equality_records(session=session, actor=HR, rows=[
+        eq_records.save_equality_records(session=session, actor=HR, rows=[
             {"employee_id": "E1", "disability": "Not disabled", "version": 1}])
     events = session.exec(select(AuditEvent).where(
         AuditEvent.entity == "equality_record")).all()
@@ -407,7 +411,7 @@ def test_records_are_version_checked_and_the_audit_holds_no_answers(session, sma
     assert events and "Disabled" not in text and "Female" not in text
     assert events[-1].after["fields_changed"] == ["disability"]
     with pytest.raises(ValidationFailed) as info:
-        eq.save_equality_records(session=session, actor=HR, rows=[
+        eq_records.save_equality_records(session=session, actor=HR, rows=[
             {"employee_id": "E9", "sex": "F", "version": 0},
             {"employee_id": "E4", "sex": "=cmd()", "version": 0}])
     assert [(e.row, e.column) for e in info.value.errors] == [(1, "employee_id"), (2, "sex")]
@@ -419,20 +423,20 @@ def test_import_equality_csv_all_or_nothing(session, small):
     bad = pd.DataFrame([{"employee_id": "E4", "sex": "Male"},
                         {"employee_id": "X9", "sex": "Female"}])
     with pytest.raises(ValidationFailed) as info:
-        eq.import_equality(session=session, actor=HR, files=[("equality.csv", csv_bytes(bad))])
+        eq_records.import_equality(session=session, actor=HR, files=[("equality.csv", csv_bytes(bad))])
     assert [(e.sheet, e.row, e.column) for e in info.value.errors] == [
         ("equality", 3, "employee_id")]
     assert session.exec(select(EqualityRecord).where(
         EqualityRecord.employee_ref == "E4")).first() is None
     good = pd.DataFrame([{"employee_id": "E4", "sex": "Male", "disability": ""},
                          {"employee_id": "E2", "sex": "Female"}])
-    assert eq.import_equality(session=session, actor=HR,
+    assert eq_records.import_equality(session=session, actor=HR,
                               files=[("equality.csv", csv_bytes(good))]) == 2
-    df = eq.equality_records(session=session, actor=HR).set_index("employee_id")
+    df = eq_records.equality_records(session=session, actor=HR).set_index("employee_id")
     assert (df.loc["E4", "sex"], df.loc["E4", "disability"]) == ("Male", "")
     assert (df.loc["E2", "sex"], bool(df.loc["E2", "withdrawn"])) == ("Female", True)
     with pytest.raises(ValidationFailed, match="missing"):
-        eq.import_equality(session=session, actor=HR, files=[
+        eq_records.import_equality(session=session, actor=HR, files=[
             ("posts.csv", b"post_id,title,grade\nP1,Head,SM2\n")])
 
 
@@ -441,7 +445,7 @@ def test_import_equality_csv_all_or_nothing(session, small):
 
 def _decided(impact: str = "neutral") -> list[dict]:
     return [{"characteristic": k, "impact": impact, "evidence": f"Profile of {label}",
-             "mitigation": ""} for k, label in eq.CHARACTERISTICS]
+             "mitigation": ""} for k, label in eq_rules.CHARACTERISTICS]
 
 
 def _version(session) -> int:
@@ -451,15 +455,15 @@ def _version(session) -> int:
 def test_checkpoints_default_save_and_refuse_stale(session, small):
     """Catches: fewer than three stages, unsaved stages without defaults, a stale save
     overwriting someone else's, or a bad impact accepted."""
-    cps = eq.checkpoints(session=session, actor=MANAGER, structure=OPTION)
+    cps = eq_checkpoints.checkpoints(session=session, actor=MANAGER, structure=OPTION)
     assert [(c.stage, c.name, c.version, c.signed_off) for c in cps] == [
         (1, "Stage 1: before the proposals", 0, False),
         (2, "Stage 2: after consultation", 0, False),
         (3, "Stage 3: after implementation", 0, False)]
-    assert list(cps[0].impacts.columns) == eq.IMPACT_COLUMNS
-    assert list(cps[0].impacts["characteristic"]) == [k for k, _ in eq.CHARACTERISTICS]
+    assert list(cps[0].impacts.columns) == eq_checkpoints.IMPACT_COLUMNS
+    assert list(cps[0].impacts["characteristic"]) == [k for k, _ in eq_rules.CHARACTERISTICS]
     assert set(cps[0].impacts["impact"]) == {"not yet known"}
-    saved = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+    saved = eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
                                due_on=dt.date(2026, 12, 1),
                                impacts=[{"characteristic": "sex", "impact": "negative",
                                          "evidence": "More women at risk",
@@ -470,17 +474,17 @@ def test_checkpoints_default_save_and_refuse_stale(session, small):
     assert (sex["impact"], sex["label"], sex["mitigation"]) == (
         "negative", "Sex", "Redeployment first")
     with pytest.raises(StaleVersion):
-        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+        eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
                            impacts=[], expected_version=0)
     with pytest.raises(ValidationFailed) as info:
-        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+        eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
                            impacts=[{"characteristic": "height", "impact": "neutral"},
                                     {"characteristic": "age", "impact": "awful"}],
                            expected_version=1)
     assert [(e.row, e.column) for e in info.value.errors] == [(1, "characteristic"),
                                                              (2, "impact")]
     with pytest.raises(PermissionDenied):
-        eq.save_checkpoint(session=session, actor=MANAGER, structure=OPTION, stage=1,
+        eq_checkpoints.save_checkpoint(session=session, actor=MANAGER, structure=OPTION, stage=1,
                            due_on=None, impacts=[], expected_version=1)
 
 
@@ -488,29 +492,29 @@ def test_sign_off_needs_decisions_and_the_stage_before(session, small):
     """Catches: a stage signed off with impacts not yet known, stage 2 before stage 1, or a
     signed-off stage still editable."""
     with pytest.raises(ValidationFailed) as info:
-        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+        eq_checkpoints.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
                                expected_version=0)
     assert len(info.value.errors) == 9
-    one = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+    one = eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
                              impacts=_decided(), expected_version=0)
-    two = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=2, due_on=None,
+    two = eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=2, due_on=None,
                              impacts=_decided(), expected_version=0)
     with pytest.raises(ValidationFailed, match="Stage 1"):
-        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
+        eq_checkpoints.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
                                expected_version=two.version)
-    one = eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
+    one = eq_checkpoints.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=1,
                                  expected_version=one.version, today=TODAY)
     assert one.signed_off and one.signed_off_by == "Harriet Rowe"
     assert one.signed_off_at is not None and one.signed_off_at.date() == TODAY
     with pytest.raises(PlannerError, match="withdraw the sign-off"):
-        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
+        eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=1, due_on=None,
                            impacts=_decided("positive"), expected_version=one.version)
-    two = eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
+    two = eq_checkpoints.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=2,
                                  expected_version=two.version)
     with pytest.raises(PlannerError, match="Stage 2"):
-        eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=1,
+        eq_checkpoints.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=1,
                              expected_version=one.version)
-    two = eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
+    two = eq_checkpoints.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
                                expected_version=two.version)
     assert not two.signed_off and two.signed_off_by == ""
 
@@ -520,30 +524,30 @@ def test_status_gates_hold_in_the_planner(session, small):
     or implemented with no stage 3 due date, whatever the page does."""
     set_option_status(session=session, actor=MANAGER, structure=OPTION, status="published",
                       expected_version=_version(session))
-    with pytest.raises(eq.GateRefused, match="cannot be marked final until the stage 2"):
+    with pytest.raises(eq_checkpoints.GateRefused, match="cannot be marked final until the stage 2"):
         set_option_status(session=session, actor=HR, structure=OPTION, status="final",
                           expected_version=_version(session))
     for stage in (1, 2):
-        cp = eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
+        cp = eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
                                 due_on=None, impacts=_decided(), expected_version=0)
-        eq.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
+        eq_checkpoints.sign_off_checkpoint(session=session, actor=HR, structure=OPTION, stage=stage,
                                expected_version=cp.version)
     final = set_option_status(session=session, actor=HR, structure=OPTION, status="final",
                               expected_version=_version(session))
     assert final.status == "final"
-    with pytest.raises(eq.GateRefused, match="stage 2 sign-off cannot be withdrawn"):
-        eq.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
+    with pytest.raises(eq_checkpoints.GateRefused, match="stage 2 sign-off cannot be withdrawn"):
+        eq_checkpoints.withdraw_sign_off(session=session, actor=HR, structure=OPTION, stage=2,
                              expected_version=2)
-    with pytest.raises(eq.GateRefused, match="stage 3 equality analysis"):
+    with pytest.raises(eq_checkpoints.GateRefused, match="stage 3 equality analysis"):
         set_option_status(session=session, actor=HR, structure=OPTION, status="implemented",
                           expected_version=_version(session))
-    eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3,
+    eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3,
                        due_on=dt.date(2027, 6, 1), impacts=[], expected_version=0)
     done = set_option_status(session=session, actor=HR, structure=OPTION, status="implemented",
                              expected_version=_version(session))
     assert done.status == "implemented"
-    with pytest.raises(eq.GateRefused, match="keeps a due date"):
-        eq.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3, due_on=None,
+    with pytest.raises(eq_checkpoints.GateRefused, match="keeps a due date"):
+        eq_checkpoints.save_checkpoint(session=session, actor=HR, structure=OPTION, stage=3, due_on=None,
                            impacts=[], expected_version=1)
 
 
@@ -631,13 +635,13 @@ def test_the_cache_key_moves_with_everything_the_analysis_reads(session, small):
     """Catches: a page serving a cached analysis after an answer, a withdrawal, an option edit
     or a status change (the figures would silently be out of date)."""
     keys = [eq.analysis_key(session, small.id)]
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": "E1", "disability": "Disabled", "version": 1}])
     keys.append(eq.analysis_key(session, small.id))
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": "E4", "sex": "Male", "version": 0}])
     keys.append(eq.analysis_key(session, small.id))
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": "E1", "withdrawn": True, "version": 2}])
     keys.append(eq.analysis_key(session, small.id))
     session.refresh(small)
@@ -665,9 +669,9 @@ def test_the_cache_key_moves_with_everything_the_analysis_reads(session, small):
 def _fits(value: int, text: str, t: int) -> bool:
     if text == f"<{t}":
         return value < t
-    if text == eq.SECONDARY:
+    if text == eq_suppression.SECONDARY:
         return value >= t
-    if text == eq.WITHHELD:
+    if text == eq_suppression.WITHHELD:
         return True
     return value == int(text)
 
@@ -717,10 +721,10 @@ def _attack(atoms: list[tuple[bool, ...]], sizes: list[int],
     for g, rows in enumerate(feasible):
         for x in range(m):
             a_total = sum(sizes[w] for w in within[x])
-            if x == 0 and views[x][g][0] in (f"<{t}", eq.SECONDARY, eq.WITHHELD) and len(
+            if x == 0 and views[x][g][0] in (f"<{t}", eq_suppression.SECONDARY, eq_suppression.WITHHELD) and len(
                     {sum(r) for r in rows}) == 1:
                 found.append(f"group {g} size")
-            if views[x][g][1] in (f"<{t}", eq.SECONDARY, eq.WITHHELD) and 0 < a_total < big_n:
+            if views[x][g][1] in (f"<{t}", eq_suppression.SECONDARY, eq_suppression.WITHHELD) and 0 < a_total < big_n:
                 if len({sum(r[w] for w in within[x]) for r in rows}) == 1:
                     found.append(f"option {x} group {g} at risk")
                 if len({sum(r) - sum(r[w] for w in within[x]) for r in rows}) == 1:
@@ -780,11 +784,11 @@ def test_differencing_two_options_leaks_with_one_table_each_and_not_together():
     Suppressed together, nothing about them can be worked out."""
     people, _ = _two_options_one_person_apart()
     keys = ["marriage_civil_partnership", "religion_or_belief"]
-    alone = {o: eq.suppress(pd.concat(
+    alone = {o: eq_suppression.suppress(pd.concat(
         [pd.DataFrame({"characteristic": key, "category": c,
                        "service": int((people[key] == c).sum()),
                        "at_risk": int(((people[key] == c) & people[o]).sum())}, index=[0])
-         for key in keys for c in eq._order(key, people[key].unique())],
+         for key in keys for c in eq_rules.category_order(key, people[key].unique())],
         ignore_index=True), 10) for o in ("A", "B")}
     married = [alone[o].query("category == 'Married'")["at_risk_text"].item() for o in "AB"]
     none = [alone[o].query("category == 'No religion'")["at_risk_text"].item() for o in "AB"]
@@ -794,7 +798,7 @@ def test_differencing_two_options_leaks_with_one_table_each_and_not_together():
     assert "option 0 group 3 at risk" in _attack_views(
         people, ["A", "B"], alone, "religion_or_belief", 10)  # A's "<10" is 9
 
-    together = eq.suppress_together(people, ["A", "B"], 10, keys)
+    together = eq_suppression.suppress_together(people, ["A", "B"], 10, keys)
     for key in keys:
         assert _attack_views(people, ["A", "B"], together, key, 10) == [], key
     married = [together[o].query("category == 'Married'")["at_risk_text"].item() for o in "AB"]
@@ -809,9 +813,9 @@ def test_one_option_together_is_exactly_one_table():
     `suppress`'s result, hidden cells, markers and all)."""
     people, _ = _two_options_one_person_apart()
     key = "religion_or_belief"
-    together = eq.suppress_together(people, ["A"], 10, [key])["A"]
+    together = eq_suppression.suppress_together(people, ["A"], 10, [key])["A"]
     counts = together[["characteristic", "category", "service", "at_risk"]]
-    alone = eq.suppress(counts, 10)
+    alone = eq_suppression.suppress(counts, 10)
     pd.testing.assert_frame_equal(together.reset_index(drop=True), alone.reset_index(drop=True),
                                   check_dtype=False)
 
@@ -851,14 +855,14 @@ def test_no_view_together_with_the_others_gives_anything_away(case):
     shown (every option's cells, markers and totals, and who is at risk in each) pins a
     hidden cell, a small difference between options, or one person's group."""
     people, options = case
-    views = eq.suppress_together(people, options, 3, ["sex"])
+    views = eq_suppression.suppress_together(people, options, 3, ["sex"])
     assert _attack_views(people, options, views, "sex", 3) == []
     n = views[options[0]]["service_text"].tolist()
     assert all(views[o]["service_text"].tolist() == n for o in options)  # one service column
     # Each option's view is asked for on its own (analyse lists the option read first): the
     # order must not change any view, or two views could each show what the other hides.
     for first in options:
-        again = eq.suppress_together(
+        again = eq_suppression.suppress_together(
             people, [first, *(o for o in reversed(options) if o != first)], 3, ["sex"])
         for o in options:
             pd.testing.assert_frame_equal(again[o], views[o])
@@ -872,7 +876,7 @@ def one_apart(session):
     people, person = _two_options_one_person_apart()
     refs = build_flat_establishment(session, len(people))
     people["employee_id"] = refs
-    eq.save_equality_records(session=session, actor=HR, rows=[
+    eq_records.save_equality_records(session=session, actor=HR, rows=[
         {"employee_id": r.employee_id, "version": 0,
          "marriage_civil_partnership": r.marriage_civil_partnership,
          "religion_or_belief": r.religion_or_belief} for r in people.itertuples()])
@@ -940,7 +944,7 @@ def test_what_a_reader_cannot_read_does_not_narrow_their_view(session, one_apart
                        unsuppressed=True)
     counts = alone.table[["characteristic", "category", "service", "at_risk"]].astype(
         {"service": int, "at_risk": int})
-    expected = eq.suppress(counts, 10)
+    expected = eq_suppression.suppress(counts, 10)
     assert union.table["service_text"].tolist() == expected["service_text"].tolist()
     assert union.table["at_risk_text"].tolist() == expected["at_risk_text"].tolist()
     assert _texts(union, "marriage_civil_partnership", "Married")[1] == "12"
@@ -960,18 +964,18 @@ def test_past_the_work_budget_a_characteristic_is_withheld_whole(monkeypatch):
     can be worked out and nothing about sizes is said."""
     people, _ = _two_options_one_person_apart()
     keys = ["marriage_civil_partnership", "religion_or_belief"]
-    monkeypatch.setattr(eq, "JOINT_BUDGET", 0)
-    views = eq.suppress_together(people, ["A", "B"], 10, keys)
+    monkeypatch.setattr(eq_suppression, "JOINT_BUDGET", 0)
+    views = eq_suppression.suppress_together(people, ["A", "B"], 10, keys)
     for o in "AB":
-        assert set(views[o]["service_text"]) == set(views[o]["at_risk_text"]) == {eq.WITHHELD}
+        assert set(views[o]["service_text"]) == set(views[o]["at_risk_text"]) == {eq_suppression.WITHHELD}
     for key in keys:
         assert _attack_views(people, ["A", "B"], views, key, 10) == [], key
-    monkeypatch.setattr(eq, "JOINT_BUDGET", 400)
-    first = eq.suppress_together(people, ["A", "B"], 10, keys)
-    again = eq.suppress_together(people, ["A", "B"], 10, keys)
+    monkeypatch.setattr(eq_suppression, "JOINT_BUDGET", 400)
+    first = eq_suppression.suppress_together(people, ["A", "B"], 10, keys)
+    again = eq_suppression.suppress_together(people, ["A", "B"], 10, keys)
     for o in "AB":
         pd.testing.assert_frame_equal(first[o], again[o])
-        assert eq.WITHHELD not in set(first[o]["service_text"])
+        assert eq_suppression.WITHHELD not in set(first[o]["service_text"])
 
 
 def test_every_view_is_cut_from_one_suppression_whatever_order_it_is_asked_in():
@@ -983,8 +987,8 @@ def test_every_view_is_cut_from_one_suppression_whatever_order_it_is_asked_in():
                            "o0": [False, False, True, True, True, False],
                            "o1": [False, False, False, True, False, False],
                            "o2": [False, True, True, True, False, False]})
-    first = eq.suppress_together(people, ["o0", "o1", "o2"], 3, ["sex"])
-    again = eq.suppress_together(people, ["o1", "o2", "o0"], 3, ["sex"])
+    first = eq_suppression.suppress_together(people, ["o0", "o1", "o2"], 3, ["sex"])
+    again = eq_suppression.suppress_together(people, ["o1", "o2", "o0"], 3, ["sex"])
     for o in ("o0", "o1", "o2"):
         pd.testing.assert_frame_equal(first[o], again[o])
     assert _attack_views(people, ["o0", "o1", "o2"], first, "sex", 3) == []

@@ -17,6 +17,9 @@ from sqlmodel import select
 
 from planner.core.models import EQUALITY_FIELDS, Person, Post
 from planner.equality import analysis as eq
+from planner.equality import checkpoints as eq_checkpoints
+from planner.equality import records as eq_records
+from planner.equality import rules as eq_rules
 from planner.equality.display import analysis_display
 from planner.equality.report import IMPACT_HEADINGS, UnsuppressedExport, impact_rows, summary_docx
 from planner.establishment.register import PostEdits
@@ -30,27 +33,27 @@ TODAY = dt.date(2026, 11, 27)
 
 def _impacts(decided: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
     rows = []
-    for key, label in eq.CHARACTERISTICS:
+    for key, label in eq_rules.CHARACTERISTICS:
         impact, evidence, mitigation = decided.get(key, ("not yet known", "", ""))
         rows.append({"characteristic": key, "label": label, "impact": impact,
                      "evidence": evidence, "mitigation": mitigation})
-    return pd.DataFrame(rows, columns=eq.IMPACT_COLUMNS)
+    return pd.DataFrame(rows, columns=eq_checkpoints.IMPACT_COLUMNS)
 
 
-def _checkpoints() -> list[eq.Checkpoint]:
+def _checkpoints() -> list[eq_checkpoints.Checkpoint]:
     stage1 = _impacts({key: ("neutral", "No differential impact.", "")
-                       for key, _ in eq.CHARACTERISTICS}
+                       for key, _ in eq_rules.CHARACTERISTICS}
                       | {"age": ("negative", "Older staff are over-represented in deleted posts.",
                                  "Redeployment register first; pension advice.")})
     stage2 = _impacts({"sex": ("positive", "More part-time posts.", "")})
-    names = dict(eq.STAGES)
+    names = dict(eq_checkpoints.STAGES)
     return [
-        eq.Checkpoint(stage=1, name=names[1], due_on=dt.date(2026, 2, 2),
+        eq_checkpoints.Checkpoint(stage=1, name=names[1], due_on=dt.date(2026, 2, 2),
                       signed_off_by="Harriet Rowe", signed_off_at=dt.datetime(2026, 3, 3, 10, 0),
                       version=3, impacts=stage1),
-        eq.Checkpoint(stage=2, name=names[2], due_on=None, signed_off_by="",
+        eq_checkpoints.Checkpoint(stage=2, name=names[2], due_on=None, signed_off_by="",
                       signed_off_at=None, version=1, impacts=stage2),
-        eq.Checkpoint(stage=3, name=names[3], due_on=None, signed_off_by="",
+        eq_checkpoints.Checkpoint(stage=3, name=names[3], due_on=None, signed_off_by="",
                       signed_off_at=None, version=0, impacts=_impacts({})),
     ]
 
@@ -104,7 +107,7 @@ def test_one_table_per_stage_in_the_seeds_shape():
     assert len(doc.tables) == 6  # three stages, the analysis, grade mix, part time
     stage1, stage2, stage3 = (_cells(t) for t in doc.tables[:3])
     assert stage1[0] == list(IMPACT_HEADINGS)
-    assert [r[0] for r in stage1[1:]] == [label for _, label in eq.CHARACTERISTICS]
+    assert [r[0] for r in stage1[1:]] == [label for _, label in eq_rules.CHARACTERISTICS]
     assert stage1[1] == ["Age", "No", "Yes", "No",
                          "Older staff are over-represented in deleted posts.\n"
                          "Mitigation: Redeployment register first; pension advice."]
@@ -114,7 +117,7 @@ def test_one_table_per_stage_in_the_seeds_shape():
     assert all(r[1:4] == ["—", "—", "—"] for r in stage3[1:])
     text = _all_text(doc)
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[1:4] == [name for _, name in eq.STAGES]
+    assert headings[1:4] == [name for _, name in eq_checkpoints.STAGES]
     assert "Due: 2 Feb 2026. Signed off by Harriet Rowe on 3 Mar 2026." in text
     assert "Due: not set. Not signed off yet." in text
     assert "Summary prepared on 27 Nov 2026" in text
@@ -155,7 +158,7 @@ def _real_option(session) -> tuple[dict, int]:
     build_small_establishment(session)
     actors = make_actors(session)
     refs = [p.employee_ref for p in session.exec(select(Person)).all()]
-    eq.save_equality_records(session=session, actor=actors["hr"], rows=[
+    eq_records.save_equality_records(session=session, actor=actors["hr"], rows=[
         {"employee_id": ref, **dict.fromkeys(EQUALITY_FIELDS, ""),
          "sex": "female" if i % 2 else "male", "disability": "no",
          "withdrawn": False, "version": 0} for i, ref in enumerate(refs)])
@@ -174,7 +177,7 @@ def test_a_real_summary_holds_no_persons_name_and_refuses_hr_unsuppressed(sessio
     actors, option_id = _real_option(session)
     names = [p.name for p in session.exec(select(Person)).all()]
     analysis = eq.analyse(session=session, actor=actors["hr"], structure=option_id)
-    cps = eq.checkpoints(session=session, actor=actors["hr"], structure=option_id)
+    cps = eq_checkpoints.checkpoints(session=session, actor=actors["hr"], structure=option_id)
     doc = _open(summary_docx(analysis, cps, organisation="Org", today=TODAY))
     text = _all_text(doc)
     assert "<10" in text  # six people: every count is under the threshold
@@ -197,7 +200,7 @@ def test_a_union_reps_summary_is_suppressed_with_the_other_published_options(ses
     texts = {}
     for name in ("A", "B"):
         analysis = eq.analyse(session=session, actor=union, structure=f"Option {name}")
-        cps = eq.checkpoints(session=session, actor=union, structure=f"Option {name}")
+        cps = eq_checkpoints.checkpoints(session=session, actor=union, structure=f"Option {name}")
         doc = _open(summary_docx(analysis, cps, organisation="Org", today=TODAY))
         rows = _cells(doc.tables[-3])
         assert rows[1:] == analysis_display(analysis.table).astype(str).to_numpy().tolist()

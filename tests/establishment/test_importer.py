@@ -310,7 +310,7 @@ def test_unknown_sheet_is_refused(loaded):
 
 def test_upload_over_the_size_limit(loaded, monkeypatch):
     settings = Settings(max_upload_bytes=100)
-    monkeypatch.setattr("planner.establishment.importer.get_settings", lambda: settings)
+    monkeypatch.setattr("planner.establishment.readers.get_settings", lambda: settings)
     errors = refused(loaded, files())
     assert errors[0] == RowError("posts.csv", None, "", (
         f"The file is {len(files()[0][1]) / 1024 / 1024:.1f} MB; the limit is 0.0 MB. Split it or "
@@ -319,7 +319,7 @@ def test_upload_over_the_size_limit(loaded, monkeypatch):
 
 def test_too_many_rows(loaded, monkeypatch):
     settings = Settings(max_import_rows=3)
-    monkeypatch.setattr("planner.establishment.importer.get_settings", lambda: settings)
+    monkeypatch.setattr("planner.establishment.readers.get_settings", lambda: settings)
     errors = refused(loaded, files())
     assert RowError("posts", None, "", "4 rows is more than the limit of 3 rows.") in errors
 
@@ -331,7 +331,7 @@ def test_zip_bomb_is_not_unpacked(loaded, monkeypatch):
         zf.writestr("xl/worksheets/sheet1.xml", b"0" * 10_000_000)
     assert len(buf.getvalue()) < 50_000
     settings = Settings(max_xlsx_uncompressed_bytes=1_000_000)
-    monkeypatch.setattr("planner.establishment.importer.get_settings", lambda: settings)
+    monkeypatch.setattr("planner.establishment.readers.get_settings", lambda: settings)
     errors = refused(loaded, [("bomb.xlsx", buf.getvalue())])
     assert errors == [RowError("bomb.xlsx", None, "", "The workbook unpacks to 9.5 MB, more than "
                                "the limit of 1.0 MB; it was not opened.")]
@@ -342,7 +342,7 @@ def test_zip_with_too_many_members(loaded, monkeypatch):
     with zipfile.ZipFile(buf, "w") as zf:
         for i in range(30):
             zf.writestr(f"m{i}.xml", b"x")
-    monkeypatch.setattr("planner.establishment.importer.get_settings", lambda: Settings(max_xlsx_members=20))
+    monkeypatch.setattr("planner.establishment.readers.get_settings", lambda: Settings(max_xlsx_members=20))
     errors = refused(loaded, [("many.xlsx", buf.getvalue())])
     assert errors == [RowError("many.xlsx", None, "", "The workbook holds 30 parts, more than "
                                "the 20 a spreadsheet needs; it was not opened.")]

@@ -550,7 +550,7 @@ def test_only_hr_and_admin_change_the_pay_spine(session, actors, role, allowed):
 def test_set_option_status_values_and_gates(session, actors, base_id, status, allowed):
     """Catches: an option given the baseline's status or an unknown one, or moved to final
     or implemented with no equality checkpoints at all (the gates hold in planner/)."""
-    from planner.equality.analysis import GateRefused
+    from planner.equality.checkpoints import GateRefused
 
     a = create(session, actors["manager"], "Option A")
     if status == "draft":  # the status it already has: nothing to do, no version bump
@@ -606,7 +606,7 @@ def test_delete_option_removes_consultation_and_equality_records(session, actors
         EtoRationale,
         Person,
     )
-    from planner.equality.analysis import save_checkpoint
+    from planner.equality.checkpoints import save_checkpoint
 
     hr = actors["hr"]
     a = create(session, hr, "Option A")
@@ -690,7 +690,7 @@ def test_a_manager_cannot_delete_hr_records_with_an_option(session, actors, base
 
 def _archive_calls(option: Structure, version: int):
     """Every service that changes an option, as (label, call(session, actor))."""
-    from planner.equality import analysis as equality
+    from planner.equality import checkpoints as equality
     from planner.legal import consultation, tupe
 
     return [

@@ -1,0 +1,135 @@
+"""The pure rules of the equality analysis (DOMAIN.md §6, Equality Act 2010 s.149).
+
+- There are nine protected characteristics. "Prefer not to say" is kept as said, and a blank
+  is unknown.
+- Age comes from the date of birth, in bands, as of the day of the analysis.
+- Working pattern is not a protected characteristic. A person is part-time when their
+  occupancies add up to less than 1 FTE.
+- A group is flagged when the ratio of its at-risk rate to the rest's rate is below 0.8 (the
+  four-fifths rule) or above 1.25 (its mirror).
+- Fisher's exact test is two-sided, on [[group at risk, group not], [rest at risk, rest not]]
+  (scipy.stats.fisher_exact).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+CHARACTERISTICS: tuple[tuple[str, str], ...] = (
+    ("age", "Age"), ("disability", "Disability"), ("gender_reassignment", "Gender reassignment"),
+    ("marriage_civil_partnership", "Marriage and civil partnership"),
+    ("pregnancy_maternity", "Pregnancy and maternity"), ("ethnicity", "Race"),
+    ("religion_or_belief", "Religion or belief"), ("sex", "Sex"),
+    ("sexual_orientation", "Sexual orientation"),
+)
+
+
+EXTRA_DIMENSIONS: tuple[tuple[str, str], ...] = (("working_pattern", "Working pattern"),)
+
+
+PREFER_NOT = "prefer not to say"
+
+
+UNKNOWN = "unknown"
+
+
+AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65 and over")
+
+
+FULL_TIME, PART_TIME = "full-time", "part-time"
+
+
+EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
+
+
+MAX_ANSWER = 80  # EqualityRecord's columns
+
+
+MAX_TEXT = 4000  # EqualityImpact.evidence / mitigation
+
+
+# The four-fifths rule and its mirror, exactly (DOMAIN.md §6).
+LOWER_LIMIT, UPPER_LIMIT = Fraction(4, 5), Fraction(5, 4)
+
+
+_LABELS = dict(CHARACTERISTICS + EXTRA_DIMENSIONS)
+
+
+def age_band(born: dt.date | None, today: dt.date) -> str:
+    """The age band on `today` of someone born on `born`; UNKNOWN without a date."""
+    if born is None or pd.isna(born):
+        return UNKNOWN
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    for band, upper in zip(AGE_BANDS, (24, 34, 44, 54, 64), strict=False):
+        if age <= upper:
+            return band
+    return AGE_BANDS[-1]
+
+
+def working_pattern(fte: Any) -> str:
+    """Part-time when a person's occupancies add up to less than 1 FTE."""
+    return PART_TIME if Fraction(str(fte)) < 1 else FULL_TIME
+
+
+def ratio_flag(ratio: float | Fraction | None) -> str:
+    """"lower" below 0.8 (the four-fifths rule), "higher" above 1.25, else "" (also when the
+    ratio is undefined). Compared exactly, so 0.8 itself is not flagged."""
+    if ratio is None or (isinstance(ratio, float) and not math.isfinite(ratio)):
+        return ""
+    exact = ratio if isinstance(ratio, Fraction) else Fraction(str(ratio))
+    if exact < LOWER_LIMIT:
+        return "lower"
+    if exact > UPPER_LIMIT:
+        return "higher"
+    return ""
+
+
+def fisher_p(group_at_risk: int, group_size: int, at_risk_total: int, total: int) -> float:
+    """Fisher's exact test, two-sided, on [[a, n-a], [A-a, (N-n)-(A-a)]]; NaN when a margin
+    is empty (no test is possible)."""
+    from scipy.stats import fisher_exact
+
+    a, n, big_a, big_n = group_at_risk, group_size, at_risk_total, total
+    table = [[a, n - a], [big_a - a, (big_n - n) - (big_a - a)]]
+    if min(min(r) for r in table) < 0:
+        raise ValueError(f"inconsistent counts {table}")
+    if n == 0 or n == big_n or big_a == 0 or big_a == big_n:
+        return float("nan")
+    return float(fisher_exact(table, alternative="two-sided").pvalue)
+
+
+def _category_key(value: str) -> str:
+    v = " ".join(str(value or "").split())
+    if not v or v.casefold() == UNKNOWN:
+        return UNKNOWN
+    if v.casefold() == PREFER_NOT:
+        return PREFER_NOT
+    return v.casefold()
+
+
+def category_series(values: pd.Series) -> pd.Series:
+    """Answers grouped ignoring case and spacing, each group named by its commonest spelling."""
+    clean = values.fillna("").astype(str).map(lambda v: " ".join(v.split()))
+    keys = clean.map(_category_key)
+    spelling: dict[str, str] = {}
+    for key, group in clean.groupby(keys):
+        spelling[key] = key if key in (UNKNOWN, PREFER_NOT) else group.value_counts().index[0]
+    return keys.map(spelling)
+
+
+def category_order(characteristic: str, categories: Iterable[str]) -> list[str]:
+    cats = set(categories)
+    tail = [c for c in (PREFER_NOT, UNKNOWN) if c in cats]
+    if characteristic == "age":
+        head = [b for b in AGE_BANDS if b in cats]
+    elif characteristic == "working_pattern":
+        head = [c for c in (FULL_TIME, PART_TIME) if c in cats]
+    else:
+        head = sorted((c for c in cats if c not in tail), key=str.casefold)
+    return head + tail
