@@ -16,7 +16,9 @@ from typing import Any
 
 from planner.core.errors import RowError, ValidationFailed
 from planner.core.values import long_date
-from planner.legal import consultation, tupe
+from planner.legal import consultation_rules as rules
+from planner.legal import tupe
+from planner.people import notice
 
 COMMANDS = ("consultation-dates", "tupe-dates", "notice")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -121,7 +123,7 @@ def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     local = p.count("local_minimum_days")
     p.check()
     assert proposed is not None and launch is not None  # required by argparse, parsed above
-    plan = consultation.check_plan(proposed=proposed, launch=launch, first_dismissal=first,
+    plan = rules.check_plan(proposed=proposed, launch=launch, first_dismissal=first,
                                    hr1_sent=hr1, notices_issued=notices,
                                    local_minimum_days=local)
     if plan.applies:
@@ -140,7 +142,7 @@ def _consultation(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines.append(f"HR1 to be received by: {_iso(plan.hr1_deadline)} (TULRCA s.193)")
     lines += [f"Breach: {b}" for b in plan.breaches] or ["No breaches found."]
     # A protective award exists only where s.188 applied and was not complied with (s.189).
-    award = (consultation.protective_award_max_days(first or launch) if plan.applies
+    award = (rules.protective_award_max_days(first or launch) if plan.applies
              else None)
     if award is not None:
         lines.append(f"Protective award if s.188 is not complied with: up to {award} days' gross "
@@ -179,14 +181,14 @@ def _notice(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         p.fail("--end", f"{_iso(end)} is before the start {_iso(start)}.")
     p.check()
     assert start is not None and end is not None
-    weeks = consultation.statutory_notice_weeks(start, end)
-    years = consultation.complete_years(start, end)
+    weeks = notice.statutory_notice_weeks(start, end)
+    years = notice.complete_years(start, end)
     result: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(),
                               "complete_years": years, "statutory_notice_weeks": weeks}
     lines = [f"Service {_iso(start)} to {_iso(end)}: {years} complete years; "
              f"statutory notice {weeks} week{'' if weeks == 1 else 's'} (ERA 1996 s.86)."]
     if dismissal is not None:
-        latest = consultation.latest_notice_date(dismissal, weeks)
+        latest = notice.latest_notice_date(dismissal, weeks)
         result["dismissal"] = dismissal.isoformat()
         result["latest_notice_date"] = latest.isoformat()
         lines.append(f"To leave on {_iso(dismissal)}, give notice by {_iso(latest)} "

@@ -1,32 +1,50 @@
-"""Collective consultation and notice dates (DOMAIN.md §2 and §4): pure functions over dates.
+"""The consultation of an option: the services the Consultation page calls.
 
-The statutory clock of TULRCA 1992 ss.188-194 (when consultation must begin, when HR1 is due,
-what a protective award could cost) and individual notice under ERA 1996 s.86. The rules are
-pure functions: callers pass dates and counts, and get dates, numbers and breaches back. The
-services at the end (`consultation_view`, `save_plan`, `save_stages`) read an option and its
-people from the database and apply those rules.
+`consultation_view` reads an option's deleted posts and the establishment's people, then
+applies the statutory rules (planner.legal.consultation_rules) and notice
+(planner.people.notice). `save_plan` records hr's dates and the s.188(4) texts.
+`save_stages` keeps the timetable. Every service takes `actor`:
+- reading needs consultation.read, and a union rep may read published options only;
+- names need personal.read;
+- editing needs consultation.edit.
 
-How days are counted (one convention throughout, stated once):
-- "at least N days before the first dismissal takes effect" is met when
-  ``(first_dismissal - consultation_began).days >= N``: the day consultation begins is day 0,
-  so with 30 days a consultation beginning on 1 March allows a first dismissal on 31 March.
-- Consultation begins on the day the s.188(4) written information reaches the representatives
-  (s.188(4) and DOMAIN.md §2: "consultation does not start until it is given"); ``launch``
-  means that day.
-- Figures are dated parameters (`ConsultationRules`, `PROTECTIVE_AWARD_MAX_DAYS`), not literals
-  buried in the arithmetic, because the law moves (DOMAIN.md preamble).
+Length: the view, the plan and the stages share one option's lookup, lock, version check
+and archive refusal. The people at risk (planner.legal.at_risk) and the rules are already
+their own modules. Splitting the three services further would only scatter those checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from planner.core.values import as_date, long_date
+from planner.legal.at_risk import (
+    AGENCY_CONTRACTS,
+    COUNTED_CONTRACTS,
+    EMPLOYEE_CONTRACTS,
+    PEOPLE_AT_RISK_COLUMNS,
+    agency_frame,
+    annual_pay,
+    baseline_people,
+    deleted_post_pks,
+    descriptions_frame,
+    is_nan,
+    notice_weeks_for,
+    weekly_pay_pence,
+)
+from planner.legal.consultation_rules import (
+    ConsultationPlan,
+    check_plan,
+    plural,
+    protective_award_exposure,
+    protective_award_max_days,
+    s188_applies,
+)
+from planner.people.notice import complete_years, latest_notice_date
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -35,353 +53,10 @@ if TYPE_CHECKING:
     from planner.core.models import Structure
 
 
-@dataclass(frozen=True)
-class ConsultationRules:
-    """The TULRCA 1992 s.188/s.193 figures, with the date from which they apply.
-
-    45 days for 100 or more replaced 90 days from 6 April 2013 (the TULRCA 1992 (Amendment)
-    Order 2013, SI 2013/763); 30 days for 20-99 and the 20-in-90-days trigger are s.188(1) and
-    s.188(1A). A change in the law is a new instance, not an edit to the arithmetic.
-    """
-
-    in_force_from: dt.date = dt.date(2013, 4, 6)
-    trigger: int = 20  # s.188(1): "20 or more" at one establishment
-    window_days: int = 90  # s.188(1): "within a period of 90 days or less"
-    large: int = 100  # s.188(1A)(a): "100 or more"
-    minimum_days: int = 30  # s.188(1A)(b); s.193(2)
-    minimum_days_large: int = 45  # s.188(1A)(a); s.193(1)
-
-
-STATUTORY = ConsultationRules()
-
-
-def _check_count(proposed: int) -> None:
-    if proposed < 0:
-        raise ValueError(f"The number of proposed dismissals cannot be negative ({proposed}).")
-
-
-def s188_applies(proposed: int, *, rules: ConsultationRules = STATUTORY) -> bool:
-    """Whether collective consultation is required: TULRCA 1992 s.188(1).
-
-    s.188(1) applies where an employer proposes to dismiss as redundant 20 or more employees at
-    one establishment within a period of 90 days or less. `proposed` is that count: use
-    `dismissals_within_90_days` to get it from dates. "Redundant" here is s.195: any dismissal
-    for a reason not related to the individual (dismiss-and-re-engage included); a fixed-term
-    contract ending on its agreed date is excluded (s.282). Under s.188(3) dismissals already
-    covered by a consultation that has begun are not counted again.
-    """
-    _check_count(proposed)
-    return proposed >= rules.trigger
-
-
-def minimum_period_days(proposed: int, *, local_minimum_days: int | None = None,
-                        rules: ConsultationRules = STATUTORY) -> int | None:
-    """The minimum days between consultation beginning and the first dismissal taking effect.
-
-    TULRCA 1992 s.188(1A): 45 days for 100 or more proposed dismissals, 30 days for 20-99.
-    Below 20 there is no statutory clock, so the answer is None unless the organisation's own
-    agreement sets one (`local_minimum_days`, e.g. 14 in Lincolnshire's; DOMAIN.md §2: a
-    per-organisation setting, off by default). The local minimum never shortens the statutory
-    period: it only fills the gap below the trigger.
-    """
-    _check_count(proposed)
-    if local_minimum_days is not None and local_minimum_days < 0:
-        raise ValueError(f"A local minimum period cannot be negative ({local_minimum_days}).")
-    if proposed >= rules.large:
-        return rules.minimum_days_large
-    if proposed >= rules.trigger:
-        return rules.minimum_days
-    return local_minimum_days
-
-
-def dismissals_within_90_days(dates: Sequence[dt.date], *,
-                              rules: ConsultationRules = STATUTORY) -> int:
-    """The most proposed dismissals falling within any one 90-day period: TULRCA 1992 s.188(1).
-
-    The window is 90 consecutive calendar days with both ends counted, so two dismissal dates
-    d1 <= d2 fall in the same window exactly when ``(d2 - d1).days <= 89``: 1 January and
-    31 March 2026 (89 days apart) share a window; 1 January and 1 April (90 apart) do not. The
-    window rolls: every start date is tried, not calendar quarters. Repeated dates count once
-    per dismissal (a list of 20 identical dates is 20). Pass dates for one establishment only,
-    and leave out dismissals already under a consultation that has begun (s.188(3)).
-    """
-    ordered = sorted(dates)
-    best = 0
-    start = 0
-    for end, last in enumerate(ordered):
-        # Slide the window's start forward until it holds no date 90 or more days before `last`.
-        while (last - ordered[start]).days >= rules.window_days:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
-def earliest_first_dismissal(launch: dt.date, proposed: int, *,
-                             local_minimum_days: int | None = None,
-                             rules: ConsultationRules = STATUTORY) -> dt.date | None:
-    """The first day on which a dismissal may take effect: TULRCA 1992 s.188(1A).
-
-    launch + 30 days for 20-99 proposed dismissals, launch + 45 days for 100 or more (the day
-    consultation begins is day 0; see the module docstring). None below 20 unless a local
-    minimum is set. s.188(1A) also says "in good time": this is the legal floor, not a plan.
-    """
-    days = minimum_period_days(proposed, local_minimum_days=local_minimum_days, rules=rules)
-    return None if days is None else launch + dt.timedelta(days=days)
-
-
-def hr1_deadline(*, proposed: int, first_dismissal: dt.date,
-                 notices_issued: dt.date | None = None,
-                 rules: ConsultationRules = STATUTORY) -> dt.date | None:
-    """The last day the Redundancy Payments Service may receive form HR1: TULRCA 1992 s.193.
-
-    s.193(1) (100 or more: 45 days) and s.193(2) (20-99: 30 days): notice of the proposal must
-    reach the Secretary of State (in practice the Redundancy Payments Service, online only from
-    1 December 2025) (a) before notice of dismissal is given to any employee concerned and
-    (b) at least 30/45 days before the first dismissal takes effect (DOMAIN.md §2). Failing to
-    do so is an offence (s.194). The representatives get a copy (s.193(6)).
-
-    So the deadline is the earlier of ``first_dismissal - 30/45 days`` and, when notices have a
-    date, the day before they are issued: dates alone cannot show that HR1 arrived first on a
-    shared day, so the planner asks for it a day earlier. None where s.193 does not apply
-    (fewer than 20); a local consultation minimum creates no HR1 duty.
-    """
-    if not s188_applies(proposed, rules=rules):
-        return None
-    days = minimum_period_days(proposed, rules=rules)
-    assert days is not None  # s.188 applies, so there is a statutory period
-    deadline = first_dismissal - dt.timedelta(days=days)
-    if notices_issued is not None:
-        deadline = min(deadline, notices_issued - dt.timedelta(days=1))
-    return deadline
-
-
-@dataclass(frozen=True)
-class ConsultationPlan:
-    """A consultation timetable checked against ss.188 and 193; `breaches` are plain sentences."""
-
-    proposed: int
-    launch: dt.date
-    first_dismissal: dt.date | None
-    applies: bool  # s.188 applies (20 or more); a local minimum alone does not make it True
-    minimum_days: int | None  # statutory, else the local minimum, else None
-    earliest_first_dismissal: dt.date | None
-    hr1_deadline: dt.date | None
-    breaches: list[str] = field(default_factory=list)
-
-    @property
-    def lawful(self) -> bool:
-        return not self.breaches
-
-    def as_dict(self) -> dict[str, object]:
-        """JSON-ready: dates as YYYY-MM-DD."""
-        d = asdict(self)
-        for k, v in d.items():
-            if isinstance(v, dt.date):
-                d[k] = v.isoformat()
-        d["lawful"] = self.lawful
-        return d
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def check_plan(*, proposed: int, launch: dt.date, first_dismissal: dt.date | None,
-               hr1_sent: dt.date | None = None, notices_issued: dt.date | None = None,
-               local_minimum_days: int | None = None,
-               rules: ConsultationRules = STATUTORY) -> ConsultationPlan:
-    """Check a timetable against TULRCA 1992 s.188(1A) and s.193 and say what is wrong.
-
-    `launch` is the day the s.188(4) information reached the representatives; `first_dismissal`
-    the day the first dismissal takes effect (None while undecided: the HR1 deadline then
-    assumes the earliest lawful first dismissal); `hr1_sent` the day the Redundancy Payments
-    Service received HR1; `notices_issued` the day the first individual notice of dismissal was
-    given. Breaches checked:
-    - first dismissal fewer than 30/45 days after consultation began (s.188(1A)), or fewer than
-      the local minimum below 20 (the organisation's agreement, DOMAIN.md §2);
-    - HR1 received fewer than 30/45 days before the first dismissal (s.193(1)-(2)(b));
-    - notices issued before HR1 was received, on the same day, or with no HR1 (s.193(1)-(2)(a)).
-    A missing HR1 with no notices issued is not a breach yet: `hr1_deadline` says when it is due.
-    """
-    minimum = minimum_period_days(proposed, local_minimum_days=local_minimum_days, rules=rules)
-    applies = s188_applies(proposed, rules=rules)
-    earliest = earliest_first_dismissal(launch, proposed, local_minimum_days=local_minimum_days,
-                                        rules=rules)
-    planned = first_dismissal or earliest
-    deadline = (hr1_deadline(proposed=proposed, first_dismissal=planned,
-                             notices_issued=notices_issued, rules=rules)
-                if planned is not None else None)
-    who = f"for {_plural(proposed, 'proposed dismissal')}"
-    breaches: list[str] = []
-
-    if first_dismissal is not None and minimum is not None:
-        gap = (first_dismissal - launch).days
-        if gap < minimum:
-            source = "s.188 requires" if applies else "the local agreement requires"
-            when = (f"{_plural(gap, 'day')} after" if gap >= 0
-                    else f"{_plural(-gap, 'day')} before")
-            breaches.append(
-                f"First dismissal on {long_date(first_dismissal)} is {when} the consultation "
-                f"began; {who} {source} at least {minimum}.")
-
-    if applies and minimum is not None:
-        if hr1_sent is not None and first_dismissal is not None:
-            lead = (first_dismissal - hr1_sent).days
-            if lead < minimum:
-                when = (f"{_plural(lead, 'day')} before" if lead >= 0
-                        else f"{_plural(-lead, 'day')} after")
-                breaches.append(
-                    f"HR1 received on {long_date(hr1_sent)} is {when} the first dismissal on "
-                    f"{long_date(first_dismissal)}; {who} s.193 requires at least {minimum} "
-                    f"(by {long_date(first_dismissal - dt.timedelta(days=minimum))}).")
-        if notices_issued is not None:
-            if hr1_sent is None:
-                breaches.append(
-                    f"Notices of dismissal were issued on {long_date(notices_issued)} but no HR1 "
-                    f"has been recorded; s.193 requires HR1 before any notice is given.")
-            elif hr1_sent >= notices_issued:
-                order = "the same day as" if hr1_sent == notices_issued else "after"
-                breaches.append(
-                    f"HR1 was received on {long_date(hr1_sent)}, {order} notices of dismissal "
-                    f"were issued on {long_date(notices_issued)}; s.193 requires HR1 before any "
-                    f"notice is given.")
-
-    return ConsultationPlan(proposed=proposed, launch=launch, first_dismissal=first_dismissal,
-                            applies=applies, minimum_days=minimum,
-                            earliest_first_dismissal=earliest, hr1_deadline=deadline,
-                            breaches=breaches)
-
-
 # --- Individual notice (ERA 1996 s.86) ---------------------------------------------------------
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    """The anniversary; 29 February falls back to 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
-
-
-def complete_years(start: dt.date, end: dt.date) -> int:
-    """Complete years of continuous employment from `start` to `end`, both days counted.
-
-    ERA 1996 s.211(1): the period begins with the day the employee starts work and ends with
-    the day by reference to which it is measured; s.210(3): lengths are counted in months and
-    years of twelve months. So a year is complete once `end` reaches the day before the
-    anniversary: start 2020-03-01, end 2021-02-28 is one complete year. A start on 29 February
-    has its anniversary on 28 February in a common year (and a start on the 31st its monthly
-    one on the month's last day): the earlier reading, which never understates service.
-    """
-    if end < start:
-        return 0
-    after = end + dt.timedelta(days=1)
-    years = after.year - start.year
-    while years > 0 and _add_years(start, years) > after:
-        years -= 1
-    return years
-
-
-def _complete_months(start: dt.date, end: dt.date) -> int:
-    """Complete months, counted as `complete_years` counts years (ERA 1996 ss.210-211)."""
-    if end < start:
-        return 0
-    after = end + dt.timedelta(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    while months > 0 and _add_months(start, months) > after:
-        months -= 1
-    return months
-
-
-def statutory_notice_weeks(start: dt.date, end: dt.date) -> int:
-    """The minimum notice an employer must give, in weeks: ERA 1996 s.86(1).
-
-    Nothing under one month's continuous employment; one week from one month to under two
-    years; one week per complete year from two years; at most 12 weeks (12 years or more).
-    `start` is the continuous service date (service transferred under TUPE reg 4 counts);
-    `end` is the day notice is given, because s.86(1) looks at the service of the employee at
-    the time notice is given. Contractual notice may be longer (councils often set it by grade).
-    """
-    if _complete_months(start, end) < 1:
-        return 0
-    years = complete_years(start, end)
-    if years < 2:
-        return 1
-    return min(years, 12)
-
-
-def latest_notice_date(dismissal: dt.date, weeks: int) -> dt.date:
-    """The last day notice of `weeks` weeks can be given for employment to end on `dismissal`.
-
-    Notice runs from the day after it is given (West v Kneels Ltd [1987] ICR 146), so one
-    week's notice given on a Monday expires on the following Monday: ``dismissal - 7 × weeks``
-    days. Use the notice weeks from ERA 1996 s.86 or the contract, whichever is longer.
-    """
-    if weeks < 0:
-        raise ValueError(f"Notice cannot be a negative number of weeks ({weeks}).")
-    return dismissal - dt.timedelta(weeks=weeks)
-
-
 # --- Protective award (TULRCA 1992 ss.189-190) --------------------------------------------------
-
-# Maximum protected period in days, by the date from which it applies (latest entry not after the
-# date wins). 90 days is s.189(4) as it stands. The Employment Rights Act 2025 s.30 raises it to
-# 180 days from a commencement date not yet confirmed [U]: add (that date, 180) here once known.
-PROTECTIVE_AWARD_MAX_DAYS: tuple[tuple[dt.date, int], ...] = ((dt.date.min, 90),)
-
-
-def protective_award_max_days(
-        on: dt.date,
-        schedule: Sequence[tuple[dt.date, int]] = PROTECTIVE_AWARD_MAX_DAYS) -> int:
-    """The longest protected period for a failure on `on`: TULRCA 1992 s.189(4) (dated).
-
-    The tribunal chooses a period "just and equitable" up to this maximum; the starting point
-    for a complete failure to consult is the maximum (Susie Radin Ltd v GMB [2004] EWCA Civ 180).
-    """
-    known = sorted((since, days) for since, days in schedule if since <= on)
-    if not known:
-        raise ValueError(f"No protective award maximum is known for {long_date(on)}.")
-    return known[-1][1]
-
-
-def protective_award_exposure(*, people: int, weekly_pay_pence: int, days: int = 90,
-                              weekly_cap_pence: int | None = None) -> int:
-    """The most a protective award could cost, in pence: TULRCA 1992 ss.189(4) and 190(2).
-
-    Each affected employee gets a week's gross pay for each week of the protected period, and
-    a proportionate part for a part week (s.190(2)): ``weekly × days / 7`` per person, rounded
-    half up to a whole penny per person, times `people`. 90 days (12 weeks 6 days) is today's
-    maximum; pass `protective_award_max_days(date)` for the figure in force on a date (180 once
-    the Employment Rights Act 2025 s.30 commences [U]).
-
-    A week's pay for a protective award is not capped (it is not among the ERA 1996 s.227
-    amounts). `weekly_cap_pence` is for when the award would be paid from the National
-    Insurance Fund on insolvency, where the ERA 1996 s.186 weekly limit applies: pass the
-    figure in force on the relevant date (DOMAIN.md §4: £700 from 6 Apr 2024, £719 from
-    6 Apr 2025, £751 from 6 Apr 2026 [S]). Off (None) by default.
-    """
-    if people < 0 or weekly_pay_pence < 0 or days < 0:
-        raise ValueError("People, weekly pay and days must not be negative.")
-    if weekly_cap_pence is not None:
-        if weekly_cap_pence < 0:
-            raise ValueError("The weekly cap must not be negative.")
-        weekly_pay_pence = min(weekly_pay_pence, weekly_cap_pence)
-    # Half up on whole numbers: (2·a + b) // (2·b) rounds a / b half up for a, b ≥ 0.
-    per_person = (2 * weekly_pay_pence * days + 7) // 14
-    return people * per_person
 
 
 # --- The consultation of an option: plan, people at risk, stages (services) ---------------------
@@ -409,12 +84,6 @@ MAX_TEXT = 4000
 MAX_ESTABLISHMENT = 200
 MAX_OWNER = 200
 HR1_WARNING_DAYS = 14
-# s.188(1) counts employees proposed for dismissal; interims and agency workers are not the
-# council's employees (they appear under s.188(4)(g) instead), and a secondee returns to the
-# employer that seconded them.
-COUNTED_CONTRACTS = ("permanent", "fixed_term")
-EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
-AGENCY_CONTRACTS = ("interim", "agency")
 # The s.188(4) texts no data can supply: field, what it is, the paragraph that requires it.
 S188_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("reasons", "the reasons for the proposals", "s.188(4)(a)"),
@@ -444,11 +113,6 @@ _PLAN_FIELDS = ("establishment", "launch_on", "first_dismissal_on", "hr1_sent_on
                 "notices_issued_on", "reasons", "selection_method", "dismissal_method",
                 "redundancy_pay_method")
 
-PEOPLE_AT_RISK_COLUMNS = ["employee_id", "name", "contract", "counted", "post_id", "title",
-                          "grade", "continuous_service_date", "service_years", "notice_weeks",
-                          "latest_notice_date", "weekly_pay_pence", "exposure_pence"]
-DESCRIPTION_COLUMNS = ["title", "grade", "proposed", "employed"]
-AGENCY_COLUMNS = ["division", "team", "title", "contract", "workers"]
 STAGE_COLUMNS = ["id", "key", "position", "name", "planned_start", "planned_end", "actual_start",
                  "actual_end", "owner", "status", "notes", "version", "overdue"]
 
@@ -485,35 +149,6 @@ class ConsultationView:
 def stage_overdue(planned_end: dt.date | None, status: str, today: dt.date) -> bool:
     """A stage is overdue once its planned end has passed and it is neither done nor skipped."""
     return planned_end is not None and planned_end < today and status not in ("done", "skipped")
-
-
-def weekly_pay_pence(annual_pence: int, fte_units: int) -> int:
-    """A week's gross pay: annual pay at 1.0 FTE × FTE / 52, in pence rounded half up.
-
-    `fte_units` is FTE × 10,000 (planner.structures.pay.FTE_SCALE), so the only rounding is the last one.
-    TULRCA 1992 s.190(2) and ERA 1996 s.221(2): for someone with normal working hours and no
-    variable pay, a week's pay is what is payable for a week's work; annual basic pay / 52 is
-    that figure for a salaried council employee. London weighting and overtime are left out.
-    """
-    from planner.structures.pay import FTE_SCALE, div_half_up
-
-    if annual_pence < 0 or fte_units < 0:
-        raise ValueError("Pay and FTE must not be negative.")
-    return int(div_half_up(annual_pence * fte_units, FTE_SCALE * 52))
-
-
-def notice_weeks_for(start: dt.date, dismissal: dt.date) -> int:
-    """Statutory notice (ERA 1996 s.86) for employment to end on `dismissal`.
-
-    s.86 measures service when notice is given, but the date notice is given is what we are
-    working out (dismissal − notice): circular. So: weeks at the dismissal date, then again at
-    dismissal − those weeks, and take the larger. Service only grows, so the larger is the
-    figure at the dismissal date; it can overstate by a week when an anniversary falls inside
-    the notice period, which moves the latest notice date a week earlier: safe, never late.
-    """
-    first = statutory_notice_weeks(start, dismissal)
-    second = statutory_notice_weeks(start, dismissal - dt.timedelta(weeks=first))
-    return max(first, second)
 
 
 def _not_archived(option: Structure) -> None:
@@ -561,77 +196,6 @@ def _lock_structure(session: Session, structure_id: int) -> None:
 
     session.exec(select(Structure).where(Structure.id == structure_id).with_for_update()
                  .execution_options(populate_existing=True)).one()
-
-
-def _baseline_people(session: Session) -> pd.DataFrame:
-    """Every occupancy of the baseline: person, contract, pay basis, and the post's details."""
-    from sqlalchemy import select as sa_select
-
-    from planner.core.models import Occupancy, Person, Post
-    from planner.establishment.register import baseline_id
-
-    cols = ["person_id", "employee_id", "name", "contract", "scp", "annual_salary_pence",
-            "start_date", "continuous_service_date", "fte", "post_pk", "post_id", "title",
-            "grade", "division", "team"]
-    sid = baseline_id(session)
-    if sid is None:
-        return pd.DataFrame(columns=cols)
-    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
-    q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.scp,
-                   pe.c.annual_salary_pence, pe.c.start_date, pe.c.continuous_service_date,
-                   o.c.fte, p.c.id, p.c.post_ref, p.c.title, p.c.grade, p.c.division, p.c.team)
-         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
-         .where(p.c.structure_id == sid).order_by(pe.c.employee_ref, p.c.post_ref))
-    rows = [tuple(r) for r in session.connection().execute(q)]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _deleted_post_pks(session: Session, option: Structure) -> set[int]:
-    """Baseline Post ids the option deletes (the options difference list's "deleted" rows)."""
-    from planner.establishment.register import baseline_id
-    from planner.structures.options import lineage_difference, lineage_frame
-
-    sid = baseline_id(session)
-    if sid is None:
-        return set()
-    fa = lineage_frame(session, sid)
-    frame = lineage_difference(fa, lineage_frame(session, option.id))
-    pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
-    gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
-    return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}
-
-
-def _annual_pay(session: Session, people: pd.DataFrame, today: dt.date) -> dict[int, int | None]:
-    """Each person's annual pay at 1.0 FTE: the salary override, else their spinal point's
-    value in the pay year current on `today`; None when neither is known."""
-    from planner.core.errors import NotFound
-    from planner.establishment.reference import current_pay_year
-    from planner.structures.pay import load_spine
-
-    spine = None
-    year = current_pay_year(session, today)
-    if year is not None:
-        try:
-            spine = load_spine(session, year)
-        except NotFound:
-            spine = None
-    out: dict[int, int | None] = {}
-    for pid, salary, scp in zip(people["person_id"], people["annual_salary_pence"],
-                                people["scp"], strict=True):
-        value: int | None = None
-        if salary is not None and not _isnan(salary):
-            value = int(salary)
-        elif scp is not None and not _isnan(scp) and spine is not None:
-            try:
-                value = spine.value(int(scp))
-            except NotFound:
-                value = None
-        out[int(pid)] = value
-    return out
-
-
-def _isnan(value: Any) -> bool:
-    return isinstance(value, float) and value != value
 
 
 def _stages_frame(session: Session, structure_id: int, today: dt.date) -> pd.DataFrame:
@@ -686,8 +250,8 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     assert option.id is not None
     plan = _fields_of(_plan_row(session, option.id))
     local = get_settings().local_consultation_minimum_days
-    everyone = _baseline_people(session)
-    gone = _deleted_post_pks(session, option)
+    everyone = baseline_people(session)
+    gone = deleted_post_pks(session, option)
     at_risk = everyone[everyone["post_pk"].isin(gone)]
     counted_ids = sorted(set(at_risk.loc[at_risk["contract"].isin(COUNTED_CONTRACTS),
                                          "person_id"]))
@@ -707,7 +271,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     days = protective_award_max_days(planned or today) if award else None
 
     # One row per person at risk (a person in two deleted posts is one dismissal).
-    annual = _annual_pay(session, at_risk, today)
+    annual = annual_pay(session, at_risk, today)
     # A week's pay is the person's whole pay: every baseline post they hold counts.
     all_fte: dict[int, int] = {}
     held = everyone[everyone["person_id"].isin(set(at_risk["person_id"]))]
@@ -755,8 +319,8 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     warnings += _plan_warnings(plan, check, counted_rows, today, personal=personal,
                                award=award)
 
-    descriptions = _descriptions(at_risk, everyone)
-    agency = _agency(everyone)
+    descriptions = descriptions_frame(at_risk, everyone)
+    agency = agency_frame(everyone)
     return ConsultationView(
         structure_id=option.id, structure_name=option.name, structure_status=option.status,
         plan=plan, employees=len(employee_ids), proposed=proposed,
@@ -777,7 +341,7 @@ def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:
         return []
     return [f"Notices were issued on {long_date(plan.notices_issued_on)}, but for "
             f"{_people(len(late))} at risk the statutory notice (up to "
-            f"{_plural(max(late), 'week')}, ERA 1996 s.86) would end after the planned first "
+            f"{plural(max(late), 'week')}, ERA 1996 s.86) would end after the planned first "
             f"dismissal on {long_date(plan.first_dismissal_on)}."]
 
 
@@ -806,7 +370,7 @@ def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd
                             f"(TULRCA 1992 s.193; failing to notify is an offence, s.194).")
         elif left <= HR1_WARNING_DAYS:
             warnings.append(f"HR1 must reach the Redundancy Payments Service by "
-                            f"{long_date(check.hr1_deadline)}, in {_plural(left, 'day')}, and none "
+                            f"{long_date(check.hr1_deadline)}, in {plural(left, 'day')}, and none "
                             f"is recorded as sent (TULRCA 1992 s.193).")
     if plan.notices_issued_on is None and personal:
         dates = [d for d in counted["latest_notice_date"] if d is not None]
@@ -821,30 +385,6 @@ def _plan_warnings(plan: PlanFields, check: ConsultationPlan | None, counted: pd
         warnings.append(f"{who} neither a salary nor a spinal point with a value: the "
                         f"protective award cap leaves them out.")
     return warnings
-
-
-def _descriptions(at_risk: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:
-    """s.188(4)(b)-(c): proposed dismissals and employees of each description (title, grade)."""
-    counted = at_risk[at_risk["contract"].isin(COUNTED_CONTRACTS)]
-    employed = everyone[everyone["contract"].isin(EMPLOYEE_CONTRACTS)]
-    rows = []
-    for (title, grade), group in counted.groupby(["title", "grade"], sort=True):
-        same = employed[(employed["title"] == title) & (employed["grade"] == grade)]
-        rows.append({"title": title, "grade": grade, "proposed": group["person_id"].nunique(),
-                     "employed": same["person_id"].nunique()})
-    return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
-
-
-def _agency(everyone: pd.DataFrame) -> pd.DataFrame:
-    """s.188(4)(g): agency workers (interims included) at the establishment, where they work
-    and the type of work, as counts. The paragraph covers every agency worker the employer
-    uses at the establishment, not only those in deleted posts."""
-    cover = everyone[everyone["contract"].isin(AGENCY_CONTRACTS)]
-    rows = [{"division": d, "team": t, "title": ti, "contract": c,
-             "workers": g["person_id"].nunique()}
-            for (d, t, ti, c), g in cover.groupby(["division", "team", "title", "contract"],
-                                                   sort=True)]
-    return pd.DataFrame(rows, columns=AGENCY_COLUMNS)
 
 
 def _plan_errors(fields: PlanFields, today: dt.date) -> list[Any]:
@@ -926,7 +466,7 @@ _STAGE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end", "
 
 def _cell_text(value: Any) -> str:
     """An editor cell as stripped text; None and NaN (an emptied cell) are blank."""
-    return "" if value is None or _isnan(value) else str(value).strip()
+    return "" if value is None or is_nan(value) else str(value).strip()
 
 
 def _stage_errors(rows: list[dict[str, Any]],
@@ -951,7 +491,7 @@ def _stage_errors(rows: list[dict[str, Any]],
             err("key", f"Stage {key!r} appears twice.")
         seen.add(key)
         version = raw.get("version")
-        row: dict[str, Any] = {"key": key, "version": 0 if version is None or _isnan(version)
+        row: dict[str, Any] = {"key": key, "version": 0 if version is None or is_nan(version)
                                else int(version)}
         for column in ("planned_start", "planned_end", "actual_start", "actual_end"):
             try:

@@ -25,6 +25,7 @@ from planner.core.models import STAGE_STATUSES
 from planner.core.values import as_date, long_date
 from planner.establishment.reference import host_partner_name
 from planner.legal import consultation as domain
+from planner.legal import consultation_rules as rules
 from planner.legal.consultation import ConsultationView, PlanFields
 from planner.structures.options import readable_option, readable_options
 from planner.ui import format as fmt
@@ -116,14 +117,14 @@ def minimum_days(view: ConsultationView) -> int | None:
     """The minimum period in force for this count: statutory, else the local one, else None."""
     if view.check is not None:
         return view.check.minimum_days
-    return domain.minimum_period_days(view.proposed, local_minimum_days=view.local_minimum_days)
+    return rules.minimum_period_days(view.proposed, local_minimum_days=view.local_minimum_days)
 
 
 def headline(view: ConsultationView) -> list[tuple[str, str, str]]:
     """(label, value, help) for the figures at the top of the page: five, and the protective
     award's cap as a sixth only where the view holds it (s.188 applies and the viewer may see
     pay: never a union rep, whose view has no such figure)."""
-    applies = domain.s188_applies(view.proposed)
+    applies = rules.s188_applies(view.proposed)
     minimum = minimum_days(view)
     if applies:
         applies_text = f"Yes: {minimum} days"

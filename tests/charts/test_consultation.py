@@ -21,9 +21,9 @@ from planner.legal.consultation import (
     STAGE_TEMPLATE,
     ConsultationView,
     PlanFields,
-    check_plan,
     stage_overdue,
 )
+from planner.legal.consultation_rules import check_plan
 
 D = dt.date
 TODAY = D(2027, 3, 20)

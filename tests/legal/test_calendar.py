@@ -9,6 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from planner.legal import consultation as c
+from planner.legal import consultation_rules as rules
 from planner.legal import tupe
 from planner.legal.calendar import CalendarEvent, cohort_events, consultation_events, ics_bytes
 
@@ -105,7 +106,7 @@ def _view(**kw) -> c.ConsultationView:
         D(2026, 3, 2), D(2026, 4, 1), "Head of HR"]
     stages.loc[stages["key"] == "appeals", "planned_end"] = D(2026, 5, 15)
     plan = c.PlanFields(launch_on=D(2026, 3, 2), first_dismissal_on=D(2026, 4, 2))
-    check = c.check_plan(proposed=20, launch=plan.launch_on,
+    check = rules.check_plan(proposed=20, launch=plan.launch_on,
                          first_dismissal=plan.first_dismissal_on)
     people = pd.DataFrame([{"latest_notice_date": D(2026, 1, 8)},
                            {"latest_notice_date": D(2026, 3, 5)},

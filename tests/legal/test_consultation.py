@@ -10,7 +10,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from planner.legal import at_risk
 from planner.legal import consultation as c
+from planner.legal import consultation_rules as rules
+from planner.people import notice
 
 D = dt.date
 
@@ -27,8 +30,8 @@ D = dt.date
     ],
 )
 def test_trigger_and_minimum_period(proposed: int, applies: bool, minimum: int | None) -> None:
-    assert c.s188_applies(proposed) is applies
-    assert c.minimum_period_days(proposed) == minimum
+    assert rules.s188_applies(proposed) is applies
+    assert rules.minimum_period_days(proposed) == minimum
 
 
 @pytest.mark.parametrize(
@@ -41,15 +44,15 @@ def test_trigger_and_minimum_period(proposed: int, applies: bool, minimum: int |
     ],
 )
 def test_local_minimum_only_below_the_trigger(proposed: int, local: int, expected: int) -> None:
-    assert c.minimum_period_days(proposed, local_minimum_days=local) == expected
-    assert c.s188_applies(proposed) is (proposed >= 20)  # a local minimum is not s.188
+    assert rules.minimum_period_days(proposed, local_minimum_days=local) == expected
+    assert rules.s188_applies(proposed) is (proposed >= 20)  # a local minimum is not s.188
 
 
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError):
-        c.s188_applies(-1)
+        rules.s188_applies(-1)
     with pytest.raises(ValueError):
-        c.minimum_period_days(19, local_minimum_days=-1)
+        rules.minimum_period_days(19, local_minimum_days=-1)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ def test_negative_counts_are_refused() -> None:
     ],
 )
 def test_dismissals_within_90_days(case: str, dates: list[dt.date], expected: int) -> None:
-    assert c.dismissals_within_90_days(dates) == expected
+    assert rules.dismissals_within_90_days(dates) == expected
 
 
 @pytest.mark.parametrize(
@@ -84,7 +87,7 @@ def test_dismissals_within_90_days(case: str, dates: list[dt.date], expected: in
     ],
 )
 def test_earliest_first_dismissal(proposed: int, local: int | None, expected: dt.date | None) -> None:
-    assert c.earliest_first_dismissal(D(2026, 3, 1), proposed, local_minimum_days=local) == expected
+    assert rules.earliest_first_dismissal(D(2026, 3, 1), proposed, local_minimum_days=local) == expected
 
 
 LAUNCH = D(2026, 2, 5)
@@ -117,23 +120,23 @@ LAUNCH = D(2026, 2, 5)
 )
 def test_first_dismissal_against_launch(case: str, proposed: int, first: dt.date,
                                         breach: str | None) -> None:
-    plan = c.check_plan(proposed=proposed, launch=LAUNCH, first_dismissal=first)
+    plan = rules.check_plan(proposed=proposed, launch=LAUNCH, first_dismissal=first)
     assert plan.breaches == ([breach] if breach else [])
     assert plan.lawful is (breach is None)
 
 
 def test_local_minimum_below_twenty() -> None:
-    short = c.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 18),
+    short = rules.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 18),
                          local_minimum_days=14)
     assert short.breaches == [
         "First dismissal on 18 Feb 2026 is 13 days after the consultation began; "
         "for 12 proposed dismissals the local agreement requires at least 14."]
     assert (short.applies, short.minimum_days, short.hr1_deadline) == (False, 14, None)
     assert short.earliest_first_dismissal == D(2026, 2, 19)
-    ok = c.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 19),
+    ok = rules.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 19),
                       local_minimum_days=14)
     assert ok.breaches == []
-    off = c.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 6))
+    off = rules.check_plan(proposed=12, launch=LAUNCH, first_dismissal=D(2026, 2, 6))
     assert (off.breaches, off.minimum_days, off.earliest_first_dismissal) == ([], None, None)
 
 
@@ -149,7 +152,7 @@ def test_local_minimum_below_twenty() -> None:
 )
 def test_hr1_deadline(proposed: int, first: dt.date, notices: dt.date | None,
                       expected: dt.date | None) -> None:
-    assert c.hr1_deadline(proposed=proposed, first_dismissal=first,
+    assert rules.hr1_deadline(proposed=proposed, first_dismissal=first,
                           notices_issued=notices) == expected
 
 
@@ -178,13 +181,13 @@ def test_hr1_deadline(proposed: int, first: dt.date, notices: dt.date | None,
 )
 def test_hr1_breaches(case: str, hr1: dt.date | None, notices: dt.date | None,
                       breach: str | None) -> None:
-    plan = c.check_plan(proposed=25, launch=D(2026, 3, 1), first_dismissal=D(2026, 3, 31),
+    plan = rules.check_plan(proposed=25, launch=D(2026, 3, 1), first_dismissal=D(2026, 3, 31),
                         hr1_sent=hr1, notices_issued=notices)
     assert plan.breaches == ([breach] if breach else [])
 
 
 def test_undecided_first_dismissal_assumes_the_earliest() -> None:
-    plan = c.check_plan(proposed=100, launch=D(2026, 3, 1), first_dismissal=None)
+    plan = rules.check_plan(proposed=100, launch=D(2026, 3, 1), first_dismissal=None)
     assert plan.earliest_first_dismissal == D(2026, 4, 15)
     assert plan.hr1_deadline == D(2026, 3, 1)  # HR1 by launch day for the earliest dismissal
     assert plan.breaches == []
@@ -192,7 +195,7 @@ def test_undecided_first_dismissal_assumes_the_earliest() -> None:
 
 
 def test_several_breaches_reported_together() -> None:
-    plan = c.check_plan(proposed=30, launch=D(2026, 3, 1), first_dismissal=D(2026, 3, 20),
+    plan = rules.check_plan(proposed=30, launch=D(2026, 3, 1), first_dismissal=D(2026, 3, 20),
                         hr1_sent=D(2026, 3, 10), notices_issued=D(2026, 3, 5))
     assert len(plan.breaches) == 3
     assert [b.split(" ")[0] for b in plan.breaches] == ["First", "HR1", "HR1"]
@@ -216,14 +219,14 @@ def test_several_breaches_reported_together() -> None:
     ],
 )
 def test_statutory_notice_weeks(case: str, start: dt.date, end: dt.date, weeks: int) -> None:
-    assert c.statutory_notice_weeks(start, end) == weeks
+    assert notice.statutory_notice_weeks(start, end) == weeks
 
 
 def test_complete_years_leap_day_start() -> None:
     # Anniversary of 29 Feb is 28 Feb in a common year, so the year is complete on 27 Feb.
-    assert c.complete_years(D(2020, 2, 29), D(2021, 2, 26)) == 0
-    assert c.complete_years(D(2020, 2, 29), D(2021, 2, 27)) == 1
-    assert c.complete_years(D(2020, 2, 29), D(2024, 2, 28)) == 4
+    assert notice.complete_years(D(2020, 2, 29), D(2021, 2, 26)) == 0
+    assert notice.complete_years(D(2020, 2, 29), D(2021, 2, 27)) == 1
+    assert notice.complete_years(D(2020, 2, 29), D(2024, 2, 28)) == 4
 
 
 @pytest.mark.parametrize(
@@ -236,12 +239,12 @@ def test_complete_years_leap_day_start() -> None:
     ],
 )
 def test_latest_notice_date(dismissal: dt.date, weeks: int, expected: dt.date) -> None:
-    assert c.latest_notice_date(dismissal, weeks) == expected
+    assert notice.latest_notice_date(dismissal, weeks) == expected
 
 
 def test_latest_notice_date_refuses_negative_weeks() -> None:
     with pytest.raises(ValueError):
-        c.latest_notice_date(D(2026, 3, 31), -1)
+        notice.latest_notice_date(D(2026, 3, 31), -1)
 
 
 @pytest.mark.parametrize(
@@ -264,25 +267,25 @@ def test_latest_notice_date_refuses_negative_weeks() -> None:
 )
 def test_protective_award_exposure(case: str, people: int, weekly: int, days: int,
                                    cap: int | None, expected: int) -> None:
-    assert c.protective_award_exposure(people=people, weekly_pay_pence=weekly, days=days,
+    assert rules.protective_award_exposure(people=people, weekly_pay_pence=weekly, days=days,
                                        weekly_cap_pence=cap) == expected
 
 
 def test_protective_award_refuses_negative_figures() -> None:
     with pytest.raises(ValueError):
-        c.protective_award_exposure(people=-1, weekly_pay_pence=70_000)
+        rules.protective_award_exposure(people=-1, weekly_pay_pence=70_000)
     with pytest.raises(ValueError):
-        c.protective_award_exposure(people=1, weekly_pay_pence=70_000, weekly_cap_pence=-1)
+        rules.protective_award_exposure(people=1, weekly_pay_pence=70_000, weekly_cap_pence=-1)
 
 
 def test_protective_award_max_days_is_dated() -> None:
-    assert c.protective_award_max_days(D(2026, 11, 27)) == 90
+    assert rules.protective_award_max_days(D(2026, 11, 27)) == 90
     # A hypothetical commencement date: the schedule, not the code, carries the change.
-    schedule = (*c.PROTECTIVE_AWARD_MAX_DAYS, (D(2027, 4, 6), 180))
-    assert c.protective_award_max_days(D(2027, 4, 5), schedule) == 90
-    assert c.protective_award_max_days(D(2027, 4, 6), schedule) == 180
+    schedule = (*rules.PROTECTIVE_AWARD_MAX_DAYS, (D(2027, 4, 6), 180))
+    assert rules.protective_award_max_days(D(2027, 4, 5), schedule) == 90
+    assert rules.protective_award_max_days(D(2027, 4, 6), schedule) == 180
     with pytest.raises(ValueError):
-        c.protective_award_max_days(D(2026, 1, 1), ((D(2027, 4, 6), 180),))
+        rules.protective_award_max_days(D(2026, 1, 1), ((D(2027, 4, 6), 180),))
 
 
 # --- Services: an option's consultation, from its deleted posts --------------------------------
@@ -359,7 +362,7 @@ def test_view_counts_from_the_deleted_posts(small):
         {"division": "Digital", "team": "Core", "title": "Officer", "contract": "interim",
          "workers": 1}]
     people = v.people.set_index("employee_id")
-    assert list(v.people.columns) == c.PEOPLE_AT_RISK_COLUMNS
+    assert list(v.people.columns) == at_risk.PEOPLE_AT_RISK_COLUMNS
     assert sorted(people.index) == ["A1", "E4", "I1"]
     assert people["counted"].to_dict() == {"A1": False, "E4": True, "I1": False}
     # £42,839 × 0.8 / 52 = £659.0615… → 65,906p.
@@ -438,8 +441,8 @@ def test_the_baseline_is_not_consulted_on(small):
 def test_notice_weeks_for_a_dismissal(case, start, dismissal, weeks, latest):
     """Catches: service measured at the wrong date, the cap missed, or the smaller of the two
     measurements taken (a latest notice date a week too late)."""
-    assert c.notice_weeks_for(start, dismissal) == weeks
-    assert c.latest_notice_date(dismissal, weeks) == latest
+    assert at_risk.notice_weeks_for(start, dismissal) == weeks
+    assert notice.latest_notice_date(dismissal, weeks) == latest
 
 
 @pytest.mark.parametrize(
@@ -453,7 +456,7 @@ def test_notice_weeks_for_a_dismissal(case, start, dismissal, weeks, latest):
 )
 def test_weekly_pay(annual, fte, weekly):
     """Catches: float rounding, rounding down a half, or FTE ignored."""
-    assert c.weekly_pay_pence(annual, fte) == weekly
+    assert at_risk.weekly_pay_pence(annual, fte) == weekly
 
 
 def test_view_people_dates_and_warnings(small):
@@ -921,7 +924,7 @@ def test_the_protective_award_cap_where_s188_applies(twenty_at_risk):
     """Catches: the cap left out where s.188 applies, or not summed per affected employee."""
     session, actors, oid = twenty_at_risk
     v = _view(session, actors["hr"], oid)
-    assert v.proposed == 20 and c.s188_applies(v.proposed)
+    assert v.proposed == 20 and rules.s188_applies(v.proposed)
     people = v.people.set_index("employee_id")
     # E4 as worked above: 65,906p a week × 90 / 7 → 847,363p. Each officer: £42,839 / 52 =
     # £823.8269… → 82,383p a week; × 90 / 7 = 1,059,210p exactly.

@@ -8,7 +8,9 @@ import io
 import pytest
 from docx import Document
 
+from planner.legal import at_risk
 from planner.legal import consultation as c
+from planner.legal import consultation_rules as rules
 from planner.legal.disclosure import MISSING, disclosure_docx
 from tests.legal.test_consultation import TODAY, _make_option, small  # noqa: F401  (fixture)
 
@@ -84,7 +86,7 @@ def test_letter_for_twenty_gives_the_hr1_deadline():
     plan = c.PlanFields(establishment="Shared ICT Service", launch_on=D(2026, 3, 2),
                         first_dismissal_on=D(2026, 4, 2), reasons="r", selection_method="s",
                         dismissal_method="d", redundancy_pay_method="p")
-    check = c.check_plan(proposed=20, launch=plan.launch_on,
+    check = rules.check_plan(proposed=20, launch=plan.launch_on,
                          first_dismissal=plan.first_dismissal_on)
     view = c.ConsultationView(
         structure_id=1, structure_name="Option A", structure_status="published", plan=plan,
@@ -92,8 +94,8 @@ def test_letter_for_twenty_gives_the_hr1_deadline():
         planned_first_dismissal=plan.first_dismissal_on, exposure_pence=0, exposure_days=90,
         breaches=[], warnings=[], stages=pd.DataFrame(columns=c.STAGE_COLUMNS),
         descriptions=pd.DataFrame([{"title": "Officer", "grade": "PO2", "proposed": 20,
-                                    "employed": 30}], columns=c.DESCRIPTION_COLUMNS),
-        agency=pd.DataFrame(columns=c.AGENCY_COLUMNS), people=None, today=D(2026, 3, 2))
+                                    "employed": 30}], columns=at_risk.DESCRIPTION_COLUMNS),
+        agency=pd.DataFrame(columns=at_risk.AGENCY_COLUMNS), people=None, today=D(2026, 3, 2))
     paras, tables = _text(disclosure_docx(view, employer="Brent Council", today=D(2026, 3, 2)))
     assert MISSING not in paras
     assert "No agency workers work for the employer at the establishment." in paras

@@ -1,0 +1,169 @@
+"""Who an option puts at risk, for the consultation (TULRCA s.188(1) and s.188(4)).
+
+- The people in baseline posts the option deletes.
+- Which of them count towards s.188: employees only. Interims and agency workers are
+  listed under s.188(4)(g), and a secondee returns to the employer that seconded them.
+- Each person's week's pay and statutory notice.
+- The s.188(4) descriptions of posts and of agency workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from planner.people.notice import statutory_notice_weeks
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from planner.core.models import Structure
+
+
+# s.188(1) counts employees proposed for dismissal; interims and agency workers are not the
+# council's employees (they appear under s.188(4)(g) instead), and a secondee returns to the
+# employer that seconded them.
+COUNTED_CONTRACTS = ("permanent", "fixed_term")
+
+
+EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
+
+
+AGENCY_CONTRACTS = ("interim", "agency")
+
+
+PEOPLE_AT_RISK_COLUMNS = ["employee_id", "name", "contract", "counted", "post_id", "title",
+                          "grade", "continuous_service_date", "service_years", "notice_weeks",
+                          "latest_notice_date", "weekly_pay_pence", "exposure_pence"]
+
+
+DESCRIPTION_COLUMNS = ["title", "grade", "proposed", "employed"]
+
+
+AGENCY_COLUMNS = ["division", "team", "title", "contract", "workers"]
+
+
+def weekly_pay_pence(annual_pence: int, fte_units: int) -> int:
+    """A week's gross pay: annual pay at 1.0 FTE × FTE / 52, in pence rounded half up.
+
+    `fte_units` is FTE × 10,000 (planner.structures.pay.FTE_SCALE), so the only rounding is the last one.
+    TULRCA 1992 s.190(2) and ERA 1996 s.221(2): for someone with normal working hours and no
+    variable pay, a week's pay is what is payable for a week's work; annual basic pay / 52 is
+    that figure for a salaried council employee. London weighting and overtime are left out.
+    """
+    from planner.structures.pay import FTE_SCALE, div_half_up
+
+    if annual_pence < 0 or fte_units < 0:
+        raise ValueError("Pay and FTE must not be negative.")
+    return int(div_half_up(annual_pence * fte_units, FTE_SCALE * 52))
+
+
+def notice_weeks_for(start: dt.date, dismissal: dt.date) -> int:
+    """Statutory notice (ERA 1996 s.86) for employment to end on `dismissal`.
+
+    s.86 measures service when notice is given, but the date notice is given is what we are
+    working out (dismissal − notice): circular. So: weeks at the dismissal date, then again at
+    dismissal − those weeks, and take the larger. Service only grows, so the larger is the
+    figure at the dismissal date; it can overstate by a week when an anniversary falls inside
+    the notice period, which moves the latest notice date a week earlier: safe, never late.
+    """
+    first = statutory_notice_weeks(start, dismissal)
+    second = statutory_notice_weeks(start, dismissal - dt.timedelta(weeks=first))
+    return max(first, second)
+
+
+def baseline_people(session: Session) -> pd.DataFrame:
+    """Every occupancy of the baseline: person, contract, pay basis, and the post's details."""
+    from sqlalchemy import select as sa_select
+
+    from planner.core.models import Occupancy, Person, Post
+    from planner.establishment.register import baseline_id
+
+    cols = ["person_id", "employee_id", "name", "contract", "scp", "annual_salary_pence",
+            "start_date", "continuous_service_date", "fte", "post_pk", "post_id", "title",
+            "grade", "division", "team"]
+    sid = baseline_id(session)
+    if sid is None:
+        return pd.DataFrame(columns=cols)
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.scp,
+                   pe.c.annual_salary_pence, pe.c.start_date, pe.c.continuous_service_date,
+                   o.c.fte, p.c.id, p.c.post_ref, p.c.title, p.c.grade, p.c.division, p.c.team)
+         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+         .where(p.c.structure_id == sid).order_by(pe.c.employee_ref, p.c.post_ref))
+    rows = [tuple(r) for r in session.connection().execute(q)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def deleted_post_pks(session: Session, option: Structure) -> set[int]:
+    """Baseline Post ids the option deletes (the options difference list's "deleted" rows)."""
+    from planner.establishment.register import baseline_id
+    from planner.structures.options import lineage_difference, lineage_frame
+
+    sid = baseline_id(session)
+    if sid is None:
+        return set()
+    fa = lineage_frame(session, sid)
+    frame = lineage_difference(fa, lineage_frame(session, option.id))
+    pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
+    gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
+    return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}
+
+
+def annual_pay(session: Session, people: pd.DataFrame, today: dt.date) -> dict[int, int | None]:
+    """Each person's annual pay at 1.0 FTE: the salary override, else their spinal point's
+    value in the pay year current on `today`; None when neither is known."""
+    from planner.core.errors import NotFound
+    from planner.establishment.reference import current_pay_year
+    from planner.structures.pay import load_spine
+
+    spine = None
+    year = current_pay_year(session, today)
+    if year is not None:
+        try:
+            spine = load_spine(session, year)
+        except NotFound:
+            spine = None
+    out: dict[int, int | None] = {}
+    for pid, salary, scp in zip(people["person_id"], people["annual_salary_pence"],
+                                people["scp"], strict=True):
+        value: int | None = None
+        if salary is not None and not is_nan(salary):
+            value = int(salary)
+        elif scp is not None and not is_nan(scp) and spine is not None:
+            try:
+                value = spine.value(int(scp))
+            except NotFound:
+                value = None
+        out[int(pid)] = value
+    return out
+
+
+def is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def descriptions_frame(at_risk: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:
+    """s.188(4)(b)-(c): proposed dismissals and employees of each description (title, grade)."""
+    counted = at_risk[at_risk["contract"].isin(COUNTED_CONTRACTS)]
+    employed = everyone[everyone["contract"].isin(EMPLOYEE_CONTRACTS)]
+    rows = []
+    for (title, grade), group in counted.groupby(["title", "grade"], sort=True):
+        same = employed[(employed["title"] == title) & (employed["grade"] == grade)]
+        rows.append({"title": title, "grade": grade, "proposed": group["person_id"].nunique(),
+                     "employed": same["person_id"].nunique()})
+    return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
+
+
+def agency_frame(everyone: pd.DataFrame) -> pd.DataFrame:
+    """s.188(4)(g): agency workers (interims included) at the establishment, where they work
+    and the type of work, as counts. The paragraph covers every agency worker the employer
+    uses at the establishment, not only those in deleted posts."""
+    cover = everyone[everyone["contract"].isin(AGENCY_CONTRACTS)]
+    rows = [{"division": d, "team": t, "title": ti, "contract": c,
+             "workers": g["person_id"].nunique()}
+            for (d, t, ti, c), g in cover.groupby(["division", "team", "title", "contract"],
+                                                   sort=True)]
+    return pd.DataFrame(rows, columns=AGENCY_COLUMNS)
