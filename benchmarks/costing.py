@@ -4,7 +4,7 @@
    10,000 and 50,000 posts, next to a raw numpy computation of the same arithmetic on the same
    database in the same run (two SQL reads, then array sums; no frames, no per-person NI
    grouping). Target: within 5× of numpy at 50,000. The two totals must agree to the penny.
-2. The difference of two 10,000-post structures (`planner.structures.options.compare_structures`): the
+2. The difference of two 10,000-post structures (`planner.structures.comparison.compare_structures`): the
    baseline against an option copied from it with 5% of posts deleted, 5% regraded, 2% resized,
    2% moved and 300 new posts.
 
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"{samples_text(ours)} | "
                          f"{samples_text(theirs)} |")
             if n == 10_000:
-                from planner.structures.options import compare_structures
+                from planner.structures.comparison import compare_structures
 
                 log("difference of two 10,000-post structures")
                 name = edited_option(engine, np.random.default_rng(7))

@@ -404,10 +404,10 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     if cmd == "equality":
         return _equality_command(args, engine, actor)
     if cmd == "diff":
-        from planner.structures import options
+        from planner.structures import comparison
 
         with read_session(engine) as session:
-            d = options.compare_structures(session=session, actor=actor, base=args.base,
+            d = comparison.compare_structures(session=session, actor=actor, base=args.base,
                                            other=args.other).as_dict()
         c = d["counts"]
         lines = [f"{d['other']} against {d['base']}: " + ", ".join(
@@ -428,7 +428,7 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
 
 
 def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, Any], str]:
-    from planner.structures import options
+    from planner.structures import option_import, options
 
     if args.option_command == "list":
         with read_session(engine) as session:
@@ -473,8 +473,8 @@ def _option_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dic
         return {"option": row}, f"Created option {row['name']} (id {row['id']})."
     files = [(p.name, p.read_bytes()) for p in args.files]
     with write_session(engine) as session:
-        summary = options.import_option(session=session, actor=actor, name=args.name,
-                                        files=files, source=args.source)
+        summary = option_import.import_option(session=session, actor=actor, name=args.name,
+                                              files=files, source=args.source)
     d = summary.as_dict()
     text = (f"Imported option {d['name']} (id {d['structure_id']}): {d['posts']} posts, "
             f"{d['continued']} continued, {d['new']} new, {d['deleted']} deleted, "

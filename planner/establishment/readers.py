@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""Reading an upload: CSV and xlsx files into text tables (`Tables`), one per sheet, each row
+with the row number Excel shows (the header is row 1).
+
+Uploads are untrusted, so sizes and row counts are capped. An xlsx is checked as a zip
+(signature, member count and uncompressed size) before openpyxl unpacks it. Formula cells
+are refused rather than evaluated. Bad bytes, NUL characters and oversized cells are each
+reported with their cell. Every row is read, whatever the workbook's `<dimension>` says.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Checking the sheets of an upload: every rule of the interchange format (DESIGN.md
+"Interchange format"), returning every problem as a RowError (sheet, row, column, message), so
+that HR can fix the whole spreadsheet in one pass. Pure functions over the text tables of
+planner.establishment.readers, plus the value parsers (FTE, money in pence, UK dates) that
+the import writes with.
+"""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def baseline_people(session: Session) -> pd.DataFrame:
 def deleted_post_pks(session: Session, option: Structure) -> set[int]:
     """Baseline Post ids the option deletes (the options difference list's "deleted" rows)."""
     from planner.establishment.register import baseline_id
-    from planner.structures.options import lineage_difference, lineage_frame
+    from planner.structures.comparison import lineage_difference, lineage_frame
 
     sid = baseline_id(session)
     if sid is None:

@@ -601,7 +601,7 @@ def _changed_posts(session: Session, option: Structure) -> dict[int, dict[str, s
     difference's change text (every change other than "unchanged"; "deleted" included).
 
     A baseline post continued by more than one option post joins their changes."""
-    from planner.structures.options import lineage_difference, lineage_frame
+    from planner.structures.comparison import lineage_difference, lineage_frame
 
     sid = baseline_id(session)
     if sid is None or option.id is None or option.kind != "option":

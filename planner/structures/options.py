@@ -11,20 +11,24 @@ Copies run inside the database (INSERT … SELECT, then one UPDATE remapping rep
 inside the copy), so 10,000 posts copy in well under a second on SQLite and PostgreSQL and no
 post crosses into Python. Every change is audited on the structure (`entity="structure"`) with
 the structure's new `version` in `after`: that is what lets a refused save say what changed
-meanwhile instead of only "someone else saved first".
+meanwhile instead of only "someone else saved first" (planner.structures.option_history).
+
+Length: an option's whole lifecycle, from create through rename, envelope, status, archive
+and delete, shares one lookup, lock, version check and audited save. Comparison, history and
+import are already their own modules. Splitting the lifecycle itself would scatter the
+checks that keep it consistent.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, bindparam, delete, func, insert, literal, update
+from sqlalchemy import Integer, delete, func, insert, literal, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -40,47 +44,30 @@ from planner.core.errors import (
 )
 from planner.core.models import (
     STRUCTURE_STATUSES,
-    AuditEvent,
     ConsultationPlan,
     ConsultationStage,
     EnvelopeShare,
     EqualityCheckpoint,
     EqualityImpact,
     EtoRationale,
-    Occupancy,
     Partner,
-    Person,
     Post,
     Structure,
 )
-from planner.core.values import decimal_text, long_date
-from planner.establishment.readers import read_upload
-from planner.establishment.reference import grade_table, partner_names
+from planner.core.values import decimal_text
 from planner.establishment.register import EditResult, PostEdits, apply_post_edits, posts_frame
-from planner.establishment.validation import validate_posts
-from planner.structures.hierarchy import difference
+from planner.structures.option_history import check_version, what_changed
 
 BASELINE = "baseline"  # the name that always means the current establishment
 MAX_NAME = 120
 MAX_DESCRIPTION = 2000
 MAX_ENVELOPE_MONTHS = 60
-# Sheets an option import reads past: an option holds posts only (see import_option).
-IGNORED_SHEETS = {
-    "people": ("The people sheet was ignored: people stay in their baseline posts and follow "
-               "them into the option through the post_id; options hold posts only."),
-    "partners": ("The partners sheet was ignored: partners are shared reference data, changed "
-                 "by an establishment import or on the reference data page, not by an option."),
-    "equality": ("The equality sheet was ignored: equality answers are kept apart, imported by "
-                 "HR on the Equality page, never with an option."),
-}
 STRUCTURE_COLUMNS = ["id", "name", "kind", "status", "description", "posts", "fte",
                      "envelope_pence", "envelope_months", "assume_recruited", "copied_from",
                      "version", "created_at", "archived"]
 # Post fields a copy carries over unchanged (reports_to_id is remapped after the copy).
 _COPIED = ("post_ref", "title", "division", "team", "reports_to_id", "grade", "fte", "partner_id",
            "funding", "notes")
-# How much history a "what changed meanwhile" message looks through.
-_HISTORY_LIMIT = 500
 
 
 class NotAnOption(PlannerError):
@@ -97,26 +84,6 @@ class PartnerShare:
 
     amount_pence: int | None = None
     share_bp: int | None = None
-
-
-@dataclass(frozen=True)
-class OptionImportSummary:
-    structure_id: int
-    name: str
-    posts: int
-    continued: int
-    new: int
-    deleted: int
-    regraded: int
-    resized: int
-    moved: int
-    notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"structure_id": self.structure_id, "name": self.name, "posts": self.posts,
-                "continued": self.continued, "new": self.new, "deleted": self.deleted,
-                "regraded": self.regraded, "resized": self.resized, "moved": self.moved,
-                "notes": list(self.notes)}
 
 
 # --- finding structures ----------------------------------------------------------------------
@@ -276,7 +243,7 @@ def _fte_text(value: Any) -> str:
 # --- creating, renaming, deleting ------------------------------------------------------------
 
 
-def _name_errors(session: Session, name: str, *, exclude_id: int | None = None) -> list[RowError]:
+def name_errors(session: Session, name: str, *, exclude_id: int | None = None) -> list[RowError]:
     errors = []
     if not name or len(name) > MAX_NAME:
         errors.append(RowError("option", None, "name", f"A name has 1–{MAX_NAME} characters."))
@@ -315,7 +282,7 @@ def create_option(*, session: Session, actor: Actor, name: str,
     require(actor, "options.edit", "structure")
     src = resolve_structure(session, source)
     name = name.strip()
-    errors = _name_errors(session, name) + _description_errors(description)
+    errors = name_errors(session, name) + _description_errors(description)
     if errors:
         raise ValidationFailed(errors)
     option = Structure(name=name, kind="option", status="draft", description=description,
@@ -326,7 +293,7 @@ def create_option(*, session: Session, actor: Actor, name: str,
     session.flush()
     assert option.id is not None and src.id is not None
     posts = _copy_posts(session, src, option.id)
-    shares = _copy_shares(session, src.id, option.id)
+    shares = copy_shares(session, src.id, option.id)
     audit.record(session, actor=actor, action="create", entity="structure",
                  entity_id=str(option.id),
                  after={"name": name, "kind": "option", "status": "draft",
@@ -363,7 +330,7 @@ def _copy_posts(session: Session, src: Structure, new_id: int) -> int:
                             .where(p.c.structure_id == new_id)).scalar_one())
 
 
-def _copy_shares(session: Session, src_id: int, new_id: int) -> int:
+def copy_shares(session: Session, src_id: int, new_id: int) -> int:
     e = EnvelopeShare.__table__
     rows = sa_select(literal(new_id, Integer), e.c.partner_id, e.c.amount_pence,
                      e.c.share_bp).where(e.c.structure_id == src_id)
@@ -379,9 +346,9 @@ def rename_option(*, session: Session, actor: Actor, structure: str | int | Stru
     """Rename an option (never the baseline), refused if it changed since it was read."""
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "renamed"))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     name = name.strip()
-    errors = _name_errors(session, name, exclude_id=option.id)
+    errors = name_errors(session, name, exclude_id=option.id)
     if errors:
         raise ValidationFailed(errors)
     before = option.name
@@ -394,7 +361,7 @@ def describe_option(*, session: Session, actor: Actor, structure: str | int | St
     """Change an option's description, refused if it changed since it was read."""
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "described here"))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     errors = _description_errors(description)
     if errors:
         raise ValidationFailed(errors)
@@ -416,7 +383,7 @@ def set_assume_recruited(*, session: Session, actor: Actor, structure: str | int
     """
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "given a recruitment assumption"))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     before = option.assume_recruited
     option.assume_recruited = bool(value)
     return _save(session, actor, option, "assume_recruited",
@@ -451,7 +418,7 @@ def set_option_status(*, session: Session, actor: Actor, structure: str | int | 
     """
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "given a status"))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     if status not in OPTION_STATUSES:
         raise ValidationFailed([RowError("option", None, "status", (
             f"{status!r} is not a status of an option; choose one of "
@@ -475,7 +442,7 @@ def archive_option(*, session: Session, actor: Actor, structure: str | int | Str
     """
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "archived", archived_ok=True))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     if option.archived:
         return option
     option.archived = True
@@ -488,7 +455,7 @@ def restore_option(*, session: Session, actor: Actor, structure: str | int | Str
     """Restore an archived option: listed again and editable."""
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "restored", archived_ok=True))
-    _check_version(session, option, expected_version)
+    check_version(session, option, expected_version)
     if not option.archived:
         return option
     option.archived = False
@@ -508,7 +475,7 @@ def delete_option(*, session: Session, actor: Actor, structure: str | int | Stru
     require(actor, "options.edit", "structure")
     option = _lock(session, _option(session, structure, "deleted"))
     if expected_version is not None:
-        _check_version(session, option, expected_version)
+        check_version(session, option, expected_version)
     sid = option.id
     s, p, e = Structure.__table__, Post.__table__, EnvelopeShare.__table__
     conn = session.connection()
@@ -618,7 +585,7 @@ def set_envelope(*, session: Session, actor: Actor, structure: str | int | Struc
             "structure")
     require_not_archived(target)
     target = _lock(session, target)
-    _check_version(session, target, expected_version)
+    check_version(session, target, expected_version)
     # Only the current councils hold part of an envelope: a customer pays for its own posts
     # and a retired partner holds nothing (costing.EnvelopePosition).
     partners = {name.lower(): (pid, name) for pid, name in
@@ -710,7 +677,7 @@ def edit_option_posts(*, session: Session, actor: Actor, structure: str | int | 
     missing = [ref for ref in dict.fromkeys([*edits.updated, *edits.deleted])
                if ref not in current.index]
     if stale or missing:
-        raise StaleVersion(_what_changed(session, option, current, stale, missing))
+        raise StaleVersion(what_changed(session, option, current, stale, missing))
     deleted_ids = {ref: int(current.at[ref, "id"]) for ref in edits.deleted}
     result = apply_post_edits(session=session, actor=actor, edits=edits, structure_id=option.id)
     renamed = {ref: ch["post_id"] for ref, ch in edits.updated.items()
@@ -725,319 +692,9 @@ def edit_option_posts(*, session: Session, actor: Actor, structure: str | int | 
     return result
 
 
-def _what_changed(session: Session, option: Structure, current: pd.DataFrame,
-                  stale: Mapping[str, int], missing: Sequence[str]) -> str:
-    """Why a save was refused, in words: each post another user changed, how, who and when."""
-    lines: list[str] = []
-    for ref, seen in stale.items():
-        now = int(current.at[ref, "version"])
-        events = session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.entity == "post", AuditEvent.entity_id == str(current.at[ref, "id"]),
-                   AuditEvent.action == "update")
-            .order_by(AuditEvent.id.desc()).limit(max(now - seen, 1))  # type: ignore[union-attr]
-        ).all()
-        described = [_post_change(ref, e) for e in reversed(events)]
-        lines += [d for d in described if d] or [f"{ref} was changed (version {seen} → {now})"]
-    if missing:
-        history = session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.entity == "structure", AuditEvent.entity_id == str(option.id),
-                   AuditEvent.action == "edit_posts")
-            .order_by(AuditEvent.id.desc()).limit(_HISTORY_LIMIT)  # type: ignore[union-attr]
-        ).all()
-        for ref in missing:
-            line = f"{ref} is no longer in {option.name}"
-            for e in history:
-                after = e.after or {}
-                if ref in (after.get("deleted") or {}):
-                    line = f"{ref} was deleted by {_who(e)} at {_when(e.at)}"
-                    break
-                if ref in (after.get("renamed") or {}):
-                    line = (f"{ref} was renamed {after['renamed'][ref]} by {_who(e)} at "
-                            f"{_when(e.at)}")
-                    break
-            lines.append(line)
-    return (f"Nothing was saved: {option.name} changed after you opened it. "
-            + "; ".join(lines) + ". Reload to see these changes, then make yours again.")
-
-
-def _post_change(ref: str, event: AuditEvent) -> str:
-    before, after = event.before or {}, event.after or {}
-    parts = []
-    for key, verb in (("post_id", "renamed"), ("grade", "regraded"), ("fte", "resized"),
-                      ("reports_to", "moved"), ("division", "moved to division"),
-                      ("team", "moved to team"), ("title", "retitled"),
-                      ("partner", "recharged"), ("funding", "refunded"), ("notes", "")):
-        b, a = str(before.get(key, "")), str(after.get(key, ""))
-        if a == b:
-            continue
-        if key == "reports_to":
-            parts.append(f"moved from under {b or 'nobody'} to under {a or 'nobody'}")
-        elif key in ("division", "team", "title"):
-            parts.append(f"{verb} {b!r} → {a!r}")
-        elif key == "notes":
-            parts.append("given new notes")
-        else:
-            parts.append(f"{verb} {b} → {a}")
-    if not parts:
-        return ""
-    return f"{ref} was {', '.join(parts)} by {_who(event)} at {_when(event.at)}"
-
-
-def _who(event: AuditEvent) -> str:
-    return event.username or "someone"
-
-
-def _when(at: dt.datetime) -> str:
-    """Audit times are UTC (SQLite hands them back naive); today's show the time only."""
-    at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    at = at.astimezone(dt.UTC)
-    today = dt.datetime.now(dt.UTC).date()
-    return f"{at:%H:%M} UTC" + ("" if at.date() == today else f" on {long_date(at)}")
-
-
-def _check_version(session: Session, structure: Structure, expected: int) -> None:
-    if structure.version == expected:
-        return
-    events = session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.entity == "structure", AuditEvent.entity_id == str(structure.id))
-        .order_by(AuditEvent.id.desc()).limit(_HISTORY_LIMIT)  # type: ignore[union-attr]
-    ).all()
-    since = [e for e in reversed(events)
-             if isinstance((e.after or {}).get("version"), int) and e.after["version"] > expected]
-    told = [_structure_change(e) for e in since] or [
-        f"it is at version {structure.version}, you read version {expected}"]
-    raise StaleVersion(f"Nothing was saved: {structure.name} changed after you opened it: "
-                       + "; ".join(told) + ". Reload, then make your change again.")
-
-
-def _structure_change(event: AuditEvent) -> str:
-    before, after = event.before or {}, event.after or {}
-    what = {
-        "rename": lambda: f"renamed {before.get('name')!r} → {after.get('name')!r}",
-        "describe": lambda: "given a new description",
-        "envelope": lambda: "given a new budget envelope",
-        "assume_recruited": lambda: (
-            "set to assume interim-covered posts are recruited to permanently"
-            if after.get("assume_recruited") else "set to keep its interims"),
-        "edit_posts": lambda: "posts edited (" + ", ".join(
-            [*after.get("added", []), *after.get("updated", {}), *after.get("deleted", {})][:10])
-            + ")",
-        "import": lambda: "imported",
-        "rebase": lambda: "carried onto a newly imported establishment",
-        "archive": lambda: "archived",
-        "restore": lambda: "restored from the archive",
-        "status": lambda: f"moved from {before.get('status')} to {after.get('status')}",
-    }.get(event.action, lambda: event.action)()
-    return f"{what} by {_who(event)} at {_when(event.at)}"
-
-
 # --- comparing two structures ----------------------------------------------------------------
-
-
-@dataclass
-class Comparison:
-    """How `other` differs from `base`, post by post, and who sits in the deleted posts."""
-
-    base: str
-    other: str
-    frame: pd.DataFrame  # hierarchy.difference's frame
-    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # people in deleted posts
-
-    def posts_with(self, change: str) -> pd.DataFrame:
-        """The rows whose `change` includes `change` (a post may be moved and regraded)."""
-        cells = self.frame["change"].to_numpy(dtype=object)
-        return self.frame[[change in cell.split("; ") for cell in cells]]
-
-    def counts(self) -> dict[str, int]:
-        kinds = ("new", "deleted", "moved", "regraded", "resized", "unchanged")
-        return {k: len(self.posts_with(k)) for k in kinds}
-
-    def as_dict(self) -> dict[str, Any]:
-        def rows(change: str, cols: list[str]) -> list[dict[str, Any]]:
-            df = self.posts_with(change)
-            keep = [c for c in cols if c in df.columns]
-            return [{k: _plain(v) for k, v in r.items()}
-                    for r in df[keep].to_dict(orient="records")]
-
-        people = [{k: _plain(v) for k, v in r.items()}
-                  for r in self.people.to_dict(orient="records")]
-        return {
-            "base": self.base, "other": self.other, "counts": self.counts(),
-            "new": rows("new", ["post_id", "title_after", "grade_after", "fte_after",
-                                "reports_to_after", "team_after"]),
-            "deleted": rows("deleted", ["post_id", "title_before", "grade_before", "fte_before",
-                                        "reports_to_before", "team_before"]),
-            "regraded": rows("regraded", ["post_id", "baseline_post_id", "grade_before",
-                                          "grade_after"]),
-            "resized": rows("resized", ["post_id", "baseline_post_id", "fte_before",
-                                        "fte_after"]),
-            "moved": rows("moved", ["post_id", "baseline_post_id", "reports_to_before",
-                                    "reports_to_after", "division_before", "division_after",
-                                    "team_before", "team_after"]),
-            "people_in_deleted_posts": people,
-        }
-
-
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def lineage_frame(session: Session, structure_id: int) -> pd.DataFrame:
-    """posts_frame plus `lineage`: what ties a post to its counterparts in other structures.
-
-    `b<id>` for a post continuing baseline post <id> (a baseline post is its own), and
-    `r<post_id>` for a post new in an option, so a new post still matches its copy in an
-    option copied from that option (a copy of a copy), by post_id.
-    """
-    frame = posts_frame(session, structure_id)
-    s = session.get(Structure, structure_id)
-    p = Post.__table__
-    q = sa_select(p.c.id, p.c.baseline_post_id).where(p.c.structure_id == structure_id)
-    links = dict(session.connection().execute(q).all())
-    if s is not None and s.kind == "baseline":
-        origin = frame["id"].tolist()
-    else:
-        origin = [links.get(i) for i in frame["id"].tolist()]
-    frame["lineage"] = [f"b{o}" if o is not None else f"r{ref}"
-                        for o, ref in zip(origin, frame["post_id"].tolist(), strict=True)]
-    frame["baseline_pk"] = pd.Series(origin, index=frame.index, dtype=object)
-    return frame
-
-
-def compare_structures(*, session: Session, actor: Actor, base: str | int | Structure,
-                       other: str | int | Structure, people: bool = True) -> Comparison:
-    """New, deleted, moved, regraded and resized posts of `other` against `base`, with the
-    people (from the baseline occupancies) in each deleted post.
-
-    Posts are matched through the baseline post they continue, so two options copied from
-    the baseline compare post for post however their post_ids were renamed.
-    """
-    require(actor, "options.read", "structure")
-    a = base if isinstance(base, Structure) else resolve_structure(session, base)
-    b = other if isinstance(other, Structure) else resolve_structure(session, other)
-    assert a.id is not None and b.id is not None
-    fa, fb = lineage_frame(session, a.id), lineage_frame(session, b.id)
-    frame = lineage_difference(fa, fb)
-    found = pd.DataFrame(columns=["employee_id", "name", "contract", "post_id"])
-    if people:
-        require(actor, "personal.read", "person")
-        gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
-        found = _people_in(session, fa, gone)
-    return Comparison(base=a.name, other=b.name, frame=frame, people=found)
-
-
-def _matched(fa: pd.DataFrame, fb: pd.DataFrame) -> pd.DataFrame:
-    """`fb` with `baseline_post_id` = the post_id in `fa` it continues (blank: a new post)."""
-    ref_of = pd.Series(fa["post_id"].to_numpy(object), index=fa["lineage"].to_numpy(object))
-    ref_of = ref_of[~ref_of.index.duplicated()]
-    out = fb.copy()
-    out["baseline_post_id"] = ref_of.reindex(fb["lineage"].to_numpy(object)).fillna("").to_numpy(
-        object)
-    return out
-
-
-def _people_in(session: Session, frame: pd.DataFrame, refs: Sequence[str]) -> pd.DataFrame:
-    """Everyone occupying the baseline posts behind `refs` (post_ids of `frame`)."""
-    cols = ["employee_id", "name", "contract", "post_id"]
-    pk_of = dict(zip(frame["post_id"], frame["baseline_pk"], strict=True))
-    wanted = {int(pk_of[r]): r for r in refs if pk_of.get(r) is not None}
-    if not wanted:
-        return pd.DataFrame(columns=cols)
-    o, pe = Occupancy.__table__, Person.__table__
-    q = (sa_select(o.c.post_id, pe.c.employee_ref, pe.c.name, pe.c.contract)
-         .select_from(o.join(pe, o.c.person_id == pe.c.id))
-         .where(o.c.post_id.in_(list(wanted))).order_by(pe.c.employee_ref))
-    rows = [{"employee_id": ref, "name": name, "contract": contract, "post_id": wanted[pk]}
-            for pk, ref, name, contract in session.connection().execute(q)]
-    return pd.DataFrame(rows, columns=cols)
 
 
 # --- importing an option ---------------------------------------------------------------------
 
 
-def import_option(*, session: Session, actor: Actor, name: str,
-                  files: Sequence[tuple[str, bytes]],
-                  source: str | int = BASELINE) -> OptionImportSummary:
-    """A new option from a posts sheet (xlsx) or posts.csv in the interchange format.
-
-    A post_id of `source` (the baseline by default) continues that post, so its people follow
-    it; any other post_id is a new post; a post of `source` missing from the file is deleted
-    in the option. The people and partners sheets of an exported workbook are read past with
-    a note (an option holds posts only), so an establishment export edited in Excel imports
-    as it is. All-or-nothing: every error comes back and nothing is written.
-    """
-    require(actor, "options.edit", "structure")
-    src = resolve_structure(session, source)
-    tables, errors = read_upload(files)
-    errors = [e for e in errors if e.sheet not in IGNORED_SHEETS]
-    notes = tuple(note for sheet, note in IGNORED_SHEETS.items()
-                  if getattr(tables, sheet) is not None)
-    name = name.strip()
-    errors += _name_errors(session, name)
-    posts = tables.posts
-    if posts is None:
-        if not any(e.sheet == "posts" for e in errors):
-            errors.append(RowError("posts", None, "", "The posts sheet (or posts.csv) is missing."))
-    else:
-        errors += validate_posts(posts, grades=grade_table(session),
-                                 partner_names=partner_names(session))
-    if errors:
-        raise ValidationFailed(errors)
-    assert posts is not None and src.id is not None
-
-    option = Structure(name=name, kind="option", status="draft", copied_from_id=src.id,
-                       description=f"Imported from {', '.join(n for n, _ in files)}."[
-                           :MAX_DESCRIPTION],
-                       envelope_pence=src.envelope_pence, envelope_months=src.envelope_months)
-    session.add(option)
-    session.flush()
-    sid = option.id
-    assert sid is not None
-    _copy_shares(session, src.id, sid)
-    source_frame = lineage_frame(session, src.id)
-    continues = dict(zip(source_frame["post_id"], source_frame["baseline_pk"], strict=True))
-    partner_id = {n.lower(): i for i, n in session.exec(sa_select(Partner.id, Partner.name)).all()}
-    records = posts.astype(object).to_dict(orient="records")
-    rows = [{"structure_id": sid, "post_ref": r["post_id"], "title": r["title"],
-             "division": r["division"], "team": r["team"], "grade": r["grade"],
-             "fte": Decimal(r["fte"] or "1"), "partner_id": partner_id.get(r["partner"].lower()),
-             "funding": (r["funding"] or "base").lower(), "notes": r["notes"], "version": 1,
-             "baseline_post_id": _int_or_none(continues.get(r["post_id"]))}
-            for r in records]
-    conn = session.connection()
-    p = Post.__table__
-    conn.execute(insert(p), rows)
-    ids = dict(conn.execute(sa_select(p.c.post_ref, p.c.id).where(p.c.structure_id == sid)).all())
-    links = [{"b_id": ids[r["post_id"]], "b_mgr": ids[r["reports_to"]]}
-             for r in records if r["reports_to"]]
-    if links:
-        conn.execute(update(p).where(p.c.id == bindparam("b_id"))
-                     .values(reports_to_id=bindparam("b_mgr")), links)
-    counts = Comparison(base=src.name, other=name,
-                        frame=lineage_difference(source_frame, lineage_frame(session, sid))).counts()
-    summary = OptionImportSummary(
-        structure_id=sid, name=name, posts=len(rows), continued=len(rows) - counts["new"],
-        new=counts["new"], deleted=counts["deleted"], regraded=counts["regraded"],
-        resized=counts["resized"], moved=counts["moved"], notes=notes)
-    audit.record(session, actor=actor, action="import", entity="structure", entity_id=str(sid),
-                 after={**summary.as_dict(), "source": src.name, "source_id": src.id,
-                        "files": [n for n, _ in files], "version": option.version})
-    session.flush()
-    return summary
-
-
-def lineage_difference(fa: pd.DataFrame, fb: pd.DataFrame) -> pd.DataFrame:
-    return difference(fa, _matched(fa, fb))
-
-
-def _int_or_none(value: Any) -> int | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return int(value)

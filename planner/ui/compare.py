@@ -20,6 +20,7 @@ from planner.core.auth import Actor
 from planner.core.spreadsheets import Sheet, xlsx_bytes
 from planner.establishment.reference import grade_table
 from planner.establishment.register import WITHOUT_EMPLOYEE, without_employee_sentence
+from planner.structures.comparison import Comparison, compare_structures
 from planner.structures.costing import (
     StructureCost,
     VacancyReport,
@@ -27,7 +28,7 @@ from planner.structures.costing import (
     vacancies_and_interims,
 )
 from planner.structures.hierarchy import load as load_hierarchy
-from planner.structures.options import Comparison, compare_structures, list_structures
+from planner.structures.options import list_structures
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading
 

@@ -27,6 +27,7 @@ from planner.core.errors import (
 from planner.establishment.register import EDITABLE_COLUMNS, edits_from_editor, establishment_frame
 from planner.structures.costing import StructureCost
 from planner.structures.edit_preview import EditPreview, preview_option_edits
+from planner.structures.option_import import import_option
 from planner.structures.options import (
     PartnerShare,
     archive_option,
@@ -34,7 +35,6 @@ from planner.structures.options import (
     delete_option,
     describe_option,
     edit_option_posts,
-    import_option,
     list_structures,
     rename_option,
     restore_option,

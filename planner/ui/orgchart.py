@@ -17,7 +17,7 @@ from planner.core.auth import Actor, can
 from planner.core.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
 from planner.establishment.reference import grade_table
 from planner.establishment.register import PostEdits, baseline_id, structure_version
-from planner.structures import options
+from planner.structures import comparison, options
 from planner.structures.hierarchy import Hierarchy, load
 from planner.ui.session import database_url, reading, writing
 
@@ -75,9 +75,9 @@ def load_hierarchy(actor: Actor, structure_id: int | None = None) -> Chartable |
 def _changes(url: str, structure_id: int, version: int, base_version: int, role: str,
              _actor: Actor) -> pd.DataFrame:
     with reading() as session:
-        comparison = options.compare_structures(session=session, actor=_actor, base="baseline",
-                                                other=structure_id, people=False)
-    frame = comparison.frame
+        compared = comparison.compare_structures(session=session, actor=_actor, base="baseline",
+                                                 other=structure_id, people=False)
+    frame = compared.frame
     return frame[frame["change"] != "deleted"].set_index("post_id")
 
 

@@ -25,7 +25,8 @@ from planner.core.config import ROOT
 from planner.core.db import make_engine, write_session
 from planner.core.models import AuditEvent, ConsultationPlan, Occupancy, Person, Post, Structure
 from planner.establishment.register import baseline_id, headline_metrics, posts_frame
-from planner.structures.options import compare_structures, create_option, list_structures
+from planner.structures.comparison import compare_structures
+from planner.structures.options import create_option, list_structures
 
 DEMO = ROOT / "data" / "demo"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -22,7 +22,7 @@ from planner.core.models import AuditEvent, EnvelopeShare, Partner, Post, Struct
 from planner.establishment import reference
 from planner.establishment.importer import import_establishment
 from planner.establishment.register import PostEdits, posts_frame
-from planner.structures import options
+from planner.structures import comparison, option_import, options
 from tests.factories import csv_bytes, make_actors, make_tree_rows
 from tests.factories import posts_frame as rows_frame
 
@@ -117,7 +117,7 @@ def test_copy_of_a_copy_points_at_the_baseline(session, actors, base_id):
     assert copy["N1"].baseline_post_id is None  # new in A, so new against the baseline too
     assert copy["N1"].reports_to_id == copy["M1"].id
     # ... and still the same post when B is compared with A.
-    c = options.compare_structures(session=session, actor=actors["hr"], base=a, other=b)
+    c = comparison.compare_structures(session=session, actor=actors["hr"], base=a, other=b)
     assert c.counts()["unchanged"] == 6 and c.counts()["new"] == 0
 
 
@@ -188,7 +188,7 @@ def test_editing_an_option_changes_neither_the_baseline_nor_another_option(sessi
     pd.testing.assert_frame_equal(frame(session, b.id), b_before)
     # O2 holds Bea Cole in the baseline: the option deletes the post without occupancy checks,
     # and the comparison names her.
-    c = options.compare_structures(session=session, actor=manager, base="baseline", other=a)
+    c = comparison.compare_structures(session=session, actor=manager, base="baseline", other=a)
     assert c.people[["employee_id", "name", "post_id"]].values.tolist() == [
         ["E2", "Bea Cole", "O2"]]
     assert set(c.posts_with("regraded")["post_id"]) == {"O1"}
@@ -434,20 +434,20 @@ def test_import_option_detects_continued_new_and_deleted_posts(session, actors, 
         {"post_id": "N1", "title": "Data Officer", "grade": "PO2", "reports_to": "M2",
          "team": "Analysis"},
     ])
-    summary = options.import_option(
+    summary = option_import.import_option(
         session=session, actor=actors["manager"], name="Imported",
         files=[("posts.csv", csv_bytes(posts)), ("people.csv", csv_bytes(PEOPLE))])
     session.commit()
     assert (summary.posts, summary.continued, summary.new, summary.deleted) == (5, 4, 1, 1)
     assert (summary.regraded, summary.resized, summary.moved) == (1, 1, 1)
-    assert summary.notes == (options.IGNORED_SHEETS["people"],)
+    assert summary.notes == (option_import.IGNORED_SHEETS["people"],)
     base = {p.post_ref: p.id for p in session.exec(select(Post).where(Post.structure_id == base_id))}
     imported = {p.post_ref: p for p in
                 session.exec(select(Post).where(Post.structure_id == summary.structure_id))}
     assert {r: p.baseline_post_id for r, p in imported.items()} == {
         "H1": base["H1"], "M1": base["M1"], "O1": base["O1"], "M2": base["M2"], "N1": None}
     assert imported["N1"].reports_to_id == imported["M2"].id
-    c = options.compare_structures(session=session, actor=actors["manager"], base="baseline",
+    c = comparison.compare_structures(session=session, actor=actors["manager"], base="baseline",
                                    other="Imported")
     assert c.people["name"].tolist() == ["Bea Cole"]
     (event,) = events(session, entity="structure", action="import",
@@ -465,7 +465,7 @@ def test_a_bad_option_import_changes_nothing_and_reports_every_error(session, ac
         {"post_id": "O2", "title": "Officer", "grade": "PO3", "fte": "2"},
     ])
     with pytest.raises(ValidationFailed) as exc:
-        options.import_option(session=session, actor=actors["hr"], name="Taken",
+        option_import.import_option(session=session, actor=actors["hr"], name="Taken",
                               files=[("posts.csv", csv_bytes(posts))])
     session.rollback()
     found = {(e.sheet, e.row, e.column) for e in exc.value.errors}
@@ -477,7 +477,7 @@ def test_a_bad_option_import_changes_nothing_and_reports_every_error(session, ac
 
 def test_import_option_needs_a_posts_sheet(session, actors, base_id):
     with pytest.raises(ValidationFailed) as exc:
-        options.import_option(session=session, actor=actors["hr"], name="No posts",
+        option_import.import_option(session=session, actor=actors["hr"], name="No posts",
                               files=[("people.csv", csv_bytes(PEOPLE))])
     assert [(e.sheet, e.message) for e in exc.value.errors] == [
         ("posts", "The posts sheet (or posts.csv) is missing.")]
@@ -497,13 +497,13 @@ CALLS = {
     "edit_option_posts": lambda s, a: options.edit_option_posts(
         session=s, actor=a, structure="Option A",
         edits=PostEdits(updated={"O1": {"grade": "PO4"}}, versions={"O1": 1})),
-    "import_option": lambda s, a: options.import_option(
+    "import_option": lambda s, a: option_import.import_option(
         session=s, actor=a, name="Z", files=[("posts.csv", csv_bytes(rows_frame(BASE_POSTS)))]),
     "delete_option": lambda s, a: options.delete_option(session=s, actor=a, structure="Option A"),
     "set_assume_recruited": lambda s, a: options.set_assume_recruited(
         session=s, actor=a, structure="Option A", value=True, expected_version=1),
     "list_structures": lambda s, a: options.list_structures(session=s, actor=a),
-    "compare_structures": lambda s, a: options.compare_structures(
+    "compare_structures": lambda s, a: comparison.compare_structures(
         session=s, actor=a, base="baseline", other="Option A"),
 }
 READS = {"list_structures", "compare_structures"}
@@ -757,7 +757,7 @@ def test_an_archived_option_refuses_every_change_is_hidden_then_restorable(sessi
     assert list(options.readable_options(session=session, actor=manager, action="options.read",
                                          include_archived=True)["name"]) == ["Option 2"]
     # Still read: compared, costed, copied.
-    options.compare_structures(session=session, actor=manager, base="baseline",
+    comparison.compare_structures(session=session, actor=manager, base="baseline",
                                other="Option 2")
     options.create_option(session=session, actor=manager, name="Copy", source="Option 2")
 

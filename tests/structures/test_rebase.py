@@ -24,7 +24,7 @@ from planner.core.models import (
 from planner.establishment.importer import import_establishment
 from planner.establishment.register import PostEdits
 from planner.legal import tupe
-from planner.structures import costing, options, rebase
+from planner.structures import comparison, costing, options, rebase
 from tests.factories import csv_bytes, make_actors
 from tests.factories import posts_frame as rows_frame
 
@@ -214,7 +214,7 @@ def test_two_options_survive_a_changed_establishment_with_their_conflicts(sessio
         cost = costing.cost_structure(session=session, actor=manager, structure_id=s.id)
         assert cost.full_year_total == int(cost.by_post["total"].sum()) > 0
         assert "ICT-050" in set(cost.by_post["post_id"])
-    diff = options.compare_structures(session=session, actor=manager, base="baseline",
+    diff = comparison.compare_structures(session=session, actor=manager, base="baseline",
                                       other=a)
     assert diff.people.empty
 
