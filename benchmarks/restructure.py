@@ -8,7 +8,7 @@ every employee's equality answers imported from one equality.csv:
 - `records.import_equality` of the whole service's answers;
 - `consultation.consultation_view` as hr (people at risk with notice and pay) and as a manager;
 - `equality.analyse` suppressed (a manager) and unsuppressed (hr);
-- `tupe.tupe_changes`: the option's changes to transferees' posts.
+- `eto.tupe_changes`: the option's changes to transferees' posts.
 
 Target (DESIGN.md "Scale": 10,000 posts routine): each page read under 2 s at 10,000 posts,
 so the Consultation, Equality and TUPE pages stay responsive; 50,000 is recorded. Writes its
@@ -35,7 +35,7 @@ from planner.core.auth import Actor
 from planner.core.models import EQUALITY_FIELDS
 from planner.equality import analysis as equality
 from planner.equality import records
-from planner.legal import consultation, tupe
+from planner.legal import consultation, eto
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -102,7 +102,7 @@ def measure(n: int, workdir: Path, repeat: int) -> tuple[int, int, int, int, dic
             session=s, actor=MANAGER, structure=option),
         "equality unsuppressed": lambda s: equality.analyse(
             session=s, actor=PLANNER, structure=option, unsuppressed=True),
-        "TUPE changes": lambda s: tupe.tupe_changes(session=s, actor=PLANNER, structure=option),
+        "TUPE changes": lambda s: eto.tupe_changes(session=s, actor=PLANNER, structure=option),
     }
     detail = {}
     for name, fn in calls.items():

@@ -17,7 +17,7 @@ from typing import Any
 from planner.core.errors import RowError, ValidationFailed
 from planner.core.values import long_date
 from planner.legal import consultation_rules as rules
-from planner.legal import tupe
+from planner.legal import tupe_rules
 from planner.people import notice
 
 COMMANDS = ("consultation-dates", "tupe-dates", "notice")
@@ -43,7 +43,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     t = sub.add_parser("tupe-dates", parents=[common],
                        help="TUPE milestones (inform, ELI, consult, transfer day)")
     t.add_argument("--transfer", required=True, metavar="YYYY-MM-DD", help="the transfer date")
-    t.add_argument("--inform-weeks", default=str(tupe.DEFAULT_INFORM_WEEKS), metavar="WEEKS",
+    t.add_argument("--inform-weeks", default=str(tupe_rules.DEFAULT_INFORM_WEEKS), metavar="WEEKS",
                    help="inform representatives this many weeks before (default: %(default)s)")
     t.add_argument("--eli-received", metavar="YYYY-MM-DD",
                    help="the day employee liability information was received")
@@ -159,14 +159,14 @@ def _tupe(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         p.fail("--inform-weeks", "Representatives must be informed at least a week ahead.")
     p.check()
     assert transfer is not None and weeks is not None
-    steps = tupe.milestones(transfer, inform_weeks=weeks)
+    steps = tupe_rules.milestones(transfer, inform_weeks=weeks)
     result: dict[str, Any] = {"transfer": transfer.isoformat(),
                               "milestones": [m.as_dict() for m in steps],
-                              "eli_deadline": tupe.eli_deadline(transfer).isoformat()}
+                              "eli_deadline": tupe_rules.eli_deadline(transfer).isoformat()}
     lines = [f"TUPE milestones for a transfer on {_iso(transfer)}:",
              *(f"{_iso(m.due):>11}  {m.name}  [{m.rule}]" for m in steps)]
     if received is not None:
-        late = tupe.eli_late(transfer, received)
+        late = tupe_rules.eli_late(transfer, received)
         result["eli_received"] = received.isoformat()
         result["eli_late"] = late
         lines.append(f"ELI received {_iso(received)}: "

@@ -16,7 +16,7 @@ from planner.core.db import migrate, write_session
 from planner.core.errors import PlannerError
 from planner.core.models import Post, Structure, User
 from planner.establishment.reference import load_reference_data
-from planner.legal.tupe import DEFAULT_INFORM_WEEKS
+from planner.legal.tupe_rules import DEFAULT_INFORM_WEEKS
 
 DEMO_DIR = DATA_DIR / "demo"
 # The establishment and the employees' (invented) equality monitoring answers.
@@ -220,7 +220,6 @@ def _demo_cohort_records(session: Session) -> None:
     measures letters sent; ELI received in time, complete from Capita, and from Southwark
     still without the claims item (so the page shows what an incomplete ELI looks like)."""
     from planner.legal.tupe import (
-        ELI_KEYS,
         cohort_milestones,
         cohorts_frame,
         mark_milestone,
@@ -228,6 +227,7 @@ def _demo_cohort_records(session: Session) -> None:
         set_measures,
         update_cohort,
     )
+    from planner.legal.tupe_rules import ELI_KEYS
 
     for row in cohorts_frame(session=session, actor=DEMO_AUTHOR).itertuples():
         cid, version = int(row.id), int(row.version)

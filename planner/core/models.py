@@ -199,7 +199,7 @@ TUPE_BASES = ("TUPE", "COSOP", "secondment")
 class TupeCohort(SQLModel, table=True):
     """The people who came from one transferor on one transfer date (DOMAIN.md §3).
 
-    `eli_items` holds the reg 11(2) checklist keys received (planner.legal.tupe.ELI_KEYS); the
+    `eli_items` holds the reg 11(2) checklist keys received (planner.legal.tupe_rules.ELI_KEYS); the
     measures are each employer's reg 13(2)(d) envisaged measures, "" meaning none recorded.
     """
 
@@ -220,7 +220,7 @@ class TupeCohort(SQLModel, table=True):
 
 
 class TupeMilestone(SQLModel, table=True):
-    """One dated step of a cohort's transfer, generated from planner.legal.tupe.milestones."""
+    """One dated step of a cohort's transfer, generated from planner.legal.tupe_rules.milestones."""
 
     __table_args__ = (UniqueConstraint("cohort_id", "key"),)
     id: int | None = Field(default=None, primary_key=True)

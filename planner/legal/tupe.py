@@ -1,25 +1,20 @@
-"""TUPE transfer dates and employee liability information (DOMAIN.md §3): pure functions.
+"""TUPE cohorts (DOMAIN.md §3). A cohort is the people who came from one transferor on one
+transfer date (`TupeCohort`), with the template's milestones (planner.legal.tupe_rules) and
+the ELI and measures records.
 
-The milestone template runs back and forward from the transfer date T under the Transfer of
-Undertakings (Protection of Employment) Regulations 2006 (SI 2006/246, as amended by
-SI 2014/16). Transfers between public authorities fall outside TUPE (reg 3(5)) and run under
-the Cabinet Office Statement of Practice (COSOP) on TUPE-like terms, so the same template is a
-sound plan for them too; the transfer's basis is recorded elsewhere.
+The services read and change cohorts and audit every change:
+- reading and changing need tupe.read and tupe.edit;
+- the members' personal data also needs personal.read;
+- every change is version-checked.
 
-Days are counted as in `planner.legal.consultation`: "28 days before T" is ``T - 28 days``, and a
-date on that day is on time.
-
-Cohorts: the people who came from one transferor on one transfer date (`TupeCohort`), with the
-template's milestones and the ELI and measures records. The services below read and change
-them (tupe.read, tupe.edit; the members' personal data also needs personal.read), check
-versions and audit every change; `cohort_flags` is the pure rule that says what is wrong.
+`cohort_flags` is the pure rule that says what is wrong with a cohort. After each
+establishment import, the people who came by TUPE join their cohort (an import hook).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -31,162 +26,26 @@ from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, RowError, StaleVersion, ValidationFailed
 from planner.core.models import (
     TUPE_BASES,
-    EtoRationale,
     Occupancy,
     Partner,
     Person,
     Post,
-    Structure,
     TupeCohort,
     TupeMember,
     TupeMilestone,
-    utcnow,
 )
 from planner.core.values import long_date
 from planner.establishment.importer import ImportFollower
 from planner.establishment.register import baseline_id
-
-# TUPE 2006 reg 11(6) as amended by SI 2014/16: 28 days for transfers on or after 1 May 2014
-# (14 days before). A dated parameter: a change in the law is a new entry, not an edit.
-ELI_DAYS_BEFORE: tuple[tuple[dt.date, int], ...] = ((dt.date.min, 14), (dt.date(2014, 5, 1), 28))
-
-# Reg 13(2) fixes no period ("long enough before"); 8 weeks is a planning default [U], a setting.
-DEFAULT_INFORM_WEEKS = 8
-
-
-@dataclass(frozen=True)
-class Milestone:
-    """One dated step of a transfer; `rule` names the regulation that requires it."""
-
-    name: str
-    due: dt.date
-    rule: str
-    key: str = ""  # stable identifier of the template step, stored on TupeMilestone
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "due": self.due.isoformat(), "rule": self.rule}
-
-
-def eli_days_before(transfer: dt.date) -> int:
-    """Days before the transfer by which ELI must be given: TUPE 2006 reg 11(6) (dated)."""
-    return sorted((since, days) for since, days in ELI_DAYS_BEFORE if since <= transfer)[-1][1]
-
-
-def eli_deadline(transfer: dt.date) -> dt.date:
-    """The last day the transferee may receive employee liability information: reg 11(6).
-
-    "Not less than 28 days before the relevant transfer" (14 before 1 May 2014), so for a
-    transfer on 1 April the deadline is 4 March. Special circumstances allow "as soon as
-    reasonably practicable" afterwards, but the plan aims at the deadline.
-    """
-    return transfer - dt.timedelta(days=eli_days_before(transfer))
-
-
-def milestones(transfer: dt.date, *, inform_weeks: int = DEFAULT_INFORM_WEEKS) -> list[Milestone]:
-    """The DOMAIN.md §3 milestone template for a transfer on `transfer` (T), in date order.
-
-    - measures letter, transferee → transferor, before representatives are informed
-      (reg 13(4)): due the day before the inform date;
-    - inform appropriate representatives by T − `inform_weeks` weeks (reg 13(2): "long enough
-      before" the transfer; 8 weeks is the planning default [U], a setting);
-    - employee liability information received by T − 28 days (reg 11(6));
-    - consultation on measures finished before T (reg 13(6)): due T − 1 day;
-    - on T: payroll with the new employer (reg 4(1)-(2)), pension arrangements (reg 10; for
-      council outsourcing the Best Value Authorities Staff Transfers (Pensions) Direction
-      2007), particulars naming the new employer (ERA 1996 s.4);
-    - from T: changes to terms or dismissals only with an ETO reason or agreement
-      (reg 4(4)-(5), reg 7).
-    Milestones due the same day keep the template's order.
-    """
-    if inform_weeks < 1:
-        raise ValueError(f"Representatives must be informed at least a week ahead ({inform_weeks}).")
-    day = dt.timedelta(days=1)
-    inform = transfer - dt.timedelta(weeks=inform_weeks)
-    template = [
-        Milestone("Measures letter: transferee tells the transferor in writing what measures it "
-                  "envisages (or none)", inform - day,
-                  "TUPE 2006 reg 13(4): in time for the transferor to inform representatives",
-                  key="measures_letter"),
-        Milestone("Inform appropriate representatives: the fact, date and reasons; legal, "
-                  "economic and social implications; measures envisaged", inform,
-                  f"TUPE 2006 reg 13(2): \"long enough before\" the transfer to consult; "
-                  f"{inform_weeks} weeks is a planning setting, not a statutory period",
-                  key="inform"),
-        Milestone("Employee liability information received by the transferee",
-                  eli_deadline(transfer),
-                  f"TUPE 2006 reg 11(6): not less than {eli_days_before(transfer)} days before "
-                  f"the transfer", key="eli"),
-        Milestone("Consultation on measures finished, with a view to agreement", transfer - day,
-                  "TUPE 2006 reg 13(6): consult representatives where measures are envisaged",
-                  key="consult"),
-        Milestone("Transfer: payroll with the new employer", transfer,
-                  "TUPE 2006 reg 4(1)-(2): contracts and continuity of service transfer",
-                  key="payroll"),
-        Milestone("Transfer: pension arrangements in place", transfer,
-                  "TUPE 2006 reg 10 (pensions outside TUPE); Best Value Authorities Staff "
-                  "Transfers (Pensions) Direction 2007 for council outsourcing", key="pension"),
-        Milestone("Transfer: particulars naming the new employer given to each employee",
-                  transfer, "ERA 1996 s.4: written statement of a change of employer",
-                  key="particulars"),
-        Milestone("After transfer: changes to terms only with an ETO reason or agreement; "
-                  "record the ETO rationale per change", transfer,
-                  "TUPE 2006 reg 4(4)-(5) (a change whose sole or principal reason is the "
-                  "transfer is void unless agreed for an ETO reason entailing changes in the "
-                  "workforce, or the contract permits it); reg 7 (a dismissal because of the "
-                  "transfer is automatically unfair unless for an ETO reason)", key="eto"),
-    ]
-    return sorted(template, key=lambda m: m.due)
-
-
-def eli_late(transfer: dt.date, received: dt.date | None, *,
-             as_of: dt.date | None = None) -> bool:
-    """Whether employee liability information is late: TUPE 2006 reg 11(6).
-
-    On time if received on or before T − 28 days: exactly 28 days before is on time, 27 days
-    before is late. Not yet received (`received` None) is late once the deadline has passed
-    `as_of`; with no `as_of` there is nothing to say it will arrive, so it counts as late.
-    """
-    deadline = eli_deadline(transfer)
-    if received is None:
-        return as_of is None or as_of > deadline
-    return received > deadline
-
-
-@dataclass(frozen=True)
-class EliItem:
-    key: str
-    label: str
-    rule: str
-
-
-# TUPE 2006 reg 11(2): what the transferor must give for each assigned employee.
-ELI_ITEMS: tuple[EliItem, ...] = (
-    EliItem("identity_and_age", "Identity and age", "reg 11(2)(a)"),
-    EliItem("particulars", "Written particulars of employment (ERA 1996 s.1)", "reg 11(2)(b)"),
-    EliItem("disciplinary_and_grievance",
-            "Disciplinary and grievance cases in the last 2 years", "reg 11(2)(c)"),
-    EliItem("claims", "Claims brought in the last 2 years, or reasonably expected",
-            "reg 11(2)(d)"),
-    EliItem("collective_agreements", "Collective agreements that will apply after the transfer",
-            "reg 11(2)(e)"),
+from planner.legal.tupe_rules import (
+    DEFAULT_INFORM_WEEKS,
+    ELI_ITEMS,
+    ELI_KEYS,
+    eli_days_before,
+    eli_deadline,
+    eli_late,
+    milestones,
 )
-ELI_KEYS: tuple[str, ...] = tuple(item.key for item in ELI_ITEMS)
-
-
-def eli_missing(items_received: Iterable[str]) -> list[str]:
-    """The reg 11(2) items not yet received, as keys in checklist order (TUPE 2006 reg 11(2)).
-
-    An unknown key raises ValueError rather than being ignored: a misspelt item would otherwise
-    make the checklist look complete. Labels are in `ELI_ITEMS`. The information must also be
-    updated if it changes (reg 11(5)), so an empty answer is true only as of the last update.
-    """
-    received = set(items_received)
-    unknown = sorted(received - set(ELI_KEYS))
-    if unknown:
-        raise ValueError(f"Unknown ELI item(s) {', '.join(unknown)}; "
-                         f"expected some of {', '.join(ELI_KEYS)}.")
-    return [key for key in ELI_KEYS if key not in received]
-
 
 # --- cohorts: the people, milestones, ELI and measures of one transfer -----------------------
 
@@ -589,159 +448,6 @@ def update_cohort(*, session: Session, actor: Actor, cohort_id: int, basis: str,
     audit.record(session, actor=actor, action="update", entity="tupe_cohort",
                  entity_id=str(cohort.id), before=before, after=_details(cohort))
     return cohort
-
-
-TUPE_CHANGE_COLUMNS = ["person_id", "employee_id", "name", "cohort", "baseline_post_id",
-                       "post_id", "title", "grade", "change", "rationale", "recorded_by",
-                       "recorded_at", "version", "needs_rationale"]
-
-
-def _changed_posts(session: Session, option: Structure) -> dict[int, dict[str, str]]:
-    """Baseline posts the option changes, by baseline Post.id: ref, title, grade and the
-    difference's change text (every change other than "unchanged"; "deleted" included).
-
-    A baseline post continued by more than one option post joins their changes."""
-    from planner.structures.comparison import lineage_difference, lineage_frame
-
-    sid = baseline_id(session)
-    if sid is None or option.id is None or option.kind != "option":
-        return {}
-    fa = lineage_frame(session, sid)
-    frame = lineage_difference(fa, lineage_frame(session, option.id))
-    pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
-    title_of = dict(zip(fa["post_id"], fa["title"], strict=True))
-    grade_of = dict(zip(fa["post_id"], fa["grade"], strict=True))
-    out: dict[int, dict[str, str]] = {}
-    for ref, change in zip(frame["baseline_post_id"], frame["change"], strict=True):
-        if not ref or change == "unchanged" or pk_of.get(ref) is None:
-            continue
-        row = out.setdefault(int(pk_of[ref]), {"post_id": ref, "title": title_of[ref],
-                                               "grade": grade_of[ref], "change": ""})
-        parts = [p for p in row["change"].split("; ") if p]
-        parts += [p for p in change.split("; ") if p not in parts]
-        row["change"] = "; ".join(parts)
-    return out
-
-
-def _tupe_changes(session: Session, option: Structure) -> pd.DataFrame:
-    """`tupe_changes` without the permission checks (callers check)."""
-    posts = _changed_posts(session, option)
-    rows: list[dict[str, Any]] = []
-    if posts:
-        found = session.exec(
-            select(Person, Occupancy.post_id, TupeCohort.name)
-            .join(TupeMember, TupeMember.person_id == Person.id)
-            .join(TupeCohort, TupeCohort.id == TupeMember.cohort_id)
-            .join(Occupancy, Occupancy.person_id == Person.id)
-            .where(Occupancy.post_id.in_(list(posts)))).all()  # type: ignore[attr-defined]
-        saved = {(r.person_id, r.baseline_post_id): r for r in session.exec(
-            select(EtoRationale).where(EtoRationale.structure_id == option.id))}
-        seen: set[tuple[int, int]] = set()
-        for person, post_pk, cohort in found:
-            key = (int(person.id or 0), int(post_pk))
-            if key in seen:  # a person in two cohorts is listed once per post
-                continue
-            seen.add(key)
-            post = posts[post_pk]
-            eto = saved.get(key)
-            text = eto.rationale if eto is not None else ""
-            rows.append({
-                "person_id": key[0], "employee_id": person.employee_ref, "name": person.name,
-                "cohort": cohort, "baseline_post_id": key[1], "post_id": post["post_id"],
-                "title": post["title"], "grade": post["grade"], "change": post["change"],
-                "rationale": text, "recorded_by": eto.recorded_by if eto else "",
-                "recorded_at": eto.recorded_at if eto else None,
-                "version": eto.version if eto else 0, "needs_rationale": not text.strip()})
-    rows.sort(key=lambda r: (r["cohort"], r["employee_id"], r["post_id"]))
-    return pd.DataFrame(rows, columns=TUPE_CHANGE_COLUMNS)
-
-
-def tupe_changes(*, session: Session, actor: Actor,
-                 structure: str | int | Structure) -> pd.DataFrame:
-    """Each post an option changes that a person who came by TUPE occupies, with its ETO
-    rationale: TUPE 2006 reg 4(4)-(5) (a change to terms because of the transfer is void
-    unless for an economic, technical or organisational reason entailing changes in the
-    workforce) and reg 7 (a dismissal because of it is automatically unfair unless for such a
-    reason). One row per cohort member and baseline post; `needs_rationale` marks those with
-    none yet. Names people, so tupe.read, personal.read and options.read.
-    """
-    from planner.structures.options import readable_option
-
-    require(actor, "tupe.read", "tupe_cohort")
-    require(actor, "personal.read", "person")
-    require(actor, "options.read", "structure")
-    option = readable_option(session, actor, structure, "options.read")
-    return _tupe_changes(session, option)
-
-
-def _eto_state(row: EtoRationale) -> dict[str, Any]:
-    return {"structure_id": row.structure_id, "person_id": row.person_id,
-            "baseline_post_id": row.baseline_post_id, "change": row.change,
-            "rationale": row.rationale, "version": row.version}
-
-
-def set_eto_rationale(*, session: Session, actor: Actor, structure: str | int | Structure,
-                      person_id: int, baseline_post_id: int, rationale: str,
-                      expected_version: int) -> EtoRationale:
-    """Record why the option changes this TUPE transferee's post: the ETO reason (TUPE 2006
-    reg 4(4)-(5), reg 7), one text per person and baseline post (tupe.edit).
-
-    `expected_version` is the version read (0: none recorded yet). Refused (nothing saved) when
-    the option does not change that person's post, or the text is blank or over 4000
-    characters; StaleVersion when someone recorded or changed the rationale meanwhile.
-    """
-    from planner.structures.options import readable_option, require_not_archived
-
-    require(actor, "tupe.edit", "eto_rationale")
-    option = readable_option(session, actor, structure, "tupe.edit")
-    require_not_archived(option)
-    # Serialise on the option row: two first saves would otherwise both see "none yet".
-    session.exec(select(Structure).where(Structure.id == option.id).with_for_update()
-                 .execution_options(populate_existing=True)).one()
-    text = rationale.strip()
-    errors: list[RowError] = []
-    changes = _tupe_changes(session, option)
-    match = changes[(changes["person_id"] == person_id)
-                    & (changes["baseline_post_id"] == baseline_post_id)]
-    if match.empty:
-        errors.append(RowError("eto_rationale", None, "baseline_post_id",
-                               f"{option.name} does not change post {baseline_post_id} of a "
-                               f"person who came by TUPE (person {person_id}): there is no "
-                               f"change to justify."))
-    if not text:
-        errors.append(RowError("eto_rationale", None, "rationale",
-                               "Write the economic, technical or organisational reason: the "
-                               "rationale is blank."))
-    elif len(text) > MAX_RATIONALE:
-        errors.append(RowError("eto_rationale", None, "rationale",
-                               f"{len(text)} characters is too long; the limit is "
-                               f"{MAX_RATIONALE}."))
-    if errors:
-        raise ValidationFailed(errors)
-    row = session.exec(select(EtoRationale).where(
-        EtoRationale.structure_id == option.id, EtoRationale.person_id == person_id,
-        EtoRationale.baseline_post_id == baseline_post_id)).first()
-    current = row.version if row is not None else 0
-    if current != expected_version:
-        who = f" by {row.recorded_by}" if row is not None and row.recorded_by else ""
-        raise StaleVersion(f"Nothing was saved: this ETO rationale was changed{who} after you "
-                           f"opened it (it is at version {current}, you read version "
-                           f"{expected_version}). Reload, then make your change again.")
-    before = _eto_state(row) if row is not None else None
-    if row is None:
-        assert option.id is not None
-        row = EtoRationale(structure_id=option.id, person_id=person_id,
-                           baseline_post_id=baseline_post_id, version=0)
-    row.change = str(match.iloc[0]["change"])[:200]
-    row.rationale = text
-    row.recorded_by = actor.username
-    row.recorded_at = utcnow()
-    row.version += 1
-    session.add(row)
-    session.flush()
-    audit.record(session, actor=actor, action="set_eto", entity="eto_rationale",
-                 entity_id=str(row.id), before=before, after=_eto_state(row))
-    return row
 
 
 def _import_recorded(session: Session, actor: Actor, tables: Any, event_id: int,

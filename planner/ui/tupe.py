@@ -26,7 +26,7 @@ from planner.core.errors import PlannerError, RowError, ValidationFailed
 from planner.core.models import TUPE_BASES
 from planner.core.values import as_date, long_date
 from planner.legal import calendar as cal
-from planner.legal import tupe
+from planner.legal import eto, tupe, tupe_rules
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
 from planner.ui.session import reading, writing
@@ -138,7 +138,7 @@ def options(actor: Actor) -> list[cmp.StructureRef]:
 def eto_changes(actor: Actor, option_id: int) -> pd.DataFrame:
     """tupe_changes for one option: each TUPE member's baseline post the option changes."""
     with reading() as session:
-        return tupe.tupe_changes(session=session, actor=actor, structure=option_id)
+        return eto.tupe_changes(session=session, actor=actor, structure=option_id)
 
 
 # --- display ---------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ def save_eli(actor: Actor, ref: CohortRef, *, received_on: dt.date | None,
         show_refusal(exc)
         return False
     unpin(cohort_pin(ref))
-    missing = len(tupe.ELI_ITEMS) - len(set(items))
+    missing = len(tupe_rules.ELI_ITEMS) - len(set(items))
     state = "complete" if missing == 0 else f"{fmt.plural(missing, 'item')} still missing"
     flash(f"Saved the employee liability information of {ref.name} ({state}).")
     return True
@@ -472,7 +472,7 @@ def save_rationale(actor: Actor, option_id: int, row: Any, text: str) -> bool:
     name = eto_pin(option_id, row)
     try:
         with writing() as session:
-            tupe.set_eto_rationale(session=session, actor=actor, structure=option_id,
+            eto.set_eto_rationale(session=session, actor=actor, structure=option_id,
                                    person_id=int(row.person_id),
                                    baseline_post_id=int(row.baseline_post_id), rationale=text,
                                    expected_version=pin(name, int(row.version)))
@@ -492,7 +492,7 @@ def default_choice(key: str, ids: Sequence[int], default: int) -> None:
 
 
 BASES: tuple[str, ...] = TUPE_BASES
-ELI_ITEMS = tupe.ELI_ITEMS
+ELI_ITEMS = tupe_rules.ELI_ITEMS
 MAX_MEASURES = tupe.MAX_MEASURES
 MAX_RATIONALE = tupe.MAX_RATIONALE
 # Date pickers otherwise start ten years back, and the service's transfers began in 2016.

@@ -18,7 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from planner.core.models import EtoRationale, Post, TupeCohort, TupeMilestone
 from planner.establishment.register import PostEdits
-from planner.legal.tupe import ELI_KEYS, record_eli, set_eto_rationale, sync_cohorts, tupe_changes
+from planner.legal.eto import set_eto_rationale, tupe_changes
+from planner.legal.tupe import record_eli, sync_cohorts
+from planner.legal.tupe_rules import ELI_KEYS
 from planner.structures.options import create_option, edit_option_posts
 from planner.ui import tupe as ui
 from tests.app.conftest import all_text, app_as, page_alone

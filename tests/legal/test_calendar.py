@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from planner.legal import consultation as c
 from planner.legal import consultation_rules as rules
-from planner.legal import tupe
+from planner.legal import tupe, tupe_rules
 from planner.legal.calendar import CalendarEvent, cohort_events, consultation_events, ics_bytes
 
 D = dt.date
@@ -71,7 +71,7 @@ def test_cohort_events_from_the_milestones_frame():
     """Catches: milestones dated wrongly, UIDs that change between exports (Outlook would
     duplicate every event), or a done date lost."""
     transfer = D(2026, 4, 1)
-    steps = tupe.milestones(transfer)
+    steps = tupe_rules.milestones(transfer)
     frame = pd.DataFrame([{"id": i, "key": m.key, "name": m.name, "due": m.due,
                            "done_on": D(2026, 2, 3) if m.key == "measures_letter" else None,
                            "rule": m.rule, "status": ""} for i, m in enumerate(steps, 1)],

@@ -7,14 +7,14 @@ import datetime as dt
 
 import pytest
 
-from planner.legal import tupe
+from planner.legal import eto, tupe, tupe_rules
 
 D = dt.date
 T = D(2026, 4, 1)
 
 
 def test_milestone_template_for_a_transfer() -> None:
-    steps = tupe.milestones(T)
+    steps = tupe_rules.milestones(T)
     assert [(m.due, m.name.split(":")[0]) for m in steps] == [
         (D(2026, 2, 3), "Measures letter"),  # the day before representatives are informed
         (D(2026, 2, 4), "Inform appropriate representatives"),  # T − 8 weeks
@@ -39,7 +39,7 @@ def test_milestone_template_for_a_transfer() -> None:
     ],
 )
 def test_inform_weeks_is_a_setting(weeks: int, letter: dt.date, inform: dt.date) -> None:
-    due = {m.name.split(":")[0]: m.due for m in tupe.milestones(T, inform_weeks=weeks)}
+    due = {m.name.split(":")[0]: m.due for m in tupe_rules.milestones(T, inform_weeks=weeks)}
     assert due["Measures letter"] == letter
     assert due["Inform appropriate representatives"] == inform
     assert due["Employee liability information received by the transferee"] == D(2026, 3, 4)
@@ -47,14 +47,14 @@ def test_inform_weeks_is_a_setting(weeks: int, letter: dt.date, inform: dt.date)
 
 def test_late_informing_sorts_after_eli() -> None:
     # Informing 2 weeks ahead (18 March) falls after the ELI deadline (4 March): date order.
-    names = [m.name.split(":")[0] for m in tupe.milestones(T, inform_weeks=2)]
+    names = [m.name.split(":")[0] for m in tupe_rules.milestones(T, inform_weeks=2)]
     assert names[:3] == ["Employee liability information received by the transferee",
                          "Measures letter", "Inform appropriate representatives"]
 
 
 def test_inform_weeks_must_be_positive() -> None:
     with pytest.raises(ValueError):
-        tupe.milestones(T, inform_weeks=0)
+        tupe_rules.milestones(T, inform_weeks=0)
 
 
 @pytest.mark.parametrize(
@@ -75,12 +75,12 @@ def test_inform_weeks_must_be_positive() -> None:
 )
 def test_eli_late(case: str, transfer: dt.date, received: dt.date | None,
                   as_of: dt.date | None, late: bool) -> None:
-    assert tupe.eli_late(transfer, received, as_of=as_of) is late
+    assert tupe_rules.eli_late(transfer, received, as_of=as_of) is late
 
 
 def test_eli_deadline() -> None:
-    assert tupe.eli_deadline(T) == D(2026, 3, 4)
-    assert tupe.eli_deadline(D(2014, 5, 1)) == D(2014, 4, 3)
+    assert tupe_rules.eli_deadline(T) == D(2026, 3, 4)
+    assert tupe_rules.eli_deadline(D(2014, 5, 1)) == D(2014, 4, 3)
 
 
 @pytest.mark.parametrize(
@@ -90,20 +90,20 @@ def test_eli_deadline() -> None:
                  "collective_agreements"]),
         ({"particulars", "claims"},
          ["identity_and_age", "disciplinary_and_grievance", "collective_agreements"]),
-        (set(tupe.ELI_KEYS), []),
+        (set(tupe_rules.ELI_KEYS), []),
     ],
 )
 def test_eli_missing(received: set[str], missing: list[str]) -> None:
-    assert tupe.eli_missing(received) == missing
+    assert tupe_rules.eli_missing(received) == missing
 
 
 def test_eli_missing_refuses_unknown_items() -> None:
     with pytest.raises(ValueError, match="claim"):
-        tupe.eli_missing({"claim"})
+        tupe_rules.eli_missing({"claim"})
 
 
 def test_eli_checklist_cites_reg_11_2() -> None:
-    assert [i.rule for i in tupe.ELI_ITEMS] == [f"reg 11(2)({x})" for x in "abcde"]
+    assert [i.rule for i in tupe_rules.ELI_ITEMS] == [f"reg 11(2)({x})" for x in "abcde"]
 
 
 # --- cohorts (database services) -------------------------------------------------------------
@@ -223,8 +223,8 @@ def test_cohort_milestones_have_the_template_dates(synced):
         ("consult", D(2026, 3, 31), "due"),
         ("payroll", T, "due"), ("pension", T, "due"), ("particulars", T, "due"), ("eto", T, "due"),
     ]
-    assert steps["name"].tolist() == [m.name for m in tupe.milestones(T)]
-    assert steps["rule"].tolist() == [m.rule for m in tupe.milestones(T)]
+    assert steps["name"].tolist() == [m.name for m in tupe_rules.milestones(T)]
+    assert steps["rule"].tolist() == [m.rule for m in tupe_rules.milestones(T)]
 
 
 def test_mark_milestone_done_and_undone(synced):
@@ -262,7 +262,7 @@ def test_eli_on_time_or_late(synced, received, late):
     session, actors = synced
     cid = _cohort_id(session, "Capita", T)
     tupe.record_eli(session=session, actor=actors["hr"], cohort_id=cid, received_on=received,
-                    items=tupe.ELI_KEYS, expected_version=1, today=NOW)
+                    items=tupe_rules.ELI_KEYS, expected_version=1, today=NOW)
     row = tupe.cohorts_frame(session=session, actor=actors["hr"], today=NOW).set_index("id").loc[cid]
     assert row["eli_received_on"] == received and row["eli_missing"] == ""
     assert row["version"] == 2
@@ -423,11 +423,11 @@ def _flags(today: dt.date, *, inform_done: dt.date | None = None,
     from planner.core.models import TupeCohort, TupeMilestone
 
     cohort = TupeCohort(id=1, name="Capita to Brent", transferor="Capita", transferee="Brent",
-                        transfer_date=T, eli_received_on=D(2026, 3, 1), eli_items=list(tupe.ELI_KEYS),
+                        transfer_date=T, eli_received_on=D(2026, 3, 1), eli_items=list(tupe_rules.ELI_KEYS),
                         measures_notified_on=notified)
     steps = [TupeMilestone(cohort_id=1, key=m.key, name=m.name, due=m.due, rule=m.rule,
                            done_on=inform_done if m.key == "inform" else None)
-             for m in tupe.milestones(T)]
+             for m in tupe_rules.milestones(T)]
     return tupe.cohort_flags(cohort, steps, today)
 
 
@@ -580,8 +580,8 @@ def test_tupe_changes_lists_transferees_in_changed_posts(synced, updated, delete
     post left out, or the baseline post's id/title/grade taken from the wrong structure."""
     session, actors = synced
     oid = _option(session, actors, "Option T", updated=updated, deleted=deleted)
-    frame = tupe.tupe_changes(session=session, actor=actors["manager"], structure=oid)
-    assert list(frame.columns) == tupe.TUPE_CHANGE_COLUMNS
+    frame = eto.tupe_changes(session=session, actor=actors["manager"], structure=oid)
+    assert list(frame.columns) == eto.TUPE_CHANGE_COLUMNS
     assert len(frame) == 1
     row = frame.iloc[0]
     assert (row["employee_id"], row["name"], row["post_id"], row["title"], row["grade"]) == (
@@ -598,8 +598,8 @@ def test_tupe_changes_is_empty_when_no_transferee_post_changes(synced):
     """Catches: unchanged posts (or the baseline itself) listed as needing a rationale."""
     session, actors = synced
     oid = _option(session, actors, "Option M", updated={"M1": {"grade": "PO7"}})
-    assert tupe.tupe_changes(session=session, actor=actors["hr"], structure=oid).empty
-    assert tupe.tupe_changes(session=session, actor=actors["hr"], structure="baseline").empty
+    assert eto.tupe_changes(session=session, actor=actors["hr"], structure=oid).empty
+    assert eto.tupe_changes(session=session, actor=actors["hr"], structure="baseline").empty
 
 
 def test_set_eto_rationale_records_versions_and_audits(synced):
@@ -611,25 +611,25 @@ def test_set_eto_rationale_records_versions_and_audits(synced):
     hr = actors["hr"]
     oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"}})
     pid, post = _person_id(session, "E4"), _post_pk(session, "O3")
-    row = tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+    row = eto.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
                                  baseline_post_id=post, rationale="  New duties in the "
                                  "service desk redesign  ", expected_version=0)
     session.commit()
     assert (row.version, row.change, row.recorded_by) == (1, "regraded", hr.username)
-    frame = tupe.tupe_changes(session=session, actor=hr, structure=oid)
+    frame = eto.tupe_changes(session=session, actor=hr, structure=oid)
     assert frame.iloc[0]["rationale"] == "New duties in the service desk redesign"
     assert (frame.iloc[0]["version"], bool(frame.iloc[0]["needs_rationale"])) == (1, False)
     assert frame.iloc[0]["recorded_by"] == hr.username
-    tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+    eto.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
                            baseline_post_id=post, rationale="Technical: new platform",
                            expected_version=1)
     session.commit()
     with pytest.raises(StaleVersion):
-        tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+        eto.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
                                baseline_post_id=post, rationale="Overwrite", expected_version=1)
     session.rollback()
     with pytest.raises(StaleVersion):  # a second "first" save
-        tupe.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
+        eto.set_eto_rationale(session=session, actor=hr, structure=oid, person_id=pid,
                                baseline_post_id=post, rationale="Overwrite", expected_version=0)
     session.rollback()
     events = _events(session, "eto_rationale", "set_eto")
@@ -660,7 +660,7 @@ def test_set_eto_rationale_refusals(synced, who, post, text, column):
     oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"},
                                                         "H1": {"grade": "SM3"}})
     with pytest.raises(ValidationFailed) as exc:
-        tupe.set_eto_rationale(session=session, actor=actors["hr"], structure=oid,
+        eto.set_eto_rationale(session=session, actor=actors["hr"], structure=oid,
                                person_id=_person_id(session, who),
                                baseline_post_id=_post_pk(session, post), rationale=text,
                                expected_version=0)
@@ -682,7 +682,7 @@ def test_only_hr_edits_cohorts_and_eto_rationales(synced, role):
                            transferee="Brent", inform_weeks=8, expected_version=1)
     assert exc.value.action == "tupe.edit"
     with pytest.raises(PermissionDenied) as exc:
-        tupe.set_eto_rationale(session=session, actor=actors[role], structure=oid,
+        eto.set_eto_rationale(session=session, actor=actors[role], structure=oid,
                                person_id=_person_id(session, "E4"),
                                baseline_post_id=_post_pk(session, "O3"), rationale="A reason",
                                expected_version=0)
@@ -711,7 +711,7 @@ def test_tupe_changes_needs_tupe_personal_and_options_read(synced, role, allowed
     session, actors = synced
     oid = _option(session, actors, "Option T", updated={"O3": {"grade": "PO2"}})
     if allowed:
-        assert len(tupe.tupe_changes(session=session, actor=actors[role], structure=oid)) == 1
+        assert len(eto.tupe_changes(session=session, actor=actors[role], structure=oid)) == 1
     else:
         with pytest.raises(PermissionDenied):
-            tupe.tupe_changes(session=session, actor=actors[role], structure=oid)
+            eto.tupe_changes(session=session, actor=actors[role], structure=oid)

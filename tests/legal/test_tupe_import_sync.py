@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from planner.core.models import AuditEvent, Person, TupeCohort, TupeMember
 from planner.establishment.importer import import_establishment
-from planner.legal import tupe
+from planner.legal import tupe, tupe_rules
 from tests.establishment.test_importer import PEOPLE, files
 from tests.factories import make_actors
 
@@ -80,7 +80,7 @@ def test_reimport_keeps_cohort_state_and_rejoins_new_rows(session, actors):
     capita = session.exec(select(TupeCohort).where(TupeCohort.transferor == "Capita")).one()
     cid = capita.id
     tupe.record_eli(session=session, actor=hr, cohort_id=cid, received_on=D(2016, 3, 1),
-                    items=list(tupe.ELI_KEYS), expected_version=1, today=TODAY)
+                    items=list(tupe_rules.ELI_KEYS), expected_version=1, today=TODAY)
     steps = tupe.cohort_milestones(session=session, actor=hr, cohort_id=cid, today=TODAY)
     inform = int(steps.loc[steps["key"] == "inform", "id"].iloc[0])
     tupe.mark_milestone(session=session, actor=hr, milestone_id=inform, done_on=D(2016, 2, 1),
@@ -94,7 +94,7 @@ def test_reimport_keeps_cohort_state_and_rejoins_new_rows(session, actors):
     assert _members(session) == {("Capita", CAPITA): ["E2"], ("Southwark", SOUTHWARK): ["E3"]}
     again = session.exec(select(TupeCohort).where(TupeCohort.transferor == "Capita")).one()
     assert again.id == cid and again.version == 2
-    assert again.eli_received_on == D(2016, 3, 1) and again.eli_items == list(tupe.ELI_KEYS)
+    assert again.eli_received_on == D(2016, 3, 1) and again.eli_items == list(tupe_rules.ELI_KEYS)
     steps = tupe.cohort_milestones(session=session, actor=hr, cohort_id=cid, today=TODAY)
     assert dict(zip(steps["key"], steps["done_on"], strict=True))["inform"] == D(2016, 2, 1)
     members = session.exec(select(TupeMember.person_id)).all()

@@ -691,7 +691,7 @@ def test_a_manager_cannot_delete_hr_records_with_an_option(session, actors, base
 def _archive_calls(option: Structure, version: int):
     """Every service that changes an option, as (label, call(session, actor))."""
     from planner.equality import checkpoints as equality
-    from planner.legal import consultation, tupe
+    from planner.legal import consultation, eto
 
     return [
         ("rename", lambda s, a: options.rename_option(
@@ -718,7 +718,7 @@ def _archive_calls(option: Structure, version: int):
         ("checkpoint", lambda s, a: equality.save_checkpoint(
             session=s, actor=a, structure=option.id, stage=1, due_on=None, impacts=[],
             expected_version=0)),
-        ("eto", lambda s, a: tupe.set_eto_rationale(
+        ("eto", lambda s, a: eto.set_eto_rationale(
             session=s, actor=a, structure=option.id, person_id=1, baseline_post_id=1,
             rationale="x", expected_version=0)),
     ]

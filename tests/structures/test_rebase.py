@@ -23,7 +23,7 @@ from planner.core.models import (
 )
 from planner.establishment.importer import import_establishment
 from planner.establishment.register import PostEdits
-from planner.legal import tupe
+from planner.legal import eto
 from planner.structures import comparison, costing, options, rebase
 from tests.factories import csv_bytes, make_actors
 from tests.factories import posts_frame as rows_frame
@@ -122,7 +122,7 @@ def world(session, actors):
     dee = session.exec(select(Person).where(Person.employee_ref == "E4")).one()
     ict020 = session.exec(select(Post).where(Post.structure_id == 1, Post.post_ref == "ICT-020")
                           ).one()
-    tupe.set_eto_rationale(session=session, actor=hr, structure=a, person_id=dee.id,
+    eto.set_eto_rationale(session=session, actor=hr, structure=a, person_id=dee.id,
                            baseline_post_id=ict020.id, rationale="The desk is re-scoped.",
                            expected_version=0)
     session.refresh(b)
