@@ -3,8 +3,10 @@
 Everything here is usable without Streamlit, except planner/ui/.
 
 Glossary. One word for each concept, in the code, on the pages and in the README:
-- establishment: the current structure as it is. All its posts and the people in them, held as
-  the one structure of kind "baseline". Not the "baseline", "current" or "as-is".
+- establishment: the current structure as it is, with all its posts and the people in them.
+  It is held as the one structure of kind "baseline". When an option is compared with it, it
+  is also called the baseline: "saving vs baseline", and `baseline_post_id` for the
+  establishment post an option post continues. It is never "current" or "as-is".
 - structure: a set of posts with reporting lines, either the establishment or an option.
 - option: a proposed structure derived from the establishment. Its status is draft, proposed,
   published, final or implemented. Not a "scenario" or a "proposal".
@@ -12,8 +14,9 @@ Glossary. One word for each concept, in the code, on the pages and in the README
   is not a person. Posts are "deleted", "new", "changed" or "unchanged" against the
   establishment.
 - person: someone employed or engaged in a post: an employee, an interim or an agency worker.
-  Not "staff member", "employee record" or "occupant". An employee is a person on a
-  permanent or fixed-term contract.
+  Not "staff member" or "employee record". An employee is a person on a permanent,
+  fixed-term or secondment contract. An occupancy is one person in one post, with the FTE
+  they work in it.
 - partner: a council, or a customer, that funds posts or buys the service. One partner is
   the host, which employs the staff. Councils share the shared costs by their share.
 - envelope: the budget an option is costed against, split by partner. Headroom is the

@@ -26,7 +26,7 @@ def test_an_unreachable_postgres_stops_the_run_in_one_sentence(extra: list[str])
     env = {**os.environ, "PLANNER_TEST_DATABASE_URL": UNREACHABLE}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra,
-         "tests/test_calendar.py"],
+         "tests/legal/test_calendar.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     output = proc.stdout + proc.stderr
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, output

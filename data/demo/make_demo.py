@@ -190,7 +190,7 @@ STRUCTURE: list[Spec] = [
       "bim", "PO2", "E", partner="Lewisham", notes="Charged to Lewisham."),
 ]
 
-# Named by hand: the head of infrastructure is the demo's "manager" user (planner/demo.py).
+# Named by hand: the head of infrastructure is the demo's "manager" user (planner/cli/demo.py).
 FIXED_NAMES = {"h_isd": "Marcus Obi"}
 
 # Invented names, drawn within one naming tradition at a time so that first name and surname

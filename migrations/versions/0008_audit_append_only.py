@@ -6,7 +6,7 @@ Create Date: 2026-12-03 08:20:00
 
 Nothing in the planner updates or deletes an audit event; these triggers make that true for
 anyone with a database connection too (a script, a console, a compromised page). The same
-statements are attached to the table for databases built with create_all (planner/models.py);
+statements are attached to the table for databases built with create_all (planner/core/models.py);
 they are repeated here, not imported, so this migration stays as it was written.
 """
 from collections.abc import Sequence

@@ -27,7 +27,7 @@ DEMO_ENVELOPE_PENCE = 7_000_000_00  # £7.0m a year for the synthetic service
 
 class DemoUser(NamedTuple):
     """A demo sign-in. The README's "Demo users" table and what `make run` prints both come
-    from DEMO_USERS (tests/test_demo.py checks the README against it)."""
+    from DEMO_USERS (tests/cli/test_demo.py checks the README against it)."""
 
     username: str
     role: str

@@ -8,7 +8,7 @@ run it. A title or option name such as `=HYPERLINK("http://…")` is shown as ty
 establishment importer strips exactly that apostrophe again, so export → import is exact.
 
 Every download and file the planner writes in these formats goes through `xlsx_bytes` or
-`csv_bytes`; a test fails if any other module writes one (tests/test_spreadsheets.py).
+`csv_bytes`; a test fails if any other module writes one (tests/core/test_spreadsheets.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What a structure costs: every post at once, exactly, and its position against the envelope.
 
-Rules (DOMAIN.md §5; the arithmetic and its one rounding rule are in planner/pay.py):
+Rules (DOMAIN.md §5; the arithmetic and its one rounding rule are in planner/structures/pay.py):
 - an employee (permanent, fixed-term, secondee) is costed on their spinal point, or their
   salary override, × their FTE, plus London weighting, employer NI on their own gross and the
   LGPS employer contribution;
@@ -35,7 +35,7 @@ Planning assumptions, stated so the reader can challenge them:
 
 Reads go through `pd.read_sql` and all arithmetic is numpy over all posts at once (no Python
 loop over posts or people), so 50,000 posts cost in well under a second of arithmetic. Who
-pays for what against the budget envelope, and the headroom, is planner/envelope.py.
+pays for what against the budget envelope, and the headroom, is planner/structures/envelope.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A structure's position against its budget envelope: who pays for what, and the headroom.
 
-Rules (DOMAIN.md §1, §5; the figures come from planner/costing.py):
+Rules (DOMAIN.md §1, §5; the figures come from planner/structures/costing.py):
 - Posts charged to one partner count wholly to it. Shared posts are shared between the active
   councils: by the structure's EnvelopeShare rows where it has any (a fixed amount, or a share
   of what the fixed amounts leave, as the seeds' 2017/18 contributions were set), else by the

@@ -10,7 +10,7 @@ The functions work on numpy integer arrays (the costing of 50,000 posts calls ea
 on plain integers; the scalar helpers at the end (`employee_cost`, `interim_cost`,
 `vacancy_cost`) call the very same array functions, so there is one rule, tested both ways.
 
-Figures are settings, never constants here (planner/config.py): the employer NI rate and
+Figures are settings, never constants here (planner/core/config.py): the employer NI rate and
 secondary threshold per pay year, the default LGPS rate, London weighting, working days a
 year, and the vacancy costing point.
 """

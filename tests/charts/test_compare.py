@@ -1,4 +1,4 @@
-"""The cost bridge, the comparison figures and the chart specs (planner/compare_charts.py)."""
+"""The cost bridge, the comparison figures and the chart specs (planner/charts/compare.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The consultation timeline (planner/consultation_charts.py): what is drawn, on which day,
+"""The consultation timeline (planner/charts/consultation.py): what is drawn, on which day,
 and in red when; then that the chart's spec carries every layer.
 
 Views are built by hand from planner.legal.consultation's own dataclasses and check_plan, so the

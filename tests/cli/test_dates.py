@@ -1,6 +1,6 @@
 """The date commands through argparse: a parser built like planner.cli.main's (a `common` parent with
 --json, --db, --user) catches wiring bugs (missing options, wrong dest names, results that are
-not JSON-able) without touching planner/cli.py or a database."""
+not JSON-able) without touching planner/cli/main.py or a database."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from planner.ui.compare import difference_xlsx
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",
            "\tcmd", "\r=1"]
-# Calls that write a spreadsheet; only planner/spreadsheets.py may make them.
+# Calls that write a spreadsheet; only planner/core/spreadsheets.py may make them.
 WRITERS = {"to_excel", "to_csv", "ExcelWriter", "Workbook", "writer", "DictWriter"}
 
 

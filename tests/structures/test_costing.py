@@ -1,4 +1,4 @@
-"""Costing a structure (planner/costing.py): hand-worked cases in pence, the envelope position,
+"""Costing a structure (planner/structures/costing.py): hand-worked cases in pence, the envelope position,
 options, vacancies and interims, and the invariant that every total is the sum of its parts.
 
 2025/26 figures (DOMAIN.md §5): NI 15% above £5,000 per person; LGPS 20%; interims 220 days;

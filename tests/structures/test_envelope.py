@@ -1,4 +1,4 @@
-"""The envelope position (planner/envelope.py) on frames built by hand: fixed amounts, a council
+"""The envelope position (planner/structures/envelope.py) on frames built by hand: fixed amounts, a council
 without a row, a customer's share ignored, a retired partner's posts, and the reconciling line
 that keeps the total headroom honest when some envelope or cost is held by no council."""
 
