@@ -54,6 +54,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "equality.personal": frozenset({"hr", "admin"}),
     "equality.edit": frozenset({"hr"}),
     "equality.assess": frozenset({"hr"}),
+    # People mapping (issue 12): each person's outcome, by name. Never a union rep's, even for
+    # a published option: names, dates of birth and individual costs stay with management.
+    "mapping.read": frozenset({"manager", "hr", "admin"}),
+    "mapping.edit": frozenset({"manager", "hr"}),
 }
 
 

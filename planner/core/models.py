@@ -82,6 +82,9 @@ class Structure(SQLModel, table=True):
     assume_recruited: bool = False
     # An archived option is read-only and hidden by default; restoring it makes it editable.
     archived: bool = False
+    # For an option's exit costs: whether the people dismissed work their notice (no notice
+    # pay) or are paid in lieu (issue 12; set on the People mapping page).
+    notice_worked: bool = True
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -377,6 +380,53 @@ class RebaseConflict(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     resolved_at: dt.datetime | None = None
     resolved_by: str = Field(default="", max_length=80)
+
+
+# --- people mapping (issue 12) -------------------------------------------------------------------
+
+MAPPING_OUTCOMES = ("unchanged", "slotted", "ring-fenced", "at-risk", "redeployed",
+                    "voluntary-redundancy", "fixed-term-ends", "interim-released")
+MAPPING_STATUSES = ("proposed", "confirmed")
+
+
+class PersonMapping(SQLModel, table=True):
+    """One baseline person's outcome in one option. `post_id` is the option's Post a person is
+    slotted or redeployed into; `pool` the name of the option's MappingPool when ring-fenced.
+    No row means the default outcome (planner.people.mapping)."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    outcome: str = Field(max_length=30)  # MAPPING_OUTCOMES
+    post_id: int | None = Field(default=None, foreign_key="post.id", index=True)
+    pool: str | None = Field(default=None, max_length=120)
+    note: str = Field(default="", max_length=2000)
+    status: str = Field(default="proposed", max_length=20)  # MAPPING_STATUSES
+    duties_match: int | None = None  # percent, 0-100
+    on_family_leave: bool = False  # maternity, adoption or shared parental leave
+    lgps_member: bool = True
+    strain_fund_pence: int | None = None  # the pension fund's strain figure
+    version: int = 1
+
+
+class MappingPool(SQLModel, table=True):
+    """A ring-fenced pool of an option: named people compete for the posts linked to it."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    name: str = Field(max_length=120)
+    version: int = 1
+
+
+class MappingPoolPost(SQLModel, table=True):
+    """One option post a pool competes for."""
+
+    __table_args__ = (UniqueConstraint("pool_id", "post_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pool_id: int = Field(foreign_key="mappingpool.id", index=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
 
 
 class AppSecret(SQLModel, table=True):

@@ -34,6 +34,7 @@ from planner.core.models import (
     Occupancy,
     Partner,
     Person,
+    PersonMapping,
     Post,
     Structure,
     TupeCohort,
@@ -378,6 +379,9 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         m = TupeMember.__table__
         conn.execute(delete(e).where(e.c.person_id == bindparam("b_id")), gone)
         conn.execute(delete(m).where(m.c.person_id == bindparam("b_id")), gone)
+        # Their outcome in every option goes with them (people mapping, issue 12).
+        pm = PersonMapping.__table__
+        conn.execute(delete(pm).where(pm.c.person_id == bindparam("b_id")), gone)
         conn.execute(delete(o).where(o.c.person_id == bindparam("b_id")), gone)
         pe = Person.__table__
         conn.execute(delete(pe).where(pe.c.id == bindparam("b_id")), gone)

@@ -50,7 +50,10 @@ from planner.core.models import (
     EqualityCheckpoint,
     EqualityImpact,
     EtoRationale,
+    MappingPool,
+    MappingPoolPost,
     Partner,
+    PersonMapping,
     Post,
     Structure,
 )
@@ -541,6 +544,13 @@ def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
     checkpoint_ids = sa_select(cp.c.id).where(cp.c.structure_id == sid)
     counts = {"equality_impacts": _count_and_delete(
         conn, ei, ei.c.checkpoint_id.in_(checkpoint_ids))}
+    # The people mapping (issue 12) is the option's own: it goes with it, before its posts
+    # (a mapping and a pool point at option posts) and pool links before their pools.
+    mp, mpp, pm = MappingPool.__table__, MappingPoolPost.__table__, PersonMapping.__table__
+    counts["person_mappings"] = _count_and_delete(conn, pm, pm.c.structure_id == sid)
+    counts["mapping_pool_posts"] = _count_and_delete(
+        conn, mpp, mpp.c.pool_id.in_(sa_select(mp.c.id).where(mp.c.structure_id == sid)))
+    counts["mapping_pools"] = _count_and_delete(conn, mp, mp.c.structure_id == sid)
     for key, model in _OPTION_RECORDS:
         table = model.__table__
         counts[key] = _count_and_delete(conn, table, table.c.structure_id == sid)
@@ -679,6 +689,7 @@ def edit_option_posts(*, session: Session, actor: Actor, structure: str | int | 
     if stale or missing:
         raise StaleVersion(what_changed(session, option, current, stale, missing))
     deleted_ids = {ref: int(current.at[ref, "id"]) for ref in edits.deleted}
+    unmapped = _unmap_posts(session, list(deleted_ids.values()))
     result = apply_post_edits(session=session, actor=actor, edits=edits, structure_id=option.id)
     renamed = {ref: ch["post_id"] for ref, ch in edits.updated.items()
                if ch.get("post_id") and ch["post_id"] != ref}
@@ -687,9 +698,25 @@ def edit_option_posts(*, session: Session, actor: Actor, structure: str | int | 
                  entity_id=str(option.id),
                  after={"added": [r.get("post_id", "") for r in edits.added],
                         "updated": edits.updated, "deleted": deleted_ids, "renamed": renamed,
+                        **({"unmapped": unmapped} if unmapped else {}),
                         "version": option.version})
     session.flush()
     return result
+
+
+def _unmap_posts(session: Session, post_ids: list[int]) -> list[int]:
+    """Before option posts are deleted: the people mapped into them go back to their default
+    outcome (their mapping rows are deleted) and pools stop competing for them. Returns the
+    person ids unmapped, for the audit event."""
+    if not post_ids:
+        return []
+    pm, mpp = PersonMapping.__table__, MappingPoolPost.__table__
+    conn = session.connection()
+    people = [int(r[0]) for r in conn.execute(sa_select(pm.c.person_id)
+                                              .where(pm.c.post_id.in_(post_ids)))]
+    conn.execute(delete(pm).where(pm.c.post_id.in_(post_ids)))
+    conn.execute(delete(mpp).where(mpp.c.post_id.in_(post_ids)))
+    return sorted(people)
 
 
 # --- comparing two structures ----------------------------------------------------------------
