@@ -131,5 +131,11 @@ def _structure_change(event: AuditEvent) -> str:
         "archive": lambda: "archived",
         "restore": lambda: "restored from the archive",
         "status": lambda: f"moved from {before.get('status')} to {after.get('status')}",
+        "mapping": lambda: "people mapped (" + ", ".join(list(after.get("mapping", {}))[:10])
+        + ")",
+        "mapping_pool": lambda: f"pool {after.get('pool') or after.get('pool_deleted')!r} "
+        + ("deleted" if after.get("pool_deleted") else "saved"),
+        "notice_worked": lambda: ("set to notice worked" if after.get("notice_worked")
+                                  else "set to pay in lieu of notice"),
     }.get(event.action, lambda: event.action)()
     return f"{what} by {_who(event)} at {_when(event.at)}"
