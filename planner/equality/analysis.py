@@ -5,6 +5,9 @@
   Interim and agency workers are not employees of the service and are not at risk of its
   redundancies. A withdrawn record takes that person out of every analysis: out of the
   counts and out of the totals.
+- Once an option has a people mapping (planner.people.mapping), the people at risk are the
+  mapping's: at risk, ring-fenced, voluntary redundancy, or not yet mapped (`basis`).
+  Without one:
 - The people **at risk** in an option are the employees in baseline posts the option deletes,
   regrades (either way) or reduces in FTE. These are the posts changed enough that their
   holders must be selected or slotted in again rather than simply carried over. The
@@ -70,6 +73,7 @@ from planner.equality.rules import (
     working_pattern,
 )
 from planner.equality.suppression import SECONDARY, WITHHELD, suppress, suppress_together
+from planner.people.mapping import BASIS_MAPPING, at_risk_people, has_mapping
 from planner.structures.options import (
     readable_option,
     readable_options,
@@ -121,6 +125,9 @@ class EqualityAnalysis:
     warnings: list[str]
     # The other options this view is suppressed against (those the reader can also read).
     suppressed_with: tuple[str, ...] = ()
+    # Who "at risk" was read from: the option's people mapping once it has one, else the
+    # posts it deletes or changes (BASIS_POSTS).
+    basis: str = "posts the option deletes or changes"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (NaN and <NA> as None) for the command line."""
@@ -132,7 +139,8 @@ class EqualityAnalysis:
                 "service_total": self.service_total, "at_risk_total": self.at_risk_total,
                 "at_risk_text": self.at_risk_text, "table": rows(self.table),
                 "grade_mix": rows(self.grade_mix), "part_time": rows(self.part_time),
-                "warnings": list(self.warnings), "suppressed_with": list(self.suppressed_with)}
+                "warnings": list(self.warnings), "suppressed_with": list(self.suppressed_with),
+                "basis": self.basis}
 
 
 def _plain(value: Any) -> Any:
@@ -185,6 +193,10 @@ def _population(session: Session, option: Structure, today: dt.date,
     people = people[keep].reset_index(drop=True)
     out = pd.DataFrame({"employee_id": people["employee_id"]})
     for column, structure in [("at_risk", option), *((_column(o), o) for o in others)]:
+        mapped = at_risk_people(session, structure.id) if structure.kind == "option" else None
+        if mapped is not None:  # the option's people mapping decides (issue 12)
+            out[column] = people["person_id"].isin(mapped).astype(bool)
+            continue
         changed = _changed_baseline_posts(session, structure)
         out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
                                 dtype=bool)
@@ -342,7 +354,11 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
         service_total=big_n, at_risk_total=None if total_hidden else big_a,
         at_risk_text=at_risk_text, table=table, grade_mix=_grade_mix(session, s),
         part_time=part_time, warnings=_warnings(table, big_n, big_a, t, suppressed),
-        suppressed_with=tuple(o.name for o in others))
+        suppressed_with=tuple(o.name for o in others),
+        basis=BASIS_MAPPING if has_mapping(session, s.id) else BASIS_POSTS)
+
+
+BASIS_POSTS = "posts the option deletes or changes"
 
 
 def _suppressed_with(session: Session, actor: Actor, structure: Structure) -> list[Structure]:

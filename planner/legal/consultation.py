@@ -44,6 +44,7 @@ from planner.legal.consultation_rules import (
     protective_award_max_days,
     s188_applies,
 )
+from planner.people.mapping import BASIS_MAPPING, dismissal_count, proposed_dismissals
 from planner.people.notice import complete_years, latest_notice_date
 
 if TYPE_CHECKING:
@@ -144,6 +145,13 @@ class ConsultationView:
     agency: pd.DataFrame  # AGENCY_COLUMNS
     people: pd.DataFrame | None  # PEOPLE_AT_RISK_COLUMNS; None without personal.read
     today: dt.date
+    # What "proposed for dismissal" was read from: the option's people mapping once it has
+    # one (planner.people.mapping), else the posts it deletes (BASIS_POSTS).
+    basis: str = "posts the option deletes"
+    unmapped: int = 0  # with a mapping: people still unmapped, counted as at risk meanwhile
+
+
+BASIS_POSTS = "posts the option deletes"
 
 
 def stage_overdue(planned_end: dt.date | None, status: str, today: dt.date) -> bool:
@@ -229,7 +237,10 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     ERA 1996 s.86, as of `today`.
 
     Proposed dismissals are the permanent and fixed-term occupants of the posts the option
-    deletes (s.188(1)); interims and agency workers are listed for s.188(4)(g) instead. The
+    deletes (s.188(1)); interims and agency workers are listed for s.188(4)(g) instead. Once
+    the option has a people mapping they are the mapping's instead (`basis`): at-risk,
+    voluntary redundancies (DOMAIN.md §2: volunteers count), each ring-fenced pool's members
+    beyond its posts, and anyone still unmapped (planner.people.mapping.dismissal_count). The
     figures need no personal data, so a union rep (consultation.read) sees them for a published
     option; the people list (`people`) needs personal.read and is None otherwise. Breaches and
     warnings are sentences with counts, never names.
@@ -251,13 +262,20 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     plan = _fields_of(_plan_row(session, option.id))
     local = get_settings().local_consultation_minimum_days
     everyone = baseline_people(session)
-    gone = deleted_post_pks(session, option)
-    at_risk = everyone[everyone["post_pk"].isin(gone)]
-    counted_ids = sorted(set(at_risk.loc[at_risk["contract"].isin(COUNTED_CONTRACTS),
-                                         "person_id"]))
+    mapped = proposed_dismissals(session, option.id)
+    if mapped is None:  # no mapping yet: the people in the posts the option deletes
+        basis, unmapped = BASIS_POSTS, 0
+        gone = deleted_post_pks(session, option)
+        at_risk = everyone[everyone["post_pk"].isin(gone)]
+        counted_ids = sorted(set(at_risk.loc[at_risk["contract"].isin(COUNTED_CONTRACTS),
+                                             "person_id"]))
+        proposed = len(counted_ids)
+    else:  # at-risk, voluntary redundancy, each pool's excess (and the still unmapped)
+        basis, unmapped = BASIS_MAPPING, int((mapped["outcome"] == "").sum())
+        at_risk = everyone[everyone["person_id"].isin(set(mapped["person_id"]))]
+        proposed = dismissal_count(mapped)
     agency_ids = set(at_risk.loc[at_risk["contract"].isin(AGENCY_CONTRACTS), "person_id"])
     employee_ids = set(everyone.loc[everyone["contract"].isin(EMPLOYEE_CONTRACTS), "person_id"])
-    proposed = len(counted_ids)
 
     check = None
     if plan.launch_on is not None:
@@ -327,7 +345,8 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
         agency_workers=len(agency_ids), local_minimum_days=local, check=check,
         planned_first_dismissal=planned, exposure_pence=exposure_pence, exposure_days=days,
         breaches=breaches, warnings=warnings, stages=stages, descriptions=descriptions,
-        agency=agency, people=people if personal else None, today=today)
+        agency=agency, people=people if personal else None, today=today, basis=basis,
+        unmapped=unmapped)
 
 
 def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:
