@@ -1,0 +1,384 @@
+"""People mapping (issue 12): defaults, every constraint, the stale save, the audit, the union
+refusal, and the s.188 count and equality at-risk group read from a mapping.
+
+The establishment (tests.factories.build_flat_establishment(6)): E01..E06, permanent, each
+alone full-time in P01..P06 (PO3) under a vacant head H0. The option deletes P01-P03,
+regrades P04 to PO4, keeps P05 and P06 unchanged and adds N1 and N2 (PO3, 1 FTE each).
+By hand, without a mapping: s.188 counts the 3 people in deleted posts (E01-E03); the
+equality at-risk group is the 4 in deleted or changed posts (E01-E04).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from planner.core.errors import PermissionDenied, StaleVersion, ValidationFailed
+from planner.core.models import AuditEvent, Person, PersonMapping, Structure
+from planner.people import mapping as m
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def _new_post(ref: str) -> dict[str, str]:
+    return {"post_id": ref, "title": "Lead Officer", "division": "Digital", "team": "Core",
+            "reports_to": "H0", "grade": "PO3", "fte": "1", "partner": "shared",
+            "funding": "base", "notes": ""}
+
+
+@pytest.fixture
+def world(session):
+    from planner.core.models import Post
+    from planner.establishment.register import PostEdits
+    from planner.structures.options import create_option, edit_option_posts
+    from tests.factories import build_flat_establishment, make_actors
+
+    actors = make_actors(session)
+    build_flat_establishment(session, 6)
+    session.commit()
+    option = create_option(session=session, actor=actors["manager"], name="Option M")
+    versions = {p.post_ref: p.version for p in session.exec(
+        select(Post).where(Post.structure_id == option.id))}
+    touched = ["P01", "P02", "P03", "P04"]
+    edit_option_posts(session=session, actor=actors["manager"], structure=option.id,
+                      edits=PostEdits(added=[_new_post("N1"), _new_post("N2")],
+                                      deleted=["P01", "P02", "P03"],
+                                      updated={"P04": {"grade": "PO4"}},
+                                      versions={r: versions[r] for r in touched}))
+    session.commit()
+    return session, actors, option.id
+
+
+def _version(session, oid: int) -> int:
+    session.expire_all()
+    return session.get(Structure, oid).version
+
+
+def _save(session, actor, oid, rows, version=None):
+    return m.save_mapping(session=session, actor=actor, structure=oid, rows=rows,
+                          expected_version=_version(session, oid) if version is None
+                          else version)
+
+
+def _pool(session, actor, oid, name="Pool A", posts=("N2",)):
+    return m.save_pool(session=session, actor=actor, structure=oid, name=name, post_ids=posts,
+                       expected_version=_version(session, oid))
+
+
+FULL = [
+    {"employee_id": "E01", "outcome": "slotted", "option_post_id": "N1"},
+    {"employee_id": "E02", "outcome": "ring-fenced", "pool": "Pool A"},
+    {"employee_id": "E03", "outcome": "ring-fenced", "pool": "Pool A", "note": "two for N2"},
+    {"employee_id": "E04", "outcome": "slotted", "option_post_id": "P04", "duties_match": 85},
+    {"employee_id": "E06", "outcome": "voluntary-redundancy", "strain_fund_pence": 1_234_500},
+]
+
+
+def _mapped(session, actors, oid):
+    _pool(session, actors["hr"], oid)
+    _save(session, actors["hr"], oid, FULL)
+    session.commit()
+
+
+def test_defaults_unchanged_only_in_posts_kept_as_they_are(world):
+    """Catches: a regraded or deleted post's holder defaulting to unchanged, or the kept ones
+    left unmapped."""
+    session, actors, oid = world
+    frame = m.mapping_frame(session=session, actor=actors["manager"], structure=oid)
+    got = dict(zip(frame["employee_id"], frame["outcome"], strict=True))
+    assert got == {"E01": "", "E02": "", "E03": "", "E04": "", "E05": "unchanged",
+                   "E06": "unchanged"}
+    assert set(frame["version"]) == {0}
+    assert frame.set_index("employee_id").at["E04", "post_id"] == "P04"
+    assert not m.has_mapping(session, oid)
+    assert m.proposed_dismissals(session, oid) is None
+    assert m.at_risk_people(session, oid) is None
+
+
+def test_saved_rows_read_back(world):
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    frame = m.mapping_frame(session=session, actor=actors["manager"],
+                            structure=oid).set_index("employee_id")
+    assert frame.at["E01", "option_post_id"] == "N1"
+    assert frame.at["E01", "option_title"] == "Lead Officer"
+    assert frame.at["E03", "pool"] == "Pool A"
+    assert frame.at["E03", "note"] == "two for N2"
+    assert frame.at["E04", "duties_match"] == 85
+    assert frame.at["E06", "strain_fund_pence"] == 1_234_500
+    assert frame.at["E05", "outcome"] == "unchanged" and frame.at["E05", "version"] == 0
+    assert frame.at["E01", "status"] == "proposed" and frame.at["E01", "version"] == 1
+    pools = m.pools_frame(session=session, actor=actors["hr"], structure=oid)
+    assert pools.to_dict("records")[0] | {"version": 0} == {
+        "name": "Pool A", "posts": 1, "post_ids": ["N2"], "members": 2, "version": 0}
+
+
+@pytest.mark.parametrize(("row", "column", "words"), [
+    ({"outcome": "sacked"}, "outcome", "not an outcome"),
+    ({"outcome": "slotted"}, "option_post_id", "needs the option post"),
+    ({"outcome": "redeployed", "option_post_id": "P01"}, "option_post_id",
+     "not a post of this option"),  # P01 is deleted in the option
+    ({"outcome": "at-risk", "option_post_id": "N1"}, "option_post_id", "only a person slotted"),
+    ({"outcome": "ring-fenced"}, "pool", "needs the pool"),
+    ({"outcome": "ring-fenced", "pool": "Nowhere"}, "pool", "not a pool of this option"),
+    ({"outcome": "interim-released"}, "outcome", "interim and agency"),
+    ({"outcome": "fixed-term-ends"}, "outcome", "fixed-term contracts"),
+    ({"outcome": "at-risk", "status": "done"}, "status", "not a status"),
+    ({"outcome": "slotted", "option_post_id": "N1", "duties_match": 101}, "duties_match",
+     "0 to 100"),
+    ({"outcome": "at-risk", "strain_fund_pence": -1}, "strain_fund_pence", "pence"),
+])
+def test_each_constraint_refused_naming_the_employee(world, row, column, words):
+    session, actors, oid = world
+    with pytest.raises(ValidationFailed) as caught:
+        _save(session, actors["manager"], oid, [{"employee_id": "E02", **row}])
+    [error] = caught.value.errors
+    assert error.column == column
+    assert words in error.message
+    assert error.message.startswith("E02 (Person 02):")
+    session.rollback()
+    assert not m.has_mapping(session, oid)
+
+
+def test_no_post_filled_beyond_its_fte(world):
+    """P05 continues unchanged with E05 in it at 1 FTE: nobody can be slotted in beside them;
+    nor can two people share the 1 FTE N1."""
+    session, actors, oid = world
+    with pytest.raises(ValidationFailed) as caught:
+        _save(session, actors["manager"], oid, [
+            {"employee_id": "E01", "outcome": "slotted", "option_post_id": "P05"},
+            {"employee_id": "E02", "outcome": "slotted", "option_post_id": "N1"},
+            {"employee_id": "E03", "outcome": "redeployed", "option_post_id": "N1"}])
+    messages = sorted(e.message for e in caught.value.errors)
+    assert len(messages) == 3
+    assert messages[0].startswith("E01 (Person 01): P05 is a 1 FTE post")
+    assert "would fill 2 FTE" in messages[0]
+    assert "N1" in messages[1] and "would fill 2 FTE" in messages[1]
+    session.rollback()
+    # Once E05 is at risk, P05 has room.
+    _save(session, actors["manager"], oid, [
+        {"employee_id": "E05", "outcome": "at-risk"},
+        {"employee_id": "E01", "outcome": "slotted", "option_post_id": "P05"}])
+
+
+def test_a_person_has_one_outcome(world):
+    session, actors, oid = world
+    with pytest.raises(ValidationFailed) as caught:
+        _save(session, actors["manager"], oid, [
+            {"employee_id": "E01", "outcome": "slotted", "option_post_id": "N1"},
+            {"employee_id": "E01", "outcome": "slotted", "option_post_id": "N2"},
+            {"employee_id": "X99", "outcome": "at-risk"}])
+    assert [e.column for e in caught.value.errors] == ["employee_id", "employee_id"]
+    assert "named twice" in caught.value.errors[0].message
+    assert caught.value.errors[1].message.startswith("X99:")
+
+
+def test_all_errors_come_back_together(world):
+    session, actors, oid = world
+    with pytest.raises(ValidationFailed) as caught:
+        _save(session, actors["manager"], oid, [
+            {"employee_id": "E01", "outcome": "interim-released"},
+            {"employee_id": "E02", "outcome": "ring-fenced"},
+            {"employee_id": "E03", "outcome": "slotted"}])
+    assert [e.message.split(":")[0] for e in caught.value.errors] == [
+        "E01 (Person 01)", "E02 (Person 02)", "E03 (Person 03)"]
+
+
+def test_contract_outcomes_allowed_for_their_contracts(world):
+    session, actors, oid = world
+    for ref, contract in (("E05", "interim"), ("E06", "fixed_term")):
+        person = session.exec(select(Person).where(Person.employee_ref == ref)).one()
+        person.contract = contract
+        session.add(person)
+    session.commit()
+    _save(session, actors["hr"], oid, [{"employee_id": "E05", "outcome": "interim-released"},
+                                       {"employee_id": "E06", "outcome": "fixed-term-ends"},
+                                       {"employee_id": "E01", "outcome": "slotted",
+                                        "option_post_id": "N1"},
+                                       {"employee_id": "E02", "outcome": "slotted",
+                                        "option_post_id": "N2"},
+                                       {"employee_id": "E03", "outcome": "redeployed",
+                                        "option_post_id": "P05"},
+                                       {"employee_id": "E04", "outcome": "slotted",
+                                        "option_post_id": "P04"}])
+    # A fixed-term contract ending on its agreed date is not a s.188 dismissal (DOMAIN.md §2)
+    # and an interim released is not the council's employee: nobody is proposed.
+    frame = m.proposed_dismissals(session, oid)
+    assert frame is not None and frame.empty
+    assert m.dismissal_count(frame) == 0
+
+
+def test_stale_save_refused_and_nothing_saved(world):
+    session, actors, oid = world
+    read = _version(session, oid)
+    _save(session, actors["manager"], oid, [{"employee_id": "E06", "outcome": "at-risk"}],
+          version=read)
+    session.commit()
+    with pytest.raises(StaleVersion) as caught:
+        _save(session, actors["hr"], oid, [{"employee_id": "E05", "outcome": "at-risk"}],
+              version=read)
+    assert "people mapped (E06)" in str(caught.value)
+    session.rollback()
+    frame = m.mapping_frame(session=session, actor=actors["hr"], structure=oid)
+    assert dict(zip(frame["employee_id"], frame["outcome"], strict=True))["E05"] == "unchanged"
+
+
+def test_one_audit_event_with_the_changed_rows_and_no_names(world):
+    session, actors, oid = world
+    _pool(session, actors["hr"], oid)
+    before = _version(session, oid)
+    _save(session, actors["hr"], oid, FULL)
+    session.commit()
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "mapping")).all()
+    assert len(events) == 1
+    assert events[0].entity == "structure" and events[0].entity_id == str(oid)
+    assert sorted(events[0].after["mapping"]) == ["E01", "E02", "E03", "E04", "E06"]
+    assert events[0].after["mapping"]["E01"]["option_post_id"] == "N1"
+    assert events[0].after["version"] == before + 1
+    assert "Person 0" not in str(events[0].after)
+    # Saving the same rows again changes nothing: no event, no new version.
+    _save(session, actors["hr"], oid, FULL)
+    assert _version(session, oid) == before + 1
+
+
+def test_blank_outcome_returns_to_the_default(world):
+    session, actors, oid = world
+    _save(session, actors["hr"], oid, [{"employee_id": "E06", "outcome": "at-risk"}])
+    assert m.has_mapping(session, oid)
+    _save(session, actors["hr"], oid, [{"employee_id": "E06", "outcome": ""}])
+    assert not m.has_mapping(session, oid)
+
+
+def test_union_refused_even_for_a_published_option(world):
+    """A union rep never sees a name, date of birth or cost from the mapping."""
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    option = session.get(Structure, oid)
+    option.status = "published"
+    session.add(option)
+    session.commit()
+    union = actors["union"]
+    with pytest.raises(PermissionDenied):
+        m.mapping_frame(session=session, actor=union, structure=oid)
+    with pytest.raises(PermissionDenied):
+        m.pools_frame(session=session, actor=union, structure=oid)
+    with pytest.raises(PermissionDenied):
+        _save(session, union, oid, [{"employee_id": "E05", "outcome": "at-risk"}])
+    with pytest.raises(PermissionDenied):
+        _pool(session, union, oid, name="Pool B")
+    # The consultation a union rep may read counts from the mapping but names nobody.
+    from planner.legal.consultation import consultation_view
+
+    view = consultation_view(session=session, actor=union, structure=oid, today=TODAY)
+    assert view.proposed == 2 and view.people is None
+    assert "Person 0" not in repr(view)
+    # admin reads, but does not edit
+    m.mapping_frame(session=session, actor=actors["admin"], structure=oid)
+    with pytest.raises(PermissionDenied):
+        _save(session, actors["admin"], oid, [{"employee_id": "E05", "outcome": "at-risk"}])
+
+
+def test_archived_option_is_read_only(world):
+    from planner.structures.options import ArchivedOption, archive_option
+
+    session, actors, oid = world
+    archive_option(session=session, actor=actors["manager"], structure=oid,
+                   expected_version=_version(session, oid))
+    session.commit()
+    with pytest.raises(ArchivedOption):
+        _save(session, actors["manager"], oid, [{"employee_id": "E06", "outcome": "at-risk"}])
+
+
+def test_s188_count_and_people_from_the_mapping(world):
+    """Hand count: E06 volunteers (1) + Pool A has 2 members for 1 post (1) = 2. E01 slotted
+    into the new N1 and E04 slotted into P04, which the option continues, are neither counted
+    nor listed; the proxy counted the 3 people in deleted posts."""
+    from planner.legal.consultation import BASIS_POSTS, consultation_view
+
+    session, actors, oid = world
+    proxy = consultation_view(session=session, actor=actors["hr"], structure=oid, today=TODAY)
+    assert proxy.proposed == 3 and proxy.basis == BASIS_POSTS
+    _mapped(session, actors, oid)
+    frame = m.proposed_dismissals(session, oid)
+    assert sorted(frame["employee_id"]) == ["E02", "E03", "E06"]
+    assert m.dismissal_count(frame) == 2
+    pool_rows = frame[frame["outcome"] == "ring-fenced"]
+    assert set(pool_rows["pool_excess"]) == {1}
+    view = consultation_view(session=session, actor=actors["hr"], structure=oid, today=TODAY)
+    assert view.proposed == 2
+    assert view.basis == m.BASIS_MAPPING and view.unmapped == 0
+    assert sorted(view.people["employee_id"]) == ["E02", "E03", "E06"]
+
+
+def test_unmapped_people_stay_at_risk_while_the_mapping_is_partial(world):
+    """Only E06 mapped (voluntary redundancy): E01-E04, in deleted or changed posts and not yet
+    mapped, still count, so a half-done mapping never undercounts: 1 + 4 = 5."""
+    session, actors, oid = world
+    _save(session, actors["hr"], oid, [{"employee_id": "E06",
+                                        "outcome": "voluntary-redundancy"}])
+    frame = m.proposed_dismissals(session, oid)
+    assert m.dismissal_count(frame) == 5
+    assert m.at_risk_people(session, oid) == {
+        p.id for p in session.exec(select(Person).where(
+            Person.employee_ref.in_(["E01", "E02", "E03", "E04", "E06"])))}
+
+
+def test_equality_at_risk_group_from_the_mapping(world):
+    """Proxy: E01-E04 (deleted or regraded posts) = 4. Mapping: E02, E03 (pool), E06 (VR) = 3;
+    E04, slotted into the post the option continues, is no longer at risk."""
+    from planner.equality.analysis import BASIS_POSTS, analyse
+
+    session, actors, oid = world
+    proxy = analyse(session=session, actor=actors["hr"], structure=oid, unsuppressed=True,
+                    today=TODAY)
+    assert proxy.at_risk_total == 4 and proxy.basis == BASIS_POSTS
+    _mapped(session, actors, oid)
+    ids = m.at_risk_people(session, oid)
+    refs = {p.employee_ref for p in session.exec(select(Person).where(Person.id.in_(ids)))}
+    assert refs == {"E02", "E03", "E06"}
+    result = analyse(session=session, actor=actors["hr"], structure=oid, unsuppressed=True,
+                     today=TODAY)
+    assert result.at_risk_total == 3 and result.basis == m.BASIS_MAPPING
+
+
+def test_deleting_a_mapped_post_unmaps_its_people(world):
+    from planner.core.models import Post
+    from planner.establishment.register import PostEdits
+    from planner.structures.options import edit_option_posts
+
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    n2 = session.exec(select(Post).where(Post.structure_id == oid, Post.post_ref == "N1")).one()
+    edit_option_posts(session=session, actor=actors["manager"], structure=oid,
+                      edits=PostEdits(deleted=["N1"], versions={"N1": n2.version}))
+    session.commit()
+    frame = m.mapping_frame(session=session, actor=actors["hr"],
+                            structure=oid).set_index("employee_id")
+    assert frame.at["E01", "outcome"] == "" and frame.at["E01", "version"] == 0
+
+
+def test_deleting_the_option_deletes_its_mapping(world):
+    from planner.core.models import MappingPool, MappingPoolPost
+    from planner.structures.options import delete_option
+
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    delete_option(session=session, actor=actors["manager"], structure=oid)
+    session.commit()
+    for model in (PersonMapping, MappingPool, MappingPoolPost):
+        assert session.exec(select(model)).all() == []
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "delete",
+                                                  AuditEvent.entity == "structure")).one()
+    assert event.before["deleted_with_it"]["person_mappings"] == 5
+
+
+def test_notice_worked_setting(world):
+    session, actors, oid = world
+    assert session.get(Structure, oid).notice_worked is True
+    m.set_notice_worked(session=session, actor=actors["hr"], structure=oid, notice_worked=False,
+                        expected_version=_version(session, oid))
+    session.commit()
+    session.expire_all()
+    assert session.get(Structure, oid).notice_worked is False
