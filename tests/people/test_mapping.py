@@ -382,3 +382,24 @@ def test_notice_worked_setting(world):
     session.commit()
     session.expire_all()
     assert session.get(Structure, oid).notice_worked is False
+
+
+def test_a_person_removed_by_an_import_loses_their_mapping_rows(world):
+    """The import deletes people it no longer names; their outcomes go in the same
+    transaction, and the rest of the mapping stays."""
+    from planner.establishment.exports import export_tables
+    from planner.establishment.importer import import_establishment
+    from tests.factories import csv_bytes
+
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    tables = export_tables(session=session, actor=actors["hr"])
+    people = tables["people"][tables["people"]["employee_id"] != "E06"]
+    import_establishment(session=session, actor=actors["hr"], today=TODAY, files=[
+        ("posts.csv", csv_bytes(tables["posts"])), ("people.csv", csv_bytes(people)),
+        ("partners.csv", csv_bytes(tables["partners"]))])
+    session.commit()
+    refs = {p.employee_ref for p in session.exec(select(Person).join(
+        PersonMapping, PersonMapping.person_id == Person.id))}
+    assert refs == {"E01", "E02", "E03", "E04"}
+    assert m.dismissal_count(m.proposed_dismissals(session, oid)) == 1  # Pool A's excess
