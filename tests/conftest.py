@@ -99,7 +99,7 @@ def backend(request) -> str:
 def database_url(backend: str, tmp_path, request) -> str:
     """A URL for an empty, unmigrated database on the current backend (for CLI/app tests)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'planner.core.db'}"
+        return f"sqlite:///{tmp_path / 'planner.db'}"
     url = request.getfixturevalue("pg_url")
     eng = make_engine(url)
     with eng.begin() as conn:

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return normalise_url(self.database_url)
-        return f"sqlite:///{self.var_dir / 'planner.core.db'}"
+        return f"sqlite:///{self.var_dir / 'planner.db'}"
 
 
 def normalise_url(url: str) -> str:

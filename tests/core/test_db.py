@@ -100,7 +100,7 @@ def test_database_url_alias(monkeypatch, tmp_path):
     assert Settings().effective_database_url == "postgresql+psycopg://u@h/db"
     monkeypatch.delenv("DATABASE_URL")
     s = Settings(var_dir=tmp_path)
-    assert s.effective_database_url == f"sqlite:///{tmp_path / 'planner.core.db'}"
+    assert s.effective_database_url == f"sqlite:///{tmp_path / 'planner.db'}"
 
 
 def _writer(url: str, worker: int, n: int, queue) -> None:
