@@ -58,6 +58,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a published option: names, dates of birth and individual costs stay with management.
     "mapping.read": frozenset({"manager", "hr", "admin"}),
     "mapping.edit": frozenset({"manager", "hr"}),
+    # Each person's exit cost (redundancy pay, strain): hr's, as pay records are.
+    "mapping.costs": frozenset({"hr", "admin"}),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,14 @@ class Settings(BaseSettings):
     # Equality (DOMAIN.md §6): counts under this are suppressed for every role but hr and admin
     # and in every export ("<10"); 10 as the EHRC does, or 5.
     equality_suppression_threshold: Literal[5, 10] = 10
+    # The council's redundancy discretion (SI 2006/2914, DOMAIN.md §4): pay on the actual
+    # week's pay instead of the statutory cap (reg 5), a multiplier of the statutory weeks and
+    # the 104-week limit (reg 6); and the pension strain estimate, as a multiple of annual pay,
+    # used only where the fund has not given its figure (0: no estimate, strain listed only).
+    redundancy_actual_pay: bool = False
+    redundancy_multiplier: Decimal = Decimal(1)
+    redundancy_max_weeks: Decimal = Decimal(104)
+    strain_estimate_multiple: Decimal = Decimal(0)
     # Sign-in throttling: after this many failed attempts for one user name (or from one
     # address) within the window, sign-in is refused until the oldest ages out; each failure
     # is answered a little more slowly (up to signin_max_delay_seconds).

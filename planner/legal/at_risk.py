@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -110,39 +110,6 @@ def deleted_post_pks(session: Session, option: Structure) -> set[int]:
     pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
     gone = frame.loc[frame["change"] == "deleted", "post_id"].tolist()
     return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}
-
-
-def annual_pay(session: Session, people: pd.DataFrame, today: dt.date) -> dict[int, int | None]:
-    """Each person's annual pay at 1.0 FTE: the salary override, else their spinal point's
-    value in the pay year current on `today`; None when neither is known."""
-    from planner.core.errors import NotFound
-    from planner.establishment.reference import current_pay_year
-    from planner.structures.pay import load_spine
-
-    spine = None
-    year = current_pay_year(session, today)
-    if year is not None:
-        try:
-            spine = load_spine(session, year)
-        except NotFound:
-            spine = None
-    out: dict[int, int | None] = {}
-    for pid, salary, scp in zip(people["person_id"], people["annual_salary_pence"],
-                                people["scp"], strict=True):
-        value: int | None = None
-        if salary is not None and not is_nan(salary):
-            value = int(salary)
-        elif scp is not None and not is_nan(scp) and spine is not None:
-            try:
-                value = spine.value(int(scp))
-            except NotFound:
-                value = None
-        out[int(pid)] = value
-    return out
-
-
-def is_nan(value: Any) -> bool:
-    return isinstance(value, float) and value != value
 
 
 def descriptions_frame(at_risk: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:

@@ -28,11 +28,9 @@ from planner.legal.at_risk import (
     EMPLOYEE_CONTRACTS,
     PEOPLE_AT_RISK_COLUMNS,
     agency_frame,
-    annual_pay,
     baseline_people,
     deleted_post_pks,
     descriptions_frame,
-    is_nan,
     notice_weeks_for,
     weekly_pay_pence,
 )
@@ -46,6 +44,7 @@ from planner.legal.consultation_rules import (
 )
 from planner.people.mapping import BASIS_MAPPING, dismissal_count, proposed_dismissals
 from planner.people.notice import complete_years, latest_notice_date
+from planner.structures.pay import annual_pay, is_nan
 
 if TYPE_CHECKING:
     from sqlmodel import Session

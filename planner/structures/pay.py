@@ -17,17 +17,23 @@ year, and the vacancy costing point.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from sqlmodel import Session, select
 
 from planner.core.config import Settings, get_settings
 from planner.core.errors import NotFound
 from planner.core.models import PaySpinePoint
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
 
 FTE_SCALE = 10_000  # FTE is held as whole ten-thousandths: 0.5 FTE = 5_000
 BP_SCALE = 10_000  # basis points: 15% = 1_500
@@ -266,3 +272,36 @@ def vacancy_cost(*, spine: Spine, min_scp: int, max_scp: int, fte: Decimal | str
     scp = vacancy_scp(min_scp, max_scp, rules.vacancy_point)
     return employee_cost(annual_pence=spine.value(scp), fte=fte, rules=rules,
                          london_weighting_pence=london_weighting_pence, lgps_rate_bp=lgps_rate_bp)
+
+
+def annual_pay(session: Session, people: pd.DataFrame, today: dt.date) -> dict[int, int | None]:
+    """Each person's annual pay at 1.0 FTE: the salary override, else their spinal point's
+    value in the pay year current on `today`; None when neither is known."""
+    from planner.core.errors import NotFound
+    from planner.establishment.reference import current_pay_year
+    from planner.structures.pay import load_spine
+
+    spine = None
+    year = current_pay_year(session, today)
+    if year is not None:
+        try:
+            spine = load_spine(session, year)
+        except NotFound:
+            spine = None
+    out: dict[int, int | None] = {}
+    for pid, salary, scp in zip(people["person_id"], people["annual_salary_pence"],
+                                people["scp"], strict=True):
+        value: int | None = None
+        if salary is not None and not is_nan(salary):
+            value = int(salary)
+        elif scp is not None and not is_nan(scp) and spine is not None:
+            try:
+                value = spine.value(int(scp))
+            except NotFound:
+                value = None
+        out[int(pid)] = value
+    return out
+
+
+def is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value

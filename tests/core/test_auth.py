@@ -35,6 +35,7 @@ EXPECTED = {
     "equality.assess": {"hr"},
     "mapping.read": {"manager", "hr", "admin"},  # never union: names (issue 12)
     "mapping.edit": {"manager", "hr"},
+    "mapping.costs": {"hr", "admin"},
 }
 
 

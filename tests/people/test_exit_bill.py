@@ -1,0 +1,97 @@
+"""The exit bill of an option (issue 12): who is costed, the figures by hand, the partners'
+split that adds up to the penny, payback, and who may read what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from planner.core.errors import PermissionDenied
+from planner.core.models import Person
+from planner.people import exit_bill as xb
+from planner.people.exit_costs import ExitPolicy
+from tests.people.test_mapping import _pool, _save, world  # noqa: F401  (a fixture)
+
+TODAY = dt.date(2026, 12, 3)
+
+
+@pytest.fixture
+def mapped(world):  # noqa: F811
+    session, actors, oid = world
+    e06 = session.exec(select(Person).where(Person.employee_ref == "E06")).one()
+    e06.date_of_birth, e06.continuous_service_date = dt.date(1970, 6, 1), dt.date(2006, 4, 1)
+    e06.annual_salary_pence = 3_900_000  # £39,000 a year: £750 a week
+    session.add(e06)
+    session.commit()
+    _pool(session, actors["hr"], oid)
+    _save(session, actors["hr"], oid, [
+        {"employee_id": "E01", "outcome": "slotted", "option_post_id": "N1"},
+        {"employee_id": "E02", "outcome": "ring-fenced", "pool": "Pool A"},
+        {"employee_id": "E03", "outcome": "at-risk"},  # no date of birth: not costed
+        {"employee_id": "E06", "outcome": "voluntary-redundancy",
+         "strain_fund_pence": 1_234_500}])
+    session.commit()
+    return session, actors, oid
+
+
+def test_the_bill_by_hand(mapped):
+    """E06, born 1 Jun 1970, service from 1 Apr 2006, £750 a week, leaving on 3 Dec 2026:
+    20 complete years (the most that count); the 15 years from age 41 (3 Dec 2011 on) at 1.5
+    weeks and the 5 before at 1 week = 27.5 weeks; £750 is under the £751 cap from 6 Apr
+    2026, so statutory pay is 27.5 × £750 = £20,625. No discretion by default, notice
+    worked by default, and the fund's strain figure £12,345: £32,970 in all."""
+    session, actors, oid = mapped
+    bill = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                        policy=ExitPolicy())
+    assert (bill.leaving, bill.uncosted, bill.pooled) == (2, 1, 1)
+    assert bill.by_kind == {"Statutory redundancy pay": 2_062_500,
+                            "Discretionary redundancy pay": 0,
+                            "Notice pay (not worked)": 0, "Pension strain": 1_234_500}
+    assert bill.total_pence == 3_297_000
+    assert int(bill.by_partner["exit_pence"].sum()) == bill.total_pence
+    row = bill.people.set_index("employee_id").loc["E06"]
+    assert (row["age"], row["years"], str(row["weeks"])) == (56, 20, "27.5")
+    assert bill.relevant == TODAY and "today" in bill.relevant_basis
+
+
+def test_payback_and_the_cumulative_saving(mapped):
+    session, actors, oid = mapped
+    bill = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                        policy=ExitPolicy())
+    assert bill.annual_saving_pence > 0  # three posts deleted, two added
+    months = bill.payback_months
+    assert months == -(-bill.total_pence * 12 // bill.annual_saving_pence)
+    curve = bill.cumulative(36)
+    assert curve["net_pence"].iloc[0] == -bill.total_pence
+    assert curve["net_pence"].iloc[12] == bill.annual_saving_pence - bill.total_pence
+    # Break-even is the first month whose net is not negative: the payback month.
+    assert int(curve.loc[curve["net_pence"] >= 0, "month"].iloc[0]) == months
+
+
+def test_discretion_and_notice_in_lieu(mapped):
+    """Actual pay (reg 5) changes nothing under the cap; a multiplier of 2 doubles the weeks
+    (55, under 104): £41,250 in all, £20,625 above statutory. Notice not worked: 12 weeks
+    (20 years, capped at 12) × £750 = £9,000."""
+    from planner.core.models import Structure
+    from planner.people.mapping import set_notice_worked
+
+    session, actors, oid = mapped
+    set_notice_worked(session=session, actor=actors["hr"], structure=oid, notice_worked=False,
+                      expected_version=session.get(Structure, oid).version)
+    session.commit()
+    bill = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                        policy=ExitPolicy(actual_pay=True, multiplier=2))
+    assert bill.by_kind["Discretionary redundancy pay"] == 2_062_500
+    assert bill.by_kind["Notice pay (not worked)"] == 900_000
+
+
+def test_a_manager_gets_totals_and_a_union_rep_nothing(mapped):
+    session, actors, oid = mapped
+    bill = xb.exit_bill(session=session, actor=actors["manager"], structure=oid, today=TODAY,
+                        policy=ExitPolicy())
+    assert bill.total_pence == 3_297_000 and bill.people.empty
+    assert "people" not in bill.as_dict()
+    with pytest.raises(PermissionDenied):
+        xb.exit_bill(session=session, actor=actors["union"], structure=oid, today=TODAY)
