@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from planner.core.errors import RowError, ValidationFailed
 from planner.core.values import long_date
 from planner.legal import consultation_rules as rules
 from planner.legal import tupe_rules
-from planner.people import notice
+from planner.people import exit_costs, notice
 
-COMMANDS = ("consultation-dates", "tupe-dates", "notice")
+COMMANDS = ("consultation-dates", "tupe-dates", "notice", "redundancy-pay")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -52,6 +53,22 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                    help="continuous service date")
     n.add_argument("--end", required=True, metavar="YYYY-MM-DD",
                    help="the day notice is given")
+    r = sub.add_parser("redundancy-pay", parents=[common],
+                       help="statutory redundancy pay (ERA 1996 s.162) and a council's "
+                            "discretion (SI 2006/2914)")
+    r.add_argument("--dob", required=True, metavar="YYYY-MM-DD", help="date of birth")
+    r.add_argument("--start", required=True, metavar="YYYY-MM-DD",
+                   help="continuous service date (for redundancy)")
+    r.add_argument("--relevant", required=True, metavar="YYYY-MM-DD",
+                   help="the relevant date (when employment ends)")
+    r.add_argument("--week-pay", required=True, metavar="POUNDS",
+                   help="the actual week's pay in pounds, e.g. 650 or 650.50")
+    r.add_argument("--actual-pay", action="store_true",
+                   help="reg 5: pay on the actual week's pay instead of the statutory cap")
+    r.add_argument("--multiplier", default="1", metavar="X",
+                   help="reg 6: a multiple of the statutory weeks (default: 1)")
+    r.add_argument("--max-weeks", default="104", metavar="WEEKS",
+                   help="reg 6: the most weeks paid in total (default: 104)")
     n.add_argument("--dismissal", metavar="YYYY-MM-DD",
                    help="the intended leaving date: also show the latest day to give notice")
 
@@ -94,6 +111,31 @@ class _Args:
             return None
         return value
 
+    def money_pence(self, name: str) -> int | None:
+        raw = str(getattr(self.args, name)).strip().lstrip("£").replace(",", "")
+        option = "--" + name.replace("_", "-")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.fail(option, f"{raw!r} is not an amount in pounds, e.g. 650.50.")
+            return None
+        if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+            self.fail(option, f"{raw} must be pounds and pence, not negative.")
+            return None
+        return int(value * 100)
+
+    def decimal(self, name: str, *, at_least: Decimal) -> Decimal | None:
+        raw = str(getattr(self.args, name)).strip()
+        option = "--" + name.replace("_", "-")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value < at_least:
+            self.fail(option, f"{raw!r} must be a number of at least {at_least}.")
+            return None
+        return value
+
     def check(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
@@ -108,6 +150,8 @@ def dispatch(args: argparse.Namespace) -> tuple[dict[str, Any], str] | None:
         return _tupe(args)
     if cmd == "notice":
         return _notice(args)
+    if cmd == "redundancy-pay":
+        return _redundancy(args)
     return None
 
 
@@ -194,3 +238,53 @@ def _notice(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         lines.append(f"To leave on {_iso(dismissal)}, give notice by {_iso(latest)} "
                      "(longer contractual notice moves this earlier).")
     return {"notice": result}, "\n".join(lines)
+
+
+def _pounds(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def _redundancy(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """ERA 1996 s.162 (DOMAIN.md §4), with SI 2006/2914 regs 5-6, as the government's own
+    redundancy calculator counts it; no database."""
+    p = _Args(args)
+    dob, start, relevant = p.date("dob"), p.date("start"), p.date("relevant")
+    week = p.money_pence("week_pay")
+    multiplier = p.decimal("multiplier", at_least=Decimal(1))
+    max_weeks = p.decimal("max_weeks", at_least=Decimal(0))
+    if dob and start and start < dob:
+        p.fail("--start", f"{_iso(start)} is before the date of birth {_iso(dob)}.")
+    if start and relevant and relevant < start:
+        p.fail("--relevant", f"{_iso(relevant)} is before the start {_iso(start)}.")
+    if relevant and relevant < exit_costs.EARLIEST_SUPPORTED:
+        p.fail("--relevant", "The week's pay caps held here start on "
+               f"{_iso(exit_costs.EARLIEST_SUPPORTED)}.")
+    p.check()
+    assert dob and start and relevant and week is not None and multiplier and max_weeks is not None
+    pay = exit_costs.statutory_redundancy(
+        date_of_birth=dob, start=start, relevant=relevant, week_pay_pence=week,
+        actual_pay=bool(args.actual_pay), multiplier=multiplier, max_weeks=max_weeks)
+    result = {"date_of_birth": dob.isoformat(), "start": start.isoformat(),
+              "relevant": relevant.isoformat(), "age": pay.age,
+              "complete_years": pay.years, "weeks": str(pay.weeks),
+              "week_pay_pence": pay.week_pay_pence, "week_pay_cap_pence": pay.week_pay_cap_pence,
+              "week_pay_capped_pence": pay.week_pay_capped_pence,
+              "statutory_pence": pay.statutory_pence,
+              "discretionary_weeks": str(pay.discretionary_weeks),
+              "discretionary_pence": pay.discretionary_pence, "total_pence": pay.total_pence}
+    if pay.years == 0:
+        head = (f"Under 2 complete years' service at {_iso(relevant)}: no statutory redundancy "
+                "pay (ERA 1996 s.155).")
+    else:
+        head = (f"Age {pay.age}, {pay.years} complete years counted: {pay.weeks} weeks × "
+                f"{_pounds(pay.week_pay_capped_pence)} (the week's pay, capped at "
+                f"{_pounds(pay.week_pay_cap_pence)}) = {_pounds(pay.statutory_pence)} "
+                "statutory redundancy pay (ERA 1996 s.162).")
+    lines = [head]
+    if pay.discretionary_pence:
+        lines.append(f"Council discretion (SI 2006/2914): {pay.discretionary_weeks} weeks in all, "
+                     f"{_pounds(pay.discretionary_pence)} above statutory; total "
+                     f"{_pounds(pay.total_pence)}.")
+    lines.append(f"The first {_pounds(exit_costs.TAX_FREE_PENCE)} of a genuine redundancy "
+                 "payment is free of tax and NI (noted, not computed).")
+    return {"redundancy_pay": result}, "\n".join(lines)

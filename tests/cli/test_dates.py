@@ -170,3 +170,36 @@ def test_notice_with_dismissal_date() -> None:
 def test_notice_end_before_start() -> None:
     assert [e.column for e in errors("notice", "--start", "2026-03-01",
                                      "--end", "2026-02-01")] == ["--end"]
+
+
+@pytest.mark.parametrize(("argv", "weeks", "statutory", "total"), [
+    # Born 1 Jun 1970, from 1 Apr 2006, leaving 3 Dec 2026: 20 years (capped); 15 from age 41
+    # at 1.5 and 5 at 1 = 27.5 weeks × £750 (under the £751 cap) = £20,625.
+    (("--dob", "1970-06-01", "--start", "2006-04-01", "--relevant", "2026-12-03",
+      "--week-pay", "750"), "27.5", 2_062_500, 2_062_500),
+    # Born 1 Jan 1980, from 1 Jan 2020, leaving 1 May 2026: 6 years; the earliest at age 40
+    # (1 week), then 5 at 41+ (1.5) = 8.5 weeks × £751 cap = £6,383.50. Actual pay (£900) ×
+    # 1.5: 12.75 weeks × £900 = £11,475 in all.
+    (("--dob", "1980-01-01", "--start", "2020-01-01", "--relevant", "2026-05-01",
+      "--week-pay", "900", "--actual-pay", "--multiplier", "1.5"), "8.5", 638_350, 1_147_500),
+    # The same on 5 Apr 2026, a day before the cap rises: £719 a week. 6 years: 8.5 × £719.
+    (("--dob", "1980-01-01", "--start", "2020-01-01", "--relevant", "2026-04-05",
+      "--week-pay", "900"), "8.5", 611_150, 611_150),
+    # Under two complete years: nothing.
+    (("--dob", "1990-01-01", "--start", "2025-01-02", "--relevant", "2027-01-01",
+      "--week-pay", "500"), "0", 0, 0),
+])
+def test_redundancy_pay(argv, weeks, statutory, total) -> None:
+    """Catches: ERA s.162 counted forwards instead of back, the cap of the wrong year, or the
+    council's discretion applied to the statutory figure."""
+    out = run("redundancy-pay", *argv)
+    assert out is not None
+    pay = out[0]["redundancy_pay"]
+    assert (pay["weeks"], pay["statutory_pence"], pay["total_pence"]) == (weeks, statutory, total)
+    assert "free of tax" in out[1]
+
+
+def test_redundancy_pay_reports_every_bad_argument() -> None:
+    found = errors("redundancy-pay", "--dob", "x", "--start", "2020-01-01", "--relevant",
+                   "2019-05-01", "--week-pay", "-3")
+    assert {e.column for e in found} == {"--dob", "--week-pay", "--relevant"}
