@@ -23,6 +23,7 @@ from typing import Any
 from sqlmodel import select
 
 from planner.cli import dates as cli_dates
+from planner.cli import reports as cli_reports
 from planner.core.auth import SYSTEM, Actor, add_user, list_users
 from planner.core.config import get_settings
 from planner.core.db import make_engine, migrate, read_session, write_session
@@ -140,12 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a structure name or id (default: baseline, the establishment)")
     cost.add_argument("--months", type=int, default=None,
                       help="part-year months (default: the envelope's period)")
-    eq = sub.add_parser("equality", parents=[common],
-                        help="an option's equality analysis: who is at risk against the service, "
-                             "suppressed as a union rep sees it unless --user names an hr or "
-                             "admin user")
-    eq.add_argument("--structure", required=True, metavar="NAME",
-                    help="an option's name or id")
+    cli_reports.add_commands(sub, common)
     return parser
 
 
@@ -401,8 +397,9 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return _option_command(args, engine, actor)
     if cmd == "cost":
         return _cost_command(args, engine, actor)
-    if cmd == "equality":
-        return _equality_command(args, engine, actor)
+    if cmd in ("equality", "mapping"):
+        command = cli_reports.equality_command if cmd == "equality" else cli_reports.mapping_command
+        return command(args, engine, actor)
     if cmd == "diff":
         from planner.structures import comparison
 
@@ -566,34 +563,3 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                for p in partners if p["kind"] == "customer"),
              *env.warnings]
     return {"cost": result}, "\n".join(lines)
-
-
-def _equality_command(args: argparse.Namespace, engine,
-                      actor: Actor) -> tuple[dict[str, Any], str]:
-    """Suppressed as a union rep would see it (small counts "<10", secondary suppression);
-    unsuppressed only when --user names a user with equality.personal (hr, admin)."""
-    from planner.core.auth import can
-    from planner.equality import analysis as equality
-
-    unsuppressed = bool(args.user) and can(actor, "equality.personal")
-    with read_session(engine) as session:
-        a = equality.analyse(session=session, actor=actor, structure=args.structure,
-                             unsuppressed=unsuppressed)
-    d = a.as_dict()
-    view = "unsuppressed" if not a.suppressed else f"suppressed under {a.threshold}"
-    lines = [f"{a.structure_name}: {a.at_risk_text} of {a.service_total} employees at risk "
-             f"({view})"]
-    if a.suppressed_with:
-        lines.append("Suppressed together with the other options this user can read: "
-                     + ", ".join(a.suppressed_with))
-    label = ""
-    for r in d["table"]:
-        if r["label"] != label:
-            label = r["label"]
-            lines.append(f"{label}:")
-        figures = (f"ratio {r['ratio_text']}, p {r['p_text']}"
-                   + (f" ({r['flag']})" if r["flag"] else ""))
-        lines.append(f"  {r['category']}: {r['at_risk_text']} at risk of {r['service_text']}; "
-                     + figures)
-    lines += [f"Note: {w}" for w in a.warnings]
-    return {"equality": d}, "\n".join(lines)

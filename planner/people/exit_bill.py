@@ -161,7 +161,9 @@ def _people(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
                                  "start_date", "scp", "annual_salary_pence", "fte",
                                  "partner_id"])
     if not len(rows):
-        return rows
+        return pd.DataFrame(columns=["person_id", "employee_id", "date_of_birth", "continuous",
+                                     "start_date", "partner_id", "annual_salary_pence",
+                                     "continuous_service_date"])
     full = annual_pay(session, rows.drop_duplicates("person_id"), today)
     fte_units = np.array([int(Decimal(str(f)) * 10_000) for f in rows["fte"]], dtype=np.int64)
     at_one = np.array([full.get(int(i)) or 0 for i in rows["person_id"]], dtype=np.int64)

@@ -858,3 +858,22 @@ def test_summary_text_says_posts_without_an_employee_as_the_pages_do(demo_db, ca
                                           m["vacant_uncovered"])
     assert sentence in text
     assert "Vacancies" not in text
+
+
+def test_mapping_from_the_command_line(demo_db, capsys):
+    """Catches: the mapping command missing, per-person exit costs printed for a manager, or
+    the mapping shown to a union rep at all (names never leave management)."""
+    code, out = run(capsys, "mapping", "--structure", "Option 1: single service desk",
+                    "--db", demo_db, "--json")
+    assert code == 0
+    m = out["mapping"]
+    assert sum(m["counts"].values()) == len(m["people"])
+    assert m["bench"]["total"] == m["counts"].get("unmapped", 0) + m["counts"].get(
+        "at-risk", 0) + m["counts"].get("ring-fenced", 0)
+    assert sum(m["exit"]["by_partner_pence"].values()) == m["exit"]["total_pence"]
+    code, out = run(capsys, "mapping", "--structure", "Option 1: single service desk",
+                    "--db", demo_db, "--json", "--user", "manager")
+    assert code == 0 and "people" not in out["mapping"]["exit"]
+    code, out = run(capsys, "mapping", "--structure", "Option 1: single service desk",
+                    "--db", demo_db, "--json", "--user", "union")
+    assert code == 1 and "people" not in out and "Uma" not in json.dumps(out)

@@ -95,3 +95,12 @@ def test_a_manager_gets_totals_and_a_union_rep_nothing(mapped):
     assert "people" not in bill.as_dict()
     with pytest.raises(PermissionDenied):
         xb.exit_bill(session=session, actor=actors["union"], structure=oid, today=TODAY)
+
+
+def test_an_option_nobody_leaves_costs_nothing_and_pays_back_at_once(world):  # noqa: F811
+    session, actors, oid = world
+    bill = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                        policy=ExitPolicy())
+    assert (bill.total_pence, bill.leaving, bill.payback_months) == (0, 0, 0)
+    assert bill.unmapped == 4  # E01-E04: deleted or regraded posts, not yet mapped
+    assert int(bill.by_partner["exit_pence"].sum()) == 0
