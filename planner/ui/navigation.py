@@ -36,6 +36,8 @@ PAGES: tuple[PageSpec, ...] = (
     # that can read the establishment would see nothing there they do not already have.
     PageSpec("pages/drafts.py", "Published drafts", ":material/article:", "drafts.read",
              url_path="published-drafts", unless="establishment.read"),
+    PageSpec("pages/mapping.py", "People mapping", ":material/swap_horiz:", "mapping.read",
+             url_path="people-mapping"),
     PageSpec("pages/tupe.py", "TUPE transfers", ":material/move_up:", "tupe.read",
              url_path="tupe-transfers"),
     PageSpec("pages/consultation.py", "Consultation", ":material/event_note:",

@@ -11,19 +11,20 @@ from tests.app.conftest import ROOT, all_text, app_as, page_alone
 
 ALL_PAGES = ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
              "pages/compare.py", "pages/reference.py", "pages/audit.py", "pages/users.py",
-             "pages/drafts.py", "pages/tupe.py", "pages/consultation.py", "pages/equality.py")
+             "pages/drafts.py", "pages/tupe.py", "pages/consultation.py", "pages/equality.py",
+             "pages/mapping.py")
 # Written out by hand (not derived from planner.ui.navigation) so a wrong permission or a
 # wrong PAGES entry shows up here.
 OFFERED = {
     "manager": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
-                "pages/compare.py", "pages/tupe.py", "pages/consultation.py",
+                "pages/compare.py", "pages/mapping.py", "pages/tupe.py", "pages/consultation.py",
                 "pages/equality.py", "pages/reference.py"),
     "hr": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py", "pages/compare.py",
-           "pages/tupe.py", "pages/consultation.py", "pages/equality.py", "pages/reference.py",
+           "pages/mapping.py", "pages/tupe.py", "pages/consultation.py", "pages/equality.py", "pages/reference.py",
            "pages/audit.py"),
     "admin": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
-              "pages/compare.py", "pages/tupe.py", "pages/consultation.py", "pages/equality.py",
-              "pages/reference.py", "pages/audit.py", "pages/users.py"),
+              "pages/compare.py", "pages/mapping.py", "pages/tupe.py", "pages/consultation.py",
+              "pages/equality.py", "pages/reference.py", "pages/audit.py", "pages/users.py"),
     "union": ("pages/drafts.py", "pages/consultation.py", "pages/equality.py"),
 }
 TITLES = {"pages/establishment.py": "Establishment", "pages/org_chart.py": "Org chart",
@@ -31,7 +32,8 @@ TITLES = {"pages/establishment.py": "Establishment", "pages/org_chart.py": "Org 
           "pages/reference.py": "Reference data",
           "pages/audit.py": "Audit", "pages/users.py": "Users",
           "pages/drafts.py": "Published drafts", "pages/tupe.py": "TUPE transfers",
-          "pages/consultation.py": "Consultation", "pages/equality.py": "Equality impact"}
+          "pages/consultation.py": "Consultation", "pages/equality.py": "Equality impact",
+          "pages/mapping.py": "People mapping"}
 LANDING = {"manager": "Establishment", "hr": "Establishment", "admin": "Establishment",
            "union": "Published drafts"}
 

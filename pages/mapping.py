@@ -1,0 +1,116 @@
+"""People mapping: each person's outcome in an option, the people without a post, and what the
+option costs to make against what it saves (managers and hr; never union representatives)."""
+
+import streamlit as st
+
+from planner.charts import mapping as charts
+from planner.core.auth import can
+from planner.core.values import long_date
+from planner.ui import mapping as ui
+from planner.ui.compare import table_height
+from planner.ui.format import md_escape, money_from_pence, plural
+from planner.ui.session import guard
+
+actor = guard("mapping.read")
+st.title("People mapping")
+st.caption("Who goes where in an option: slotted into a post that is substantially the same, "
+           "in a ring-fenced pool, at risk, redeployed, or leaving. Outcomes stay proposed "
+           "until consultation closes. Nothing is mapped without someone choosing it.")
+
+message = st.session_state.pop(ui.FLASH_KEY, None)
+if message:
+    st.success(message)
+
+refs = ui.options_for(actor)
+if not refs:
+    st.info("There are no structure options yet. Create one on the Structure options page.")
+    st.stop()
+by_id = {r.id: r for r in refs}
+if st.session_state.get(ui.SELECT_KEY) not in by_id:
+    st.session_state[ui.SELECT_KEY] = refs[-1].id
+chosen = by_id[st.selectbox("Option", list(by_id), format_func=lambda i: by_id[i].name,
+                            key=ui.SELECT_KEY)]
+frame, pools, posts, version, bill = ui.read(actor, chosen.id)
+
+unmapped = int((frame["outcome"] == "").sum())
+bench = frame["outcome"].isin(("at-risk", "ring-fenced", ""))
+cols = st.columns(4)
+cols[0].metric("People", f"{len(frame):,}", border=True)
+cols[1].metric("Not yet mapped", f"{unmapped:,}", border=True,
+               help="People in posts the option deletes or changes, with no outcome chosen.")
+cols[2].metric("Without a post", f"{int(bench.sum()):,}", border=True,
+               help="At risk, in a ring-fenced pool, or not yet mapped.")
+cols[3].metric("Leaving", f"{bill.leaving:,}", border=True,
+               help="At risk of redundancy, or taking voluntary redundancy.")
+if unmapped:
+    st.warning(f"{plural(unmapped, 'person is', 'people are')} not mapped yet. Until everyone "
+               "is, the consultation counts them as at risk.", icon=":material/pending:")
+
+tab_grid, tab_bench, tab_cost = st.tabs(["Mapping", "Without a post", "Exit costs and payback"])
+
+with tab_grid:
+    shown = ui.grid(frame)
+    if ui.may_edit(actor):
+        edited = st.data_editor(shown, hide_index=True, key=f"mapping_grid_{chosen.id}",
+                                column_config=ui.grid_config(posts, list(pools["name"])),
+                                height=table_height(len(shown), most=560),
+                                disabled=[c for c in shown.columns if c not in ui.EDITABLE])
+        rows = ui.changed_rows(shown, edited)
+        st.caption(f"{plural(len(rows), 'change', 'changes')} not saved." if rows
+                   else "No unsaved changes.")
+        if st.button("Save the mapping", type="primary", disabled=not rows,
+                     key="mapping_save") and ui.save(actor, chosen.id, rows, version):
+            st.rerun()
+        with st.expander("Ring-fenced pools", icon=":material/group_work:"):
+            if len(pools):
+                st.dataframe(pools[["name", "posts", "members"]].rename(columns={
+                    "name": "Pool", "posts": "Posts competed for", "members": "Members"}),
+                    hide_index=True)
+            with st.form("mapping_pool", clear_on_submit=True, border=False):
+                name = st.text_input("Pool name", max_chars=120)
+                pool_posts = st.multiselect("Posts the pool competes for", posts)
+                if st.form_submit_button("Save pool") and ui.save_pool(
+                        actor, chosen.id, name, pool_posts, version):
+                    st.rerun()
+    else:
+        st.dataframe(shown, hide_index=True, height=table_height(len(shown), most=560))
+
+with tab_bench:
+    table = ui.bench_table(frame)
+    if table.empty:
+        st.success("Everyone has a post in this option.")
+    else:
+        st.dataframe(table, hide_index=True, height=table_height(len(table), most=420))
+
+with tab_cost:
+    months = bill.payback_months
+    cols = st.columns(3)
+    cols[0].metric("Exit bill (one-off)", money_from_pence(bill.total_pence), border=True)
+    cols[1].metric("Annual saving", money_from_pence(bill.annual_saving_pence), border=True,
+                   help="The establishment's full-year cost less the option's.")
+    cols[2].metric("Payback", "never" if months is None else plural(months, "month"),
+                   border=True)
+    st.caption(f"Ages, service and the week's-pay cap are taken on "
+               f"{long_date(bill.relevant)}: {md_escape(bill.relevant_basis)}. "
+               f"Notice is {'worked' if bill.notice_worked else 'paid in lieu'}. The first "
+               "£30,000 of a genuine redundancy payment is free of tax (noted, not computed).")
+    if bill.pooled:
+        st.info(f"{plural(bill.pooled, 'person', 'people')} in ring-fenced pools are not costed "
+                "until the pools are decided.")
+    if bill.uncosted:
+        st.warning(f"{plural(bill.uncosted, 'person', 'people')} leaving have no date of birth "
+                   "or service date, so cannot be costed.")
+    if bill.strain_estimated:
+        st.warning(f"Pension strain for {plural(bill.strain_estimated, 'person', 'people')} "
+                   "is an estimate, not the fund's figure.")
+    st.altair_chart(charts.payback_chart(bill.cumulative(), months), width="stretch")
+    left, right = st.columns(2)
+    left.markdown("**By kind**")
+    left.dataframe(ui.money_rows(bill.by_kind), hide_index=True)
+    right.markdown("**By partner**")
+    right.dataframe(ui.money_rows({str(r.partner): int(r.exit_pence)
+                                   for r in bill.by_partner.itertuples(index=False)}),
+                    hide_index=True)
+    if can(actor, "mapping.costs") and len(bill.people):
+        st.markdown("**Each person leaving** (hr only)")
+        st.dataframe(ui.person_costs(bill), hide_index=True, column_config=ui.PERSON_CONFIG)
