@@ -100,6 +100,32 @@ DEMO_OPTION_ADDED: tuple[dict[str, str], ...] = (
       for n in range(98, 104)),
 )
 
+# The demo option's people mapping (issue 12), counted by hand in data/demo/README.md: who is
+# slotted in, who competes in a ring-fenced pool for fewer posts, who is at risk or leaving.
+DEMO_POOLS: dict[str, tuple[str, ...]] = {
+    "Service Desk Manager": ("ICT-095",),
+    "Senior Service Desk Analyst": ("ICT-096", "ICT-097"),
+}
+DEMO_MAPPING: tuple[dict[str, str], ...] = (
+    # The holders of the regraded and moved posts keep them (slotted: substantially the same).
+    *({"employee_id": e, "outcome": "slotted", "option_post_id": p} for e, p in (
+        ("E0008", "ICT-009"), ("E0015", "ICT-020"))),
+    # Service desk analysts (SO1) slotted into the new desk's analyst posts.
+    *({"employee_id": e, "outcome": "slotted", "option_post_id": p} for e, p in (
+        ("E0035", "ICT-098"), ("E0036", "ICT-099"), ("E0038", "ICT-100"),
+        ("E0030", "ICT-101"), ("E0031", "ICT-102"), ("E0003", "ICT-103"))),
+    *({"employee_id": e, "outcome": "ring-fenced", "pool": "Service Desk Manager"}
+      for e in ("E0021", "E0032", "E0039")),
+    *({"employee_id": e, "outcome": "ring-fenced", "pool": "Senior Service Desk Analyst"}
+      for e in ("E0028", "E0029", "E0033", "E0034")),
+    *({"employee_id": e, "outcome": "at-risk"}
+      for e in ("E0007", "E0013", "E0023", "E0024", "E0026")),
+    *({"employee_id": e, "outcome": "voluntary-redundancy"} for e in ("E0002", "E0022", "E0027")),
+    {"employee_id": "E0037", "outcome": "fixed-term-ends"},
+    *({"employee_id": e, "outcome": "interim-released"}
+      for e in ("T0009", "T0010", "T0011", "T0012")),
+)
+
 
 @dataclass(frozen=True)
 class SetupReport:
@@ -121,9 +147,10 @@ def init_database(engine: Engine) -> dict[str, int]:
         return load_reference_data(session)
 
 
-def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
+def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = False) -> SetupReport:
     """Load the demo establishment, its draft option and the users, unless an establishment
-    already exists (`force` replaces it).
+    already exists (`force` replaces it). `with_mapping` also maps the option's people
+    (DEMO_MAPPING, counted in data/demo/README.md).
 
     `force` first deletes the demo's own option(s) and refuses, naming them, if any other
     option exists: the import would rebase it onto the demo's establishment (planner.structures.rebase),
@@ -148,7 +175,7 @@ def load_demo(engine: Engine, *, force: bool = False) -> SetupReport:
                 session.add(baseline)
                 session.flush()
             _demo_cohort_records(session)
-            create_demo_option(session)
+            create_demo_option(session, with_mapping=with_mapping)
             loaded = True
         created = 0
         for demo_user in DEMO_USERS:
@@ -252,7 +279,7 @@ def _demo_cohort_records(session: Session) -> None:
                      notified_on=due["measures_letter"], expected_version=version)
 
 
-def create_demo_option(session: Session) -> Structure:
+def create_demo_option(session: Session, *, with_mapping: bool = False) -> Structure:
     """The demo's draft option, built with the ordinary services (create_option, then one
     batch of post edits) so it is audited and versioned like any user's option."""
     from planner.establishment.register import PostEdits, posts_frame
@@ -277,4 +304,26 @@ def create_demo_option(session: Session) -> Structure:
                       versions={ref: 1 for ref in [*DEMO_OPTION_UPDATED, *DEMO_OPTION_DELETED]})
     edit_option_posts(session=session, actor=DEMO_AUTHOR, structure=option, edits=edits)
     session.refresh(option)
+    if with_mapping:
+        _demo_mapping(session, option)
     return option
+
+
+def _demo_mapping(session: Session, option: Structure) -> None:
+    """The pools, then everyone's outcome; the holders of the moved posts are slotted into
+    the posts they hold (read from the option, so the list above stays short)."""
+    from planner.people.mapping import mapping_frame, save_mapping, save_pool
+
+    for name, posts in DEMO_POOLS.items():
+        save_pool(session=session, actor=DEMO_AUTHOR, structure=option, name=name,
+                  post_ids=list(posts), expected_version=option.version)
+        session.refresh(option)
+    frame = mapping_frame(session=session, actor=DEMO_AUTHOR, structure=option)
+    named = {r["employee_id"] for r in DEMO_MAPPING}
+    moved = [{"employee_id": e, "outcome": "slotted", "option_post_id": p}
+             for e, p, o in zip(frame["employee_id"], frame["post_id"], frame["outcome"],
+                                strict=True)
+             if o == "" and e not in named]
+    save_mapping(session=session, actor=DEMO_AUTHOR, structure=option,
+                 rows=[*DEMO_MAPPING, *moved], expected_version=option.version)
+    session.refresh(option)

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true",
                       help="replace an existing establishment and the demo's own option "
                            "(refused while other options exist)")
+    demo.add_argument("--with-mapping", action="store_true",
+                      help="also map the demo option's people (data/demo/README.md)")
     imp = sub.add_parser("import", parents=[common], help="import an establishment (xlsx or csv files)")
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--keep-people", action="store_true",
@@ -295,7 +297,7 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         counts = demo.init_database(engine)
         return {"loaded": counts}, "Database ready. Loaded: " + _counts(counts)
     if cmd == "load-demo":
-        report = demo.load_demo(engine, force=args.force)
+        report = demo.load_demo(engine, force=args.force, with_mapping=args.with_mapping)
         text = (f"Demo establishment loaded, with the draft option {demo.DEMO_OPTION_NAME!r}."
                 if report.demo_loaded
                 else "An establishment already exists; left as it is (use --force to replace).")

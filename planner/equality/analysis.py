@@ -73,7 +73,12 @@ from planner.equality.rules import (
     working_pattern,
 )
 from planner.equality.suppression import SECONDARY, WITHHELD, suppress, suppress_together
-from planner.people.mapping import BASIS_MAPPING, at_risk_people, has_mapping
+from planner.people.mapping import (
+    BASIS_MAPPING,
+    at_risk_people,
+    displaced_posts,
+    has_mapping,
+)
 from planner.structures.options import (
     readable_option,
     readable_options,
@@ -153,30 +158,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _changed_baseline_posts(session: Session, option: Structure) -> set[int]:
-    """Baseline post ids that `option` deletes, regrades or reduces in FTE (none for the
-    baseline itself)."""
-    if option.kind != "option":
-        return set()
-    base = baseline_structure(session)
-    p = Post.__table__
-    conn = session.connection()
-    before = {int(i): (g, Fraction(str(f))) for i, g, f in conn.execute(
-        sa_select(p.c.id, p.c.grade, p.c.fte).where(p.c.structure_id == base.id))}
-    after: dict[int, list[tuple[str, Fraction]]] = {}
-    for b, g, f in conn.execute(sa_select(p.c.baseline_post_id, p.c.grade, p.c.fte)
-                                .where(p.c.structure_id == option.id,
-                                       p.c.baseline_post_id.is_not(None))):
-        after.setdefault(int(b), []).append((g, Fraction(str(f))))
-    changed = set()
-    for pid, (grade, fte) in before.items():
-        continued = after.get(pid)
-        if (not continued or all(g != grade for g, _ in continued)
-                or sum(f for _, f in continued) < fte):
-            changed.add(pid)
-    return changed
-
-
 def _column(structure: Structure) -> str:
     """A structure's at-risk column in `_population`, named so that names sort as ids do."""
     return f"structure {structure.id:012d}"
@@ -197,7 +178,7 @@ def _population(session: Session, option: Structure, today: dt.date,
         if mapped is not None:  # the option's people mapping decides (issue 12)
             out[column] = people["person_id"].isin(mapped).astype(bool)
             continue
-        changed = _changed_baseline_posts(session, structure)
+        changed = displaced_posts(session, structure)
         out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
                                 dtype=bool)
     for f in EQUALITY_FIELDS:

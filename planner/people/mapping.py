@@ -18,6 +18,10 @@ never undercounts.
 
 Names, dates of birth and individual costs are management's: mapping.read and mapping.edit
 are manager and hr (admin reads); a union rep is refused outright, published option or not.
+
+Length: the grid, the pools, the legal and equality readings of the mapping and the
+all-or-nothing save all build on one frame (`_frame`) and its checks. Splitting them would
+make every caller rebuild it.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ SHEET = "mapping"
 MAPPING_COLUMNS = ["person_id", "employee_id", "name", "contract", "grade", "team", "division",
                    "partner", "post_id", "title", "fte", "default_outcome", "outcome",
                    "option_post_id", "option_title", "pool", "note", "status", "duties_match",
-                   "on_family_leave", "lgps_member", "strain_fund_pence", "version"]
+                   "on_family_leave", "lgps_member", "strain_fund_pence", "version", "post_pks"]
 DISMISSAL_COLUMNS = ["person_id", "employee_id", "contract", "outcome", "pool", "counted",
                      "pool_members", "pool_posts", "pool_excess"]
 POOL_COLUMNS = ["name", "posts", "post_ids", "members", "version"]
@@ -163,7 +167,7 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
                "fte": decimal_text(sum((Decimal(str(f)) for f in group["occ_fte"]),
                                        Decimal(0))),
                "default_outcome": default, **_FIELDS, "outcome": default, "option_title": "",
-               "version": 0}
+               "version": 0, "post_pks": tuple(pks)}
         if m is not None:
             row.update({"outcome": m.outcome, "pool": m.pool or "", "note": m.note,
                         "status": m.status, "duties_match": m.duties_match,
@@ -236,7 +240,20 @@ def proposed_dismissals(session: Session, structure_id: int) -> pd.DataFrame | N
     if option is None:
         raise NotFound(f"There is no structure {structure_id}.")
     frame = _frame(session, option)
-    risky = frame[frame["outcome"].isin([*AT_RISK_OUTCOMES, UNMAPPED])].copy()
+    return _dismissals(session, frame, structure_id, deleted_posts(session, option))
+
+
+def _unmapped_in(frame: pd.DataFrame, posts: set[int]) -> pd.Series:
+    """Unmapped people in any of `posts`: until mapped, the proxy holds for them."""
+    return (frame["outcome"] == UNMAPPED) & pd.Series(
+        [any(k in posts for k in pks) for pks in frame["post_pks"]], index=frame.index,
+        dtype=bool)
+
+
+def _dismissals(session: Session, frame: pd.DataFrame, structure_id: int,
+                unmapped_posts: set[int]) -> pd.DataFrame:
+    risky = frame[frame["outcome"].isin(AT_RISK_OUTCOMES)
+                  | _unmapped_in(frame, unmapped_posts)].copy()
     risky["counted"] = risky["contract"].isin(COUNTED_CONTRACTS)
     pools = _pools(session, structure_id).set_index("name")
     ring = risky[(risky["outcome"] == "ring-fenced") & risky["counted"]]
@@ -266,9 +283,50 @@ def dismissal_count(frame: pd.DataFrame) -> int:
 
 def at_risk_people(session: Session, structure_id: int) -> set[int] | None:
     """Person ids at risk in an option's mapping (at-risk, ring-fenced, voluntary redundancy,
-    still unmapped), for the equality analysis; None when the option has no mapping."""
-    frame = proposed_dismissals(session, structure_id)
-    return None if frame is None else {int(i) for i in frame["person_id"]}
+    and the still unmapped in posts the option deletes, regrades or shrinks), for the
+    equality analysis; None when the option has no mapping."""
+    if not has_mapping(session, structure_id):
+        return None
+    option = session.get(Structure, structure_id)
+    if option is None:
+        raise NotFound(f"There is no structure {structure_id}.")
+    frame = _frame(session, option)
+    risky = frame["outcome"].isin(AT_RISK_OUTCOMES) | _unmapped_in(
+        frame, displaced_posts(session, option))
+    return {int(i) for i in frame.loc[risky, "person_id"]}
+
+
+def deleted_posts(session: Session, option: Structure) -> set[int]:
+    """Baseline post ids the option does not continue at all (the s.188 proxy)."""
+    return _displaced(session, option, deleted_only=True)
+
+
+def displaced_posts(session: Session, option: Structure) -> set[int]:
+    """Baseline post ids that `option` deletes, regrades or reduces in FTE: the posts whose
+    holders must be selected or slotted in again (the equality analysis's proxy)."""
+    return _displaced(session, option, deleted_only=False)
+
+
+def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> set[int]:
+    if option.kind != "option":
+        return set()
+    sid = baseline_id(session)
+    p = Post.__table__
+    conn = session.connection()
+    before = {int(i): (g, Fraction(str(f))) for i, g, f in conn.execute(
+        sa_select(p.c.id, p.c.grade, p.c.fte).where(p.c.structure_id == sid))}
+    after: dict[int, list[tuple[str, Fraction]]] = {}
+    for b, g, f in conn.execute(sa_select(p.c.baseline_post_id, p.c.grade, p.c.fte)
+                                .where(p.c.structure_id == option.id,
+                                       p.c.baseline_post_id.is_not(None))):
+        after.setdefault(int(b), []).append((g, Fraction(str(f))))
+    out = set()
+    for pid, (grade, fte) in before.items():
+        continued = after.get(pid)
+        if not continued or (not deleted_only and (
+                all(g != grade for g, _ in continued) or sum(f for _, f in continued) < fte)):
+            out.add(pid)
+    return out
 
 
 # --- saving ----------------------------------------------------------------------------------

@@ -294,3 +294,40 @@ def test_the_demo_cohorts_and_their_bases(demo_engine):
     assert cohorts.loc["Southwark", "flags"] == (
         'ELI incomplete: still missing "Claims brought in the last 2 years, or reasonably '
         'expected" (TUPE reg 11(2)).')
+
+
+def test_the_demo_mapping_matches_the_hand_count(database_url: str):
+    """Catches: DEMO_MAPPING drifting from data/demo/README.md's hand count, or the legal
+    clocks and the equality analysis not reading it (22 → 12 proposed dismissals; 24 → 15 at
+    risk), or the exit bill moving without the README."""
+    from planner.equality.analysis import analyse
+    from planner.legal.consultation import consultation_view
+    from planner.people.exit_bill import exit_bill
+    from planner.people.exit_costs import ExitPolicy
+    from planner.people.mapping import mapping_frame
+
+    eng = make_engine(database_url)
+    load_demo(eng, with_mapping=True)
+    today = dt.date(2026, 12, 3)
+    with Session(eng) as s:
+        frame = mapping_frame(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME)
+        assert frame["outcome"].value_counts().to_dict() == {
+            "unchanged": 50, "slotted": 18, "ring-fenced": 7, "at-risk": 5,
+            "interim-released": 4, "voluntary-redundancy": 3, "fixed-term-ends": 1}
+        view = consultation_view(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME,
+                                 today=today)
+        assert (view.proposed, view.basis) == (12, "mapping")
+        eq = analyse(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME,
+                     unsuppressed=True, today=today)
+        assert eq.at_risk_total == 15
+        bill = exit_bill(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME, today=today,
+                         policy=ExitPolicy())
+        each = bill.people.set_index("employee_id")
+        # E0026: 2 complete years (from 5 Nov 2024), both before age 22: 2 × 0.5 = 1 week,
+        # capped at £751. E0002: 19 years, all from age 43: 28.5 weeks.
+        assert (each.at["E0026", "years"], str(each.at["E0026", "weeks"]),
+                int(each.at["E0026", "statutory_pence"])) == (2, "1.0", 75_100)
+        assert (each.at["E0002", "years"], str(each.at["E0002", "weeks"])) == (19, "28.5")
+        assert (bill.leaving, bill.total_pence, bill.payback_months) == (8, 9_082_843, 1)
+        assert bill.strain_liable == 3  # E0002 (62), E0022 (58), E0027 (63)
+    eng.dispose()

@@ -429,6 +429,9 @@ COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("notice",): ("--start", "2020-01-06", "--end", "2027-02-01"),
     ("cost",): ("--structure", "baseline"),
     ("equality",): ("--structure", "Option A"),
+    ("mapping",): ("--structure", "Option A"),
+    ("redundancy-pay",): ("--dob", "1970-06-01", "--start", "2006-04-01", "--relevant",
+                          "2026-12-03", "--week-pay", "750"),
 }
 URL = "sqlite:////tmp/never-opened.db"
 GLOBAL = ("--db", URL, "--json", "--user", "hr")

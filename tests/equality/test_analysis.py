@@ -557,7 +557,7 @@ def test_status_gates_hold_in_the_planner(session, small):
 # (Nothing below the equality floor imports it at all: the import and the option status
 # reach it through hook lists, planner.core.hooks.)
 EQUALITY_IMPORTERS: dict[str, set[str] | None] = {
-    "planner/cli/main.py": None, "planner/ui/equality.py": None, "pages/equality.py": None,
+    "planner/cli/reports.py": None, "planner/ui/equality.py": None, "pages/equality.py": None,
     # The page's charts draw the display tables (figures already suppressed).
     "planner/charts/equality.py": {"missing", "part_time_frame", "ratio_with_flag",
                                    "share_text"},
