@@ -43,8 +43,9 @@ cols[2].metric("Without a post", f"{int(bench.sum()):,}", border=True,
 cols[3].metric("Leaving", f"{bill.leaving:,}", border=True,
                help="At risk of redundancy, or taking voluntary redundancy.")
 if unmapped:
-    st.warning(f"{plural(unmapped, 'person is', 'people are')} not mapped yet. Until everyone "
-               "is, the consultation counts them as at risk.", icon=":material/pending:")
+    st.warning(f"{plural(unmapped, 'person is', 'people are')} not mapped yet. Until they are, "
+               "the consultation and the equality analysis count them as before: at risk "
+               "where the option deletes or changes their post.", icon=":material/pending:")
 
 tab_grid, tab_bench, tab_cost = st.tabs(["Mapping", "Without a post", "Exit costs and payback"])
 
@@ -100,6 +101,10 @@ with tab_cost:
     if bill.uncosted:
         st.warning(f"{plural(bill.uncosted, 'person', 'people')} leaving have no date of birth "
                    "or service date, so cannot be costed.")
+    if bill.strain_missing:
+        st.warning(f"{plural(bill.strain_missing, 'person', 'people')} leaving are LGPS members "
+                   "aged 55 or over with no pension strain figure: the bill leaves their strain "
+                   "out until the fund gives it (or an estimate is set).")
     if bill.strain_estimated:
         st.warning(f"Pension strain for {plural(bill.strain_estimated, 'person', 'people')} "
                    "is an estimate, not the fund's figure.")

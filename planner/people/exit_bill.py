@@ -85,6 +85,7 @@ class ExitBill:
     unmapped: int
     strain_liable: int
     strain_estimated: int
+    strain_missing: int  # liable, but no fund figure and no estimate: left out of the bill
     by_kind: dict[str, int]
     by_partner: pd.DataFrame  # partner, exit_pence
     total_pence: int
@@ -121,6 +122,7 @@ class ExitBill:
             "people_leaving_not_costed": self.uncosted,
             "people_in_pools_not_costed": self.pooled, "people_unmapped": self.unmapped,
             "strain_liable": self.strain_liable, "strain_estimated": self.strain_estimated,
+            "strain_without_figure": self.strain_missing,
             "by_kind_pence": self.by_kind,
             "by_partner_pence": {str(r.partner): int(r.exit_pence)
                                  for r in self.by_partner.itertuples(index=False)},
@@ -239,6 +241,8 @@ def exit_bill(*, session: Session, actor: Actor, structure: str | int | Structur
         unmapped=int((frame["outcome"] == "").sum()),
         strain_liable=int(costs["strain_liable"].sum()) if len(costs) else 0,
         strain_estimated=int((costs["strain_is_estimate"] & (costs["strain_pence"] > 0)).sum())
+        if len(costs) else 0,
+        strain_missing=int((costs["strain_liable"] & (costs["strain_pence"] == 0)).sum())
         if len(costs) else 0,
         by_kind=by_kind, by_partner=by_partner, total_pence=total,
         annual_saving_pence=base_cost.full_year_total - option_cost.full_year_total,

@@ -20,10 +20,11 @@ from planner.ui.session import reading, writing
 
 SELECT_KEY = "mapping_option"
 FLASH_KEY = "mapping_flash"
-GRID_COLUMNS = ["employee_id", "name", "contract", "grade", "team", "post_id", "title",
-                "outcome", "option_post_id", "pool", "status", "note"]
+GRID_COLUMNS = ["employee_id", "name", "outcome", "option_post_id", "pool", "status", "grade",
+                "post_id", "title", "team", "contract", "note"]
 EDITABLE = ("outcome", "option_post_id", "pool", "status", "note")
 UNMAPPED_LABEL = "(not mapped)"
+NONE_LABEL = "—"  # an empty choice, shown as a dash rather than the grid's "None"
 
 
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
@@ -57,6 +58,8 @@ def grid(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[GRID_COLUMNS].copy()
     for col in ("option_post_id", "pool", "status", "note"):
         out[col] = out[col].fillna("").astype(str)
+    for col in ("option_post_id", "pool"):
+        out[col] = out[col].replace("", NONE_LABEL)
     out["outcome"] = out["outcome"].replace("", UNMAPPED_LABEL)
     return out.reset_index(drop=True)
 
@@ -74,9 +77,9 @@ def grid_config(posts: list[str], pools: list[str]) -> dict[str, Any]:
         "outcome": col.SelectboxColumn("Outcome", options=[UNMAPPED_LABEL, *MAPPING_OUTCOMES],
                                        required=True, width=170),
         "option_post_id": col.SelectboxColumn(
-            "Into post", options=["", *posts],
+            "Into post", options=[NONE_LABEL, *posts], required=True,
             help="The option's post for a slot-in or a redeployment."),
-        "pool": col.SelectboxColumn("Pool", options=["", *pools],
+        "pool": col.SelectboxColumn("Pool", options=[NONE_LABEL, *pools], required=True,
                                     help="The ring-fenced pool, for ring-fenced people."),
         "status": col.SelectboxColumn("Status", options=["", *MAPPING_STATUSES]),
         "note": col.TextColumn("Note", max_chars=2000),
@@ -91,6 +94,9 @@ def changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
         if diff:
             if "outcome" in diff and diff["outcome"] == UNMAPPED_LABEL:
                 diff["outcome"] = ""
+            for col in ("option_post_id", "pool"):
+                if diff.get(col) == NONE_LABEL:
+                    diff[col] = ""
             rows.append({"employee_id": a["employee_id"], **diff})
     return rows
 
@@ -165,7 +171,9 @@ def person_costs(bill: exit_bill.ExitBill) -> pd.DataFrame:
                        ("notice_pence", "Notice"), ("strain_pence", "Strain"),
                        ("total_pence", "Total")):
         out[label] = [fmt.money_from_pence(int(v)) for v in people[col]]
-    out["Strain basis"] = ["estimate" if e and s else ("fund's figure" if s else "")
-                           for e, s in zip(people["strain_is_estimate"], people["strain_pence"],
-                                           strict=True)]
+    out["Strain basis"] = [
+        "estimate" if e and s else ("fund's figure" if s else ("liable: no figure" if liable
+                                                               else "not liable"))
+        for e, s, liable in zip(people["strain_is_estimate"], people["strain_pence"],
+                                people["strain_liable"], strict=True)]
     return out

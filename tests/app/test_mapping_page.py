@@ -62,3 +62,5 @@ def test_only_edited_cells_are_saved():
         {"employee_id": "E1", "outcome": "at-risk"}, {"employee_id": "E2", "note": "kept"}]
     after.loc[0, "outcome"] = ui.UNMAPPED_LABEL
     assert ui.changed_rows(before, after) == [{"employee_id": "E2", "note": "kept"}]
+    before.loc[1, "pool"], after.loc[1, "pool"] = "Pool A", ui.NONE_LABEL
+    assert ui.changed_rows(before, after) == [{"employee_id": "E2", "pool": "", "note": "kept"}]

@@ -53,11 +53,17 @@ def _server_output(proc: subprocess.Popen, log: Path) -> str:
     return f"exit code {proc.poll()}; server output:\n{log.read_text(errors='replace')}"
 
 
+# The running app's database URL (set by app_url), for tests that prepare data through planner/
+# as another user would have done before the browser arrives.
+E2E_DB: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of `streamlit run app.py` on a fresh demo database (hr / demo-hr-2026)."""
     work = tmp_path_factory.mktemp("e2e")
     db_url = f"sqlite:///{work / 'e2e.db'}"
+    E2E_DB["url"] = db_url
     env = {**os.environ, "PLANNER_DATABASE_URL": db_url, "PLANNER_VAR_DIR": str(work)}
     env.pop("DATABASE_URL", None)
     load = subprocess.run(

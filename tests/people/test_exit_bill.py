@@ -54,6 +54,7 @@ def test_the_bill_by_hand(mapped):
     row = bill.people.set_index("employee_id").loc["E06"]
     assert (row["age"], row["years"], str(row["weeks"])) == (56, 20, "27.5")
     assert bill.relevant == TODAY and "today" in bill.relevant_basis
+    assert (bill.strain_liable, bill.strain_missing) == (1, 0)  # the fund's figure is in
 
 
 def test_payback_and_the_cumulative_saving(mapped):
