@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # week's pay instead of the statutory cap (reg 5), a multiplier of the statutory weeks and
     # the 104-week limit (reg 6); and the pension strain estimate, as a multiple of annual pay,
     # used only where the fund has not given its figure (0: no estimate, strain listed only).
+    # Slot-in (DOMAIN.md §7 item 5): the match score, 0-100, at which a person is suggested
+    # for a post (the council's policy: 50, 70 or 80 are common).
+    slot_in_threshold: int = Field(default=70, ge=0, le=100)
     redundancy_actual_pay: bool = False
     redundancy_multiplier: Decimal = Decimal(1)
     redundancy_max_weeks: Decimal = Decimal(104)

@@ -51,7 +51,7 @@ from planner.core.models import (
     Structure,
 )
 from planner.core.values import decimal_text
-from planner.establishment.register import baseline_id
+from planner.establishment.register import baseline_id, posts_frame
 from planner.structures.comparison import lineage_difference, lineage_frame
 from planner.structures.option_history import check_version
 from planner.structures.options import NotAnOption, readable_option, require_not_archived
@@ -187,8 +187,35 @@ def mapping_frame(*, session: Session, actor: Actor,
                   structure: str | int | Structure) -> pd.DataFrame:
     """One row per baseline person (employees, interims, agency workers) with their outcome
     in `structure`: stored, or the default (`unchanged` in a post kept as is, else blank).
-    `version` 0 means no stored row. mapping.read: never a union rep's (names)."""
-    return _frame(session, _option(session, actor, structure, "mapping.read"))
+    `version` 0 means no stored row. mapping.read: never a union rep's (names). The option's
+    id is in `attrs["structure_id"]`."""
+    option = _option(session, actor, structure, "mapping.read")
+    out = _frame(session, option)
+    out.attrs["structure_id"] = option.id
+    return out
+
+
+def available_posts(session: Session, option_id: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """The option's new and changed posts (post_id, title, grade, team, division, fte), with
+    `attrs["taken"]`: the FTE already mapped into each (slotted or redeployed people), and
+    `attrs["own"]`: employee_id → the changed post that continues the one they hold."""
+    kept, successor = _continuing(session, option_id)
+    unchanged = {successor[k] for k in kept if k in successor}
+    posts = posts_frame(session, option_id)
+    posts = posts[~posts["id"].isin(unchanged)].reset_index(drop=True)
+    ref_of = dict(zip(posts["id"], posts["post_id"], strict=True))
+    # Each person whose own post the option continues (changed): that post is theirs first.
+    own = {e: ref_of[successor[pks[0]]] for e, pks in zip(frame["employee_id"],
+                                                          frame["post_pks"], strict=True)
+           if len(pks) == 1 and successor.get(pks[0]) in ref_of}
+    into = frame[frame["outcome"].isin(WITH_POST)]
+    taken: dict[str, Decimal] = {}
+    for post, fte in zip(into["option_post_id"], into["fte"], strict=True):
+        taken[str(post)] = taken.get(str(post), Decimal(0)) + Decimal(str(fte))
+    out = posts[["post_id", "title", "grade", "team", "division", "fte"]].copy()
+    out.attrs["taken"] = taken
+    out.attrs["own"] = own
+    return out
 
 
 def pools_frame(*, session: Session, actor: Actor,
