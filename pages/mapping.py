@@ -51,6 +51,30 @@ tab_grid, tab_bench, tab_cost = st.tabs(["Mapping", "Without a post", "Exit cost
 
 with tab_grid:
     shown = ui.grid(frame)
+    if ui.may_edit(actor) and unmapped:
+        sug, offered = ui.suggestions(actor, chosen.id)
+        with st.expander(f"Suggestions for the {plural(unmapped, 'person', 'people')} not yet "
+                         "mapped", icon=":material/lightbulb:", expanded=True):
+            st.caption("Matched on grade (the same or one apart), team and title, or on the "
+                       "duties match you enter, at the council's slot-in threshold. A person "
+                       "whose own post continues changed is suggested for it first. Review "
+                       "them, then accept: nothing is mapped until you do.")
+            if len(sug.slot_ins):
+                st.markdown(f"**Slot-ins** ({len(sug.slot_ins)})")
+                st.dataframe(ui.slot_in_table(frame, sug.slot_ins, offered), hide_index=True,
+                             height=table_height(len(sug.slot_ins), most=320))
+            if len(sug.pools):
+                st.markdown(f"**Ring-fenced pools** ({len(sug.pools)}): more candidates than "
+                            "places")
+                st.dataframe(ui.pool_table(sug.pools, offered), hide_index=True)
+            if sug.at_risk:
+                st.markdown(f"**At risk** ({len(sug.at_risk)}): no post matches well enough: "
+                            + ", ".join(sug.at_risk))
+            if st.button("Accept these suggestions", key="mapping_accept",
+                         type="primary") and ui.accept(
+                    actor, chosen.id, version, slot_ins=sug.slot_ins, pools=sug.pools,
+                    at_risk=sug.at_risk, posts=offered):
+                st.rerun()
     if ui.may_edit(actor):
         edited = st.data_editor(shown, hide_index=True, key=f"mapping_grid_{chosen.id}",
                                 column_config=ui.grid_config(posts, list(pools["name"])),

@@ -177,3 +177,66 @@ def person_costs(bill: exit_bill.ExitBill) -> pd.DataFrame:
         for e, s, liable in zip(people["strain_is_estimate"], people["strain_pence"],
                                 people["strain_liable"], strict=True)]
     return out
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+
+def suggestions(actor: Actor, option_id: int) -> tuple[Any, pd.DataFrame]:
+    from planner.people.suggestions import suggestions_for
+
+    with reading() as session:
+        return suggestions_for(session=session, actor=actor, structure=option_id)
+
+
+def pool_name(posts: pd.DataFrame, post_ids: list[str]) -> str:
+    """A pool named after its posts: "Service Desk Analyst (ICT-096, ICT-097)"."""
+    title = str(posts.loc[posts["post_id"] == post_ids[0], "title"].iloc[0])
+    return f"{title} ({', '.join(post_ids)})"[:120]
+
+
+def accept(actor: Actor, option_id: int, version: int, *, slot_ins: pd.DataFrame,
+           pools: pd.DataFrame, at_risk: list[str], posts: pd.DataFrame) -> bool:
+    """Accept the suggestions shown, all or nothing: pools first (each is version-checked),
+    then everyone's outcome in one save."""
+    rows = [{"employee_id": e, "outcome": "slotted", "option_post_id": q,
+             "note": "Suggested slot-in, accepted."}
+            for e, q in zip(slot_ins["employee_id"], slot_ins["post_id"], strict=True)]
+    rows += [{"employee_id": e, "outcome": "at-risk"} for e in at_risk]
+    try:
+        with writing() as session:
+            for ids, people in zip(pools["post_ids"], pools["candidates"], strict=True):
+                name = pool_name(posts, list(ids))
+                version = mapping.save_pool(session=session, actor=actor, structure=option_id,
+                                            name=name, post_ids=list(ids),
+                                            expected_version=version).version
+                rows += [{"employee_id": e, "outcome": "ring-fenced", "pool": name}
+                         for e in people]
+            mapping.save_mapping(session=session, actor=actor, structure=option_id, rows=rows,
+                                 expected_version=version)
+    except ValidationFailed as exc:
+        lines = "\n".join(f"- {fmt.md_escape(e.message)}" for e in exc.errors)
+        st.error(f"Nothing was saved:\n\n{lines}")
+        return False
+    except PlannerError as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return False
+    st.session_state[FLASH_KEY] = (f"Accepted the suggestions for "
+                                   f"{fmt.plural(len(rows), 'person', 'people')}.")
+    return True
+
+
+def slot_in_table(frame: pd.DataFrame, slot_ins: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+    names = dict(zip(frame["employee_id"], frame["name"], strict=True))
+    titles = dict(zip(posts["post_id"], posts["title"], strict=True))
+    return pd.DataFrame({"Employee": slot_ins["employee_id"],
+                         "Name": slot_ins["employee_id"].map(names),
+                         "Into post": slot_ins["post_id"],
+                         "Title": slot_ins["post_id"].map(titles),
+                         "Match": [f"{int(s)}%" for s in slot_ins["score"]]})
+
+
+def pool_table(pools: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Pool": [pool_name(posts, list(p)) for p in pools["post_ids"]],
+                         "Places": pools["places"].astype(int),
+                         "Candidates": [", ".join(c) for c in pools["candidates"]]})

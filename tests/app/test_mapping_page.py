@@ -64,3 +64,23 @@ def test_only_edited_cells_are_saved():
     assert ui.changed_rows(before, after) == [{"employee_id": "E2", "note": "kept"}]
     before.loc[1, "pool"], after.loc[1, "pool"] = "Pool A", ui.NONE_LABEL
     assert ui.changed_rows(before, after) == [{"employee_id": "E2", "pool": "", "note": "kept"}]
+
+
+def test_accepting_the_suggestions_maps_everyone_they_cover(demo_app_db):
+    """Catches: suggestions shown but not saved, or saved half (pools without members)."""
+    at = app_as(demo_app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    assert "**Slot-ins** (14)" in all_text(at)  # 8 own posts, 2 consultants, 4 desk analysts
+    at.button(key="mapping_accept").click().run()
+    assert not at.exception, at.exception
+    with demo_app_db.session() as s:
+        option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
+        frame = mapping.mapping_frame(session=s, actor=demo_app_db.actors["hr"],
+                                      structure=option.id)
+        pools = mapping.pools_frame(session=s, actor=demo_app_db.actors["hr"],
+                                    structure=option.id)
+    left = frame[frame["outcome"] == ""]
+    assert set(left["contract"]) <= {"interim", "agency"}  # only theirs is left to decide
+    assert len(pools) >= 1 and int(pools["members"].sum()) == int(
+        (frame["outcome"] == "ring-fenced").sum())
+    assert "Accepted the suggestions" in all_text(at)
