@@ -261,13 +261,21 @@ def proposed_dismissals(session: Session, structure_id: int) -> pd.DataFrame | N
     posts and excess = max(0, members − posts)) and the still-unmapped (outcome ""). `counted`
     marks contracts s.188 counts; `dismissal_count` adds them up.
     """
+    mapped = _mapped(session, structure_id)
+    if mapped is None:
+        return None
+    option, frame = mapped
+    return _dismissals(session, frame, structure_id, deleted_posts(session, option))
+
+
+def _mapped(session: Session, structure_id: int) -> tuple[Structure, pd.DataFrame] | None:
+    """The option and its mapping frame, or None when the option has no mapping."""
     if not has_mapping(session, structure_id):
         return None
     option = session.get(Structure, structure_id)
     if option is None:
         raise NotFound(f"There is no structure {structure_id}.")
-    frame = _frame(session, option)
-    return _dismissals(session, frame, structure_id, deleted_posts(session, option))
+    return option, _frame(session, option)
 
 
 def _unmapped_in(frame: pd.DataFrame, posts: set[int]) -> pd.Series:
@@ -312,12 +320,10 @@ def at_risk_people(session: Session, structure_id: int) -> set[int] | None:
     """Person ids at risk in an option's mapping (at-risk, ring-fenced, voluntary redundancy,
     and the still unmapped in posts the option deletes, regrades or shrinks), for the
     equality analysis; None when the option has no mapping."""
-    if not has_mapping(session, structure_id):
+    mapped = _mapped(session, structure_id)
+    if mapped is None:
         return None
-    option = session.get(Structure, structure_id)
-    if option is None:
-        raise NotFound(f"There is no structure {structure_id}.")
-    frame = _frame(session, option)
+    option, frame = mapped
     risky = frame["outcome"].isin(AT_RISK_OUTCOMES) | _unmapped_in(
         frame, displaced_posts(session, option))
     return {int(i) for i in frame.loc[risky, "person_id"]}

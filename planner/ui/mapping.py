@@ -101,18 +101,23 @@ def changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
     return rows
 
 
+def refused(exc: PlannerError) -> bool:
+    """Why nothing was saved: each problem of a validation on its own line, else the message."""
+    if isinstance(exc, ValidationFailed):
+        lines = "\n".join(f"- {fmt.md_escape(e.message)}" for e in exc.errors)
+        st.error(f"Nothing was saved:\n\n{lines}")
+    else:
+        st.error(fmt.md_escape(str(exc)))
+    return False
+
+
 def save(actor: Actor, option_id: int, rows: list[dict[str, Any]], version: int) -> bool:
     try:
         with writing() as session:
             mapping.save_mapping(session=session, actor=actor, structure=option_id, rows=rows,
                                  expected_version=version)
-    except ValidationFailed as exc:
-        lines = "\n".join(f"- {fmt.md_escape(e.message)}" for e in exc.errors)
-        st.error(f"Nothing was saved:\n\n{lines}")
-        return False
     except PlannerError as exc:
-        st.error(fmt.md_escape(str(exc)))
-        return False
+        return refused(exc)
     st.session_state[FLASH_KEY] = f"Saved {fmt.plural(len(rows), 'person', 'people')}."
     return True
 
@@ -123,12 +128,7 @@ def save_pool(actor: Actor, option_id: int, name: str, posts: list[str], version
             mapping.save_pool(session=session, actor=actor, structure=option_id, name=name,
                               post_ids=posts, expected_version=version)
     except PlannerError as exc:
-        if isinstance(exc, ValidationFailed):
-            st.error("Nothing was saved:\n\n" + "\n".join(
-                f"- {fmt.md_escape(e.message)}" for e in exc.errors))
-        else:
-            st.error(fmt.md_escape(str(exc)))
-        return False
+        return refused(exc)
     st.session_state[FLASH_KEY] = f"Saved pool {name}."
     return True
 
@@ -214,13 +214,8 @@ def accept(actor: Actor, option_id: int, version: int, *, slot_ins: pd.DataFrame
                          for e in people]
             mapping.save_mapping(session=session, actor=actor, structure=option_id, rows=rows,
                                  expected_version=version)
-    except ValidationFailed as exc:
-        lines = "\n".join(f"- {fmt.md_escape(e.message)}" for e in exc.errors)
-        st.error(f"Nothing was saved:\n\n{lines}")
-        return False
     except PlannerError as exc:
-        st.error(fmt.md_escape(str(exc)))
-        return False
+        return refused(exc)
     st.session_state[FLASH_KEY] = (f"Accepted the suggestions for "
                                    f"{fmt.plural(len(rows), 'person', 'people')}.")
     return True
