@@ -86,6 +86,20 @@ with tab_grid:
         if st.button("Save the mapping", type="primary", disabled=not rows,
                      key="mapping_save") and ui.save(actor, chosen.id, rows, version):
             st.rerun()
+        with st.expander("Edit in Excel", icon=":material/table_view:"):
+            st.caption("Download the mapping, change outcomes, posts, pools and notes in Excel, "
+                       "and upload it back. Nothing is saved unless every row is valid; a "
+                       "workbook downloaded before someone else's change is refused.")
+            st.download_button("Download the mapping (.xlsx)",
+                               lambda: ui.mapping_xlsx(actor, chosen.id),
+                               file_name=f"mapping-{chosen.name}.xlsx", key="mapping_download",
+                               icon=":material/download:")
+            sheet = st.file_uploader("Upload the edited workbook", type=["xlsx"],
+                                     key=f"mapping_upload_{chosen.id}_{version}")
+            if sheet is not None and st.button("Save the uploaded mapping", type="primary",
+                                               key="mapping_upload_save") and ui.upload(
+                    actor, chosen.id, [(sheet.name, sheet.getvalue())]):
+                st.rerun()
         with st.expander("Ring-fenced pools", icon=":material/group_work:"):
             if len(pools):
                 st.dataframe(pools[["name", "posts", "members"]].rename(columns={

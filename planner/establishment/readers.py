@@ -15,7 +15,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -67,6 +67,28 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The sheets an upload may hold, each with its columns and the ones it must have, and how
+    the messages name them: the establishment's, or another round trip's (the people mapping)."""
+
+    columns: Mapping[str, tuple[str, ...]]
+    required: Mapping[str, tuple[str, ...]]
+    csv_names: str  # "Name CSV files after their sheet: …"
+    upload_kinds: str  # "Upload an Excel workbook (.xlsx) or …"
+    sheet_names: str  # "Unknown sheet: …"
+
+
+ESTABLISHMENT = Layout(
+    COLUMNS, REQUIRED,
+    csv_names="Name CSV files after their sheet: posts.csv, people.csv, partners.csv or "
+              "equality.csv.",
+    upload_kinds="Upload an Excel workbook (.xlsx) or CSV files (posts.csv, people.csv, "
+                 "partners.csv).",
+    sheet_names="Unknown sheet: a workbook has sheets posts, people and optionally partners "
+                "and equality.")
+
+
 @dataclass
 class Tables:
     """The sheets of one upload as text, each with `_row` (the spreadsheet row number)."""
@@ -79,17 +101,25 @@ class Tables:
 
 def read_upload(files: Sequence[tuple[str, bytes]],
                 settings: Settings | None = None) -> tuple[Tables, list[RowError]]:
+    """The establishment's sheets (posts, people, partners, equality) of an upload."""
+    sheets, errors = read_sheets(files, ESTABLISHMENT, settings)
+    tables = Tables(**{k: v for k, v in sheets.items() if k in COLUMNS})
+    return tables, errors
+
+
+def read_sheets(files: Sequence[tuple[str, bytes]], layout: Layout,
+                settings: Settings | None = None) -> tuple[dict[str, pd.DataFrame],
+                                                           list[RowError]]:
     """Read xlsx and csv files into text tables, with every problem found on the way.
 
     Never raises for what a file holds: whatever the bytes, the answer is tables or located
     errors (an upload is untrusted, and a traceback would show the user the server's insides).
     """
     settings = settings or get_settings()
-    tables = Tables()
+    tables: dict[str, pd.DataFrame] = {}
     errors: list[RowError] = []
     if not files:
-        return tables, [RowError("upload", None, "", "No file was given: upload an xlsx "
-                                 "workbook or posts.csv and people.csv.")]
+        return tables, [RowError("upload", None, "", f"No file was given. {layout.upload_kinds}")]
     for name, data in files:
         label = name.rsplit("/", 1)[-1] or "upload"
         if len(data) > settings.max_upload_bytes:
@@ -104,28 +134,24 @@ def read_upload(files: Sequence[tuple[str, bytes]],
                 errors.append(RowError(label, None, "", "This is not an Excel workbook (.xlsx): "
                                        "save it from Excel as 'Excel Workbook' and upload again."))
                 continue
-            sheets, errs = _read_xlsx(label, data, settings)
+            sheets, errs = _read_xlsx(label, data, settings, layout)
             errors += errs
         elif lower.endswith((".csv", ".txt")):
             sheet = lower.rsplit(".", 1)[0]
-            if sheet not in COLUMNS:
-                errors.append(RowError(label, None, "", (
-                    "Name CSV files after their sheet: posts.csv, people.csv, partners.csv or "
-                    "equality.csv.")))
+            if sheet not in layout.columns:
+                errors.append(RowError(label, None, "", layout.csv_names))
                 continue
-            frame, errs = _read_csv(sheet, data, settings)
+            frame, errs = _read_csv(sheet, data, settings, layout)
             errors += errs
             sheets = {sheet: frame} if frame is not None else {}
         else:
-            errors.append(RowError(label, None, "", (
-                "Upload an Excel workbook (.xlsx) or CSV files (posts.csv, people.csv, "
-                "partners.csv).")))
+            errors.append(RowError(label, None, "", layout.upload_kinds))
             continue
         for sheet, frame in sheets.items():
-            if getattr(tables, sheet) is not None:
+            if sheet in tables:
                 errors.append(RowError(sheet, None, "", f"The {sheet} sheet was given twice."))
                 continue
-            setattr(tables, sheet, frame)
+            tables[sheet] = frame
     return tables, errors
 
 
@@ -153,8 +179,10 @@ class _Sheet:
     and the columns go to pandas in one step each.
     """
 
-    def __init__(self, sheet: str, max_rows: int, encoding: str = "") -> None:
+    def __init__(self, sheet: str, max_rows: int, encoding: str = "",
+                 layout: Layout | None = None) -> None:
         self.sheet, self.max_rows, self.encoding = sheet, max_rows, encoding
+        self.layout = layout or ESTABLISHMENT
         self.header: list[str] | None = None
         self.columns: list[list[str]] = []
         self.rows: list[int] = []
@@ -215,7 +243,7 @@ class _Sheet:
                 for i in range(width)}
         self.columns = []
         frame = pd.DataFrame(data, columns=range(width), dtype=str)
-        return _shape(self.sheet, header, frame, self.rows)
+        return _shape(self.sheet, header, frame, self.rows, self.layout)
 
 
 def _cell_problem(value: str, encoding: str) -> str | None:
@@ -250,8 +278,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1252", "surrogateescape"), "Windows-1252 text"
 
 
-def _read_csv(sheet: str, data: bytes,
-              settings: Settings | None = None) -> tuple[pd.DataFrame | None, list[RowError]]:
+def _read_csv(sheet: str, data: bytes, settings: Settings | None = None,
+              layout: Layout | None = None) -> tuple[pd.DataFrame | None, list[RowError]]:
     """CSV as Excel writes it: UTF-8 with or without a BOM, or Windows-1252; line ends CRLF,
     LF or a classic Mac's CR, mixed or not."""
     settings = settings or get_settings()
@@ -266,7 +294,7 @@ def _read_csv(sheet: str, data: bytes,
     if not text.strip():
         return None, [RowError(sheet, None, "", "The file is empty: it needs a header row.")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = _Sheet(sheet, settings.max_import_rows, encoding)
+    out = _Sheet(sheet, settings.max_import_rows, encoding, layout)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     del text
     r = 0
@@ -283,8 +311,8 @@ def _read_csv(sheet: str, data: bytes,
     return out.frame()
 
 
-def _read_xlsx(label: str, data: bytes,
-               settings: Settings) -> tuple[dict[str, pd.DataFrame], list[RowError]]:
+def _read_xlsx(label: str, data: bytes, settings: Settings,
+               layout: Layout) -> tuple[dict[str, pd.DataFrame], list[RowError]]:
     """Check the zip before unpacking (zip bombs), then read values; refuse formula cells.
 
     Every row the sheet holds is read: the `<dimension>` a sheet declares is not trusted
@@ -317,12 +345,10 @@ def _read_xlsx(label: str, data: bytes,
     try:
         for ws in wb.worksheets:
             sheet = ws.title.strip().lower()
-            if sheet not in COLUMNS:
-                errors.append(RowError(ws.title, None, "", (
-                    "Unknown sheet: a workbook has sheets posts, people and optionally partners "
-                    "and equality.")))
+            if sheet not in layout.columns:
+                errors.append(RowError(ws.title, None, "", layout.sheet_names))
                 continue
-            out = _Sheet(sheet, settings.max_import_rows)
+            out = _Sheet(sheet, settings.max_import_rows, layout=layout)
             try:
                 _read_sheet(wb, ws, out)
             except Exception as exc:  # a damaged part: zlib, XML, CRC, bad numbers
@@ -471,12 +497,12 @@ def _xlsx_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _shape(sheet: str, header: list[str], frame: pd.DataFrame,
-           rows: list[int]) -> tuple[pd.DataFrame | None, list[RowError]]:
+def _shape(sheet: str, header: list[str], frame: pd.DataFrame, rows: list[int],
+           layout: Layout) -> tuple[pd.DataFrame | None, list[RowError]]:
     """Name the columns, check them against the format, strip neutralising apostrophes."""
     errors: list[RowError] = []
     names = [_column_name(h) for h in header]
-    allowed = COLUMNS[sheet]
+    allowed = layout.columns[sheet]
     seen: set[str] = set()
     keep: list[int] = []
     for i, name in enumerate(names):
@@ -494,7 +520,7 @@ def _shape(sheet: str, header: list[str], frame: pd.DataFrame,
             continue
         seen.add(name)
         keep.append(i)
-    for name in REQUIRED[sheet]:
+    for name in layout.required[sheet]:
         if name not in seen:
             errors.append(RowError(sheet, 1, name, f"The required column {name} is missing."))
     if errors:
@@ -510,7 +536,9 @@ def _shape(sheet: str, header: list[str], frame: pd.DataFrame,
         quoted = s.str.startswith("'") & s.str[1:2].isin(list(FORMULA_PREFIXES))
         out[col] = s.where(~quoted, s.str[1:])
     out["_row"] = rows
-    return out.reset_index(drop=True), []
+    out = out.reset_index(drop=True)
+    out.attrs["given"] = sorted(seen)  # the columns the file has (the rest are blank here)
+    return out, []
 
 
 def _column_name(header: str) -> str:

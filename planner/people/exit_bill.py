@@ -39,7 +39,7 @@ from planner.core.config import get_settings
 from planner.core.models import ConsultationPlan, Occupancy, Person, Post, Structure
 from planner.establishment.register import baseline_id
 from planner.people.exit_costs import TAX_FREE_PENCE, ExitPolicy, exit_costs_frame
-from planner.people.mapping import mapping_frame
+from planner.people.mapping import costing_frame
 from planner.structures.costing import cost_structure
 from planner.structures.envelope import envelope_position
 from planner.structures.options import readable_option
@@ -190,7 +190,7 @@ def exit_bill(*, session: Session, actor: Actor, structure: str | int | Structur
     assert option.id is not None
     policy = policy or policy_from_settings()
     relevant, basis = _relevant(session, option.id, today)
-    frame = mapping_frame(session=session, actor=actor, structure=option)
+    frame = costing_frame(session=session, actor=actor, structure=option)
     leaving = frame[frame["outcome"].isin(LEAVING)]
     people = _people(session, [int(i) for i in leaving["person_id"]], today)
     merged = leaving[["person_id", "name", "outcome", "lgps_member", "strain_fund_pence"]].merge(

@@ -37,7 +37,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner.core import audit
-from planner.core.auth import Actor, require
+from planner.core.auth import Actor, can, require
 from planner.core.errors import NotFound, PlannerError, RowError, ValidationFailed
 from planner.core.models import (
     MAPPING_OUTCOMES,
@@ -81,6 +81,10 @@ _FIELDS: dict[str, Any] = {"outcome": UNMAPPED, "option_post_id": "", "pool": ""
                            "status": "proposed", "duties_match": None,
                            "on_family_leave": False, "lgps_member": True,
                            "strain_fund_pence": None}
+
+# Fields a stored row keeps only beside an outcome (a blank outcome deletes the row).
+_KEPT_WITH_OUTCOME = ("note", "duties_match", "on_family_leave", "lgps_member",
+                      "strain_fund_pence")
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -189,6 +193,19 @@ def mapping_frame(*, session: Session, actor: Actor,
     in `structure`: stored, or the default (`unchanged` in a post kept as is, else blank).
     `version` 0 means no stored row. mapping.read: never a union rep's (names). The option's
     id is in `attrs["structure_id"]`."""
+    option = _option(session, actor, structure, "mapping.read")
+    out = _frame(session, option)
+    if not can(actor, "mapping.costs"):  # the fund's strain figure is one person's cost
+        out["strain_fund_pence"] = None
+    out.attrs["structure_id"] = option.id
+    return out
+
+
+def costing_frame(*, session: Session, actor: Actor,
+                  structure: str | int | Structure) -> pd.DataFrame:
+    """mapping_frame with the fund's strain figures kept whoever reads: the exit bill's totals
+    must be the same for a manager as for hr. Its callers show a person's figures to
+    mapping.costs only (planner.people.exit_bill)."""
     option = _option(session, actor, structure, "mapping.read")
     out = _frame(session, option)
     out.attrs["structure_id"] = option.id
@@ -422,7 +439,8 @@ def save_mapping(*, session: Session, actor: Actor, structure: str | int | Struc
     naming the employee: an unknown outcome or status; slotted or redeployed without a post
     of this option; a post filled beyond its FTE (people unchanged in it count); ring-fenced
     without a pool of this option; interim-released other than for an interim or agency
-    worker; fixed-term-ends other than for a fixed-term employee.
+    worker; fixed-term-ends other than for a fixed-term employee; a strain figure from someone
+    without mapping.costs. A row's `_row` (a workbook's row number) locates its problems.
     """
     require(actor, "mapping.edit", "person_mapping")
     option = _editable(session, actor, structure)
@@ -435,7 +453,9 @@ def save_mapping(*, session: Session, actor: Actor, structure: str | int | Struc
     errors: list[RowError] = []
     changed: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
+    costs = can(actor, "mapping.costs")
     for n, raw in enumerate(rows, start=1):
+        n = int(raw.get("_row", n))  # a workbook's row number, where the rows came from one
         ref = str(raw.get("employee_id") or "").strip()
 
         def err(column: str, message: str, n: int = n, ref: str = ref) -> None:
@@ -451,12 +471,20 @@ def save_mapping(*, session: Session, actor: Actor, structure: str | int | Struc
         seen.add(ref)
         current = {k: frame.at[ref, k] for k in _FIELDS}
         if int(frame.at[ref, "version"]) == 0:
-            current = {**_FIELDS, "outcome": ""}
+            # No stored row: the person's default outcome stands until another is chosen, so
+            # a note on someone unchanged by default keeps them unchanged.
+            current = {**_FIELDS, "outcome": frame.at[ref, "default_outcome"]}
         row = _clean(raw, current)
+        if not costs and row["strain_fund_pence"] != current["strain_fund_pence"]:
+            err("strain_fund_pence", "only hr enters the pension fund's strain figure.")
+        if not row["outcome"] and any(row[k] != _FIELDS[k] for k in _KEPT_WITH_OUTCOME):
+            err("outcome", "choose an outcome first: a note, duties match, leave flag or "
+                           "strain figure is kept with a person's outcome.")
         errors.extend(RowError(SHEET, n, c, f"{ref} ({frame.at[ref, 'name']}): {m}")
                       for c, m in _row_problems(row, str(frame.at[ref, "contract"]), post_of,
                                                 pool_names))
-        if row != current:
+        if row != current and not (int(frame.at[ref, "version"]) == 0 and not row["outcome"]
+                                   and row == {**_FIELDS, "outcome": ""}):
             changed[ref] = row
     errors.extend(_over_filled(session, option, frame, changed, post_of, posts))
     if errors:

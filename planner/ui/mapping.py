@@ -133,6 +133,36 @@ def save_pool(actor: Actor, option_id: int, name: str, posts: list[str], version
     return True
 
 
+def mapping_xlsx(actor: Actor, option_id: int) -> bytes:
+    from planner.people.mapping_sheet import mapping_workbook
+
+    with reading() as session:
+        return mapping_workbook(session=session, actor=actor, structure=option_id)
+
+
+def upload(actor: Actor, option_id: int, files: list[tuple[str, bytes]]) -> bool:
+    """Save an edited mapping workbook, all or nothing; every problem shown by row."""
+    from planner.people.mapping_sheet import upload_mapping
+
+    try:
+        with writing() as session:
+            result = upload_mapping(session=session, actor=actor, structure=option_id,
+                                    files=files)
+    except ValidationFailed as exc:
+        rows = pd.DataFrame([e.as_dict() for e in exc.errors])
+        st.error(f"Nothing was saved: the workbook has {fmt.plural(len(rows), 'problem')}. "
+                 "Correct them in the workbook and upload it again.")
+        st.dataframe(rows.rename(columns={"sheet": "Sheet", "row": "Row", "column": "Column",
+                                          "message": "Problem"}), hide_index=True)
+        return False
+    except PlannerError as exc:
+        return refused(exc)
+    st.session_state[FLASH_KEY] = (
+        f"Uploaded: saved {fmt.plural(len(result.changed), 'person', 'people')}."
+        if result.changed else "Uploaded: the workbook changes nothing.")
+    return True
+
+
 def bench_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Everyone without a post in the option, counted by outcome and grade."""
     shown = frame.assign(outcome=frame["outcome"].replace("", "not mapped"))

@@ -84,3 +84,13 @@ def test_accepting_the_suggestions_maps_everyone_they_cover(demo_app_db):
     assert len(pools) >= 1 and int(pools["members"].sum()) == int(
         (frame["outcome"] == "ring-fenced").sum())
     assert "Accepted the suggestions" in all_text(at)
+
+
+def test_a_manager_is_offered_the_workbook_round_trip(demo_app_db):
+    """Catches: the Excel round trip missing from the page (tests/people/test_mapping_sheet.py
+    covers what the upload does)."""
+    at = app_as(demo_app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert "Download the mapping (.xlsx)" in labels
+    assert "Upload the edited workbook" in [e.proto.label for e in at.get("file_uploader")]

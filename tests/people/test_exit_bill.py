@@ -12,7 +12,7 @@ from planner.core.errors import PermissionDenied
 from planner.core.models import Person
 from planner.people import exit_bill as xb
 from planner.people.exit_costs import ExitPolicy
-from tests.people.test_mapping import _pool, _save, world  # noqa: F401  (a fixture)
+from tests.people.test_mapping import _pool, _save
 
 TODAY = dt.date(2026, 12, 3)
 

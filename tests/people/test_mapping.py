@@ -22,35 +22,6 @@ from planner.people import mapping as m
 TODAY = dt.date(2026, 12, 3)
 
 
-def _new_post(ref: str) -> dict[str, str]:
-    return {"post_id": ref, "title": "Lead Officer", "division": "Digital", "team": "Core",
-            "reports_to": "H0", "grade": "PO3", "fte": "1", "partner": "shared",
-            "funding": "base", "notes": ""}
-
-
-@pytest.fixture
-def world(session):
-    from planner.core.models import Post
-    from planner.establishment.register import PostEdits
-    from planner.structures.options import create_option, edit_option_posts
-    from tests.factories import build_flat_establishment, make_actors
-
-    actors = make_actors(session)
-    build_flat_establishment(session, 6)
-    session.commit()
-    option = create_option(session=session, actor=actors["manager"], name="Option M")
-    versions = {p.post_ref: p.version for p in session.exec(
-        select(Post).where(Post.structure_id == option.id))}
-    touched = ["P01", "P02", "P03", "P04"]
-    edit_option_posts(session=session, actor=actors["manager"], structure=option.id,
-                      edits=PostEdits(added=[_new_post("N1"), _new_post("N2")],
-                                      deleted=["P01", "P02", "P03"],
-                                      updated={"P04": {"grade": "PO4"}},
-                                      versions={r: versions[r] for r in touched}))
-    session.commit()
-    return session, actors, option.id
-
-
 def _version(session, oid: int) -> int:
     session.expire_all()
     return session.get(Structure, oid).version
@@ -107,7 +78,10 @@ def test_saved_rows_read_back(world):
     assert frame.at["E03", "pool"] == "Pool A"
     assert frame.at["E03", "note"] == "two for N2"
     assert frame.at["E04", "duties_match"] == 85
-    assert frame.at["E06", "strain_fund_pence"] == 1_234_500
+    # The fund's strain figure is one person's cost: hr's, never a manager's.
+    assert frame.at["E06", "strain_fund_pence"] is None
+    hr = m.mapping_frame(session=session, actor=actors["hr"], structure=oid)
+    assert hr.set_index("employee_id").at["E06", "strain_fund_pence"] == 1_234_500
     assert frame.at["E05", "outcome"] == "unchanged" and frame.at["E05", "version"] == 0
     assert frame.at["E01", "status"] == "proposed" and frame.at["E01", "version"] == 1
     pools = m.pools_frame(session=session, actor=actors["hr"], structure=oid)
@@ -132,14 +106,31 @@ def test_saved_rows_read_back(world):
 ])
 def test_each_constraint_refused_naming_the_employee(world, row, column, words):
     session, actors, oid = world
+    who = actors["hr" if "strain_fund_pence" in row else "manager"]  # hr's figure
     with pytest.raises(ValidationFailed) as caught:
-        _save(session, actors["manager"], oid, [{"employee_id": "E02", **row}])
+        _save(session, who, oid, [{"employee_id": "E02", **row}])
     [error] = caught.value.errors
     assert error.column == column
     assert words in error.message
     assert error.message.startswith("E02 (Person 02):")
     session.rollback()
     assert not m.has_mapping(session, oid)
+
+
+def test_only_hr_enters_a_strain_figure(world):
+    session, actors, oid = world
+    with pytest.raises(ValidationFailed) as exc:
+        _save(session, actors["manager"], oid,
+              [{"employee_id": "E06", "outcome": "at-risk", "strain_fund_pence": 500}])
+    assert [(e.column, "only hr" in e.message) for e in exc.value.errors] == [
+        ("strain_fund_pence", True)]
+    # A manager's save of other fields keeps hr's figure.
+    _save(session, actors["hr"], oid,
+          [{"employee_id": "E06", "outcome": "at-risk", "strain_fund_pence": 500}])
+    _save(session, actors["manager"], oid, [{"employee_id": "E06", "note": "Asked for VR"}])
+    session.expire_all()
+    row = session.exec(select(PersonMapping)).one()
+    assert (row.strain_fund_pence, row.note) == (500, "Asked for VR")
 
 
 def test_no_post_filled_beyond_its_fte(world):
@@ -404,3 +395,19 @@ def test_a_person_removed_by_an_import_loses_their_mapping_rows(world):
         PersonMapping, PersonMapping.person_id == Person.id))}
     assert refs == {"E01", "E02", "E03", "E04"}
     assert m.dismissal_count(m.proposed_dismissals(session, oid)) == 1  # Pool A's excess
+
+
+def test_a_note_keeps_a_default_outcome_and_needs_one(world):
+    """E05 is unchanged by default: a note alone stores them as unchanged, never unmapped.
+    E01 has no default (P01 is deleted): a note without an outcome is refused, not lost."""
+    session, actors, oid = world
+    _save(session, actors["manager"], oid, [{"employee_id": "E05", "note": "Spoke to them"}])
+    frame = m.mapping_frame(session=session, actor=actors["manager"],
+                            structure=oid).set_index("employee_id")
+    assert (frame.at["E05", "outcome"], frame.at["E05", "note"]) == ("unchanged",
+                                                                     "Spoke to them")
+    assert frame.at["E05", "version"] == 1
+    with pytest.raises(ValidationFailed) as caught:
+        _save(session, actors["manager"], oid, [{"employee_id": "E01", "note": "Asked for VR"}])
+    assert [(e.column, "choose an outcome first" in e.message)
+            for e in caught.value.errors] == [("outcome", True)]

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.people import suggestions as sg
-from tests.people.test_mapping import world  # noqa: F401  (a fixture)
 
 RANK = {"SO1": 1, "PO1": 2, "PO2": 3, "PO3": 4, "PO4": 5}
 
