@@ -5,6 +5,7 @@ import streamlit as st
 from planner.charts import compare as cc
 from planner.ui import compare as ui
 from planner.ui import format as fmt
+from planner.ui import mapping as mapping_ui
 from planner.ui.format import md_escape
 from planner.ui.session import database_url, guard
 
@@ -30,6 +31,10 @@ if not chosen:
 
 st.subheader("Side by side")
 table = ui.figures_table(ui.figures(actor, chosen, baseline))
+bills = {ref.name: mapping_ui.bill_of(actor, ref.id) for ref in chosen}
+if any(b is not None for b in bills.values()):  # managers and hr: never a union rep
+    table = ui.with_rows_after(table, "Saving vs baseline (full year)",
+                               mapping_ui.compare_rows(bills))
 st.dataframe(ui.styled_figures(table), hide_index=True, key="compare_figures",
              height=ui.table_height(len(table)),
              column_config={"Figure": st.column_config.TextColumn("", width=230)})
@@ -61,6 +66,14 @@ else:
                             other_name=other.name)
     st.altair_chart(cc.bridge_chart(bridge), width="stretch")
     st.caption(ui.bridge_caption(bridge))
+    bill = bills.get(other.name)
+    if bill is not None:
+        st.markdown(f"**What {md_escape(other.name)} costs to make, and when it pays back**")
+        if mapping_ui.mapped_at_all(bill):
+            mapping_ui.payback_summary(bill)
+        else:
+            st.info("Nobody in this option is mapped yet, so its exit bill is not known: map "
+                    "people on the People mapping page.", icon=":material/group:")
 
     changed = cc.difference_table(diff, base_cost, other_cost)
     st.markdown(f"**Posts that change in {md_escape(other.name)}** ({len(changed):,})")

@@ -3,12 +3,10 @@ option costs to make against what it saves (managers and hr; never union represe
 
 import streamlit as st
 
-from planner.charts import mapping as charts
 from planner.core.auth import can
-from planner.core.values import long_date
 from planner.ui import mapping as ui
 from planner.ui.compare import table_height
-from planner.ui.format import md_escape, money_from_pence, plural
+from planner.ui.format import plural
 from planner.ui.session import guard
 
 actor = guard("mapping.read")
@@ -119,34 +117,33 @@ with tab_bench:
     if table.empty:
         st.success("Everyone has a post in this option.")
     else:
-        st.dataframe(table, hide_index=True, height=table_height(len(table), most=420))
+        left, right = st.columns(2)
+        left.markdown("**By grade**")
+        left.dataframe(table, hide_index=True, height=table_height(len(table), most=420))
+        by_partner = ui.bench_table(frame, "partner")
+        right.markdown("**By partner** (the partner funding their post now)")
+        right.dataframe(by_partner, hide_index=True,
+                        height=table_height(len(by_partner), most=420))
+        people = ui.bench_people(frame)
+        st.markdown(f"**Who** ({len(people):,})")
+        st.dataframe(people, hide_index=True, height=table_height(len(people), most=420))
+    at_risk = int((frame["outcome"] == "at-risk").sum())
+    if at_risk:
+        st.markdown(f"**Redeployment** for the {plural(at_risk, 'person', 'people')} at risk")
+        st.caption("The option's vacancies (new or changed posts not yet filled, and posts "
+                   "no employee holds) within one grade of each person's. People on "
+                   "maternity, adoption or shared parental leave come first: the law gives "
+                   "them first call on a suitable vacancy. A redeployment starts a four-week "
+                   "trial; its last day is shown as if it started today. To redeploy someone, "
+                   "set their outcome to redeployed and the vacancy in the Mapping tab.")
+        offers = ui.redeployment(actor, chosen.id)
+        if offers.empty:
+            st.info("No vacancy in this option is within one grade of anyone at risk.")
+        else:
+            st.dataframe(offers, hide_index=True, height=table_height(len(offers), most=420))
 
 with tab_cost:
-    months = bill.payback_months
-    cols = st.columns(3)
-    cols[0].metric("Exit bill (one-off)", money_from_pence(bill.total_pence), border=True)
-    cols[1].metric("Annual saving", money_from_pence(bill.annual_saving_pence), border=True,
-                   help="The establishment's full-year cost less the option's.")
-    cols[2].metric("Payback", "never" if months is None else plural(months, "month"),
-                   border=True)
-    st.caption(f"Ages, service and the week's-pay cap are taken on "
-               f"{long_date(bill.relevant)}: {md_escape(bill.relevant_basis)}. "
-               f"Notice is {'worked' if bill.notice_worked else 'paid in lieu'}. The first "
-               "£30,000 of a genuine redundancy payment is free of tax (noted, not computed).")
-    if bill.pooled:
-        st.info(f"{plural(bill.pooled, 'person', 'people')} in ring-fenced pools are not costed "
-                "until the pools are decided.")
-    if bill.uncosted:
-        st.warning(f"{plural(bill.uncosted, 'person', 'people')} leaving have no date of birth "
-                   "or service date, so cannot be costed.")
-    if bill.strain_missing:
-        st.warning(f"{plural(bill.strain_missing, 'person', 'people')} leaving are LGPS members "
-                   "aged 55 or over with no pension strain figure: the bill leaves their strain "
-                   "out until the fund gives it (or an estimate is set).")
-    if bill.strain_estimated:
-        st.warning(f"Pension strain for {plural(bill.strain_estimated, 'person', 'people')} "
-                   "is an estimate, not the fund's figure.")
-    st.altair_chart(charts.payback_chart(bill.cumulative(), months), width="stretch")
+    ui.payback_summary(bill)
     left, right = st.columns(2)
     left.markdown("**By kind**")
     left.dataframe(ui.money_rows(bill.by_kind), hide_index=True)

@@ -6,6 +6,7 @@ from planner.core.auth import can
 from planner.ui import compare as cmp
 from planner.ui import establishment as est
 from planner.ui import format as fmt
+from planner.ui import mapping as mapping_ui
 from planner.ui import options as ui
 from planner.ui.format import md_escape
 from planner.ui.session import guard
@@ -135,6 +136,17 @@ if containers["Cost and envelope"].open:
                      key="options_envelope")
         for warning in cost.envelope().warnings:
             st.warning(md_escape(warning))
+        bill = mapping_ui.bill_of(actor, chosen.id) if is_option else None
+        if bill is not None:
+            st.subheader("One-off cost and payback")
+            if mapping_ui.mapped_at_all(bill):
+                mapping_ui.payback_summary(bill)
+            else:
+                st.info(f"Nobody in {md_escape(chosen.name)} is mapped yet, so its exit bill "
+                        "is not known. Map people to their outcomes to see the one-off cost "
+                        "and the payback.", icon=":material/group:")
+            st.caption("Who goes where, and the bill by kind and by partner: the People "
+                       "mapping page.")
         may_set = can(actor, "options.edit" if is_option else "establishment.edit") and (
             not archived)
         if may_set:

@@ -147,10 +147,11 @@ def init_database(engine: Engine) -> dict[str, int]:
         return load_reference_data(session)
 
 
-def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = False) -> SetupReport:
-    """Load the demo establishment, its draft option and the users, unless an establishment
-    already exists (`force` replaces it). `with_mapping` also maps the option's people
-    (DEMO_MAPPING, counted in data/demo/README.md).
+def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = True) -> SetupReport:
+    """Load the demo establishment, its draft option with its people mapping, and the users,
+    unless an establishment already exists (`force` replaces it). `with_mapping=False` leaves
+    the option's people unmapped (the legal clocks then use their post-based proxy; the
+    mapping is DEMO_MAPPING, counted in data/demo/README.md).
 
     `force` first deletes the demo's own option(s) and refuses, naming them, if any other
     option exists: the import would rebase it onto the demo's establishment (planner.structures.rebase),
@@ -279,7 +280,7 @@ def _demo_cohort_records(session: Session) -> None:
                      notified_on=due["measures_letter"], expected_version=version)
 
 
-def create_demo_option(session: Session, *, with_mapping: bool = False) -> Structure:
+def create_demo_option(session: Session, *, with_mapping: bool = True) -> Structure:
     """The demo's draft option, built with the ordinary services (create_option, then one
     batch of post edits) so it is audited and versioned like any user's option."""
     from planner.establishment.register import PostEdits, posts_frame
@@ -305,11 +306,11 @@ def create_demo_option(session: Session, *, with_mapping: bool = False) -> Struc
     edit_option_posts(session=session, actor=DEMO_AUTHOR, structure=option, edits=edits)
     session.refresh(option)
     if with_mapping:
-        _demo_mapping(session, option)
+        map_demo_people(session, option)
     return option
 
 
-def _demo_mapping(session: Session, option: Structure) -> None:
+def map_demo_people(session: Session, option: Structure) -> None:
     """The pools, then everyone's outcome; the holders of the moved posts are slotted into
     the posts they hold (read from the option, so the list above stays short)."""
     from planner.people.mapping import mapping_frame, save_mapping, save_pool

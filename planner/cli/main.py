@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true",
                       help="replace an existing establishment and the demo's own option "
                            "(refused while other options exist)")
-    demo.add_argument("--with-mapping", action="store_true",
-                      help="also map the demo option's people (data/demo/README.md)")
+    demo.add_argument("--no-mapping", action="store_false", dest="with_mapping",
+                      help="leave the demo option's people unmapped (the legal clocks then "
+                           "count people in deleted posts; data/demo/README.md)")
     imp = sub.add_parser("import", parents=[common], help="import an establishment (xlsx or csv files)")
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--keep-people", action="store_true",

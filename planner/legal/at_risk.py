@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -112,15 +113,30 @@ def deleted_post_pks(session: Session, option: Structure) -> set[int]:
     return {int(pk_of[r]) for r in gone if pk_of.get(r) is not None}
 
 
-def descriptions_frame(at_risk: pd.DataFrame, everyone: pd.DataFrame) -> pd.DataFrame:
-    """s.188(4)(b)-(c): proposed dismissals and employees of each description (title, grade)."""
-    counted = at_risk[at_risk["contract"].isin(COUNTED_CONTRACTS)]
+def descriptions_frame(at_risk: pd.DataFrame, everyone: pd.DataFrame,
+                       pools: Mapping[str, tuple[frozenset[int], int]] | None = None
+                       ) -> pd.DataFrame:
+    """s.188(4)(b)-(c): proposed dismissals and employees of each description (title, grade).
+
+    `pools` (from a people mapping: name → (counted member person ids, excess)) are ring-fenced
+    pools whose members compete for fewer posts: which of them will be dismissed is not known,
+    so each pool is one description, "Ring-fenced pool: NAME", with its excess proposed out of
+    its members, and its members are not counted again under their own title. The proposed
+    column then adds up to the s.188 count."""
+    pools = pools or {}
+    pooled = set().union(*(m for m, _ in pools.values())) if pools else set()
+    counted = at_risk[at_risk["contract"].isin(COUNTED_CONTRACTS)
+                      & ~at_risk["person_id"].isin(pooled)]
     employed = everyone[everyone["contract"].isin(EMPLOYEE_CONTRACTS)]
     rows = []
     for (title, grade), group in counted.groupby(["title", "grade"], sort=True):
         same = employed[(employed["title"] == title) & (employed["grade"] == grade)]
         rows.append({"title": title, "grade": grade, "proposed": group["person_id"].nunique(),
                      "employed": same["person_id"].nunique()})
+    for name, (members, excess) in sorted(pools.items()):
+        grades = sorted(set(employed.loc[employed["person_id"].isin(members), "grade"]))
+        rows.append({"title": f"Ring-fenced pool: {name}", "grade": "; ".join(grades),
+                     "proposed": int(excess), "employed": len(members)})
     return pd.DataFrame(rows, columns=DESCRIPTION_COLUMNS)
 
 

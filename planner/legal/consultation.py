@@ -262,6 +262,8 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     local = get_settings().local_consultation_minimum_days
     everyone = baseline_people(session)
     mapped = proposed_dismissals(session, option.id)
+    # Ring-fenced pools: name → (counted members, excess); which members go is not known yet.
+    pools: dict[str, tuple[frozenset[int], int]] = {}
     if mapped is None:  # no mapping yet: the people in the posts the option deletes
         basis, unmapped = BASIS_POSTS, 0
         gone = deleted_post_pks(session, option)
@@ -273,6 +275,10 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
         basis, unmapped = BASIS_MAPPING, int((mapped["outcome"] == "").sum())
         at_risk = everyone[everyone["person_id"].isin(set(mapped["person_id"]))]
         proposed = dismissal_count(mapped)
+        ring = mapped[(mapped["outcome"] == "ring-fenced") & mapped["counted"]]
+        pools = {str(name): (frozenset(int(p) for p in g["person_id"]),
+                             int(g["pool_excess"].iloc[0]))
+                 for name, g in ring.groupby("pool", sort=True)}
     agency_ids = set(at_risk.loc[at_risk["contract"].isin(AGENCY_CONTRACTS), "person_id"])
     employee_ids = set(everyone.loc[everyone["contract"].isin(EMPLOYEE_CONTRACTS), "person_id"])
 
@@ -320,8 +326,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     people = pd.DataFrame(rows, columns=PEOPLE_AT_RISK_COLUMNS, dtype=object)
     people["counted"] = people["counted"].astype(bool)
     counted_rows = people[people["counted"].astype(bool)]
-    exposure_pence = (int(sum(v for v in counted_rows["exposure_pence"] if v is not None))
-                      if award else None)
+    exposure_pence = _exposure_total(counted_rows, pools, everyone) if award else None
 
     breaches = list(check.breaches) if check else []
     warnings: list[str] = []
@@ -336,7 +341,7 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     warnings += _plan_warnings(plan, check, counted_rows, today, personal=personal,
                                award=award)
 
-    descriptions = descriptions_frame(at_risk, everyone)
+    descriptions = descriptions_frame(at_risk, everyone, pools)
     agency = agency_frame(everyone)
     return ConsultationView(
         structure_id=option.id, structure_name=option.name, structure_status=option.status,
@@ -346,6 +351,28 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
         breaches=breaches, warnings=warnings, stages=stages, descriptions=descriptions,
         agency=agency, people=people if personal else None, today=today, basis=basis,
         unmapped=unmapped)
+
+
+def _exposure_total(counted: pd.DataFrame, pools: dict[str, tuple[frozenset[int], int]],
+                    everyone: pd.DataFrame) -> int:
+    """The protective award's cap over the proposed dismissals: each person proposed for
+    dismissal, and for each ring-fenced pool its best-paid members up to its excess (which
+    members will go is not known, so the cap assumes the dearest)."""
+    ref_of = dict(zip(everyone["person_id"], everyone["employee_id"], strict=True))
+    in_pool = {ref_of[p]: name for name, (members, _) in pools.items() for p in members
+               if p in ref_of}
+    total = 0
+    by_pool: dict[str, list[int]] = {}
+    for ref, value in zip(counted["employee_id"], counted["exposure_pence"], strict=True):
+        if value is None:
+            continue
+        if ref in in_pool:
+            by_pool.setdefault(in_pool[ref], []).append(int(value))
+        else:
+            total += int(value)
+    for name, values in by_pool.items():
+        total += sum(sorted(values, reverse=True)[:pools[name][1]])
+    return total
 
 
 def _notice_breaches(plan: PlanFields, counted: pd.DataFrame) -> list[str]:

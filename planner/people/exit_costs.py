@@ -16,19 +16,23 @@ Rules (see DOMAIN.md section 4):
   ever show an *estimate* (annual pay x a multiple) where the fund's figure is not entered.
 
 Ages: a 29 February birthday reaches each age on 1 March in non-leap years (Family Law Reform
-Act 1969 s.9 practice). The same "anniversary" rule counts complete years of service.
-Rounding is half up to the penny throughout. Imports nothing from planner.
+Act 1969 s.9 practice). Service is counted as ERA 1996 ss.210-211 count it, both the first day
+and the relevant date included (planner.people.notice.complete_years, the one reading the
+consultation's notice dates use too): a year from 1 March is complete on 28 February.
+Rounding is half up to the penny throughout.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+
+from planner.people.notice import complete_years
 
 TAX_FREE_PENCE = 3_000_000
 """First £30,000 of a genuine redundancy payment is free of tax and NI: noted, not computed."""
@@ -58,23 +62,11 @@ def week_pay_cap_pence(relevant: date) -> int:
                      f"{EARLIEST_SUPPORTED.isoformat()}")
 
 
-def complete_years(start: date, on: date) -> int:
-    """Complete years from start to on; a 29 Feb anniversary falls on 1 March in other years."""
-    years = on.year - start.year - ((on.month, on.day) < (start.month, start.day))
-    return max(years, 0)
-
-
 def age_on(date_of_birth: date, on: date) -> int:
-    return complete_years(date_of_birth, on)
-
-
-def _complete_months(start: date, on: date) -> int:
-    """Complete months; a month from the 31st ends on the last day of a shorter month."""
-    months = 12 * (on.year - start.year) + (on.month - start.month)
-    last = calendar.monthrange(on.year, on.month)[1]
-    if on.day < min(start.day, last):
-        months -= 1
-    return max(months, 0)
+    """Age in whole years; a 29 February birthday is reached on 1 March in other years."""
+    years = on.year - date_of_birth.year - (
+        (on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    return max(years, 0)
 
 
 def _half_weeks_for_year(age_at_start: int) -> int:
@@ -140,15 +132,6 @@ def statutory_redundancy(
     )
 
 
-def statutory_notice_weeks(start: date, relevant: date) -> int:
-    """ERA 1996 s.86: 0 under 1 month; 1 week from 1 month; 1 per complete year from 2 years,
-    at most 12."""
-    years = complete_years(start, relevant)
-    if years >= 2:
-        return min(years, 12)
-    return 1 if _complete_months(start, relevant) >= 1 else 0
-
-
 def notice_pay_pence(week_pay_pence: int, weeks: int) -> int:
     """Pay in lieu of notice: actual (uncapped) week's pay x weeks."""
     return week_pay_pence * weeks
@@ -194,16 +177,32 @@ def _ymd(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _years_vec(col: pd.Series, on: date) -> np.ndarray:
+    """Ages on `on` (age_on, vectorised)."""
     y, m, d = _ymd(col)
     before = (on.month * 100 + on.day) < (m * 100 + d)
     return np.maximum(on.year - y - before.astype(np.int64), 0)
 
 
-def _months_vec(col: pd.Series, on: date) -> np.ndarray:
+def _service_vec(col: pd.Series, end: date) -> np.ndarray:
+    """Complete years of service to `end`, both days counted (notice.complete_years,
+    vectorised): anniversaries reached by the day after `end`, a 29 February start's falling
+    on 28 February in a common year."""
+    after = end + timedelta(days=1)
     y, m, d = _ymd(col)
-    months = 12 * (on.year - y) + (on.month - m)
-    last = calendar.monthrange(on.year, on.month)[1]
-    months -= (on.day < np.minimum(d, last)).astype(np.int64)
+    if not calendar.isleap(after.year):
+        d = np.where((m == 2) & (d == 29), 28, d)
+    before = (after.month * 100 + after.day) < (m * 100 + d)
+    return np.maximum(after.year - y - before.astype(np.int64), 0)
+
+
+def _months_vec(col: pd.Series, end: date) -> np.ndarray:
+    """Complete months of service to `end`, both days counted, a month from the 31st reached on
+    a shorter month's last day (notice's _complete_months, vectorised)."""
+    after = end + timedelta(days=1)
+    y, m, d = _ymd(col)
+    months = 12 * (after.year - y) + (after.month - m)
+    last = calendar.monthrange(after.year, after.month)[1]
+    months -= (after.day < np.minimum(d, last)).astype(np.int64)
     return np.maximum(months, 0)
 
 
@@ -219,7 +218,7 @@ def exit_costs_frame(people: pd.DataFrame, *, relevant: date, policy: ExitPolicy
     lgps_membership_start (else continuous_service_date stands in for membership)."""
     cap = week_pay_cap_pence(relevant)
     age = _years_vec(people["date_of_birth"], relevant)
-    service = _years_vec(people["continuous_service_date"], relevant)
+    service = _service_vec(people["continuous_service_date"], relevant)
     years = np.where(service >= 2, np.minimum(service, MAX_SERVICE_YEARS), 0)
     half = np.zeros(len(people), dtype=np.int64)
     for k in range(1, MAX_SERVICE_YEARS + 1):
@@ -245,7 +244,7 @@ def exit_costs_frame(people: pd.DataFrame, *, relevant: date, policy: ExitPolicy
     member_col = (people["lgps_membership_start"] if "lgps_membership_start" in people
                   else people["continuous_service_date"])
     liable = (people["lgps_member"].to_numpy(bool) & (age >= 55)
-              & (_years_vec(member_col, relevant) >= 2))
+              & (_service_vec(member_col, relevant) >= 2))
     fund = people["strain_fund_pence"]
     has_fund = fund.notna().to_numpy()
     fund_v = fund.fillna(0).to_numpy(np.int64)

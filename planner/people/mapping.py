@@ -235,6 +235,29 @@ def available_posts(session: Session, option_id: int, frame: pd.DataFrame) -> pd
     return out
 
 
+def vacant_posts(session: Session, option_id: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """The option's posts no employee will hold (post_id, title, grade, team, division, fte):
+    new and changed posts with FTE not yet mapped into, and posts kept as they are that no
+    employee holds now (vacant, or covered by an interim or agency worker), less the posts a
+    ring-fenced pool competes for. What a person at risk may be redeployed into."""
+    open_new = available_posts(session, option_id, frame)
+    taken = open_new.attrs["taken"]
+    open_new = open_new[[Fraction(str(f)) > Fraction(str(taken.get(p, 0)))
+                         for p, f in zip(open_new["post_id"], open_new["fte"], strict=True)]]
+    kept, successor = _continuing(session, option_id)
+    held = {k for pks, c in zip(frame["post_pks"], frame["contract"], strict=True)
+            if c in COUNTED_CONTRACTS for k in pks}
+    empty = {successor[k] for k in kept - held if k in successor}
+    posts = posts_frame(session, option_id)
+    cols = ["post_id", "title", "grade", "team", "division", "fte"]
+    out = pd.concat([open_new[cols], posts.loc[posts["id"].isin(empty), cols]],
+                    ignore_index=True)
+    # A post a ring-fenced pool competes for is its members' first: not offered to others.
+    pooled = {ref for refs in _pools(session, option_id)["post_ids"] for ref in refs}
+    out = out[~out["post_id"].isin(pooled)]
+    return out.sort_values("post_id").reset_index(drop=True)
+
+
 def pools_frame(*, session: Session, actor: Actor,
                 structure: str | int | Structure) -> pd.DataFrame:
     """The option's ring-fenced pools: the option posts each competes for and its members."""
@@ -474,8 +497,11 @@ def save_mapping(*, session: Session, actor: Actor, structure: str | int | Struc
             # No stored row: the person's default outcome stands until another is chosen, so
             # a note on someone unchanged by default keeps them unchanged.
             current = {**_FIELDS, "outcome": frame.at[ref, "default_outcome"]}
-        row = _clean(raw, current)
-        if not costs and row["strain_fund_pence"] != current["strain_fund_pence"]:
+        # A blank outcome unmaps the person: their post, pool and note go with it.
+        unmap = "outcome" in raw and _blank(raw["outcome"])
+        row = _clean(raw, {**_FIELDS, "outcome": ""} if unmap else current)
+        if (not costs and "strain_fund_pence" in raw
+                and row["strain_fund_pence"] != current["strain_fund_pence"]):
             err("strain_fund_pence", "only hr enters the pension fund's strain figure.")
         if not row["outcome"] and any(row[k] != _FIELDS[k] for k in _KEPT_WITH_OUTCOME):
             err("outcome", "choose an outcome first: a note, duties match, leave flag or "

@@ -46,7 +46,7 @@ from planner.core.models import Structure
 GRADE_SAME, GRADE_ADJACENT = 50, 30
 TEAM, DIVISION = 20, 10
 TITLE = 30
-TRIAL_DAYS = 28  # ERA 1996 s.138(3): four weeks
+TRIAL_DAYS = 28  # ERA 1996 s.138(3): four weeks "beginning with" the first day, so day 28 is last
 SCORE_COLUMNS = ["employee_id", "post_id", "score", "basis"]
 SLOT_COLUMNS = ["employee_id", "post_id", "score"]
 POOL_COLUMNS = ["post_ids", "places", "candidates"]
@@ -173,7 +173,7 @@ def redeployment(at_risk: pd.DataFrame, vacancies: pd.DataFrame, grade_rank: Map
     pairs["grade_gap"] = (pairs["rank_post"] - pairs["rank"]).astype(int)
     pairs = pairs[pairs["grade_gap"].abs() <= 1]
     pairs = pairs.assign(family_leave=pairs["family_leave"].astype(bool),
-                         trial_ends=trial_start + dt.timedelta(days=TRIAL_DAYS))
+                         trial_ends=trial_start + dt.timedelta(days=TRIAL_DAYS - 1))
     pairs = pairs.sort_values(["family_leave", "grade_gap", "employee_id", "post_id"],
                               ascending=[False, True, True, True],
                               key=lambda s: s.abs() if s.name == "grade_gap" else s)
@@ -208,3 +208,29 @@ def suggestions_for(*, session: Session, actor: Actor, structure: str | int | St
         if d is not None and not pd.isna(d) and q}
     return suggest(people, posts, grades, threshold=t, duties=duties,
                    own=posts.attrs["own"]), posts
+
+
+def redeployment_for(*, session: Session, actor: Actor, structure: str | int | Structure,
+                     trial_start: dt.date) -> pd.DataFrame:
+    """Each person mapped at risk in an option against the option's vacancies within one
+    grade (planner.people.mapping.vacant_posts), people on maternity, adoption or shared
+    parental leave first: they must be offered a suitable vacancy before anyone else
+    (Maternity and Parental Leave etc. Regulations 1999 reg.10, Paternity and Adoption Leave
+    Regulations 2002 reg.23, Shared Parental Leave Regulations 2014 reg.39; DOMAIN.md §4). `trial_ends`: the statutory four-week trial (ERA s.138(3)) from
+    `trial_start`. Adds name and the vacancy's title (mapping.read)."""
+    from planner.establishment.reference import grade_table
+    from planner.people.mapping import mapping_frame, vacant_posts
+
+    frame = mapping_frame(session=session, actor=actor, structure=structure)
+    at_risk = frame[frame["outcome"] == "at-risk"]
+    people = pd.DataFrame({"employee_id": at_risk["employee_id"],
+                           "grade": [str(g).split("; ")[0] for g in at_risk["grade"]],
+                           "family_leave": at_risk["on_family_leave"].astype(bool)})
+    vacancies = vacant_posts(session, int(frame.attrs["structure_id"]), frame)
+    grades = {name: band.sort_order for name, band in grade_table(session).items()}
+    out = redeployment(people, vacancies[["post_id", "grade"]], grades, trial_start=trial_start)
+    names = dict(zip(frame["employee_id"], frame["name"], strict=True))
+    titles = dict(zip(vacancies["post_id"], vacancies["title"], strict=True))
+    out.insert(1, "name", out["employee_id"].map(names))
+    out.insert(3, "title", out["post_id"].map(titles))
+    return out

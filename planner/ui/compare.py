@@ -197,6 +197,13 @@ def figures_table(rows: list[cc.StructureFigures]) -> pd.DataFrame:
     return table
 
 
+def with_rows_after(table: pd.DataFrame, figure: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` (same columns) inserted after the row whose Figure is `figure`."""
+    at = list(table["Figure"]).index(figure) + 1
+    return pd.concat([table.iloc[:at], rows[list(table.columns)], table.iloc[at:]],
+                     ignore_index=True)
+
+
 def over_envelope(value: Any) -> str:
     """Styler rule: headroom text showing an overspend in red (no HTML, a cell style)."""
     text = str(value)

@@ -3,26 +3,33 @@ columns, and saving what was edited (all or nothing, version-checked in planner/
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
+from planner.charts import compare as cc
+from planner.charts import mapping as charts
 from planner.core.auth import Actor, can
 from planner.core.errors import PlannerError, ValidationFailed
 from planner.core.models import MAPPING_OUTCOMES, MAPPING_STATUSES, Post, Structure
+from planner.core.values import long_date
+from planner.establishment.register import baseline_id
 from planner.people import exit_bill, mapping
 from planner.structures.options import readable_options
 from planner.ui import compare as cmp
 from planner.ui import format as fmt
-from planner.ui.session import reading, writing
+from planner.ui.session import database_url, reading, writing
 
 SELECT_KEY = "mapping_option"
 FLASH_KEY = "mapping_flash"
 GRID_COLUMNS = ["employee_id", "name", "outcome", "option_post_id", "pool", "status", "grade",
-                "post_id", "title", "team", "contract", "note"]
-EDITABLE = ("outcome", "option_post_id", "pool", "status", "note")
+                "post_id", "title", "team", "contract", "duties_match", "on_family_leave",
+                "note"]
+EDITABLE = ("outcome", "option_post_id", "pool", "status", "duties_match", "on_family_leave",
+            "note")
 UNMAPPED_LABEL = "(not mapped)"
 NONE_LABEL = "—"  # an empty choice, shown as a dash rather than the grid's "None"
 
@@ -61,6 +68,8 @@ def grid(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("option_post_id", "pool"):
         out[col] = out[col].replace("", NONE_LABEL)
     out["outcome"] = out["outcome"].replace("", UNMAPPED_LABEL)
+    out["duties_match"] = pd.to_numeric(out["duties_match"], errors="coerce").astype("Float64")
+    out["on_family_leave"] = out["on_family_leave"].astype(bool)
     return out.reset_index(drop=True)
 
 
@@ -82,6 +91,13 @@ def grid_config(posts: list[str], pools: list[str]) -> dict[str, Any]:
         "pool": col.SelectboxColumn("Pool", options=[NONE_LABEL, *pools], required=True,
                                     help="The ring-fenced pool, for ring-fenced people."),
         "status": col.SelectboxColumn("Status", options=["", *MAPPING_STATUSES]),
+        "duties_match": col.NumberColumn(
+            "Duties match %", min_value=0, max_value=100, step=1, format="%d%%",
+            help="How much of the new post's duties the person's current post covers, as "
+                 "HR judges it: it overrides the suggested match score for their post."),
+        "on_family_leave": col.CheckboxColumn(
+            "Family leave", help="On maternity, adoption or shared parental leave: first call "
+                                 "on a suitable vacancy if at risk."),
         "note": col.TextColumn("Note", max_chars=2000),
     }
 
@@ -90,7 +106,7 @@ def changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
     """The rows whose editable cells differ, as save_mapping takes them."""
     rows = []
     for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
-        diff = {c: a[c] for c in EDITABLE if str(a[c] or "") != str(b[c] or "")}
+        diff = {c: _cell(a[c]) for c in EDITABLE if _text(a[c]) != _text(b[c])}
         if diff:
             if "outcome" in diff and diff["outcome"] == UNMAPPED_LABEL:
                 diff["outcome"] = ""
@@ -99,6 +115,19 @@ def changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, An
                     diff[col] = ""
             rows.append({"employee_id": a["employee_id"], **diff})
     return rows
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _cell(value: Any) -> Any:
+    """A grid cell as save_mapping takes it (blank numbers None, 85.0 → 85)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def refused(exc: PlannerError) -> bool:
@@ -163,15 +192,142 @@ def upload(actor: Actor, option_id: int, files: list[tuple[str, bytes]]) -> bool
     return True
 
 
-def bench_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Everyone without a post in the option, counted by outcome and grade."""
+# --- the exit bill beside an option's annual cost (Structure options, Compare) ----------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _bill(url: str, option_id: int, version: int, baseline_version: int, day: str, role: str,
+          _actor: Actor) -> exit_bill.ExitBill:
+    """Cached per option and baseline version and per day (ages and the week's-pay cap are
+    taken on the relevant date, today unless the consultation sets one)."""
+    with reading() as session:
+        return exit_bill.exit_bill(session=session, actor=_actor, structure=option_id,
+                                   today=dt.date.fromisoformat(day))
+
+
+def bill_of(actor: Actor, option_id: int) -> exit_bill.ExitBill | None:
+    """The option's exit bill and payback, or None for a reader without mapping.read (a union
+    rep: with few people leaving, a total is one person's pay)."""
+    if not can(actor, "mapping.read"):
+        return None
+    with reading() as session:
+        option = session.get(Structure, option_id)
+        sid = baseline_id(session)
+        base = session.get(Structure, sid) if sid is not None else None
+        if option is None or option.kind != "option" or base is None:
+            return None
+        version, base_version = option.version, base.version
+    return _bill(database_url(), option_id, version, base_version, dt.date.today().isoformat(),
+                 actor.role, actor)
+
+
+def payback_text(bill: exit_bill.ExitBill) -> str:
+    months = bill.payback_months
+    return "never" if months is None else fmt.plural(months, "month")
+
+
+def mapped_at_all(bill: exit_bill.ExitBill) -> bool:
+    """False while nobody in the option is mapped to a leaving outcome and some are unmapped:
+    its exit bill is then unknown, not nil."""
+    return bool(bill.leaving or bill.pooled or not bill.unmapped)
+
+
+def payback_summary(bill: exit_bill.ExitBill) -> None:
+    """The exit bill, the annual saving and the payback, what they leave out, and the chart of
+    cumulative net saving over 36 months (the People mapping, Structure options and Compare
+    pages show the same)."""
+    cols = st.columns(3)
+    cols[0].metric("Exit bill (one-off)", fmt.money_from_pence(bill.total_pence), border=True,
+                   help="Redundancy pay (statutory and the council's discretionary terms), "
+                        "notice paid in lieu and pension strain, for the people leaving.")
+    cols[1].metric("Annual saving", fmt.money_from_pence(bill.annual_saving_pence),
+                   border=True, help="The establishment's full-year cost less the option's.")
+    cols[2].metric("Payback", payback_text(bill), border=True,
+                   help="Whole months until the annual saving has paid the exit bill.")
+    st.caption(f"Ages, service and the week's-pay cap are taken on "
+               f"{long_date(bill.relevant)}: {fmt.md_escape(bill.relevant_basis)}. "
+               f"Notice is {'worked' if bill.notice_worked else 'paid in lieu'}. The first "
+               "£30,000 of a genuine redundancy payment is free of tax (noted, not computed).")
+    if bill.unmapped:
+        st.warning(f"{fmt.plural(bill.unmapped, 'person is', 'people are')} not mapped yet: "
+                   "the exit bill counts only the people mapped to leave.",
+                   icon=":material/pending:")
+    if bill.pooled:
+        st.info(f"{fmt.plural(bill.pooled, 'person', 'people')} in ring-fenced pools are not "
+                "costed until the pools are decided.")
+    if bill.uncosted:
+        st.warning(f"{fmt.plural(bill.uncosted, 'person', 'people')} leaving have no date of "
+                   "birth or service date, so cannot be costed.")
+    if bill.strain_missing:
+        st.warning(f"{fmt.plural(bill.strain_missing, 'person', 'people')} leaving are LGPS "
+                   "members aged 55 or over with no pension strain figure: the bill leaves "
+                   "their strain out until the fund gives it (or an estimate is set).")
+    if bill.strain_estimated:
+        st.warning(f"Pension strain for {fmt.plural(bill.strain_estimated, 'person', 'people')}"
+                   " is an estimate, not the fund's figure.")
+    st.altair_chart(charts.payback_chart(bill.cumulative(), bill.payback_months),
+                    width="stretch")
+
+
+def compare_rows(bills: dict[str, exit_bill.ExitBill | None]) -> pd.DataFrame:
+    """Compare's side-by-side rows for the exit bill and payback, one column per structure
+    ("—" for the establishment; "not mapped" where nobody is mapped yet)."""
+    exit_row: dict[str, str] = {"Figure": "Exit bill (one-off)"}
+    payback_row: dict[str, str] = {"Figure": "Payback"}
+    for name, bill in bills.items():
+        if bill is None:
+            exit_row[name] = payback_row[name] = "—"
+        elif not mapped_at_all(bill):
+            exit_row[name] = payback_row[name] = "not mapped"
+        else:
+            exit_row[name] = cc.pounds(bill.total_pence) + (
+                f" ({fmt.count(bill.unmapped)} not mapped)" if bill.unmapped else "")
+            payback_row[name] = payback_text(bill)
+    return pd.DataFrame([exit_row, payback_row])
+
+
+def redeployment(actor: Actor, option_id: int) -> pd.DataFrame:
+    """The people at risk against the option's vacancies within one grade, as the page shows
+    them (family leave first; the trial's last day if it started today)."""
+    from planner.people.suggestions import redeployment_for
+
+    with reading() as session:
+        out = redeployment_for(session=session, actor=actor, structure=option_id,
+                               trial_start=dt.date.today())
+    return pd.DataFrame({
+        "Employee": out["employee_id"], "Name": out["name"], "Vacancy": out["post_id"],
+        "Title": out["title"],
+        "Grade": ["same grade" if g == 0 else ("one above" if g > 0 else "one below")
+                  for g in out["grade_gap"]],
+        "Priority": ["family leave" if f else "" for f in out["family_leave"]],
+        "Trial ends": [long_date(d) for d in out["trial_ends"]]})
+
+
+def _bench(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame.assign(outcome=frame["outcome"].replace("", "not mapped"))
-    bench = shown[shown["outcome"].isin(("at-risk", "ring-fenced", "not mapped"))]
+    return shown[shown["outcome"].isin(("at-risk", "ring-fenced", "not mapped"))]
+
+
+def bench_table(frame: pd.DataFrame, by: str = "grade") -> pd.DataFrame:
+    """Everyone without a post in the option, counted by outcome and `by` (grade or partner),
+    with a total row."""
+    label = by.capitalize()
+    bench = _bench(frame)
     if not len(bench):
-        return pd.DataFrame(columns=["Grade", "Outcome", "People"])
-    out = (bench.groupby(["grade", "outcome"]).size().reset_index(name="People")
-           .rename(columns={"grade": "Grade", "outcome": "Outcome"}))
-    return out
+        return pd.DataFrame(columns=[label, "Outcome", "People"])
+    out = (bench.groupby([by, "outcome"]).size().reset_index(name="People")
+           .rename(columns={by: label, "outcome": "Outcome"}))
+    total = pd.DataFrame([{label: "Total", "Outcome": "", "People": int(out["People"].sum())}])
+    return pd.concat([out, total], ignore_index=True)
+
+
+def bench_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """The people without a post, one row each."""
+    bench = _bench(frame)
+    return pd.DataFrame({"Employee": bench["employee_id"], "Name": bench["name"],
+                         "Outcome": bench["outcome"], "Pool": bench["pool"].fillna(""),
+                         "Grade": bench["grade"], "Post now": bench["post_id"],
+                         "Title now": bench["title"], "Partner": bench["partner"]})
 
 
 def money_rows(values: dict[str, int]) -> pd.DataFrame:

@@ -6,16 +6,34 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import select
 
+from planner.charts import compare as cc
 from planner.core.models import Structure
 from planner.people import mapping
 from planner.ui import mapping as ui
+from planner.ui.format import money_from_pence
 from tests.app.conftest import all_text, app_as
 
 PAGE = "pages/mapping.py"
 OPTION = "Option 1: single service desk"
 
 
+def _unmap(db) -> None:
+    """The demo option as it was before anyone mapped its people (the demo ships mapped)."""
+    from sqlalchemy import delete
+
+    from planner.core.models import MappingPool, MappingPoolPost, PersonMapping
+
+    with db.session() as s:
+        option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
+        pools = select(MappingPool.id).where(MappingPool.structure_id == option.id)
+        s.exec(delete(MappingPoolPost).where(MappingPoolPost.pool_id.in_(pools)))
+        s.exec(delete(MappingPool).where(MappingPool.structure_id == option.id))
+        s.exec(delete(PersonMapping).where(PersonMapping.structure_id == option.id))
+        s.commit()
+
+
 def _leave(db, rows) -> None:
+    _unmap(db)
     with db.session() as s:
         option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
         mapping.save_mapping(session=s, actor=db.actors["hr"], structure=option.id, rows=rows,
@@ -68,6 +86,7 @@ def test_only_edited_cells_are_saved():
 
 def test_accepting_the_suggestions_maps_everyone_they_cover(demo_app_db):
     """Catches: suggestions shown but not saved, or saved half (pools without members)."""
+    _unmap(demo_app_db)
     at = app_as(demo_app_db.actors["manager"], PAGE)
     assert not at.exception, at.exception
     assert "**Slot-ins** (14)" in all_text(at)  # 8 own posts, 2 consultants, 4 desk analysts
@@ -94,3 +113,75 @@ def test_a_manager_is_offered_the_workbook_round_trip(demo_app_db):
     labels = [e.proto.label for e in at.get("download_button")]
     assert "Download the mapping (.xlsx)" in labels
     assert "Upload the edited workbook" in [e.proto.label for e in at.get("file_uploader")]
+
+
+def _demo_bill(db, actor):
+    import datetime as dt
+
+    from planner.people.exit_bill import exit_bill
+
+    with db.session() as s:
+        return exit_bill(session=s, actor=actor, structure=OPTION, today=dt.date.today())
+
+
+def test_the_options_page_shows_the_exit_bill_beside_the_annual_cost(demo_app_db):
+    """Catches: the one-off cost and payback missing beside the option's cost, or differing
+    from the People mapping page's (the same planner function, the same day)."""
+    manager = demo_app_db.actors["manager"]
+    bill = _demo_bill(demo_app_db, manager)
+    assert bill.leaving == 8 and bill.total_pence > 0  # the demo's mapping (data/demo/README.md)
+    at = app_as(manager, "pages/options.py")
+    assert not at.exception, at.exception
+    assert "One-off cost and payback" in [s.value for s in at.subheader]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exit bill (one-off)"] == money_from_pence(bill.total_pence)
+    assert metrics["Annual saving"] == money_from_pence(bill.annual_saving_pence)
+    assert metrics["Payback"] == "1 month"
+    assert any("Cumulative net saving" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_the_compare_page_shows_the_exit_bill_and_payback_rows(demo_app_db):
+    """Catches: Compare's side-by-side table without the exit bill, or an annual saving that
+    does not reconcile with the table's saving row."""
+    manager = demo_app_db.actors["manager"]
+    bill = _demo_bill(demo_app_db, manager)
+    at = app_as(manager, "pages/compare.py")
+    assert not at.exception, at.exception
+    [table] = [d.value for d in at.dataframe if "Figure" in d.value.columns]
+    rows = table.set_index("Figure")
+    assert rows.at["Exit bill (one-off)", OPTION] == cc.pounds(bill.total_pence)
+    assert rows.at["Payback", OPTION] == "1 month"
+    assert rows.at["Saving vs baseline (full year)", OPTION] == cc.pounds(
+        bill.annual_saving_pence)
+    baseline = [c for c in table.columns if c not in ("Figure", OPTION)][0]
+    assert rows.at["Exit bill (one-off)", baseline] == "—"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exit bill (one-off)"] == money_from_pence(bill.total_pence)
+
+
+def test_a_union_rep_gets_no_exit_bill_on_the_options_page(demo_app_db):
+    """Catches: a total exit bill (with few leavers, one person's pay) shown to a union rep."""
+    union = demo_app_db.actors["union"]
+    assert ui.bill_of(union, 2) is None
+
+
+def test_grid_numbers_and_flags_are_saved_as_typed():
+    """Catches: a duties match saved as 85.0 text, or the family-leave flag never sent."""
+    before = pd.DataFrame({c: [""] for c in ui.GRID_COLUMNS})
+    before["employee_id"], before["duties_match"] = ["E1"], [float("nan")]
+    before["on_family_leave"] = [False]
+    after = before.copy()
+    after.loc[0, "duties_match"], after.loc[0, "on_family_leave"] = 85.0, True
+    assert ui.changed_rows(before, after) == [
+        {"employee_id": "E1", "duties_match": 85, "on_family_leave": True}]
+    assert ui.changed_rows(before, before.copy()) == []
+
+
+def test_the_bench_offers_redeployment_to_the_people_at_risk(demo_app_db):
+    """Catches: the redeployment list missing for the demo's five people at risk."""
+    at = app_as(demo_app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    assert "**Redeployment** for the 5 people at risk" in all_text(at)
+    [offers] = [d.value for d in at.dataframe if "Trial ends" in d.value.columns]
+    assert len(offers) and set(offers["Employee"]) <= {"E0007", "E0013", "E0023", "E0024",
+                                                       "E0026"}

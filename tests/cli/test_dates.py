@@ -185,9 +185,12 @@ def test_notice_end_before_start() -> None:
     # The same on 5 Apr 2026, a day before the cap rises: £719 a week. 6 years: 8.5 × £719.
     (("--dob", "1980-01-01", "--start", "2020-01-01", "--relevant", "2026-04-05",
       "--week-pay", "900"), "8.5", 611_150, 611_150),
-    # Under two complete years: nothing.
-    (("--dob", "1990-01-01", "--start", "2025-01-02", "--relevant", "2027-01-01",
+    # Under two complete years (3 Jan 2025 to 1 Jan 2027, both days counted): nothing.
+    (("--dob", "1990-01-01", "--start", "2025-01-03", "--relevant", "2027-01-01",
       "--week-pay", "500"), "0", 0, 0),
+    # 2 Jan 2025 to 1 Jan 2027 is two complete years (ERA s.211): 2 × 1 week × £500.
+    (("--dob", "1990-01-01", "--start", "2025-01-02", "--relevant", "2027-01-01",
+      "--week-pay", "500"), "2", 100_000, 100_000),
 ])
 def test_redundancy_pay(argv, weeks, statutory, total) -> None:
     """Catches: ERA s.162 counted forwards instead of back, the cap of the wrong year, or the

@@ -220,7 +220,10 @@ def test_force_replaces_the_demo_option_with_its_records(demo_engine):
         deleted = s.exec(select(AuditEvent).where(AuditEvent.entity == "structure",
                                                   AuditEvent.action == "delete")).one()
         assert deleted.entity_id == str(old_id)
-        assert deleted.before["deleted_with_it"] == {"consultation_plans": 1}
+        # The demo's people mapping (38 stored outcomes, 2 pools over 3 posts) goes with it.
+        assert deleted.before["deleted_with_it"] == {
+            "consultation_plans": 1, "person_mappings": 38, "mapping_pools": 2,
+            "mapping_pool_posts": 3}
         c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
         assert c.counts()["deleted"] == 27 and len(c.people) == 26
 
@@ -307,7 +310,7 @@ def test_the_demo_mapping_matches_the_hand_count(database_url: str):
     from planner.people.mapping import mapping_frame
 
     eng = make_engine(database_url)
-    load_demo(eng, with_mapping=True)
+    load_demo(eng)  # the demo ships mapped
     today = dt.date(2026, 12, 3)
     with Session(eng) as s:
         frame = mapping_frame(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME)
@@ -332,3 +335,20 @@ def test_the_demo_mapping_matches_the_hand_count(database_url: str):
         # E0002 (62), E0022 (58), E0027 (63): no fund figure, no estimate set.
         assert (bill.strain_liable, bill.strain_missing) == (3, 3)
     eng.dispose()
+
+
+def test_no_mapping_leaves_the_proxy(database_url, capsys):
+    """Catches: `load-demo --no-mapping` still mapping people, or the proxy's hand count
+    (22 employees in deleted posts, data/demo/README.md) drifting."""
+    from planner.cli.main import main
+    from planner.legal.consultation import BASIS_POSTS, consultation_view
+    from planner.people.mapping import has_mapping
+
+    assert main(["load-demo", "--db", database_url, "--no-mapping"]) == 0
+    capsys.readouterr()
+    with Session(make_engine(database_url)) as s:
+        option = s.exec(select(Structure).where(Structure.name == DEMO_OPTION_NAME)).one()
+        assert not has_mapping(s, option.id)
+        view = consultation_view(session=s, actor=DEMO_AUTHOR, structure=option.id,
+                                 today=dt.date(2026, 12, 3))
+        assert (view.proposed, view.basis) == (22, BASIS_POSTS)

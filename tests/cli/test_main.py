@@ -328,13 +328,14 @@ DEMO_OPTION = "Option 1: single service desk"
 
 def test_equality_is_suppressed_unless_hr_or_admin_asks(demo_db, capsys):
     """Catches: the command printing small counts by default or to a manager, refusing hr,
-    or a union rep reading an unpublished option's analysis. 24 at risk of 65 employees is
-    data/demo/README.md's hand count (22 in deleted posts + 2 in regraded posts)."""
+    or a union rep reading an unpublished option's analysis. 15 at risk of 65 employees is
+    data/demo/README.md's hand count from the demo's people mapping (5 at risk, 7 ring-fenced,
+    3 voluntary redundancies)."""
     code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json")
     assert code == 0
     d = out["equality"]
     assert (d["suppressed"], d["threshold"], d["service_total"], d["at_risk_total"]) == (
-        True, 10, 65, 24)
+        True, 10, 65, 15)
     for r in d["table"]:
         for col in ("service", "at_risk"):
             if r[col] is None:
@@ -378,22 +379,23 @@ def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
                     "--user", "hr")
     assert code == 0
     d = out["equality"]
-    assert d["suppressed"] is False and d["at_risk_total"] == 24
+    assert d["suppressed"] is False and d["at_risk_total"] == 15  # the demo's mapping
     table = d["table"]
     for key in {r["characteristic"] for r in table}:
         rows = [r for r in table if r["characteristic"] == key]
         assert sum(r["service"] for r in rows) == 65, key
-        assert sum(r["at_risk"] for r in rows) == 24, key
+        assert sum(r["at_risk"] for r in rows) == 15, key
     with (ROOT / "data" / "demo" / "equality.csv").open(newline="", encoding="utf-8") as fh:
         answers = Counter(r["sex"] or "unknown" for r in csv.DictReader(fh))
     assert {r["category"]: r["service"] for r in table if r["characteristic"] == "sex"} == answers
     part = next(r for r in table if r["characteristic"] == "working_pattern"
                 and r["category"] == "part-time")
-    # E0003 (0.5), E0022 and E0023 (job share, 0.5 each) are at risk; E0049 (0.8) is not.
-    assert (part["service"], part["at_risk"]) == (4, 3)
+    # E0022 (voluntary redundancy) and E0023 (at risk), a job share at 0.5 each, are at risk;
+    # E0003 (0.5) is slotted into a new analyst post and E0049 (0.8) stays.
+    assert (part["service"], part["at_risk"]) == (4, 2)
     code, text = main(["equality", "--structure", DEMO_OPTION, "--db", demo_db,
                        "--user", "admin"]), capsys.readouterr().out
-    assert code == 0 and text.startswith(f"{DEMO_OPTION}: 24 of 65 employees at risk "
+    assert code == 0 and text.startswith(f"{DEMO_OPTION}: 15 of 65 employees at risk "
                                          "(unsuppressed)")
 
 

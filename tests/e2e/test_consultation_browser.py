@@ -1,9 +1,12 @@
 """The Consultation page in a real browser: HR plans the demo option's consultation and the
 timeline shows the statutory clock, with a first dismissal planned inside the minimum period.
 
-The demo option ('Option 1: single service desk', data/demo/README.md) puts 22 employees at
-risk: 20-99, so s.188 applies with 30 days. Dates are relative to today so the test never
-ages: the launch 14 days ahead and the first dismissal 25 days after it, 5 days short.
+HR plans before anyone is mapped: the test clears the demo option's people mapping first, and
+the option ('Option 1: single service desk', data/demo/README.md) then puts 22 employees at
+risk by its deleted posts: 20-99, so s.188 applies with 30 days (the shipped mapping brings
+the count to 12; tests/legal and tests/people cover that). Dates are relative to today so the
+test never ages: the launch 14 days ahead and the first dismissal 25 days after it, 5 days
+short.
 """
 
 from __future__ import annotations
@@ -73,7 +76,36 @@ def _edit_dates(page, *, row: int, start: dt.date, end: dt.date) -> None:
         editor.wait_for(state="detached")
 
 
+def _unmap_the_demo_option() -> None:
+    """Back to before anyone was mapped: every stored outcome blank, then the empty pools."""
+    from sqlmodel import Session, select
+
+    from planner.cli.demo import DEMO_AUTHOR
+    from planner.core.db import make_engine
+    from planner.core.models import Structure
+    from planner.people.mapping import delete_pool, mapping_frame, pools_frame, save_mapping
+    from tests.e2e.conftest import E2E_DB
+
+    engine = make_engine(E2E_DB["url"])
+    with Session(engine) as s:
+        option = s.exec(select(Structure).where(Structure.name == DEMO_OPTION_NAME)).one()
+        frame = mapping_frame(session=s, actor=DEMO_AUTHOR, structure=option)
+        stored = frame[frame["version"] > 0]
+        if len(stored):
+            save_mapping(session=s, actor=DEMO_AUTHOR, structure=option,
+                         rows=[{"employee_id": e, "outcome": ""} for e in stored["employee_id"]],
+                         expected_version=option.version)
+            s.refresh(option)
+        for name in pools_frame(session=s, actor=DEMO_AUTHOR, structure=option)["name"]:
+            delete_pool(session=s, actor=DEMO_AUTHOR, structure=option, name=name,
+                        expected_version=option.version)
+            s.refresh(option)
+        s.commit()
+    engine.dispose()
+
+
 def test_hr_plans_the_demo_consultation(page, screenshots: Path) -> None:
+    _unmap_the_demo_option()
     sign_in(page, "hr", "demo-hr-2026")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Consultation").click()
     wait_for_app_run(page)

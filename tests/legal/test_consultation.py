@@ -981,3 +981,17 @@ def test_a_union_reps_view_holds_no_exposure_notice_dates_or_per_person_figure(t
         for needle in figures | texts:
             assert needle not in blob, (f.name, needle)
     assert "Protective award cap" not in [label for label, _, _ in headline(union)]
+
+
+def test_the_protective_award_cap_counts_a_pools_excess_not_its_members():
+    """Catches: every member of a ring-fenced pool counted towards the award's cap. Pool A has
+    three members for two posts (excess 1): the cap takes its dearest member once; E9, proposed
+    on their own, counts in full."""
+    from planner.legal.consultation import _exposure_total
+
+    counted = pd.DataFrame({"employee_id": ["E1", "E2", "E3", "E9"],
+                            "exposure_pence": [100, 300, 200, 50]})
+    everyone = pd.DataFrame({"person_id": [1, 2, 3, 9],
+                             "employee_id": ["E1", "E2", "E3", "E9"]})
+    assert _exposure_total(counted, {"Pool A": (frozenset({1, 2, 3}), 1)}, everyone) == 350
+    assert _exposure_total(counted, {}, everyone) == 650

@@ -15,34 +15,41 @@ from planner.people.exit_costs import (
     ExitPolicy,
     exit_costs_frame,
     notice_pay_pence,
-    statutory_notice_weeks,
     statutory_redundancy,
     strain_estimate_pence,
     strain_liable,
     week_pay_from_annual,
 )
+from planner.people.notice import statutory_notice_weeks
 
 D = date
 # (id, dob, start, relevant, week pay, kwargs, years, weeks, statutory, discretionary)
 CASES = [
     # birthday on relevant date: age 45, 10 yrs; ages 44..41 x1.5=6, 40..35 x1=6 -> 12 x 71900
     ("birthday", D(1980, 6, 1), D(2015, 6, 1), D(2025, 6, 1), 100_000, {}, 10, "12", 862_800, 0),
-    # day before: age 44, 9 yrs; 43,42,41 x1.5=4.5, 40..35 x1=6 -> 10.5 x 71900 = 754950
-    ("day before", D(1980, 6, 1), D(2015, 6, 1), D(2025, 5, 31), 100_000, {}, 9, "10.5",
+    # day before: age 44, 9 yrs (from 2 Jun 2015, the 10th completes on 1 Jun 2025); 43,42,41
+    # x1.5=4.5, 40..35 x1=6 -> 10.5 x 71900 = 754950
+    ("day before", D(1980, 6, 1), D(2015, 6, 2), D(2025, 5, 31), 100_000, {}, 9, "10.5",
      754_950, 0),
+    # ERA s.211, both days counted: 1 Jun 2015 to 31 May 2025 is 10 complete years; age 44:
+    # 43,42,41 x1.5=4.5, 40..34 x1=7 -> 11.5 x 71900 = 826850
+    ("s.211 last day", D(1980, 6, 1), D(2015, 6, 1), D(2025, 5, 31), 100_000, {}, 10, "11.5",
+     826_850, 0),
     # 20-year cap: age 65, 35 yrs -> 20 x 1.5 = 30 weeks x 71900 = 2157000 (the £21,570 max)
     ("20 cap", D(1960, 1, 1), D(1990, 1, 1), D(2025, 7, 1), 100_000, {}, 20, "30",
      2_157_000, 0),
-    # one day short of 2 years: nothing
-    ("under 2", D(2000, 1, 1), D(2023, 7, 2), D(2025, 7, 1), 50_000, {}, 0, "0", 0, 0),
+    # one day short of 2 years (3 Jul 2023 to 1 Jul 2025, both days counted): nothing
+    ("under 2", D(2000, 1, 1), D(2023, 7, 3), D(2025, 7, 1), 50_000, {}, 0, "0", 0, 0),
+    # 2 Jul 2023 to 1 Jul 2025 is 2 complete years (s.211): ages 24, 23 x1 = 2 weeks
+    ("2 by s.211", D(2000, 1, 1), D(2023, 7, 2), D(2025, 7, 1), 50_000, {}, 2, "2", 100_000, 0),
     # exactly 2 years, age 25: ages 24, 23 x1 = 2 weeks x 50000
     ("exactly 2", D(2000, 1, 1), D(2023, 7, 1), D(2025, 7, 1), 50_000, {}, 2, "2", 100_000, 0),
-    # 29 Feb dob: on 28 Feb 2026 still 41 (turns 42 on 1 Mar), service 10 yrs (11th completes
-    # 1 Mar 2026); ages 40..31 x1 = 10 weeks x 71900 = 719000
-    ("29 Feb before", D(1984, 2, 29), D(2015, 3, 1), D(2026, 2, 28), 80_000, {}, 10, "10",
+    # 29 Feb dob: on 28 Feb 2026 still 41 (turns 42 on 1 Mar), service 10 yrs (from 2 Mar 2015
+    # the 11th completes on 1 Mar 2026); ages 40..31 x1 = 10 weeks x 71900 = 719000
+    ("29 Feb before", D(1984, 2, 29), D(2015, 3, 2), D(2026, 2, 28), 80_000, {}, 10, "10",
      719_000, 0),
     # on 1 Mar 2026 reaches 42, 11 yrs: 41 x1.5 + 40..31 x1 = 11.5 x 71900 = 826850
-    ("29 Feb after", D(1984, 2, 29), D(2015, 3, 1), D(2026, 3, 1), 80_000, {}, 11, "11.5",
+    ("29 Feb after", D(1984, 2, 29), D(2015, 3, 2), D(2026, 3, 1), 80_000, {}, 11, "11.5",
      826_850, 0),
     # cap either side of 6 Apr 2025: age 55, 5 yrs (54..50 x1.5 = 7.5 weeks)
     ("cap 2024", D(1970, 1, 1), D(2020, 1, 1), D(2025, 4, 5), 100_000, {}, 5, "7.5",
@@ -104,9 +111,11 @@ def test_cap_before_supported_dates_raises():
 
 
 @pytest.mark.parametrize("start,relevant,weeks", [
-    (D(2025, 1, 31), D(2025, 2, 27), 0),  # under a month
-    (D(2025, 1, 31), D(2025, 2, 28), 1),  # a month from the 31st ends on the month's last day
-    (D(2024, 1, 1), D(2025, 12, 31), 1),  # 1 complete year only: still 1 week
+    # ERA ss.210-211: the first day and the last both count.
+    (D(2025, 1, 31), D(2025, 2, 26), 0),  # under a month
+    (D(2025, 1, 31), D(2025, 2, 27), 1),  # a month from the 31st: complete the day before 28 Feb
+    (D(2024, 1, 1), D(2025, 12, 30), 1),  # 1 complete year only: still 1 week
+    (D(2024, 1, 1), D(2025, 12, 31), 2),  # 2 complete years, both days counted
     (D(2024, 1, 1), D(2026, 1, 1), 2),  # 2 complete years
     (D(2019, 1, 1), D(2026, 1, 1), 7),
     (D(1990, 1, 1), D(2026, 1, 1), 12),  # at most 12
@@ -124,7 +133,8 @@ def test_notice_pay_and_week_pay():
 def test_strain():
     assert strain_liable(D(1970, 6, 1), D(2023, 6, 1), D(2025, 6, 1))  # 55, 2 yrs
     assert not strain_liable(D(1970, 6, 1), D(2023, 6, 1), D(2025, 5, 31))  # 54
-    assert not strain_liable(D(1970, 6, 1), D(2023, 6, 2), D(2025, 6, 1))  # 1 yr membership
+    assert strain_liable(D(1970, 6, 1), D(2023, 6, 2), D(2025, 6, 1))  # 2 yrs, both days in
+    assert not strain_liable(D(1970, 6, 1), D(2023, 6, 3), D(2025, 6, 1))  # 1 yr membership
     assert strain_estimate_pence(3_000_001, Decimal("1.5")) == 4_500_002  # 4500001.5 up
 
 

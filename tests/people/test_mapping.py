@@ -240,6 +240,12 @@ def test_blank_outcome_returns_to_the_default(world):
     assert m.has_mapping(session, oid)
     _save(session, actors["hr"], oid, [{"employee_id": "E06", "outcome": ""}])
     assert not m.has_mapping(session, oid)
+    # A slot-in unmapped takes its post (and note) with it, whoever entered them.
+    _save(session, actors["hr"], oid, [{"employee_id": "E01", "outcome": "slotted",
+                                        "option_post_id": "N1", "note": "agreed",
+                                        "strain_fund_pence": 100}])
+    _save(session, actors["manager"], oid, [{"employee_id": "E01", "outcome": ""}])
+    assert not m.has_mapping(session, oid)
 
 
 def test_union_refused_even_for_a_published_option(world):
@@ -301,6 +307,12 @@ def test_s188_count_and_people_from_the_mapping(world):
     assert view.proposed == 2
     assert view.basis == m.BASIS_MAPPING and view.unmapped == 0
     assert sorted(view.people["employee_id"]) == ["E02", "E03", "E06"]
+    # s.188(4)(b)-(c): which of Pool A's two goes is not known, so the pool is one
+    # description with its excess; the proposed column adds up to the count.
+    assert view.descriptions.to_dict(orient="records") == [
+        {"title": "Officer", "grade": "PO3", "proposed": 1, "employed": 6},
+        {"title": "Ring-fenced pool: Pool A", "grade": "PO3", "proposed": 1, "employed": 2}]
+    assert int(view.descriptions["proposed"].sum()) == view.proposed
 
 
 def test_unmapped_people_stay_at_risk_while_the_mapping_is_partial(world):

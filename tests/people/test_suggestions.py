@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.core.errors import PermissionDenied
 from planner.people import suggestions as sg
 
 RANK = {"SO1": 1, "PO1": 2, "PO2": 3, "PO3": 4, "PO4": 5}
@@ -95,7 +97,8 @@ def test_redeployment_puts_family_leave_first_and_ends_the_trial_after_four_week
     vacancies = pd.DataFrame([{"post_id": "V1", "grade": "PO4"}])
     out = sg.redeployment(at_risk, vacancies, RANK, trial_start=dt.date(2027, 4, 1))
     assert list(out["employee_id"]) == ["E2", "E1"]  # E3 is three grades below
-    assert set(out["trial_ends"]) == {dt.date(2027, 4, 29)}
+    # ERA s.138(3): four weeks beginning with 1 April, so the trial's last day is 28 April.
+    assert set(out["trial_ends"]) == {dt.date(2027, 4, 28)}
 
 
 @settings(max_examples=60, deadline=None)
@@ -139,3 +142,29 @@ def test_suggestions_for_an_option(world):  # noqa: F811
     assert sorted([*named, *out.at_risk]) == ["E01", "E02", "E03", "E04"]
     with pytest.raises(PermissionDenied):
         sg.suggestions_for(session=session, actor=actors["union"], structure=oid)
+
+
+def test_redeployment_reads_the_options_vacancies_and_the_people_at_risk(world):
+    """The world (tests/people/conftest.py): P01-P03 deleted, P04 regraded to PO4, N1 and N2
+    new (PO3), H0 a vacant SM2 head kept as it is. E01 and E02 at risk, E02 on maternity
+    leave: E02 comes first; the vacancies are N1, N2 and P04 (nobody mapped into it yet),
+    never P05 or P06 (their holders stay) nor H0 (SM2 is not within one grade of PO3)."""
+    from tests.people.test_mapping import _save
+
+    session, actors, oid = world
+    _save(session, actors["hr"], oid, [
+        {"employee_id": "E01", "outcome": "at-risk"},
+        {"employee_id": "E02", "outcome": "at-risk", "on_family_leave": True}])
+    out = sg.redeployment_for(session=session, actor=actors["manager"], structure=oid,
+                              trial_start=dt.date(2027, 4, 1))
+    assert list(out.columns[:4]) == ["employee_id", "name", "post_id", "title"]
+    assert list(out["employee_id"][:3]) == ["E02"] * 3
+    assert set(out["post_id"]) == {"N1", "N2", "P04"}
+    _save(session, actors["hr"], oid, [{"employee_id": "E04", "outcome": "slotted",
+                                         "option_post_id": "P04"}])
+    out = sg.redeployment_for(session=session, actor=actors["manager"], structure=oid,
+                              trial_start=dt.date(2027, 4, 1))
+    assert set(out["post_id"]) == {"N1", "N2"}
+    with pytest.raises(PermissionDenied):
+        sg.redeployment_for(session=session, actor=actors["union"], structure=oid,
+                            trial_start=dt.date(2027, 4, 1))
