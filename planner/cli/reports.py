@@ -68,11 +68,16 @@ def equality_command(args: argparse.Namespace, engine,
 def mapping_command(args: argparse.Namespace, engine,
                     actor: Actor) -> tuple[dict[str, Any], str]:
     """The mapping as the People mapping page shows it (mapping.read: hr, manager, admin)."""
+    import datetime as dt
+
     from planner.people import exit_bill, mapping
+    from planner.people.suggestions import redeployment_for
 
     with read_session(engine) as session:
         frame = mapping.mapping_frame(session=session, actor=actor, structure=args.structure)
         bill = exit_bill.exit_bill(session=session, actor=actor, structure=args.structure)
+        offers = redeployment_for(session=session, actor=actor, structure=args.structure,
+                                  trial_start=dt.date.today())
     shown = frame.assign(outcome=frame["outcome"].replace("", "unmapped"))
     counts = {str(k): int(v) for k, v in shown["outcome"].value_counts().sort_index().items()}
     people = [{"employee_id": r.employee_id, "name": r.name, "post_id": r.post_id,
@@ -80,13 +85,23 @@ def mapping_command(args: argparse.Namespace, engine,
                "pool": r.pool or None, "status": r.status or None}
               for r in shown.itertuples(index=False)]
     bench = bench_counts(shown)
+    redeploy = [{"employee_id": r.employee_id, "name": r.name, "post_id": r.post_id,
+                 "title": r.title, "grade_gap": int(r.grade_gap),
+                 "family_leave": bool(r.family_leave), "trial_ends": r.trial_ends.isoformat()}
+                for r in offers.itertuples(index=False)]
     d = {"structure": bill.structure_name, "people": people, "counts": counts,
-         "bench": bench, "exit": bill.as_dict()}
+         "bench": bench, "redeployment": redeploy, "exit": bill.as_dict()}
     lines = [f"{bill.structure_name}: {len(shown)} people; "
              + ", ".join(f"{n} {k}" for k, n in counts.items())]
     if counts.get("unmapped"):
         lines.append(f"{counts['unmapped']} people are not mapped yet.")
     lines.append(f"Without a post in the option: {bench['total']}.")
+    if redeploy:
+        lines.append(f"Redeployment (vacancies within one grade; trial ends if started today): "
+                     f"{len(redeploy)} pairs")
+        lines += [f"  {r['employee_id']} -> {r['post_id']} {r['title']}"
+                  + (" (family leave: first call)" if r["family_leave"] else "")
+                  + f", trial ends {r['trial_ends']}" for r in redeploy]
     lines.append(f"Exit bill {_pounds(bill.total_pence)} for {bill.leaving - bill.uncosted} "
                  f"people leaving (relevant date {bill.relevant.isoformat()}, "
                  f"{bill.relevant_basis}).")

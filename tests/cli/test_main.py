@@ -876,6 +876,11 @@ def test_mapping_from_the_command_line(demo_db, capsys):
     assert m["bench"]["total"] == m["counts"].get("unmapped", 0) + m["counts"].get(
         "at-risk", 0) + m["counts"].get("ring-fenced", 0)
     assert sum(m["exit"]["by_partner_pence"].values()) == m["exit"]["total_pence"]
+    # The demo ships mapped: 8 leaving, and the redeployment list the page's bench shows.
+    assert (m["exit"]["people_leaving"], m["counts"]["at-risk"]) == (8, 5)
+    assert m["redeployment"] and {r["employee_id"] for r in m["redeployment"]} <= {
+        "E0007", "E0013", "E0023", "E0024", "E0026"}
+    assert all(abs(r["grade_gap"]) <= 1 and r["trial_ends"] for r in m["redeployment"])
     code, out = run(capsys, "mapping", "--structure", "Option 1: single service desk",
                     "--db", demo_db, "--json", "--user", "manager")
     assert code == 0 and "people" not in out["mapping"]["exit"]
