@@ -23,6 +23,7 @@ from typing import Any
 from sqlmodel import select
 
 from planner.cli import dates as cli_dates
+from planner.cli import drafts as cli_drafts
 from planner.cli import reports as cli_reports
 from planner.core.auth import SYSTEM, Actor, add_user, list_users
 from planner.core.config import get_settings
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--months", type=int, default=None,
                       help="part-year months (default: the envelope's period)")
     cli_reports.add_commands(sub, common)
+    cli_drafts.add_commands(sub, common)
     return parser
 
 
@@ -400,6 +402,9 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return _option_command(args, engine, actor)
     if cmd == "cost":
         return _cost_command(args, engine, actor)
+    drafts = cli_drafts.dispatch(args, engine, actor)
+    if drafts is not None:
+        return drafts
     if cmd in ("equality", "mapping"):
         command = cli_reports.equality_command if cmd == "equality" else cli_reports.mapping_command
         return command(args, engine, actor)

@@ -60,6 +60,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "mapping.edit": frozenset({"manager", "hr"}),
     # Each person's exit cost (redundancy pay, strain): hr's, as pay records are.
     "mapping.costs": frozenset({"hr", "admin"}),
+    # Published drafts (issue 13): management publishes and withdraws numbered, redacted
+    # snapshots; union reps read them (drafts.read) and respond; hr replies.
+    "drafts.publish": frozenset({"manager", "hr"}),
+    "drafts.respond": frozenset({"union"}),
+    "drafts.reply": frozenset({"hr"}),
 }
 
 

@@ -437,3 +437,49 @@ class AppSecret(SQLModel, table=True):
     key: str = Field(max_length=80, unique=True)
     value: str = Field(max_length=500)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# --- Published drafts (issue 13) ------------------------------------------------------------
+
+DRAFT_STATUSES = ("published", "withdrawn")
+RESPONSE_STATUSES = ("open", "answered", "accepted", "not accepted")
+
+
+class PublishedDraft(SQLModel, table=True):
+    """One numbered, immutable draft of an option as union representatives read it.
+
+    `snapshot` is written once, redacted, when the draft is published
+    (planner.publishing.snapshot): posts, counts, cost totals by partner, the suppressed
+    equality analysis, the consultation timetable and the s.188(4) descriptions. Nothing about
+    a person is ever stored in it. Only `status` and the withdrawal fields ever change."""
+
+    __table_args__ = (UniqueConstraint("structure_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    number: int
+    published_at: dt.datetime = Field(default_factory=utcnow)
+    published_by: str = Field(max_length=80)
+    note: str = Field(default="", max_length=4000)
+    status: str = Field(default="published", max_length=20)
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str = Field(default="", max_length=80)
+    withdrawn_reason: str = Field(default="", max_length=2000)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class DraftResponse(SQLModel, table=True):
+    """A union representative's written response to a draft, and management's reply."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="publisheddraft.id", index=True)
+    author: str = Field(max_length=80)
+    submitted_at: dt.datetime = Field(default_factory=utcnow)
+    text: str = Field(max_length=8000)
+    post_ref: str = Field(default="", max_length=60)  # the post it is about, if any
+    team: str = Field(default="", max_length=200)  # the team it is about, if any
+    status: str = Field(default="open", max_length=20)
+    reply: str = Field(default="", max_length=8000)
+    replied_by: str = Field(default="", max_length=80)
+    replied_at: dt.datetime | None = None
+    version: int = 1

@@ -432,6 +432,9 @@ COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("cost",): ("--structure", "baseline"),
     ("equality",): ("--structure", "Option A"),
     ("mapping",): ("--structure", "Option A"),
+    ("publish",): ("--structure", "Option A", "--note", "First draft"),
+    ("drafts",): (),
+    ("draft", "show"): ("1",),
     ("redundancy-pay",): ("--dob", "1970-06-01", "--start", "2006-04-01", "--relevant",
                           "2026-12-03", "--week-pay", "750"),
 }
@@ -887,3 +890,42 @@ def test_mapping_from_the_command_line(demo_db, capsys):
     code, out = run(capsys, "mapping", "--structure", "Option 1: single service desk",
                     "--db", demo_db, "--json", "--user", "union")
     assert code == 1 and "people" not in out and "Uma" not in json.dumps(out)
+
+
+def test_publish_and_read_drafts_from_the_command_line(demo_db, capsys):
+    """Catches: publish not refusing with the checklist, or drafts/draft show not printing what
+    the union reads (the snapshot, never a name)."""
+    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "First draft.",
+                    "--db", demo_db, "--json", "--user", "hr")
+    assert code == 2 and "stage 1" in out["message"]  # equality stage 1 is not signed off
+    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
+                    "--user", "union")
+    assert code == 1
+    from sqlmodel import Session, select
+
+    from planner.core.auth import Actor
+    from planner.core.db import make_engine
+    from planner.core.models import Structure, User
+    from tests.publishing.conftest import sign_off_stage_1
+
+    engine = make_engine(demo_db)
+    with Session(engine) as s:
+        hr = Actor.of(s.exec(select(User).where(User.role == "hr")).one())
+        sign_off_stage_1(s, hr, s.exec(select(Structure).where(
+            Structure.name == DEMO_OPTION)).one())
+        s.commit()
+    engine.dispose()
+    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "First draft.",
+                    "--db", demo_db, "--json", "--user", "hr")
+    assert code == 0 and out["draft"]["number"] == 1
+    code, out = run(capsys, "drafts", "--db", demo_db, "--json", "--user", "union")
+    assert code == 0 and [(r["number"], r["status"]) for r in out["drafts"]] == [
+        (1, "published")]
+    code, out = run(capsys, "draft", "show", "1", "--db", demo_db, "--json", "--user", "union")
+    assert code == 0
+    snap = out["draft"]["snapshot"]
+    assert snap["counts"]["posts"] == 76 and out["draft"]["changes_since_previous"]["first"]
+    assert "E0002" not in json.dumps(out) and "Faisal" not in json.dumps(out)
+    code, text = main(["draft", "show", "1", "--db", demo_db, "--user", "union"]), \
+        capsys.readouterr().out
+    assert code == 0 and "draft 1" in text and "76 posts" in text

@@ -36,6 +36,9 @@ EXPECTED = {
     "mapping.read": {"manager", "hr", "admin"},  # never union: names (issue 12)
     "mapping.edit": {"manager", "hr"},
     "mapping.costs": {"hr", "admin"},
+    "drafts.publish": {"manager", "hr"},  # issue 13
+    "drafts.respond": {"union"},
+    "drafts.reply": {"hr"},
 }
 
 
