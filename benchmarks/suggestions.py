@@ -88,7 +88,7 @@ ROLES = [
     ["Manager", "Service Manager", "Principal Officer", "Head of Unit"],
 ]
 BAND = np.array([0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4])
-CHECK_CHUNK = 10_000  # people per match_scores call when checking every pair
+CHECK_CHUNK = 5_000  # people per match_scores call when checking every pair
 
 
 def data(n: int, seed: int = 12) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:

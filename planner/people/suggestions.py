@@ -27,9 +27,9 @@ of the 4-week statutory trial period (ERA 1996 s.138(3)), counted from the start
 Candidates are blocked by grade rank (a person meets only the posts within one grade of
 theirs), so the pairs grow with the posts of three grades, not with every post. Everyone of
 one rank meets every post of one rank, so each such block is scored as one numpy matrix on
-integer codes, a bounded number of pairs at a time. The suggestions keep only the pairs at or
-above the threshold, so 50,000 people against 11,000 posts (130 million pairs) take seconds
-and little memory (benchmarks/suggestions.py).
+integer codes, a bounded number of pairs at a time. The suggestions keep only each person's
+best pairs at or above the threshold. So 50,000 people against 11,000 posts (130 million
+pairs) take seconds and little memory (benchmarks/suggestions.py).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def _title_points(ua: np.ndarray, ub: np.ndarray, a_titles: list, b_titles: list
     """Title points for each of the person titles `ua` against each of the post titles `ub`
     (codes), with difflib's ratio worked out once per distinct pair (`known`, by post title
     and then person title)."""
-    table = np.empty((len(ua), len(ub)), dtype=np.int32)
+    table = np.empty((len(ua), len(ub)), dtype=np.int64)
     matcher = SequenceMatcher(None)
     people_titles = ua.tolist()
     for k, b in enumerate(ub.tolist()):
@@ -132,24 +132,30 @@ def _scored(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[str, 
     di, dj, dv = _duty_pairs(people, posts, duties)
     post_at = np.full(len(posts), -1, dtype=np.int64)
     known: dict[int, dict[int, int]] = {}
+    small = not len(dv) or (int(dv.min()) >= 0 and int(dv.max()) <= 10_000)
+    kind = np.int16 if small else np.int64  # half the memory traffic of int32
     for r in np.unique(pr[~np.isnan(pr)]):
         everyone = np.flatnonzero(pr == r)
         for d in (-1, 0, 1):
             q = np.flatnonzero(qr - d == r)
             if not len(q):
                 continue
-            ub, ib = np.unique(ql[q], return_inverse=True)
+            q = q[np.argsort(ql[q], kind="stable")]  # by title: a row's titles are runs
+            ub, runs = np.unique(ql[q], return_counts=True)
             step = max(1, _CELLS // len(q))
             for start in range(0, len(everyone), step):
                 p = everyone[start:start + step]
-                score = np.where(pg[p, None] == qg[None, q], np.int32(GRADE_SAME),
-                                 np.int32(GRADE_ADJACENT))
-                score += np.where(pt[p, None] == qt[None, q], np.int32(TEAM),
-                                  np.where(pv[p, None] == qv[None, q], np.int32(DIVISION),
-                                           np.int32(0)))
                 ua, ia = np.unique(pl[p], return_inverse=True)
-                score += _title_points(ua, ub, a_titles, b_titles, known)[ia[:, None],
-                                                                          ib[None, :]]
+                table = _title_points(ua, ub, a_titles, b_titles, known).astype(kind)
+                score = np.repeat(table[ia], runs, axis=1)
+                grades = np.unique(pg[p]), np.unique(qg[q])
+                if len(grades[0]) == len(grades[1]) == 1:
+                    score += GRADE_SAME if grades[0][0] == grades[1][0] else GRADE_ADJACENT
+                else:
+                    score += np.where(pg[p, None] == qg[None, q], kind(GRADE_SAME),
+                                      kind(GRADE_ADJACENT))
+                score += np.where(pt[p, None] == qt[None, q], kind(TEAM),
+                                  np.where(pv[p, None] == qv[None, q], kind(DIVISION), kind(0)))
                 duty = None
                 lo, hi = np.searchsorted(di, [p[0], p[-1] + 1])
                 if hi > lo:
@@ -164,21 +170,31 @@ def _scored(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[str, 
                 if at_least is None:
                     yield (np.repeat(p, len(q)), np.tile(q, len(p)), score.ravel(),
                            np.zeros(score.size, bool) if duty is None else duty.ravel())
-                else:  # only each person's best here: no other pair can be their best
-                    top = score.max(axis=1, keepdims=True)
-                    i, j = np.nonzero((score == top) & (top >= at_least))
-                    yield p[i], q[j], score[i, j], None
+                    continue
+                # Only each person's best here: no other pair can be their best.
+                top = score.max(axis=1)
+                rows = np.flatnonzero(top >= at_least)
+                if len(rows):
+                    best = score[rows]
+                    i, j = np.nonzero(best == top[rows, None])
+                    yield p[rows[i]], q[j], best[i, j], None
 
 
-def _pairs_frame(people: pd.DataFrame, posts: pd.DataFrame, blocks) -> tuple[pd.DataFrame,
-                                                                             list]:
+def _pairs(blocks) -> tuple[np.ndarray, ...]:
+    """The blocks of `_scored` end to end: person positions, post positions, scores and
+    whether each is a duties match (None when the blocks do not say)."""
     blocks = list(blocks)
-    i = np.concatenate([b[0] for b in blocks]) if blocks else np.empty(0, np.int64)
-    j = np.concatenate([b[1] for b in blocks]) if blocks else np.empty(0, np.int64)
-    score = (np.concatenate([b[2] for b in blocks]) if blocks
-             else np.empty(0, np.int32)).astype(np.int64)
-    return pd.DataFrame({"employee_id": people["employee_id"].to_numpy()[i],
-                         "post_id": posts["post_id"].to_numpy()[j], "score": score}), blocks
+    if not blocks:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), None
+    i, j, score, duty = (np.concatenate(b) if b[0] is not None else None
+                         for b in zip(*blocks, strict=True))
+    return i, j, score.astype(np.int64), duty
+
+
+def _sort_rank(s: pd.Series) -> np.ndarray:
+    """Each value's place in sorted order (missing last, as `sort_values` puts it)."""
+    codes, uniques = pd.factorize(s, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def match_scores(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[str, int],
@@ -190,12 +206,16 @@ def match_scores(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[
     division, title."""
     if not len(people) or not len(posts):
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    out, blocks = _pairs_frame(people, posts, _scored(people, posts, grade_rank, duties))
-    if not len(out):
+    i, j, score, duty = _pairs(_scored(people, posts, grade_rank, duties))
+    if not len(i):
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    duty = np.concatenate([b[3] for b in blocks])
-    out["basis"] = np.where(duty, "duties match", "proxy")
-    return out.sort_values(["employee_id", "post_id"]).reset_index(drop=True)
+    # By employee id, then post id: sorted on integer ranks, not on the strings.
+    order = np.lexsort((_sort_rank(posts["post_id"])[j], _sort_rank(people["employee_id"])[i]))
+    i, j = i[order], j[order]
+    return pd.DataFrame({
+        "employee_id": people["employee_id"].to_numpy()[i],
+        "post_id": posts["post_id"].to_numpy()[j], "score": score[order],
+        "basis": np.array(["proxy", "duties match"], dtype=object)[duty[order].view(np.int8)]})
 
 
 def suggest(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[str, int], *,
@@ -231,9 +251,10 @@ def _suggest(people: pd.DataFrame, posts: pd.DataFrame, grade_rank: Mapping[str,
     posts = posts[posts["places"] > 0].copy()
     key = ["title", "grade", "team", "division"]
     posts["group"] = posts.groupby(key, sort=False).ngroup()
-    good = (_pairs_frame(people, posts, _scored(people, posts, grade_rank, duties,
-                                                at_least=threshold))[0]
-            if len(people) and len(posts) else pd.DataFrame(columns=SLOT_COLUMNS))
+    i, j, score, _ = _pairs(_scored(people, posts, grade_rank, duties, at_least=threshold)
+                            if len(people) and len(posts) else [])
+    good = pd.DataFrame({"employee_id": people["employee_id"].to_numpy()[i],
+                         "post_id": posts["post_id"].to_numpy()[j], "score": score})
     good = good.merge(posts[["post_id", "group"]], on="post_id")
     best = (good.sort_values(["employee_id", "score", "post_id"],
                              ascending=[True, False, True])
