@@ -4,6 +4,7 @@ import streamlit as st
 
 from planner.core.auth import can
 from planner.ui import compare as cmp
+from planner.ui import drafts as drafts_ui
 from planner.ui import establishment as est
 from planner.ui import format as fmt
 from planner.ui import mapping as mapping_ui
@@ -110,6 +111,8 @@ if is_option:
 tabs = ["Cost and envelope"]
 if is_option and editor_role and not archived:
     tabs += ["Edit posts", "Name and description"]
+if is_option and drafts_ui.may_publish(actor) and not archived:
+    tabs += ["Publish a draft"]
 containers = dict(zip(tabs, st.tabs(tabs, key="options_tab", on_change="rerun"), strict=True))
 
 if containers["Cost and envelope"].open:
@@ -224,3 +227,45 @@ if "Name and description" in containers and containers["Name and description"].o
         if st.button("Delete option", key="option_delete", disabled=not sure) and ui.delete(
                 actor, chosen):
             st.rerun()
+
+if "Publish a draft" in containers and containers["Publish a draft"].open:
+    with containers["Publish a draft"]:
+        flash = st.session_state.pop(drafts_ui.FLASH_KEY, None)
+        if flash:
+            st.success(flash)
+        st.caption("Publishing issues the option to the trade unions as a numbered draft: a "
+                   "frozen copy, redacted as it is written. Later edits to the option never "
+                   "change it; publish again for the next draft.")
+        check = drafts_ui.checklist(actor, chosen.id)
+        st.markdown(f"**Before draft {check.summary['next_draft']} is published**")
+        for item in check.checks:
+            (st.success if item.ok else st.error)(
+                f"**{md_escape(item.name)}**: {md_escape(item.detail)}",
+                icon=":material/check_circle:" if item.ok else ":material/cancel:")
+        st.markdown("**What the representatives will read**: "
+                    + "; ".join(check.summary["shown"]) + ". **Never**: "
+                    + ", ".join(check.summary["never_shown"]) + ".")
+        with st.form(f"publish_{chosen.id}", border=True):
+            note = st.text_area("Covering note", max_chars=4000,
+                                help="Shown with the draft: what it proposes and how to respond.")
+            sure = st.checkbox("I have checked what will be shown, and it is ready to issue to "
+                               "the trade unions.")
+            if st.form_submit_button("Publish the draft", type="primary",
+                                     disabled=not check.ready) and (
+                    sure or st.error("Tick the confirmation first.")) and drafts_ui.publish(
+                    actor, chosen.id, note, chosen.version):
+                st.rerun()
+        published = drafts_ui.drafts(actor)
+        published = published[(published["structure_id"] == chosen.id)
+                               & (published["status"] == "published")]
+        if len(published):
+            with (st.expander("Withdraw a draft", icon=":material/block:"),
+                  st.form(f"withdraw_{chosen.id}", border=False)):
+                number = st.selectbox("Draft", list(published["number"]),
+                                      format_func=lambda n: f"Draft {n}")
+                reason = st.text_area("Why it is withdrawn (the representatives read this)",
+                                      max_chars=2000)
+                row = published[published["number"] == number].iloc[0]
+                if st.form_submit_button("Withdraw the draft") and drafts_ui.withdraw(
+                        actor, int(row["id"]), reason, int(row["version"])):
+                    st.rerun()

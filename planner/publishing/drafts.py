@@ -39,7 +39,7 @@ from planner.structures.options import (
 MAX_NOTE = 4000
 MAX_REASON = 2000
 DRAFT_COLUMNS = ["id", "structure_id", "option", "number", "published_at", "published_by",
-                 "note", "status", "withdrawn_reason", "responses"]
+                 "note", "status", "withdrawn_reason", "responses", "version"]
 NO_DRAFT = "There is no such published draft."
 
 
@@ -241,7 +241,8 @@ def drafts_frame(*, session: Session, actor: Actor,
     rows = [{"id": d.id, "structure_id": d.structure_id, "option": d.snapshot["option"]["name"],
              "number": d.number, "published_at": d.published_at,
              "published_by": d.published_by, "note": d.note, "status": d.status,
-             "withdrawn_reason": d.withdrawn_reason, "responses": counts.get(int(d.id or 0), 0)}
+             "withdrawn_reason": d.withdrawn_reason, "responses": counts.get(int(d.id or 0), 0),
+             "version": d.version}
             for d in drafts]
     return pd.DataFrame(rows, columns=DRAFT_COLUMNS)
 

@@ -32,10 +32,10 @@ PAGES: tuple[PageSpec, ...] = (
              url_path="structure-options"),
     PageSpec("pages/compare.py", "Compare", ":material/compare_arrows:", "options.read",
              url_path="compare-structures"),
-    # Until publishing arrives, the drafts page is only the union rep's landing page; roles
-    # that can read the establishment would see nothing there they do not already have.
+    # Everyone reads the published drafts: union reps respond there, hr replies, and
+    # management sees exactly what the unions were shown.
     PageSpec("pages/drafts.py", "Published drafts", ":material/article:", "drafts.read",
-             url_path="published-drafts", unless="establishment.read"),
+             url_path="published-drafts"),
     PageSpec("pages/mapping.py", "People mapping", ":material/swap_horiz:", "mapping.read",
              url_path="people-mapping"),
     PageSpec("pages/tupe.py", "TUPE transfers", ":material/move_up:", "tupe.read",

@@ -168,3 +168,12 @@ def test_redeployment_reads_the_options_vacancies_and_the_people_at_risk(world):
     with pytest.raises(PermissionDenied):
         sg.redeployment_for(session=session, actor=actors["union"], structure=oid,
                             trial_start=dt.date(2027, 4, 1))
+
+
+def test_duties_matches_that_pair_nobody_scored_are_ignored():
+    """Catches: a TypeError (pandas 3) when every duties match the user entered names a pair
+    outside the grade window (someone already mapped, or a post three grades away)."""
+    ppl = people(("E1", "PO3", "Desk", "Analyst"))
+    pst = posts(("N1", "PO3", "Desk", "Analyst"))
+    out = sg.suggest(ppl, pst, RANK, threshold=70, duties={("E9", "N9"): 90, ("E1", "N7"): 80})
+    assert list(out.slot_ins["employee_id"]) == ["E1"]
