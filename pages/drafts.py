@@ -117,7 +117,10 @@ with tab_figures:
         + (f"- Selection: {md_escape(consult['selection_method'])}\n"
            if consult["selection_method"] else ""))
     if consult["stages"]:
-        st.dataframe(consult["stages"], hide_index=True)
+        st.dataframe([{"Stage": g["name"],
+                       "Planned start": long_date(as_date(g["planned_start"])),
+                       "Planned end": long_date(as_date(g["planned_end"])),
+                       "Status": g["status"]} for g in consult["stages"]], hide_index=True)
     if consult["descriptions"]:
         st.markdown("**Proposed dismissals by description** (s.188(4))")
         st.dataframe(consult["descriptions"], hide_index=True)
@@ -128,8 +131,9 @@ with tab_figures:
                                           "at_risk_text", "ratio_text")}
                   for r in eq["table"]], hide_index=True)
     for cp in snap["equality"]["checkpoints"]:
-        st.caption(f"{cp['name']}: " + (f"signed off {cp['signed_off_on']}"
-                                         if cp["signed_off"] else "not signed off"))
+        st.caption(f"{cp['name']}: " + (
+            f"signed off {long_date(as_date(cp['signed_off_on']))}" if cp["signed_off"]
+            else "not signed off"))
 
 with tab_responses:
     log = ui.responses(actor, view.structure_id)

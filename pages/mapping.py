@@ -6,7 +6,7 @@ import streamlit as st
 from planner.core.auth import can
 from planner.ui import mapping as ui
 from planner.ui.compare import table_height
-from planner.ui.format import plural
+from planner.ui.format import BLANK, plural
 from planner.ui.session import guard
 
 actor = guard("mapping.read")
@@ -75,6 +75,7 @@ with tab_grid:
                 st.rerun()
     if ui.may_edit(actor):
         edited = st.data_editor(shown, hide_index=True, key=f"mapping_grid_{chosen.id}",
+                                placeholder=BLANK,
                                 column_config=ui.grid_config(posts, list(pools["name"])),
                                 height=table_height(len(shown), most=560),
                                 disabled=[c for c in shown.columns if c not in ui.EDITABLE])
@@ -110,7 +111,8 @@ with tab_grid:
                         actor, chosen.id, name, pool_posts, version):
                     st.rerun()
     else:
-        st.dataframe(shown, hide_index=True, height=table_height(len(shown), most=560))
+        st.dataframe(shown, hide_index=True, height=table_height(len(shown), most=560),
+                     placeholder=BLANK)
 
 with tab_bench:
     table = ui.bench_table(frame)

@@ -43,8 +43,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("manager", "manager", "Marcus Obi (Head of Infrastructure)", "demo-manager-2026",
              "the establishment; edits posts"),
     DemoUser("union", "union", "Uma Patel (UNISON branch rep)", "demo-union-2026",
-             "published options only (the demo option is a draft: publish it on the Equality "
-             "page's Checkpoints tab as hr or manager to see what a rep sees)"),
+             "the demo option's two published drafts and the response log (responds to "
+             "drafts); the Consultation and Equality pages of published options"),
     DemoUser("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026",
              "everything; users; reference data"),
 )
@@ -63,9 +63,11 @@ DEMO_OPTION_DESCRIPTION = (
     "to the Head of Infrastructure & Service Delivery, and the Networks and Server & Storage "
     "leads are regraded from PO4 to PO5 to take on the team leaders' duties. Service "
     "Improvement and Business Support are absorbed into the new desk. 27 posts are deleted "
-    "and 9 new service desk posts are created, to be filled by ring-fenced selection; 22 "
-    "employees in the deleted posts are at risk of redundancy, so collective consultation "
-    "under TULRCA 1992 s.188 applies (20 or more).")
+    "and 9 new service desk posts are created, filled by slot-ins and ring-fenced selection. "
+    "22 employees are in the deleted posts; once each person is mapped, 12 dismissals are "
+    "proposed (5 at risk, 3 voluntary redundancies, and 4 more people than posts in the two "
+    "ring-fenced pools), below the 20 at which TULRCA 1992 s.188 collective consultation "
+    "applies.")
 DEMO_OPTION_DELETED = (
     "ICT-002", "ICT-003",  # Business Support, absorbed into the desk
     "ICT-008", "ICT-017",  # technical team leaders (Voice & Data, Datacentre)
@@ -127,6 +129,25 @@ DEMO_MAPPING: tuple[dict[str, str], ...] = (
 )
 
 
+# The demo option's published drafts (issue 13), counted in data/demo/README.md: draft 1 as
+# built; the branch rep's response that the six new Service Desk Analyst posts, covering three
+# councils' systems, should be SO2, which hr accepts; and draft 2 with those posts at SO2.
+DEMO_STAGE1_EVIDENCE = ("Workforce profile of the shared ICT service (equality.csv, Dec "
+                        "2026); no group over-represented among the people at risk at a ratio "
+                        "outside 0.8-1.25.")
+DEMO_DRAFT_NOTES = (
+    "Draft 1 for consultation with UNISON and GMB: a single service desk for the three "
+    "councils, the technical team leader layer removed. Please respond within 14 days.",
+    "Draft 2: the six Service Desk Analyst posts (ICT-098 to ICT-103) are SO2, not SO1, as the "
+    "branch asked (response 1). Nothing else has changed.")
+DEMO_RESPONSE = ("The new Service Desk Analysts will support all three councils' systems, "
+                 "which is more than any desk analyst does now. The posts should be SO2, "
+                 "not SO1.")
+DEMO_REPLY = ("Accepted. The job evaluation panel agreed the wider duties score at SO2; "
+              "draft 2 regrades ICT-098 to ICT-103 to SO2.")
+DEMO_DRAFT2_REGRADED = ("ICT-098", "ICT-099", "ICT-100", "ICT-101", "ICT-102", "ICT-103")
+
+
 @dataclass(frozen=True)
 class SetupReport:
     reference: dict[str, int]
@@ -147,11 +168,13 @@ def init_database(engine: Engine) -> dict[str, int]:
         return load_reference_data(session)
 
 
-def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = True) -> SetupReport:
+def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = True,
+              with_drafts: bool = True) -> SetupReport:
     """Load the demo establishment, its draft option with its people mapping, and the users,
     unless an establishment already exists (`force` replaces it). `with_mapping=False` leaves
     the option's people unmapped (the legal clocks then use their post-based proxy; the
-    mapping is DEMO_MAPPING, counted in data/demo/README.md).
+    mapping is DEMO_MAPPING, counted in data/demo/README.md). `with_drafts=False` leaves the
+    mapped option unpublished (the drafts need the mapping).
 
     `force` first deletes the demo's own option(s) and refuses, naming them, if any other
     option exists: the import would rebase it onto the demo's establishment (planner.structures.rebase),
@@ -176,7 +199,7 @@ def load_demo(engine: Engine, *, force: bool = False, with_mapping: bool = True)
                 session.add(baseline)
                 session.flush()
             _demo_cohort_records(session)
-            create_demo_option(session, with_mapping=with_mapping)
+            create_demo_option(session, with_mapping=with_mapping, with_drafts=with_drafts)
             loaded = True
         created = 0
         for demo_user in DEMO_USERS:
@@ -233,7 +256,7 @@ def _delete_demo_options(session: Session) -> tuple[str, ...]:
     names = []
     for option in options:
         names.append(option.name)
-        delete_option(session=session, actor=DEMO_AUTHOR, structure=option)
+        delete_option(session=session, actor=DEMO_AUTHOR, structure=option, demo_reload=True)
     return tuple(names)
 
 
@@ -280,7 +303,8 @@ def _demo_cohort_records(session: Session) -> None:
                      notified_on=due["measures_letter"], expected_version=version)
 
 
-def create_demo_option(session: Session, *, with_mapping: bool = True) -> Structure:
+def create_demo_option(session: Session, *, with_mapping: bool = True,
+                       with_drafts: bool = True) -> Structure:
     """The demo's draft option, built with the ordinary services (create_option, then one
     batch of post edits) so it is audited and versioned like any user's option."""
     from planner.establishment.register import PostEdits, posts_frame
@@ -307,7 +331,49 @@ def create_demo_option(session: Session, *, with_mapping: bool = True) -> Struct
     session.refresh(option)
     if with_mapping:
         map_demo_people(session, option)
+        if with_drafts:
+            publish_demo_drafts(session, option)
     return option
+
+
+def publish_demo_drafts(session: Session, option: Structure) -> None:
+    """Equality stage 1 decided and signed off, draft 1, the rep's response and hr's reply,
+    the regrade, and draft 2 (the drafts need the mapping: without it, 22 dismissals would
+    be proposed and s.188's information would be needed first)."""
+    import datetime as dt
+
+    from planner.equality.checkpoints import checkpoints, save_checkpoint, sign_off_checkpoint
+    from planner.establishment.register import PostEdits
+    from planner.publishing.drafts import publish
+    from planner.publishing.responses import reply_to_response, submit_response
+    from planner.structures.options import edit_option_posts
+
+    today = dt.date.today()
+    cp = checkpoints(session=session, actor=DEMO_AUTHOR, structure=option)[0]
+    saved = save_checkpoint(session=session, actor=DEMO_AUTHOR, structure=option, stage=1,
+                            due_on=today,
+                            impacts=cp.impacts.assign(impact="neutral",
+                                                      evidence=DEMO_STAGE1_EVIDENCE),
+                            expected_version=cp.version)
+    sign_off_checkpoint(session=session, actor=DEMO_AUTHOR, structure=option, stage=1,
+                        expected_version=saved.version, today=today)
+    first = publish(session=session, actor=DEMO_AUTHOR, structure=option,
+                    note=DEMO_DRAFT_NOTES[0], today=today)
+    rep = Actor(id=None, username="union", role="union", display_name="Uma Patel")
+    response = submit_response(session=session, actor=rep, draft_id=int(first.id or 0),
+                               text=DEMO_RESPONSE, team="Service Desk")
+    reply_to_response(session=session, actor=DEMO_AUTHOR, response_id=int(response.id or 0),
+                      reply=DEMO_REPLY, status="accepted", expected_version=response.version)
+    session.refresh(option)
+    versions = {p.post_ref: p.version for p in session.exec(select(Post).where(
+        Post.structure_id == option.id, Post.post_ref.in_(DEMO_DRAFT2_REGRADED)))}  # type: ignore[attr-defined]
+    edit_option_posts(session=session, actor=DEMO_AUTHOR, structure=option,
+                      edits=PostEdits(updated={r: {"grade": "SO2"} for r in versions},
+                                      versions=versions))
+    session.refresh(option)
+    publish(session=session, actor=DEMO_AUTHOR, structure=option, note=DEMO_DRAFT_NOTES[1],
+            today=today)
+    session.refresh(option)
 
 
 def map_demo_people(session: Session, option: Structure) -> None:

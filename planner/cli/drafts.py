@@ -104,6 +104,10 @@ def dispatch(args: argparse.Namespace, engine: Any,
         lines.append("Since the previous draft: " + ", ".join(
             f"{len(changes[k])} {k}" for k in ("added", "removed", "regraded", "moved",
                                                "resized", "retitled")) + ".")
-        lines += [f"  {t['figure']}: {t['before']} → {t['after']}" for t in changes["totals"]
+        def shown(figure: str, v: Any) -> str:
+            return _pounds(v) if "(pence)" in figure else str(v)
+
+        lines += [f"  {t['figure'].replace(' (pence)', '')}: {shown(t['figure'], t['before'])}"
+                  f" → {shown(t['figure'], t['after'])}" for t in changes["totals"]
                   if t["changed"]]
     return {"draft": out}, "\n".join(line for line in lines if line)

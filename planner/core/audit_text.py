@@ -467,6 +467,19 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Event], str]] = {
         f"{e.after.get('file')}"),
     ("database", "restore"): _restore_database,
     ("app_secret", "create"): lambda e: f"{e.who} created the key that signs session cookies",
+    # Published drafts (issue 13): the draft's option and number are in the event.
+    ("published_draft", "publish"): lambda e: (
+        f"{e.who} published draft {e.after.get('number')} of {e.after.get('option')} for "
+        "consultation with the trade unions"),
+    ("published_draft", "withdraw"): lambda e: (
+        f"{e.who} withdrew a published draft (draft id {e.entity_id}): "
+        f"{e.after.get('reason')}"),
+    ("draft_response", "respond"): lambda e: (
+        f"{e.who} responded to a published draft"
+        + (f" on post {e.after.get('post_id')}" if e.after.get("post_id") else "")
+        + (f" on the {e.after.get('team')} team" if e.after.get("team") else "")),
+    ("draft_response", "reply"): lambda e: (
+        f"{e.who} replied to a union response ({e.after.get('status')})"),
     ("app", "error"): lambda e: (
         f"{e.who} met an unexpected error{' on ' + str(e.after.get('page')) if e.after.get('page') else ''}"
         f" (reference {e.entity_id}); the details are in this event"),

@@ -46,6 +46,7 @@ from planner.core.models import (
     STRUCTURE_STATUSES,
     ConsultationPlan,
     ConsultationStage,
+    DraftResponse,
     EnvelopeShare,
     EqualityCheckpoint,
     EqualityImpact,
@@ -55,6 +56,7 @@ from planner.core.models import (
     Partner,
     PersonMapping,
     Post,
+    PublishedDraft,
     Structure,
 )
 from planner.core.values import decimal_text
@@ -467,9 +469,12 @@ def restore_option(*, session: Session, actor: Actor, structure: str | int | Str
 
 
 def delete_option(*, session: Session, actor: Actor, structure: str | int | Structure,
-                  expected_version: int | None = None) -> None:
+                  expected_version: int | None = None,
+                  demo_reload: bool = False) -> None:
     """Delete an option with its posts, envelope shares, consultation plan and stages, ETO
-    rationales and equality checkpoints (with their impacts); never the baseline.
+    rationales and equality checkpoints (with their impacts); never the baseline. A published
+    option is kept (its drafts are the record of what the unions read), except when
+    `demo_reload` (load-demo --force replacing the demo's own option).
 
     Options copied from it keep their posts (which point at the baseline, not at this option)
     and lose only the `copied_from` link, which the audit event keeps; so does the count of
@@ -482,7 +487,8 @@ def delete_option(*, session: Session, actor: Actor, structure: str | int | Stru
     sid = option.id
     s, p, e = Structure.__table__, Post.__table__, EnvelopeShare.__table__
     conn = session.connection()
-    _check_deletable(conn, actor, option)
+    if not demo_reload:  # only load-demo --force replaces the demo's own, published option
+        _check_deletable(conn, actor, option)
     children = [r[0] for r in conn.execute(sa_select(s.c.name).where(s.c.copied_from_id == sid))]
     posts = conn.execute(sa_select(func.count()).select_from(p)
                          .where(p.c.structure_id == sid)).scalar_one()
@@ -551,6 +557,12 @@ def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
     counts["mapping_pool_posts"] = _count_and_delete(
         conn, mpp, mpp.c.pool_id.in_(sa_select(mp.c.id).where(mp.c.structure_id == sid)))
     counts["mapping_pools"] = _count_and_delete(conn, mp, mp.c.structure_id == sid)
+    # Published drafts (issue 13) go only with a demo reload (_check_deletable keeps a
+    # published option); responses before their drafts.
+    pd_, dr = PublishedDraft.__table__, DraftResponse.__table__
+    counts["draft_responses"] = _count_and_delete(
+        conn, dr, dr.c.draft_id.in_(sa_select(pd_.c.id).where(pd_.c.structure_id == sid)))
+    counts["published_drafts"] = _count_and_delete(conn, pd_, pd_.c.structure_id == sid)
     for key, model in _OPTION_RECORDS:
         table = model.__table__
         counts[key] = _count_and_delete(conn, table, table.c.structure_id == sid)

@@ -1,32 +1,18 @@
-"""The Published drafts page and the Structure options page's publish tab, on the demo: a union
-rep reads a draft (structure, figures, changes) and responds; hr replies; management publishes
-only once the checklist passes."""
+"""The Published drafts page and the Structure options page's publish tab, on the demo (which
+ships with drafts 1 and 2 and one answered response, data/demo/README.md): a union rep reads a
+draft (structure, figures, changes) and responds; hr replies; management publishes only once
+the checklist passes."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import select
 
-from planner.core.models import Person, Structure
-from planner.publishing import drafts as d
+from planner.core.models import Person
+from planner.structures.options import create_option
 from tests.app.conftest import all_text, app_as
-from tests.publishing.conftest import sign_off_stage_1
 
 PAGE = "pages/drafts.py"
 OPTION = "Option 1: single service desk"
-
-
-def _publish(db, note="First draft for consultation.") -> int:
-    with db.session() as s:
-        option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
-        hr = db.actors["hr"]
-        if not d.checklist(session=s, actor=hr, structure=option).ready:
-            sign_off_stage_1(s, hr, option)
-        draft = d.publish(session=s, actor=hr, structure=option, note=note,
-                          today=dt.date.today())
-        s.commit()
-        return int(draft.id)
 
 
 def _names(db) -> list[str]:
@@ -34,44 +20,37 @@ def _names(db) -> list[str]:
         return [p.name for p in s.exec(select(Person))]
 
 
-def test_a_union_rep_reads_a_draft_and_never_a_name(demo_app_db):
-    _publish(demo_app_db)
+def test_a_union_rep_reads_the_latest_draft_and_never_a_name(demo_app_db):
     at = app_as(demo_app_db.actors["union"], PAGE)
     assert not at.exception, at.exception
     text = all_text(at)
-    assert "Draft 1: Option 1: single service desk" in text
-    assert "First draft for consultation\\." in text  # markdown-escaped as typed
+    assert "Draft 2: Option 1: single service desk" in text
+    assert "SO2, not SO1" in text  # draft 2's covering note
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Posts"], metrics["New"], metrics["Deleted"]) == ("76", "9", "27")
+    assert metrics["Proposed dismissals"] == "12"
     tables = " ".join(df.value.to_csv() for df in at.dataframe)
     assert "ICT-095" in tables
     assert not [n for n in _names(demo_app_db) if n in tables or n in text]
     assert any(c.proto.spec for c in at.get("vega_lite_chart"))  # the org chart
+    assert "**Regraded** (6)" in text  # since draft 1
 
 
-def test_the_second_draft_shows_what_changed(demo_app_db):
-    from planner.core.models import Post
-    from planner.establishment.register import PostEdits
-    from planner.structures.options import edit_option_posts
-
-    _publish(demo_app_db)
-    with demo_app_db.session() as s:
-        option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
-        post = s.exec(select(Post).where(Post.structure_id == option.id,
-                                         Post.post_ref == "ICT-095")).one()
-        edit_option_posts(session=s, actor=demo_app_db.actors["manager"], structure=option,
-                          edits=PostEdits(updated={"ICT-095": {"grade": "PO7"}},
-                                          versions={"ICT-095": post.version}))
-        s.commit()
-    _publish(demo_app_db, note="Second draft.")
+def test_the_first_draft_reads_as_published(demo_app_db):
     at = app_as(demo_app_db.actors["union"], PAGE)
-    assert "Draft 2: Option 1: single service desk" in all_text(at)
-    assert "**Regraded** (1)" in all_text(at)
+    at.selectbox(key="drafts_number").set_value(1).run()
+    assert not at.exception, at.exception
+    text = all_text(at)
+    assert "Draft 1: Option 1: single service desk" in text
+    assert "This is the first draft of this option." in text
+    [posts] = [df.value for df in at.dataframe if "Change" in df.value.columns]
+    assert set(posts.loc[posts["Post"] == "ICT-098", "Grade"]) == {"SO1"}
 
 
 def test_a_rep_responds_and_hr_replies_on_the_page(demo_app_db):
-    _publish(demo_app_db)
     at = app_as(demo_app_db.actors["union"], PAGE)
+    [log] = [df.value for df in at.dataframe if "Reply" in df.value.columns]
+    assert list(log["Status"]) == ["accepted"]  # the demo's response 1
     at.text_area[0].set_value("Please publish the selection criteria for the pools.")
     [send] = [b for b in at.button if b.label == "Send the response"]
     send.click().run()
@@ -85,16 +64,35 @@ def test_a_rep_responds_and_hr_replies_on_the_page(demo_app_db):
     save.click().run()
     assert not at.exception, at.exception
     [log] = [df.value for df in at.dataframe if "Reply" in df.value.columns]
-    assert list(log["Status"]) == ["answered"]
-    assert log.iloc[0]["Reply"].startswith("The criteria")
+    assert list(log["Status"]) == ["accepted", "answered"]
+    assert log.iloc[1]["Reply"].startswith("The criteria")
 
 
 def test_publishing_waits_for_the_checklist(demo_app_db):
+    with demo_app_db.session() as s:
+        option = create_option(session=s, actor=demo_app_db.actors["manager"], name="Option B")
+        s.commit()
+        oid = option.id
     at = app_as(demo_app_db.actors["hr"], "pages/options.py")
+    at.session_state["option_selected"] = oid
     at.session_state["options_tab"] = "Publish a draft"
     at.run()
     assert not at.exception, at.exception
-    text = all_text(at)
-    assert "Equality analysis stage 1 signed off" in text
+    assert "Equality analysis stage 1 signed off" in all_text(at)
     [publish] = [b for b in at.button if b.label == "Publish the draft"]
     assert publish.disabled
+
+
+def test_publishing_the_next_draft_from_the_options_page(demo_app_db):
+    at = app_as(demo_app_db.actors["hr"], "pages/options.py")
+    at.session_state["options_tab"] = "Publish a draft"
+    at.run()
+    assert "Before draft 3 is published" in all_text(at)
+    [note] = [t for t in at.text_area if t.label == "Covering note"]
+    note.set_value("Draft 3: no change; the consultation period is extended.")
+    [sure] = [c for c in at.checkbox if c.label.startswith("I have checked")]
+    sure.check()
+    [publish] = [b for b in at.button if b.label == "Publish the draft"]
+    publish.click().run()
+    assert not at.exception, at.exception
+    assert "Published draft 3" in all_text(at)

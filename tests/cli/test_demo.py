@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from planner.cli.demo import DEMO_AUTHOR, DEMO_OPTION_NAME, DemoRefused, load_demo
-from planner.core.auth import SYSTEM, authenticate
+from planner.core.auth import SYSTEM, Actor, authenticate
 from planner.core.config import ROOT
 from planner.core.db import make_engine, write_session
 from planner.core.models import AuditEvent, ConsultationPlan, Occupancy, Person, Post, Structure
@@ -187,7 +187,7 @@ def test_demo_option_matches_the_hand_count(demo_engine):
         structures = list_structures(session=s, actor=SYSTEM)
         option = structures[structures["kind"] == "option"].iloc[0]
         assert (option["name"], option["status"], option["posts"], option["fte"]) == (
-            DEMO_OPTION_NAME, "draft", 76, "76")
+            DEMO_OPTION_NAME, "published", 76, "76")  # its two drafts (issue 13)
         assert len(structures) == 2
         assert "single service desk" in option["description"]
         c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
@@ -220,10 +220,12 @@ def test_force_replaces_the_demo_option_with_its_records(demo_engine):
         deleted = s.exec(select(AuditEvent).where(AuditEvent.entity == "structure",
                                                   AuditEvent.action == "delete")).one()
         assert deleted.entity_id == str(old_id)
-        # The demo's people mapping (38 stored outcomes, 2 pools over 3 posts) goes with it.
+        # The demo's people mapping (38 stored outcomes, 2 pools over 3 posts), its signed-off
+        # stage 1 equality analysis (9 impacts) and its two drafts with the response go too.
         assert deleted.before["deleted_with_it"] == {
             "consultation_plans": 1, "person_mappings": 38, "mapping_pools": 2,
-            "mapping_pool_posts": 3}
+            "mapping_pool_posts": 3, "equality_checkpoints": 1, "equality_impacts": 9,
+            "published_drafts": 2, "draft_responses": 1}
         c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
         assert c.counts()["deleted"] == 27 and len(c.people) == 26
 
@@ -331,7 +333,9 @@ def test_the_demo_mapping_matches_the_hand_count(database_url: str):
         assert (each.at["E0026", "years"], str(each.at["E0026", "weeks"]),
                 int(each.at["E0026", "statutory_pence"])) == (2, "1.0", 75_100)
         assert (each.at["E0002", "years"], str(each.at["E0002", "weeks"])) == (19, "28.5")
-        assert (bill.leaving, bill.total_pence, bill.payback_months) == (8, 9_082_843, 1)
+        # Payback against draft 2's saving (£1,080,131.05 a year): 1.009 months, so 2.
+        assert (bill.leaving, bill.total_pence, bill.payback_months) == (8, 9_082_843, 2)
+        assert bill.annual_saving_pence == 108_013_105
         # E0002 (62), E0022 (58), E0027 (63): no fund figure, no estimate set.
         assert (bill.strain_liable, bill.strain_missing) == (3, 3)
     eng.dispose()
@@ -352,3 +356,29 @@ def test_no_mapping_leaves_the_proxy(database_url, capsys):
         view = consultation_view(session=s, actor=DEMO_AUTHOR, structure=option.id,
                                  today=dt.date(2026, 12, 3))
         assert (view.proposed, view.basis) == (22, BASIS_POSTS)
+
+
+def test_the_demo_drafts_match_the_hand_count(database_url: str):
+    """Catches: the demo's published drafts drifting from data/demo/README.md (two drafts, a
+    response accepted, six posts regraded in between)."""
+    from planner.publishing.drafts import drafts_frame, read_draft
+    from planner.publishing.responses import responses_frame
+
+    eng = make_engine(database_url)
+    load_demo(eng)
+    with Session(eng) as s:
+        union = Actor(id=None, username="union", role="union")
+        listed = drafts_frame(session=s, actor=union, structure=DEMO_OPTION_NAME)
+        assert list(listed["number"]) == [1, 2] and set(listed["status"]) == {"published"}
+        first = read_draft(session=s, actor=union, structure=DEMO_OPTION_NAME, number=1)
+        second = read_draft(session=s, actor=union, structure=DEMO_OPTION_NAME, number=2)
+        assert first.snapshot["costs"]["saving_pence"] == 110_134_495
+        assert second.snapshot["costs"]["saving_pence"] == 108_013_105
+        assert first.snapshot["consultation"]["proposed"] == 12
+        changes = second.changes()
+        assert [r["post_id"] for r in changes["regraded"]] == [
+            "ICT-098", "ICT-099", "ICT-100", "ICT-101", "ICT-102", "ICT-103"]
+        log = responses_frame(session=s, actor=union, structure=DEMO_OPTION_NAME)
+        assert list(zip(log["draft"], log["status"], strict=True)) == [(1, "accepted")]
+        assert s.exec(select(Structure).where(
+            Structure.name == DEMO_OPTION_NAME)).one().status == "published"

@@ -91,14 +91,16 @@ def test_import_bad_file_exit_2_with_errors(demo_db, capsys, tmp_path):
 
 
 def _delete_demo_option(url: str) -> None:
-    """The importer refuses to replace an establishment that options are built on."""
+    """The importer refuses to replace an establishment that options are built on (the demo's
+    option is published, so only a demo reload may delete it)."""
     from planner.cli.demo import DEMO_AUTHOR, DEMO_OPTION_NAME
     from planner.core.db import make_engine, write_session
     from planner.structures.options import delete_option
 
     engine = make_engine(url)
     with write_session(engine) as s:
-        delete_option(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME)
+        delete_option(session=s, actor=DEMO_AUTHOR, structure=DEMO_OPTION_NAME,
+                      demo_reload=True)
     engine.dispose()
 
 
@@ -348,9 +350,10 @@ def test_equality_is_suppressed_unless_hr_or_admin_asks(demo_db, capsys):
     code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
                     "--user", "manager")
     assert code == 0 and out["equality"]["suppressed"] is True
+    # The demo option is published (its drafts): a union rep reads it, suppressed.
     code, out = run(capsys, "equality", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
                     "--user", "union")
-    assert code == 1 and "published" in out["message"]
+    assert code == 0 and out["equality"]["suppressed"] is True
 
 
 def test_a_union_refusal_is_the_same_for_a_draft_and_a_missing_option(demo_db, capsys):
@@ -358,13 +361,17 @@ def test_a_union_refusal_is_the_same_for_a_draft_and_a_missing_option(demo_db, c
     that matches nothing differently (exit code or message), so drafts could be probed."""
     from planner.structures.options import NOT_READABLE
 
+    code, _ = run(capsys, "option", "create", "Option B: working draft", "--db", demo_db,
+                  "--json", "--user", "manager")
+    assert code == 0
     answers = []
-    for name in (DEMO_OPTION, DEMO_OPTION.upper(), "No such option", "baseline", "99999"):
+    for name in ("Option B: working draft", "OPTION B: WORKING DRAFT", "No such option",
+                 "baseline", "99999"):
         code, out = run(capsys, "equality", "--structure", name, "--db", demo_db, "--json",
                         "--user", "union")
         answers.append((code, out["ok"], out["message"]))
     assert set(answers) == {(1, False, NOT_READABLE)}
-    assert "single service desk" not in NOT_READABLE
+    assert "working draft" not in NOT_READABLE
 
 
 def test_equality_unsuppressed_for_hr_matches_the_demo_answers(demo_db, capsys):
@@ -894,38 +901,26 @@ def test_mapping_from_the_command_line(demo_db, capsys):
 
 def test_publish_and_read_drafts_from_the_command_line(demo_db, capsys):
     """Catches: publish not refusing with the checklist, or drafts/draft show not printing what
-    the union reads (the snapshot, never a name)."""
-    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "First draft.",
-                    "--db", demo_db, "--json", "--user", "hr")
-    assert code == 2 and "stage 1" in out["message"]  # equality stage 1 is not signed off
+    the union reads (the snapshot, never a name). The demo ships with drafts 1 and 2."""
+    code, out = run(capsys, "drafts", "--db", demo_db, "--json", "--user", "union")
+    assert code == 0 and [(r["number"], r["status"], r["responses"]) for r in out["drafts"]] == [
+        (1, "published", 1), (2, "published", 0)]
+    code, out = run(capsys, "draft", "show", "2", "--db", demo_db, "--json", "--user", "union")
+    assert code == 0
+    assert len(out["draft"]["changes_since_previous"]["regraded"]) == 6
+    assert out["draft"]["snapshot"]["counts"]["posts"] == 76
+    assert "E0002" not in json.dumps(out) and "Faisal" not in json.dumps(out)
+    code, text = main(["draft", "show", "2", "--db", demo_db, "--user", "union"]), \
+        capsys.readouterr().out
+    assert code == 0 and "draft 2" in text and "6 regraded" in text
     code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--db", demo_db, "--json",
                     "--user", "union")
     assert code == 1
-    from sqlmodel import Session, select
-
-    from planner.core.auth import Actor
-    from planner.core.db import make_engine
-    from planner.core.models import Structure, User
-    from tests.publishing.conftest import sign_off_stage_1
-
-    engine = make_engine(demo_db)
-    with Session(engine) as s:
-        hr = Actor.of(s.exec(select(User).where(User.role == "hr")).one())
-        sign_off_stage_1(s, hr, s.exec(select(Structure).where(
-            Structure.name == DEMO_OPTION)).one())
-        s.commit()
-    engine.dispose()
-    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "First draft.",
+    code, out = run(capsys, "option", "create", "Option B", "--db", demo_db, "--json",
+                    "--user", "manager")
+    code, out = run(capsys, "publish", "--structure", "Option B", "--note", "First draft.",
                     "--db", demo_db, "--json", "--user", "hr")
-    assert code == 0 and out["draft"]["number"] == 1
-    code, out = run(capsys, "drafts", "--db", demo_db, "--json", "--user", "union")
-    assert code == 0 and [(r["number"], r["status"]) for r in out["drafts"]] == [
-        (1, "published")]
-    code, out = run(capsys, "draft", "show", "1", "--db", demo_db, "--json", "--user", "union")
-    assert code == 0
-    snap = out["draft"]["snapshot"]
-    assert snap["counts"]["posts"] == 76 and out["draft"]["changes_since_previous"]["first"]
-    assert "E0002" not in json.dumps(out) and "Faisal" not in json.dumps(out)
-    code, text = main(["draft", "show", "1", "--db", demo_db, "--user", "union"]), \
-        capsys.readouterr().out
-    assert code == 0 and "draft 1" in text and "76 posts" in text
+    assert code == 2 and "stage 1" in out["message"]  # its equality analysis is not signed off
+    code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "Draft 3.",
+                    "--db", demo_db, "--json", "--user", "hr")
+    assert code == 0 and out["draft"]["number"] == 3

@@ -561,6 +561,12 @@ EQUALITY_IMPORTERS: dict[str, set[str] | None] = {
     # The page's charts draw the display tables (figures already suppressed).
     "planner/charts/equality.py": {"missing", "part_time_frame", "ratio_with_flag",
                                    "share_text"},
+    # A published draft keeps the analysis as a union rep reads it (suppressed) and the
+    # checkpoints' texts; publishing checks stage 1 is signed off (issue 13).
+    "planner/publishing/snapshot.py": {"analyse", "checkpoints"},
+    "planner/publishing/drafts.py": {"checkpoints"},
+    # The demo signs off its option's stage 1 before publishing its drafts.
+    "planner/cli/demo.py": {"checkpoints", "save_checkpoint", "sign_off_checkpoint"},
 }
 # Where special-category answers may be read (the table itself and the equality package).
 EQUALITY_RECORD_READERS = ("planner/core/models.py", "planner/equality/")

@@ -1,5 +1,6 @@
-"""The publishing tests' world: the shipped demo (its option mapped: 12 proposed dismissals,
-so s.188 does not apply) with equality stage 1 decided and signed off by hr, ready to publish."""
+"""The publishing tests' world: the shipped demo before its drafts (its option mapped: 12
+proposed dismissals, so s.188 does not apply) with equality stage 1 decided and signed off by
+hr, ready to publish."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def world(database_url: str) -> World:
     from planner.cli.demo import load_demo
 
     engine = make_engine(database_url)
-    load_demo(engine)
+    load_demo(engine, with_drafts=False)
     with Session(engine, expire_on_commit=False) as s:
         actors = {u.role: Actor.of(u) for u in s.exec(select(User))}
         option = s.exec(select(Structure).where(Structure.name == OPTION)).one()

@@ -44,7 +44,7 @@ def test_the_checklist_refuses_without_the_equality_sign_off(database_url):
     from planner.core.models import User
 
     engine = make_engine(database_url)
-    load_demo(engine)
+    load_demo(engine, with_drafts=False)
     from sqlmodel import Session
 
     with Session(engine) as s:
