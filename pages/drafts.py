@@ -4,6 +4,7 @@ and the written responses with management's replies."""
 
 import streamlit as st
 
+from planner.charts import orgchart
 from planner.core.auth import can
 from planner.core.values import as_date, long_date
 from planner.ui import drafts as ui
@@ -68,11 +69,16 @@ tab_structure, tab_changes, tab_figures, tab_responses = st.tabs(
     ["Structure", "Changes since the previous draft", "Figures and timetable", "Responses"])
 
 with tab_structure:
-    picture = ui.chart(snap)
-    if picture is not None:
-        st.altair_chart(picture, width="content", key="draft_chart")
+    h = ui.hierarchy(snap)
+    if h is not None:
+        left, right = st.columns([4, 2])
+        focus = left.selectbox("Focus on", ui.focus_options(h), key="draft_focus",
+                               format_func=lambda p: orgchart.describe(h, p))
+        depth = right.slider("Levels below", 1, 5, 2, key="draft_depth")
+        st.altair_chart(ui.chart(snap, h, focus, depth), width="content", key="draft_chart")
     st.caption("Boxes are outlined by their change: green new, purple regraded, blue moved, "
-               "orange FTE changed, grey unchanged. Deleted posts are listed below.")
+               "orange FTE changed, grey unchanged; the third line says what changes. Deleted "
+               "posts are in the list below.")
     table = ui.post_table(snap)
     st.dataframe(table, hide_index=True, height=table_height(len(table), most=480))
 
@@ -123,13 +129,17 @@ with tab_figures:
                        "Status": g["status"]} for g in consult["stages"]], hide_index=True)
     if consult["descriptions"]:
         st.markdown("**Proposed dismissals by description** (s.188(4))")
-        st.dataframe(consult["descriptions"], hide_index=True)
+        st.dataframe([{"Description (title)": r["title"], "Grade": r["grade"],
+                       "Proposed dismissals": r["proposed"],
+                       "Employees of this description": r["employed"]}
+                      for r in consult["descriptions"]], hide_index=True)
     eq = snap["equality"]["analysis"]
     st.markdown(f"**Equality analysis** (at risk: {md_escape(eq['at_risk_text'])} of "
                 f"{eq['service_total']} employees; small numbers are hidden)")
-    st.dataframe([{k: r.get(k) for k in ("characteristic", "category", "service_text",
-                                          "at_risk_text", "ratio_text")}
-                  for r in eq["table"]], hide_index=True)
+    st.dataframe([{"Characteristic": str(r.get("characteristic", "")).replace("_", " ")
+                   .capitalize(), "Group": r.get("category"),
+                   "In the service": r.get("service_text"), "At risk": r.get("at_risk_text"),
+                   "Ratio": r.get("ratio_text")} for r in eq["table"]], hide_index=True)
     for cp in snap["equality"]["checkpoints"]:
         st.caption(f"{cp['name']}: " + (
             f"signed off {long_date(as_date(cp['signed_off_on']))}" if cp["signed_off"]

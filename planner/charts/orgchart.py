@@ -102,7 +102,8 @@ def view_fit(width: float, height: float, max_width: float = MAX_VIEW_WIDTH,
     return span_w * ratio, span_h * ratio, ratio
 
 
-def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None) -> alt.LayerChart:
+def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None,
+              published: bool = False) -> alt.LayerChart:
     """Boxes coloured by status (or by change against another structure), elbow connectors,
     tooltips with the full title, and pan/zoom (drag and scroll, double-click to reset).
 
@@ -111,7 +112,9 @@ def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None)
     and truncation width are expressions of the x scale's current domain), so zooming in on a
     part reads like the full-size chart; text too small to read is hidden until zoomed.
     `changes` (from `hierarchy.difference`, indexed by post_id with `primary_change`) switches
-    the box outlines to difference colouring.
+    the box outlines to difference colouring. `published` draws a published draft's structure
+    (planner.publishing): no status legend and no post holders in the tooltip, the change
+    instead (a draft holds no one's name).
     """
     boxes = chart_frame(lay, h)
     for col in TIP_TEXT:  # a blank line in the hover tip reads as missing data
@@ -150,13 +153,19 @@ def org_chart(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None)
         alt.Tooltip("below_posts:Q", title="Posts below"),
         alt.Tooltip("below_fte:Q", title="FTE below", format=".1f"),
     ]
+    if published:
+        held = {"status", "incumbents", "interim", "origin"}
+        tooltip = [t for t in tooltip if t.to_dict()["field"] not in held]
+        tooltip.insert(4, alt.Tooltip("incumbents:N", title="Change"))
+    fill = (alt.value("#f4f6f7") if published else
+            alt.Color("category:N", title="Status",
+                      scale=alt.Scale(domain=list(CATEGORIES), range=list(CATEGORY_COLOURS)),
+                      legend=alt.Legend(orient="top", symbolStrokeColor="#6b7580",
+                                        symbolStrokeWidth=1)))
     rects = base.mark_rect(cornerRadius=4).encode(
         x=alt.X("x1:Q", scale=x_scale, axis=no_axis), x2="x2:Q",
         y=alt.Y("y1:Q", scale=y_scale, axis=no_axis), y2="y2:Q",
-        fill=alt.Color("category:N", title="Status",
-                       scale=alt.Scale(domain=list(CATEGORIES), range=list(CATEGORY_COLOURS)),
-                       legend=alt.Legend(orient="top", symbolStrokeColor="#6b7580",
-                                         symbolStrokeWidth=1)),
+        fill=fill,
         stroke=stroke,
         strokeWidth=alt.StrokeWidth("stroke_width:Q", legend=None, scale=None),
         tooltip=tooltip,

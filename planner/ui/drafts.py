@@ -78,9 +78,8 @@ def post_table(snapshot: dict[str, Any]) -> pd.DataFrame:
                          "Division": posts["division"]})
 
 
-def chart(snapshot: dict[str, Any], depth: int = 3) -> Any:
-    """The proposed structure (deleted posts left out), each box outlined by its change; the
-    third line says what changes, never who holds the post."""
+def hierarchy(snapshot: dict[str, Any]) -> Any:
+    """The proposed structure of a draft as a hierarchy (deleted posts left out)."""
     posts = pd.DataFrame([p for p in snapshot["posts"] if p["change"] != "deleted"])
     if posts.empty:
         return None
@@ -90,23 +89,35 @@ def chart(snapshot: dict[str, Any], depth: int = 3) -> Any:
         interim="", origin="")
     known = set(frame["post_id"])
     frame["reports_to"] = [m if m in known else "" for m in frame["reports_to"]]
-    h = build(frame)
-    lay = layout(h, depth=depth, stack_over=1)
+    return build(frame)
+
+
+def chart(snapshot: dict[str, Any], h: Any, focus: str | None, depth: int) -> Any:
+    """The draft's structure from `focus` down `depth` levels, each box outlined by its
+    change; the third line says what changes, never who holds the post."""
+    posts = pd.DataFrame([p for p in snapshot["posts"] if p["change"] != "deleted"])
+    lay = layout(h, focus=focus, depth=depth, stack_over=1, collapse_over=200)  # no picker
     changes = pd.DataFrame({"primary_change": [str(c).split("; ")[0] for c in posts["change"]]},
                            index=posts["post_id"])
-    return orgchart.org_chart(lay, h, changes=changes)
+    return orgchart.org_chart(lay, h, changes=changes, published=True)
+
+
+def focus_options(h: Any) -> list[str]:
+    """The top posts, then every manager: where the chart may start."""
+    return list(dict.fromkeys([*h.tops, *h.managers()["post_id"]]))
 
 
 def partner_table(snapshot: dict[str, Any]) -> pd.DataFrame:
-    """Each partner's full-year spend against its envelope, with the total row."""
+    """Each partner's spend against its envelope (its share of the shared posts and the posts
+    charged to it alone, its "own posts"), with the total row."""
     costs = snapshot["costs"]
-    rows = [{"Partner": p["partner"], "Posts": p["posts"],
+    rows = [{"Partner": p["partner"], "Own posts": p["posts"],
              "Spend": fmt.money_from_pence(p["spend_pence"]),
              "Envelope": "—" if p["envelope_pence"] is None
              else fmt.money_from_pence(p["envelope_pence"]),
              "Headroom": "—" if p["headroom_pence"] is None
              else fmt.money_from_pence(p["headroom_pence"])} for p in costs["by_partner"]]
-    rows.append({"Partner": "Total", "Posts": sum(p["posts"] for p in costs["by_partner"]),
+    rows.append({"Partner": "Total", "Own posts": sum(p["posts"] for p in costs["by_partner"]),
                  "Spend": fmt.money_from_pence(costs["spend_pence"]),
                  "Envelope": "—" if costs["envelope_pence"] is None
                  else fmt.money_from_pence(costs["envelope_pence"]),
@@ -130,7 +141,8 @@ def changes_tables(changes: dict[str, Any]) -> dict[str, pd.DataFrame]:
     for key in ("added", "removed", "regraded", "moved", "resized", "retitled"):
         rows = changes[key]
         if rows:
-            frame = pd.DataFrame(rows).rename(columns=lambda c: c.replace("_", " ").capitalize())
+            frame = pd.DataFrame(rows).rename(columns=lambda c: "Post" if c == "post_id" else
+                                              c.replace("_", " ").capitalize())
             out[key] = frame
     return out
 
