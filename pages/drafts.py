@@ -7,6 +7,7 @@ import streamlit as st
 from planner.charts import orgchart
 from planner.core.auth import can
 from planner.core.values import as_date, long_date
+from planner.publishing.pack import pack_name
 from planner.ui import drafts as ui
 from planner.ui.compare import table_height
 from planner.ui.format import md_escape, plural
@@ -57,6 +58,16 @@ if view.status == "withdrawn":
     st.warning(f"Withdrawn: {md_escape(view.withdrawn_reason)}", icon=":material/block:")
 if snap["note"]:
     st.markdown(md_escape(snap["note"]))
+left, right = st.columns(2)
+left.download_button("Consultation pack (Word)", lambda: ui.pack(actor, view.id, "docx"),
+                     file_name=pack_name(view, "docx"), key="drafts_pack_docx",
+                     icon=":material/description:", on_click="ignore",
+                     mime="application/vnd.openxmlformats-officedocument"
+                          ".wordprocessingml.document")
+right.download_button("Consultation pack (PDF)", lambda: ui.pack(actor, view.id, "pdf"),
+                      file_name=pack_name(view, "pdf"), key="drafts_pack_pdf",
+                      icon=":material/picture_as_pdf:", on_click="ignore",
+                      mime="application/pdf")
 c = snap["counts"]
 cols = st.columns(5)
 cols[0].metric("Posts", f"{c['posts']:,}", border=True, help=f"{c['fte']} FTE")

@@ -61,9 +61,11 @@ class Drawing:
     legend: list[tuple[str, str, str]]  # (label, fill, stroke)
 
 
-def drawing(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None) -> Drawing:
+def drawing(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None,
+            published: bool = False) -> Drawing:
     """Boxes coloured as on screen (status fill; outline by status, or by change against the
-    baseline when `changes` is given), shifted below a legend row."""
+    baseline when `changes` is given), shifted below a legend row. `published`: a published
+    draft's structure (no statuses: one neutral fill, the legend only for changes)."""
     boxes = chart_frame(lay, h)
     edges = edge_frame(lay).astype(float)
     dx, dy = PAD, PAD + LEGEND_H
@@ -86,6 +88,11 @@ def drawing(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None) -
                                                       "line2", "line3", "tip"])
     shown = [c for c in CATEGORIES if c in set(boxes.get("category", []))]
     legend = [(c, fills[c], strokes[c]) for c in shown]
+    if published:
+        legend = []
+        if not out.empty:
+            out["fill"] = "#f4f6f7"
+            out["stroke"] = LINE_COLOUR
     if changes is not None and not boxes.empty:
         change = changes["primary_change"].reindex(boxes["post_id"]).fillna("unchanged")
         out["stroke"] = change.map(CHANGE_COLOURS).fillna(LINE_COLOUR).to_numpy()
@@ -199,10 +206,10 @@ def png(d: Drawing, scale: float = 2.0) -> bytes:
     return buffer.getvalue()
 
 
-def chart_images(lay: Layout, h: Hierarchy, *,
-                 changes: pd.DataFrame | None = None) -> tuple[str, bytes]:
+def chart_images(lay: Layout, h: Hierarchy, *, changes: pd.DataFrame | None = None,
+                 published: bool = False) -> tuple[str, bytes]:
     """The whole laid-out chart as SVG text and PNG bytes, at full size."""
-    d = drawing(lay, h, changes=changes)
+    d = drawing(lay, h, changes=changes, published=published)
     return svg(d), png(d)
 
 

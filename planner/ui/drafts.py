@@ -102,6 +102,50 @@ def chart(snapshot: dict[str, Any], h: Any, focus: str | None, depth: int) -> An
     return orgchart.org_chart(lay, h, changes=changes, published=True)
 
 
+def _structure(rows: list[dict[str, Any]], label: list[str]) -> Any:
+    frame = pd.DataFrame(rows).assign(status="", incumbents=label, interim="", origin="")
+    known = set(frame["post_id"])
+    frame["reports_to"] = [m if m in known else "" for m in frame["reports_to"]]
+    return build(frame)
+
+
+def pack_charts(snapshot: dict[str, Any], depth: int = 2) -> dict[str, bytes]:
+    """PNGs of the structure now and as proposed (top `depth` levels below the top post), for
+    the consultation pack; drawn from the snapshot alone."""
+    from planner.charts.orgchart_images import chart_images
+
+    now = [{**p, "grade": p["grade_before"] or p["grade"], "team": p["team_before"] or p["team"],
+            "reports_to": p["reports_to_before"] if p["change"] != "deleted" and
+            p["reports_to_before"] else p["reports_to"],
+            "fte": p["fte_before"] or p["fte"]}
+           for p in snapshot["posts"] if p["change"] != "new"]
+    proposed = [p for p in snapshot["posts"] if p["change"] != "deleted"]
+    out = {}
+    if now:
+        h = _structure(now, [p["team"] for p in now])  # the third line: the team
+        _, out["current"] = chart_images(layout(h, depth=depth, stack_over=1,
+                                                collapse_over=200), h, published=True)
+    if proposed:
+        h = _structure(proposed, [CHANGE_LABELS.get(str(p["change"]).split("; ")[0], "")
+                                  for p in proposed])
+        changes = pd.DataFrame({"primary_change": [str(p["change"]).split("; ")[0]
+                                                   for p in proposed]},
+                               index=[p["post_id"] for p in proposed])
+        _, out["proposed"] = chart_images(layout(h, depth=depth, stack_over=1,
+                                                 collapse_over=200), h, changes=changes,
+                                          published=True)
+    return out
+
+
+def pack(actor: Actor, draft_id: int, kind: str) -> bytes:
+    """The draft's consultation pack as .docx or .pdf (drafts.read)."""
+    from planner.publishing.pack import pack_docx, pack_pdf
+
+    v = view(actor, draft_id)
+    charts = pack_charts(v.snapshot)
+    return pack_docx(v, charts) if kind == "docx" else pack_pdf(v, charts)
+
+
 def focus_options(h: Any) -> list[str]:
     """The top posts, then every manager: where the chart may start."""
     return list(dict.fromkeys([*h.tops, *h.managers()["post_id"]]))

@@ -96,3 +96,9 @@ def test_publishing_the_next_draft_from_the_options_page(demo_app_db):
     publish.click().run()
     assert not at.exception, at.exception
     assert "Published draft 3" in all_text(at)
+
+
+def test_the_consultation_pack_is_offered_in_word_and_pdf(demo_app_db):
+    at = app_as(demo_app_db.actors["union"], PAGE)
+    labels = [e.proto.label for e in at.get("download_button")]
+    assert {"Consultation pack (Word)", "Consultation pack (PDF)"} <= set(labels)

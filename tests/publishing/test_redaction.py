@@ -27,7 +27,8 @@ from tests.publishing.conftest import OPTION, TODAY
 # Called below as a union rep, their output scanned.
 READERS = {"drafts.drafts_frame", "drafts.read_draft", "drafts.draft_changes",
            "responses.responses_frame", "responses.response_log_xlsx",
-           "snapshot.build_snapshot", "drafts.checklist"}
+           "snapshot.build_snapshot", "drafts.checklist", "pack.pack_blocks",
+           "pack.pack_docx", "pack.pack_pdf", "pack.pack_name"}
 # Change things; a union rep may only respond (its own words), the rest refuse them.
 WRITERS = {"drafts.publish", "drafts.withdraw", "responses.submit_response",
            "responses.reply_to_response"}
@@ -49,6 +50,12 @@ def test_every_public_function_is_classified():
 
 
 def _text(value) -> str:
+    if isinstance(value, bytes) and value.startswith(b"%PDF"):
+        import pypdf
+
+        return " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(value)).pages)
+    if isinstance(value, list):  # the pack's blocks
+        return json.dumps([[b.kind, b.text, b.header, b.rows] for b in value], default=str)
     if isinstance(value, bytes):
         with zipfile.ZipFile(io.BytesIO(value)) as z:
             return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
@@ -82,6 +89,14 @@ def test_nothing_of_a_person_reaches_a_union_rep(world):
         log = r.responses_frame(session=s, actor=union, structure=OPTION)
         outputs["responses.responses_frame"] = log
         outputs["responses.response_log_xlsx"] = r.response_log_xlsx(log, option=OPTION)
+        from planner.publishing import pack
+        from planner.ui.drafts import pack_charts
+
+        charts = pack_charts(view.snapshot)
+        outputs["pack.pack_blocks"] = pack.pack_blocks(view, charts)
+        outputs["pack.pack_docx"] = pack.pack_docx(view, charts)
+        outputs["pack.pack_pdf"] = pack.pack_pdf(view, charts)
+        outputs["pack.pack_name"] = pack.pack_name(view, "pdf")
         from planner.publishing.snapshot import build_snapshot
         from planner.structures.options import resolve_structure
 
