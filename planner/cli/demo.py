@@ -43,8 +43,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("manager", "manager", "Marcus Obi (Head of Infrastructure)", "demo-manager-2026",
              "the establishment; edits posts"),
     DemoUser("union", "union", "Uma Patel (UNISON branch rep)", "demo-union-2026",
-             "the demo option's two published drafts and the response log (responds to "
-             "drafts); the Consultation and Equality pages of published options"),
+             "the Published drafts page only: the demo option's two drafts (structure, "
+             "figures, timetable, equality analysis, changes) and the response log; "
+             "responds to drafts"),
     DemoUser("admin", "admin", "Ade Morgan (system administrator)", "demo-admin-2026",
              "everything; users; reference data"),
 )

@@ -43,14 +43,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # TUPE cohorts: managers follow the transfer; hr keeps it. Members' details: personal.read.
     "tupe.read": frozenset({"manager", "hr", "admin"}),
     "tupe.edit": frozenset({"hr"}),
-    # Consultation plans and stages: a union rep reads them for published options only (the
-    # services check the option's status); the people at risk also need personal.read.
-    "consultation.read": frozenset({"manager", "hr", "union", "admin"}),
+    # Consultation plans and stages: management's working view of a live option; the people
+    # at risk also need personal.read. A union rep reads an option's consultation only as it
+    # was published, in its drafts (drafts.read, planner.publishing), never the live option.
+    "consultation.read": frozenset({"manager", "hr", "admin"}),
     "consultation.edit": frozenset({"hr"}),
-    # Equality (special-category data, UK GDPR art. 9): everyone with a role reads suppressed
-    # aggregates (a union rep for published options only); only hr and admin see unsuppressed
-    # figures or a person's answers; only hr changes them or the checkpoints.
-    "equality.read": frozenset({"manager", "hr", "union", "admin"}),
+    # Equality (special-category data, UK GDPR art. 9): management reads suppressed
+    # aggregates of live options; only hr and admin see unsuppressed figures or a person's
+    # answers; only hr changes them or the checkpoints. A union rep reads the analysis only as
+    # a published draft froze it (drafts.read), suppressed when it was written.
+    "equality.read": frozenset({"manager", "hr", "admin"}),
     "equality.personal": frozenset({"hr", "admin"}),
     "equality.edit": frozenset({"hr"}),
     "equality.assess": frozenset({"hr"}),

@@ -40,7 +40,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from planner.core.auth import Actor, can
+from planner.core.auth import Actor, can, require
 from planner.core.config import get_settings
 from planner.core.errors import (
     PermissionDenied,
@@ -250,7 +250,8 @@ def _grade_mix(session: Session, option: Structure) -> pd.DataFrame:
 
 def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
             unsuppressed: bool = False, threshold: int | None = None,
-            today: dt.date | None = None) -> EqualityAnalysis:
+            today: dt.date | None = None,
+            for_union: bool = False) -> EqualityAnalysis:
     """The equality profile of the people `structure` puts at risk against the service.
 
     equality.read through readable_option (a union rep: published options only). The
@@ -259,6 +260,11 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     suppression to read against the first (above it). A suppressed view is suppressed together
     with every other option the actor can read (`suppress_together`). Nobody's answers leave
     this function: only counts by group.
+
+    `for_union`: the view a published draft gives union representatives (who never call this
+    themselves, issue 13): suppressed, and suppressed together with exactly the options a union
+    rep can read (those at a published status), never against working drafts they cannot see,
+    whose hidden cells would hint at them. Needs drafts.publish (a manager or hr publishing).
     """
     s = readable_option(session, actor, structure, "equality.read")
     assert s.id is not None
@@ -282,8 +288,16 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     if t < 1:
         raise ValidationFailed([RowError("analysis", None, "threshold",
                                          "The threshold is at least 1.")])
+    if for_union:
+        require(actor, "drafts.publish", "published_draft")
+        if unsuppressed:
+            raise PermissionDenied("A published draft holds only suppressed figures.",
+                                   user=actor, action="equality.personal",
+                                   entity="equality_record")
     suppressed = not unsuppressed
-    others = _suppressed_with(session, actor, s) if suppressed else []
+    reader = Actor(id=None, username="union", role="union") if for_union else actor
+    others = (_suppressed_with(session, reader, s, "drafts.read" if for_union
+                               else "equality.read") if suppressed else [])
     population = _population(session, s, today or dt.date.today(), others)
     counts = _counts(population)
     big_n = len(population)
@@ -342,13 +356,14 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
 BASIS_POSTS = "posts the option deletes or changes"
 
 
-def _suppressed_with(session: Session, actor: Actor, structure: Structure) -> list[Structure]:
+def _suppressed_with(session: Session, actor: Actor, structure: Structure,
+                     action: str = "equality.read") -> list[Structure]:
     """The other options `actor` can read (planner.structures.options.readable_options: every option for
     a role with options.read, the published ones for a union rep), against which a suppressed
     view of `structure` is suppressed, so no view read beside another gives anything away."""
     # Archived options too: they stay readable by name, so a view must not differ from them.
     ids = [int(i) for i in readable_options(session=session, actor=actor,
-                                            action="equality.read", include_archived=True)["id"]]
+                                            action=action, include_archived=True)["id"]]
     return [o for o in (session.get(Structure, i) for i in ids if i != structure.id)
             if o is not None]
 

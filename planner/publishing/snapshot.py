@@ -7,8 +7,10 @@ and by team, cost totals by partner against the envelope, the equality analysis 
 rep is shown it (suppressed), the equality checkpoints' texts, the consultation timetable,
 the s.188(4) descriptions and the covering note. It never holds a name, an employee id, a
 date of birth, a salary, a person's outcome, a protective-award figure or a notice date: the
-readers below are each called as a union representative would call them (`UNION_VIEW`), so
-the services' own redaction applies, and the pieces are then chosen field by field.
+services are read as the publisher (a manager or hr) and the pieces then chosen field by
+field; the equality analysis is taken as a union rep is given it (`analyse(for_union=True)`:
+suppressed together with exactly the options at a published status), and a union rep never
+calls these services at all (consultation.read and equality.read are management's).
 
 Costs: a partner whose own posts are fewer than `MIN_POSTS` would show what a handful of
 people cost, so such partners are reported together ("Other partners"), and where even
@@ -25,7 +27,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from planner.core.auth import Actor
+from planner.core.auth import Actor, require
 from planner.core.models import Structure
 from planner.core.values import decimal_text
 from planner.establishment.register import baseline_id, posts_frame
@@ -33,8 +35,6 @@ from planner.structures.comparison import lineage_difference, lineage_frame
 from planner.structures.costing import cost_structure
 
 SCHEMA = 1
-UNION_VIEW = Actor(id=None, username="union representative (as published)", role="union",
-                   display_name="Union representative")
 MIN_POSTS = 5
 POST_FIELDS = ("post_id", "title", "team", "division", "grade", "fte", "reports_to", "change",
                "grade_before", "team_before", "reports_to_before", "fte_before")
@@ -148,10 +148,11 @@ def _grouped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [merged if r is largest else r for r in big]
 
 
-def _consultation(session: Session, option: Structure, today: dt.date) -> dict[str, Any]:
+def _consultation(session: Session, actor: Actor, option: Structure,
+                  today: dt.date) -> dict[str, Any]:
     from planner.legal.consultation import consultation_view
 
-    view = consultation_view(session=session, actor=UNION_VIEW, structure=option, today=today)
+    view = consultation_view(session=session, actor=actor, structure=option, today=today)
     plan = view.plan
 
     def day(value: Any) -> str | None:
@@ -180,12 +181,15 @@ def _consultation(session: Session, option: Structure, today: dt.date) -> dict[s
     }
 
 
-def _equality(session: Session, option: Structure, today: dt.date) -> dict[str, Any]:
+def _equality(session: Session, actor: Actor, option: Structure,
+              today: dt.date) -> dict[str, Any]:
     from planner.equality.analysis import analyse
     from planner.equality.checkpoints import checkpoints
 
-    analysis = analyse(session=session, actor=UNION_VIEW, structure=option, today=today)
-    cps = checkpoints(session=session, actor=UNION_VIEW, structure=option)
+    analysis = analyse(session=session, actor=actor, structure=option, today=today,
+                       for_union=True)
+    assert analysis.suppressed  # a draft never holds a count under the threshold
+    cps = checkpoints(session=session, actor=actor, structure=option)
     return {
         "analysis": analysis.as_dict(),
         "checkpoints": [{
@@ -200,8 +204,9 @@ def _equality(session: Session, option: Structure, today: dt.date) -> dict[str, 
 
 def build_snapshot(session: Session, actor: Actor, option: Structure, *, note: str,
                    today: dt.date) -> dict[str, Any]:
-    """The redacted snapshot of `option` as it is now (the option must already be at a
-    published status: the union-facing readers refuse anything else)."""
+    """The redacted snapshot of `option` as it is now, read as `actor` (drafts.publish: a
+    manager or hr; anyone else is refused by the services it reads)."""
+    require(actor, "drafts.publish", "published_draft")
     posts, _ = _posts(session, option)
     changes = {k: sum(1 for p in posts if k in p["change"].split("; "))
                for k in ("new", "deleted", "moved", "regraded", "resized")}
@@ -218,6 +223,6 @@ def build_snapshot(session: Session, actor: Actor, option: Structure, *, note: s
                    "unchanged": sum(1 for p in posts if p["change"] == "unchanged")},
         "affected": _affected(session, posts),
         "costs": _costs(session, actor, option),
-        "equality": _equality(session, option, today),
-        "consultation": _consultation(session, option, today),
+        "equality": _equality(session, actor, option, today),
+        "consultation": _consultation(session, actor, option, today),
     }

@@ -19,10 +19,10 @@ from planner.equality import checkpoints as eq_checkpoints
 from planner.equality import records as eq_records
 from planner.equality import rules as eq_rules
 from planner.establishment.register import PostEdits
-from planner.structures.options import NOT_READABLE, create_option, edit_option_posts
+from planner.structures.options import create_option, edit_option_posts
 from planner.ui import equality as ui
 from planner.ui.format import md_escape
-from tests.app.conftest import all_text, app_as
+from tests.app.conftest import all_text, app_as, page_alone
 
 PAGE = "pages/equality.py"
 OPTION = "Option 1: single service desk"
@@ -127,42 +127,22 @@ def test_hr_turns_the_unsuppressed_figures_on(app_db):
     assert any("not suppressed" in w.value for w in at.warning)
 
 
-def test_a_union_rep_sees_no_unpublished_option(app_db):
-    """Catches: a working copy listed (or analysed) for a union rep."""
-    _option(app_db)
-    at = _open(app_db, "union")
-    assert "No option has been published" in all_text(at)
+@pytest.mark.parametrize("status", ["draft", "published"])
+def test_a_union_rep_never_reads_a_live_option_here(app_db, status):
+    """Catches: a live option's equality figures shown to a union rep who types the page's
+    URL, published or not: they read the analysis a published draft froze (issue 13)."""
+    _option(app_db, status=status)
+    at = page_alone(PAGE, app_db.actors["union"])
+    assert not at.exception, at.exception
     assert not at.dataframe and not at.get("vega_lite_chart")
     assert not at.get("download_button")
-
-
-def test_a_union_rep_reads_a_published_option_suppressed(app_db):
-    """Catches: the union view with numbers under the threshold, the records tab, the
-    toggle or an edit form shown to a union rep."""
-    _option(app_db, status="published")
-    at = _open(app_db, "union")
-    assert at.selectbox(key=ui.SELECT_KEY).options == [OPTION]
-    assert _tabs(at) == ["Analysis", "Checkpoints"]
-    assert not [t for t in at.toggle if t.label == ui.UNSUPPRESSED_LABEL]
-    figures = _figures(at)
-    assert set(figures["Whole service"]) <= {"<10", "—"}
-    assert set(figures["At risk"]) <= {"<10", "—"}
-    assert "<10" in set(figures["Whole service"])
-    text = all_text(at)
-    with app_db.session() as s:
-        for name in s.exec(select(Person.name)).all():
-            assert name not in text
-    at.session_state[ui.TAB_KEY] = "Checkpoints"
-    at.run()
-    assert not at.exception, at.exception
-    assert not at.data_editor
-    assert not any(s.label == "Status" for s in at.selectbox)
+    assert len(at.error) == 1 and "A union may not" in at.error[0].value
 
 
 def test_the_page_says_how_figures_are_suppressed_and_against_which_options(app_db):
-    """Catches: a union rep's figures suppressed without the page saying how, or without
-    naming the other published options they are suppressed with (issue 10); a draft the union
-    rep cannot read is never named, and the unsuppressed view claims no method."""
+    """Catches: a manager's figures suppressed without the page saying how, or without naming
+    the other options they are suppressed with (issue 10: every option the reader can read,
+    drafts included for a manager), and the unsuppressed view claiming a method."""
     _option(app_db, status="published")
     with app_db.session() as s:
         second = create_option(session=s, actor=app_db.actors["manager"], name="Option 2",
@@ -174,14 +154,14 @@ def test_the_page_says_how_figures_are_suppressed_and_against_which_options(app_
         s.add(row)
         s.commit()
         assert hidden.status == "draft"
-    at = _open(app_db, "union")
+    at = _open(app_db, "manager")
     at.selectbox(key=ui.SELECT_KEY).set_value(
-        next(r.id for r in ui.options_for(app_db.actors["union"]) if r.name == OPTION)).run()
+        next(r.id for r in ui.options_for(app_db.actors["manager"]) if r.name == OPTION)).run()
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption if c.value.startswith("How small numbers")]
     assert len(captions) == 1
     assert "suppressed together" in captions[0] and "Option 2" in captions[0]
-    assert "Secret draft" not in all_text(at)
+    assert "Secret draft" in captions[0]
     hr = _open(app_db, "hr")
     hr.toggle(key=ui.UNSUPPRESSED_KEY).set_value(True).run()
     assert not [c for c in hr.caption if c.value.startswith("How small numbers")]
@@ -320,7 +300,7 @@ def test_a_stale_checkpoint_save_is_refused_and_keeps_the_edits(app_db):
     assert any("has changed since you opened it" in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize("role", ["union", "hr"])
+@pytest.mark.parametrize("role", ["manager", "hr"])
 def test_the_download_is_suppressed_for_every_role(app_db, role):
     """Catches: hr's download built from the unsuppressed analysis (exports are always
     suppressed), or a name reaching the file."""
@@ -333,7 +313,7 @@ def test_the_download_is_suppressed_for_every_role(app_db, role):
     at = _open(app_db, role)
     if role == "hr":  # even with the unsuppressed view on screen
         at.toggle(key=ui.UNSUPPRESSED_KEY).set_value(True).run()
-    (ref,) = ui.options_for(actor)
+    (ref,) = [r for r in ui.options_for(actor) if r.name == OPTION]
     doc = Document(io.BytesIO(ui.summary(actor, ref, today=dt.date(2026, 11, 27))))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     text = "\n".join([p.text for p in doc.paragraphs] + cells)
@@ -344,38 +324,19 @@ def test_the_download_is_suppressed_for_every_role(app_db, role):
             assert name not in text
 
 
-def test_an_option_unpublished_after_listing_is_refused_with_a_message(app_db, monkeypatch):
-    """Catches: a traceback (or, worse, the analysis) when an option stops being readable
-    between the picker being filled and the analysis being read."""
-    oid = _option(app_db, status="published")
-    at = _open(app_db, "union")
-    listed = ui.options_for(app_db.actors["union"])
-    with app_db.session() as s:  # unpublished again behind the page's back
-        row = s.get(Structure, oid)
-        row.status = "draft"
-        s.add(row)
-        s.commit()
-    monkeypatch.setattr(ui, "options_for", lambda actor: listed)
-    at.run()
-    assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
-    assert OPTION not in NOT_READABLE
-    assert not at.get("vega_lite_chart")
-
-
-def test_an_option_gone_after_listing_gets_the_same_refusal(app_db, monkeypatch):
-    """Catches: a missing option answered differently from an unpublished one (a traceback,
-    or "There is no structure ..."), which would let a union rep tell the two apart."""
+def test_an_option_gone_after_listing_is_refused_with_a_message(app_db, monkeypatch):
+    """Catches: a traceback (or, worse, an analysis) when the option picked is deleted between
+    the picker being filled and the analysis being read."""
     import dataclasses
 
     _option(app_db, status="published")
-    at = _open(app_db, "union")
-    (listed,) = ui.options_for(app_db.actors["union"])
+    at = _open(app_db, "manager")
+    (listed,) = [r for r in ui.options_for(app_db.actors["manager"]) if r.name == OPTION]
     gone = dataclasses.replace(listed, id=987654, name="Gone")
     monkeypatch.setattr(ui, "options_for", lambda actor: [gone])
     at.run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [md_escape(NOT_READABLE)]
+    assert len(at.error) == 1
     assert not at.get("vega_lite_chart")
 
 

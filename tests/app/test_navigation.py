@@ -26,7 +26,8 @@ OFFERED = {
               "pages/compare.py", "pages/drafts.py", "pages/mapping.py", "pages/tupe.py",
               "pages/consultation.py", "pages/equality.py", "pages/reference.py",
               "pages/audit.py", "pages/users.py"),
-    "union": ("pages/drafts.py", "pages/consultation.py", "pages/equality.py"),
+    # A union rep reads only what was published: the drafts (issue 13), never a live option.
+    "union": ("pages/drafts.py",),
 }
 TITLES = {"pages/establishment.py": "Establishment", "pages/org_chart.py": "Org chart",
           "pages/options.py": "Structure options", "pages/compare.py": "Compare",

@@ -363,13 +363,19 @@ def test_manager_and_union_get_only_suppressed_aggregates(session, small, actor)
         eq_records.save_equality_records(session=session, actor=actor, rows=[])
     with pytest.raises(PermissionDenied):
         eq_records.import_equality(session=session, actor=actor, files=[])
-    if actor is UNION:  # an unpublished option is refused outright
-        for call in (eq.analyse, eq_checkpoints.checkpoints):
-            with pytest.raises(PermissionDenied, match="published"):
-                call(session=session, actor=actor, structure=OPTION)
-        set_option_status(session=session, actor=HR, structure=OPTION, status="published",
-                          expected_version=session.exec(select(Structure).where(
-                              Structure.name == OPTION)).one().version)
+    if actor is UNION:  # never a live option, published or not: the drafts only (issue 13)
+        for status in ("draft", "published"):
+            if status == "published":
+                set_option_status(session=session, actor=HR, structure=OPTION,
+                                  status="published", expected_version=session.exec(
+                                      select(Structure).where(
+                                          Structure.name == OPTION)).one().version)
+            for call in (eq.analyse, eq_checkpoints.checkpoints):
+                with pytest.raises(PermissionDenied, match="A union may not"):
+                    call(session=session, actor=actor, structure=OPTION)
+        with pytest.raises(PermissionDenied):  # nor the draft's view, which only publishers take
+            eq.analyse(session=session, actor=actor, structure=OPTION, for_union=True)
+        return
     with pytest.raises(PermissionDenied):
         eq.analyse(session=session, actor=actor, structure=OPTION, unsuppressed=True)
     with pytest.raises(PermissionDenied):
@@ -909,8 +915,9 @@ def test_a_union_rep_learns_nothing_about_the_one_person_two_options_apart(sessi
     both views show (with totals, markers and who is at risk in each) is given to the
     independent attacker, which must not place the person, nor any hidden count."""
     people, person = one_apart
-    views = {o: eq.analyse(session=session, actor=UNION, structure=f"Option {o}",
-                           today=TODAY) for o in "AB"}
+    # What a draft of each option gives the union rep (the only way they read it, issue 13).
+    views = {o: eq.analyse(session=session, actor=HR, structure=f"Option {o}", today=TODAY,
+                           for_union=True) for o in "AB"}
     assert views["A"].suppressed_with == ("Option B",)
     assert views["B"].suppressed_with == ("Option A",)
     assert (views["A"].at_risk_text, views["B"].at_risk_text) == ("27", "28")
@@ -944,7 +951,8 @@ def test_what_a_reader_cannot_read_does_not_narrow_their_view(session, one_apart
                       expected_version=b.version)
     a_id = session.exec(select(Structure.id).where(Structure.name == "Option A")).one()
     assert eq.analysis_key(session, a_id) != key_before
-    union = eq.analyse(session=session, actor=UNION, structure="Option A", today=TODAY)
+    union = eq.analyse(session=session, actor=MANAGER, structure="Option A", today=TODAY,
+                       for_union=True)  # what a draft of Option A would give a union rep
     assert union.suppressed_with == ()
     alone = eq.analyse(session=session, actor=HR, structure="Option A", today=TODAY,
                        unsuppressed=True)
@@ -962,6 +970,8 @@ def test_what_a_reader_cannot_read_does_not_narrow_their_view(session, one_apart
     with pytest.raises(PermissionDenied) as refused:
         eq.analyse(session=session, actor=UNION, structure="Option B")
     assert "Option B" not in str(refused.value)
+    with pytest.raises(PermissionDenied):  # only a publisher takes the draft's view
+        eq.analyse(session=session, actor=UNION, structure="Option A", for_union=True)
 
 
 def test_past_the_work_budget_a_characteristic_is_withheld_whole(monkeypatch):

@@ -376,9 +376,11 @@ def test_view_counts_from_the_deleted_posts(small):
     assert set(v.stages["version"]) == {0} and set(v.stages["id"]) == {None}
 
 
-def test_union_sees_figures_of_a_published_option_but_no_names(small):
-    """Catches: names leaking to a union rep through the people list, breaches or the
-    descriptions; or the union refused the figures it is entitled to."""
+def test_union_reads_no_live_consultation_and_hr_sees_the_breach(small):
+    """Catches: a union rep reading a live option's consultation (issue 13: only its published
+    drafts, planner.publishing), or the late-notice breach lost for hr."""
+    from planner.core.errors import PermissionDenied
+
     session, actors, _ = small
     oid = _make_option(session, actors["manager"], "Option P", deleted=["O3"],
                        status="published")
@@ -386,15 +388,8 @@ def test_union_sees_figures_of_a_published_option_but_no_names(small):
                 fields=c.PlanFields(launch_on=D(2026, 4, 1), first_dismissal_on=D(2026, 6, 30),
                                     notices_issued_on=D(2026, 4, 30)))
     session.commit()
-    v = _view(session, actors["union"], oid)
-    assert v.people is None
-    assert v.proposed == 1 and v.exposure_pence is None
-    text = repr((v.breaches, v.warnings, v.descriptions, v.agency, v.stages))
-    for name in ("Eli Fox", "Ada Brown", "Dee Evans", "Fay Gray", "E4"):
-        assert name not in text
-    # The late-notice breach is worked out from each person's notice: hr sees it, a union
-    # rep's view does not hold it.
-    assert v.breaches == []
+    with pytest.raises(PermissionDenied):
+        _view(session, actors["union"], oid)
     assert _view(session, actors["hr"], oid).breaches == [
         "Notices were issued on 30 Apr 2026, but for 1 person at risk the statutory notice (up "
         "to 12 weeks, ERA 1996 s.86) would end after the planned first dismissal on "
@@ -949,20 +944,23 @@ def test_below_20_there_is_no_protective_award(small):
     assert "Protective award cap" not in [label for label, _, _ in headline(v)]
 
 
-def test_a_union_reps_view_holds_no_exposure_notice_dates_or_per_person_figure(twenty_at_risk):
-    """Catches: the protective award or people's notice dates in a union rep's view object,
-    hidden only by the page. Every field and frame of the view is inspected."""
-    import dataclasses
+def test_what_a_draft_keeps_of_the_consultation_holds_no_exposure_or_notice_dates(
+        twenty_at_risk):
+    """Catches: the protective award or people's notice dates in what a published draft keeps
+    of the consultation (planner.publishing.snapshot), the only consultation a union rep reads
+    (issue 13); the live view is refused them outright."""
+    import json
 
-    from planner.ui.consultation import headline
+    from planner.core.errors import PermissionDenied
+    from planner.publishing.snapshot import _consultation
+    from planner.structures.options import resolve_structure
 
     session, actors, oid = twenty_at_risk
     hr = _view(session, actors["hr"], oid)
-    union = _view(session, actors["union"], oid)
-    assert union.proposed == hr.proposed == 20
-    assert (union.exposure_pence, union.exposure_days, union.people) == (None, None, None)
-    personal_columns = {"exposure_pence", "weekly_pay_pence", "latest_notice_date",
-                        "notice_weeks", "service_years", "employee_id"}
+    with pytest.raises(PermissionDenied):
+        _view(session, actors["union"], oid)
+    kept = _consultation(session, actors["hr"], resolve_structure(session, oid), TODAY)
+    assert kept["proposed"] == hr.proposed == 20
     hr_people = hr.people[hr.people["counted"]]
     figures = {str(v) for col in ("exposure_pence", "weekly_pay_pence")
                for v in hr_people[col] if v is not None}
@@ -971,16 +969,10 @@ def test_a_union_reps_view_holds_no_exposure_notice_dates_or_per_person_figure(t
     texts = {d.isoformat() for d in dates} | {f"{d.day} {d:%b %Y}" for d in dates} | {
         f"{d.day} {d:%B %Y}" for d in dates}
     assert figures and texts
-    for f in dataclasses.fields(union):
-        value = getattr(union, f.name)
-        if isinstance(value, pd.DataFrame):
-            assert not personal_columns & set(value.columns), f.name
-            blob = value.to_csv()
-        else:
-            blob = repr(value)
-        for needle in figures | texts:
-            assert needle not in blob, (f.name, needle)
-    assert "Protective award cap" not in [label for label, _, _ in headline(union)]
+    blob = json.dumps(kept, default=str)
+    for needle in figures | texts:
+        assert needle not in blob, needle
+    assert not {"people", "exposure_pence", "breaches", "warnings"} & set(kept)
 
 
 def test_the_protective_award_cap_counts_a_pools_excess_not_its_members():

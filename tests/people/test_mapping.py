@@ -265,12 +265,11 @@ def test_union_refused_even_for_a_published_option(world):
         _save(session, union, oid, [{"employee_id": "E05", "outcome": "at-risk"}])
     with pytest.raises(PermissionDenied):
         _pool(session, union, oid, name="Pool B")
-    # The consultation a union rep may read counts from the mapping but names nobody.
+    # Nor the live consultation (issue 13: a union rep reads only the published drafts).
     from planner.legal.consultation import consultation_view
 
-    view = consultation_view(session=session, actor=union, structure=oid, today=TODAY)
-    assert view.proposed == 2 and view.people is None
-    assert "Person 0" not in repr(view)
+    with pytest.raises(PermissionDenied):
+        consultation_view(session=session, actor=union, structure=oid, today=TODAY)
     # admin reads, but does not edit
     m.mapping_frame(session=session, actor=actors["admin"], structure=oid)
     with pytest.raises(PermissionDenied):
