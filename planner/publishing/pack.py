@@ -56,8 +56,12 @@ def _respond_by(snapshot: dict[str, Any]) -> str:
             "you can; the closing date will be given in writing.")
 
 
-def pack_blocks(view: DraftView, charts: dict[str, bytes] | None = None) -> list[Block]:
-    """The pack's content, from the snapshot. `charts`: "current" and "proposed" PNGs."""
+def pack_blocks(view: DraftView, charts: dict[str, bytes] | None = None,
+                responses: list[dict[str, Any]] | None = None) -> list[Block]:
+    """The pack's content, from the snapshot. `charts`: "current" and "proposed" PNGs;
+    `responses` (planner.publishing.responses.responses_frame's records, up to this draft):
+    every response so far with its reply, so the pack of the last draft is the final report
+    of what the unions said and what management answered."""
     snap, charts = view.snapshot, charts or {}
     c, costs, consult = snap["counts"], snap["costs"], snap["consultation"]
     eq = snap["equality"]["analysis"]
@@ -140,16 +144,29 @@ def pack_blocks(view: DraftView, charts: dict[str, bytes] | None = None) -> list
                       "answered in writing, and the final report lists each one with its "
                       "reply. " + _respond_by(snap)),
     ]
+    if responses is not None:
+        mine = [r for r in responses if int(r["draft"]) <= view.number]
+        blocks += [Block("heading", "8. Responses and replies"),
+                   Block("para", f"{len(mine)} written responses to the drafts of this "
+                                 "option so far, each with management's reply."
+                         if mine else "No written responses to this option's drafts yet.")]
+        if mine:
+            blocks.append(Block("table", header=("Draft", "On", "Response", "Status", "Reply"),
+                                rows=tuple((str(r["draft"]),
+                                            r["post_id"] or r["team"] or "the whole draft",
+                                            r["text"], r["status"], r["reply"] or "—")
+                                           for r in mine)))
     return blocks
 
 
-def pack_docx(view: DraftView, charts: dict[str, bytes] | None = None) -> bytes:
+def pack_docx(view: DraftView, charts: dict[str, bytes] | None = None,
+              responses: list[dict[str, Any]] | None = None) -> bytes:
     """The pack as a Word document."""
     from docx import Document
     from docx.shared import Cm
 
     doc = Document()
-    for b in pack_blocks(view, charts):
+    for b in pack_blocks(view, charts, responses):
         if b.kind == "title":
             doc.add_heading(b.text, level=1)
         elif b.kind == "heading":
@@ -179,7 +196,8 @@ def _font_file(bold: bool) -> Path | None:
     return next((d / name for d in FONT_DIRS if (d / name).exists()), None)
 
 
-def pack_pdf(view: DraftView, charts: dict[str, bytes] | None = None) -> bytes:
+def pack_pdf(view: DraftView, charts: dict[str, bytes] | None = None,
+             responses: list[dict[str, Any]] | None = None) -> bytes:
     """The pack as a PDF (A4), the same content as the Word document."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -201,7 +219,7 @@ def pack_pdf(view: DraftView, charts: dict[str, bytes] | None = None) -> bytes:
     pdf.set_creator("Workforce restructure planner")
     pdf.add_page()
     width = pdf.epw
-    for b in pack_blocks(view, charts):
+    for b in pack_blocks(view, charts, responses):
         if b.kind == "title":
             pdf.set_font(family, "B", 16)
             pdf.multi_cell(width, 8, clean(b.text), new_x="LMARGIN", new_y="NEXT")

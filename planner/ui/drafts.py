@@ -143,7 +143,8 @@ def pack(actor: Actor, draft_id: int, kind: str) -> bytes:
 
     v = view(actor, draft_id)
     charts = pack_charts(v.snapshot)
-    return pack_docx(v, charts) if kind == "docx" else pack_pdf(v, charts)
+    log = responses(actor, v.structure_id).to_dict(orient="records")
+    return pack_docx(v, charts, log) if kind == "docx" else pack_pdf(v, charts, log)
 
 
 def focus_options(h: Any) -> list[str]:

@@ -65,3 +65,28 @@ def test_the_pdf_pack_says_the_same(world):
 def test_the_pack_is_named_for_the_draft(world):
     view, _ = _view(world)
     assert pack_name(view, "pdf") == "option-1-single-service-desk-draft-1.pdf"
+
+
+def test_the_pack_lists_every_response_with_its_reply(world):
+    """Catches: the final report missing a response or its reply (issue 13 item 3)."""
+    from planner.publishing import responses as r
+
+    view, _ = _view(world)
+    with world.session() as s:
+        resp = r.submit_response(session=s, actor=world.actors["union"], draft_id=view.id,
+                                 text="Keep desk cover at all three sites.")
+        r.reply_to_response(session=s, actor=world.actors["hr"], response_id=resp.id,
+                            reply="Accepted: the rota covers all three.", status="accepted",
+                            expected_version=resp.version)
+        s.commit()
+        log = r.responses_frame(session=s, actor=world.actors["union"], structure=OPTION)
+    document = docx.Document(io.BytesIO(pack_docx(view, None, log.to_dict(orient="records"))))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 2")]
+    assert headings[-1] == "8. Responses and replies"
+    last = document.tables[-1]
+    assert [c.text for c in last.rows[1].cells] == [
+        "1", "the whole draft", "Keep desk cover at all three sites.", "accepted",
+        "Accepted: the rota covers all three."]
+    flat = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
+        pack_pdf(view, None, log.to_dict(orient="records")))).pages).split())
+    assert "Accepted: the rota covers all three." in flat
