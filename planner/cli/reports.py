@@ -93,8 +93,6 @@ def mapping_command(args: argparse.Namespace, engine,
          "bench": bench, "redeployment": redeploy, "exit": bill.as_dict()}
     lines = [f"{bill.structure_name}: {len(shown)} people; "
              + ", ".join(f"{n} {k}" for k, n in counts.items())]
-    if counts.get("unmapped"):
-        lines.append(f"{counts['unmapped']} people are not mapped yet.")
     lines.append(f"Without a post in the option: {bench['total']}.")
     if redeploy:
         lines.append(f"Redeployment (vacancies within one grade; trial ends if started today): "
@@ -112,12 +110,7 @@ def mapping_command(args: argparse.Namespace, engine,
     months = bill.payback_months
     lines.append(f"Annual saving {_pounds(bill.annual_saving_pence)}; payback "
                  + (f"{months} months." if months is not None else "never (no saving)."))
-    if bill.uncosted:
-        lines.append(f"{bill.uncosted} people leaving have no date of birth or service date "
-                     "and are not costed.")
-    if bill.pooled:
-        lines.append(f"{bill.pooled} people in ring-fenced pools are not costed until the "
-                     "pools are decided.")
+    lines += [text for _, text in bill.notes()]
     return {"mapping": d}, "\n".join(lines)
 
 

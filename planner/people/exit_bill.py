@@ -110,6 +110,34 @@ class ExitBill:
                              "exit_pence": np.full(len(m), self.total_pence, dtype=np.int64),
                              "net_pence": saving - self.total_pence})
 
+    def notes(self) -> list[tuple[str, str]]:
+        """What the bill leaves out or only estimates, as (level, sentence): "warning" or
+        "info". The pages and the command line say the same words."""
+        def people(n: int, one: str = "person", many: str = "people") -> str:
+            return f"{n:,} {one if n == 1 else many}"
+
+        out = []
+        if self.unmapped:
+            out.append(("warning", f"{people(self.unmapped, 'person is', 'people are')} not "
+                                   "mapped yet: the exit bill counts only the people mapped to "
+                                   "leave."))
+        if self.pooled:
+            out.append(("info", f"{people(self.pooled, 'person', 'people')} in ring-fenced "
+                                f"pools {'is' if self.pooled == 1 else 'are'} not costed until "
+                                "the pools are decided."))
+        if self.uncosted:
+            out.append(("warning", f"{people(self.uncosted, 'person leaving has', 'people leaving have')}"
+                                   " no date of birth or service date, so cannot be costed."))
+        if self.strain_missing:
+            out.append(("warning", f"{people(self.strain_missing, 'person leaving is an LGPS member', 'people leaving are LGPS members')}"
+                                   " aged 55 or over with no pension strain figure: the bill "
+                                   "leaves their strain out until the fund gives it (or an "
+                                   "estimate is set)."))
+        if self.strain_estimated:
+            out.append(("warning", f"Pension strain for {people(self.strain_estimated)} is an "
+                                   "estimate, not the fund's figure."))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "structure": self.structure_name, "relevant_date": self.relevant.isoformat(),
@@ -128,6 +156,7 @@ class ExitBill:
                                  for r in self.by_partner.itertuples(index=False)},
             "total_pence": self.total_pence, "annual_saving_pence": self.annual_saving_pence,
             "payback_months": self.payback_months,
+            "notes": [text for _, text in self.notes()],
             "tax_free_note": (f"The first £{TAX_FREE_PENCE // 100:,} of a genuine redundancy "
                               "payment is free of tax and NI; not computed here."),
         }

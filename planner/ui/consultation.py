@@ -19,7 +19,7 @@ import streamlit as st
 
 from planner.charts.compare import pounds
 from planner.charts.consultation import STAGE_LABELS
-from planner.core.auth import Actor, can
+from planner.core.auth import Actor
 from planner.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from planner.core.models import STAGE_STATUSES
 from planner.core.values import as_date, long_date
@@ -62,19 +62,16 @@ PLAN_DATES = (
 
 
 def options_for(actor: Actor) -> list[StructureRef]:
-    """The options on offer: every option for roles that read options, published ones else
-    (planner.structures.options.readable_options holds the rule)."""
+    """The options on offer: every option (consultation.read is management's; a union rep
+    reads the consultation a published draft froze, on the Published drafts page)."""
     with reading() as session:
         return refs_of(readable_options(session=session, actor=actor,
                                         action="consultation.read"))
 
 
 def empty_message(actor: Actor) -> str:
-    if can(actor, "options.read"):
-        return ("There is no option yet. Create one on the Structure options page; its "
-                "consultation is planned here.")
-    return ("No option has been published yet. An option appears here once it is published "
-            "to the trade unions.")
+    return ("There is no option yet. Create one on the Structure options page; its "
+            "consultation is planned here.")
 
 
 def default_selection(refs: list[StructureRef]) -> None:

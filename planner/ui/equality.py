@@ -2,8 +2,9 @@
 editors, the option's status, hr's equality records and the Word summary.
 
 Every read and write goes through planner.equality.analysis and planner.structures.options, which check the role
-(a union rep reads published options only; only hr and admin may ask for unsuppressed
-figures; only hr assesses and edits). This module turns widget values into those calls and
+(management reads every option; a union rep reads the analysis a published draft froze, on
+the Published drafts page; only hr and admin may ask for unsuppressed figures; only hr
+assesses and edits). This module turns widget values into those calls and
 their refusals into messages, keeping what the user typed (STYLE.md habit 10).
 
 Nothing equality-related is cached: the analysis and the checkpoints change without the
@@ -64,8 +65,8 @@ IMPACT_LABELS = {"positive": "Positive", "negative": "Negative", "neutral": "Neu
 
 
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
-    """The options `actor` may analyse, oldest first: every option for a role with
-    options.read, only the published ones for a union rep (planner.structures.options.readable_options)."""
+    """The options `actor` may analyse, oldest first (planner.structures.options.readable_options;
+    equality.read is management's)."""
     with reading() as session:
         return cmp.refs_of(readable_options(session=session, actor=actor,
                                             action="equality.read"))

@@ -248,23 +248,8 @@ def payback_summary(bill: exit_bill.ExitBill) -> None:
                f"{long_date(bill.relevant)}: {fmt.md_escape(bill.relevant_basis)}. "
                f"Notice is {'worked' if bill.notice_worked else 'paid in lieu'}. The first "
                "£30,000 of a genuine redundancy payment is free of tax (noted, not computed).")
-    if bill.unmapped:
-        st.warning(f"{fmt.plural(bill.unmapped, 'person is', 'people are')} not mapped yet: "
-                   "the exit bill counts only the people mapped to leave.",
-                   icon=":material/pending:")
-    if bill.pooled:
-        st.info(f"{fmt.plural(bill.pooled, 'person', 'people')} in ring-fenced pools are not "
-                "costed until the pools are decided.")
-    if bill.uncosted:
-        st.warning(f"{fmt.plural(bill.uncosted, 'person', 'people')} leaving have no date of "
-                   "birth or service date, so cannot be costed.")
-    if bill.strain_missing:
-        st.warning(f"{fmt.plural(bill.strain_missing, 'person', 'people')} leaving are LGPS "
-                   "members aged 55 or over with no pension strain figure: the bill leaves "
-                   "their strain out until the fund gives it (or an estimate is set).")
-    if bill.strain_estimated:
-        st.warning(f"Pension strain for {fmt.plural(bill.strain_estimated, 'person', 'people')}"
-                   " is an estimate, not the fund's figure.")
+    for level, text in bill.notes():
+        (st.info if level == "info" else st.warning)(text)
     st.altair_chart(charts.payback_chart(bill.cumulative(), bill.payback_months),
                     width="stretch")
 

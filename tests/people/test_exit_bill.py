@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 12, 3)
 
 
 @pytest.fixture
-def mapped(world):  # noqa: F811
+def mapped(world):
     session, actors, oid = world
     e06 = session.exec(select(Person).where(Person.employee_ref == "E06")).one()
     e06.date_of_birth, e06.continuous_service_date = dt.date(1970, 6, 1), dt.date(2006, 4, 1)
@@ -105,3 +105,16 @@ def test_an_option_nobody_leaves_costs_nothing_and_pays_back_at_once(world):  # 
     assert (bill.total_pence, bill.leaving, bill.payback_months) == (0, 0, 0)
     assert bill.unmapped == 4  # E01-E04: deleted or regraded posts, not yet mapped
     assert int(bill.by_partner["exit_pence"].sum()) == 0
+
+
+def test_the_bill_says_what_it_leaves_out_in_one_set_of_words(mapped):
+    """Catches: the pages and the command line saying different things about what the bill
+    leaves out (both print ExitBill.notes)."""
+    session, actors, oid = mapped
+    bill = xb.exit_bill(session=session, actor=actors["manager"], structure=oid, today=TODAY,
+                        policy=ExitPolicy())
+    texts = [t for _, t in bill.notes()]
+    assert "1 person in ring-fenced pools is not costed until the pools are decided." in texts
+    assert ("1 person leaving has no date of birth or service date, so cannot be costed."
+            in texts)
+    assert bill.as_dict()["notes"] == texts
