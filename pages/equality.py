@@ -29,8 +29,7 @@ by_id = {r.id: r for r in refs}
 ui.default_selection(refs)
 chosen = by_id[st.selectbox("Option", list(by_id), format_func=lambda i: by_id[i].name,
                             key=ui.SELECT_KEY)]
-st.caption(f"Status: {md_escape(chosen.status)}. People at risk are the employees in posts "
-           "the option deletes, regrades or reduces in hours.")
+st.caption(f"Status: {md_escape(chosen.status)}. {ui.risk_basis_text(chosen.id)}")
 
 tabs = [ui.TAB_ANALYSIS, ui.TAB_CHECKPOINTS]
 if ui.may_edit_records(actor):

@@ -64,6 +64,21 @@ IMPACT_LABELS = {"positive": "Positive", "negative": "Negative", "neutral": "Neu
 # --- which options ---------------------------------------------------------------------------
 
 
+def risk_basis_text(option_id: int) -> str:
+    """Who the analysis takes to be at risk in this option: its people mapping once it has one
+    (issue 12), else the posts it deletes or changes."""
+    from planner.people.mapping import has_mapping
+
+    with reading() as session:
+        mapped = has_mapping(session, option_id)
+    if mapped:
+        return ("People at risk are read from the option's people mapping: at risk, in a "
+                "ring-fenced pool or taking voluntary redundancy (anyone not yet mapped in a "
+                "post the option changes counts too).")
+    return ("People at risk are the employees in posts the option deletes, regrades or "
+            "reduces in hours (the option has no people mapping yet).")
+
+
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
     """The options `actor` may analyse, oldest first (planner.structures.options.readable_options;
     equality.read is management's)."""

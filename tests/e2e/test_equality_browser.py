@@ -52,9 +52,10 @@ def test_hr_reads_the_equality_analysis_of_the_demo_option(page, screenshots: Pa
 
     page.get_by_role("tab", name="Checkpoints").click()
     wait_for_app_run(page)
-    page.get_by_text("Stage 1: before the proposals").first.wait_for()
-    page.get_by_role("button", name="Save stage 1").wait_for()
-    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    # The demo signed stage 1 off before publishing its drafts: stage 2 is the open one.
+    page.get_by_text("Stage 1: before the proposals · signed off").first.wait_for()
+    page.get_by_role("button", name="Save stage 2").wait_for()
+    page.locator("[data-testid='stDataFrame']:visible").first.wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     page.mouse.move(5, 5)
     full_page_screenshot(page, screenshots / "11-equality-checkpoints.png")
