@@ -301,7 +301,9 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return {"loaded": counts}, "Database ready. Loaded: " + _counts(counts)
     if cmd == "load-demo":
         report = demo.load_demo(engine, force=args.force, with_mapping=args.with_mapping)
-        text = (f"Demo establishment loaded, with the draft option {demo.DEMO_OPTION_NAME!r}."
+        text = (f"Demo establishment loaded, with the option {demo.DEMO_OPTION_NAME!r}"
+                + (", its people mapped and drafts 1 and 2 published to the trade unions."
+                   if args.with_mapping else " (its people not mapped, nothing published).")
                 if report.demo_loaded
                 else "An establishment already exists; left as it is (use --force to replace).")
         if report.options_replaced:
