@@ -145,6 +145,8 @@ with tab_figures:
                        "Employees of this description": r["employed"]}
                       for r in consult["descriptions"]], hide_index=True)
     eq = snap["equality"]["analysis"]
+    if eq.get("withheld"):
+        st.info(md_escape(eq["warnings"][0]), icon=":material/visibility_off:")
     st.markdown(f"**Equality analysis** (at risk: {md_escape(eq['at_risk_text'])} of "
                 f"{eq['service_total']} employees; small numbers are hidden)")
     st.dataframe([{"Characteristic": str(r.get("characteristic", "")).replace("_", " ")

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('withdrawn_reason', sqlmodel.sql.sqltypes.AutoString(length=2000),
               nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('at_risk_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], ),
     sa.PrimaryKeyConstraint('id'),

@@ -465,6 +465,9 @@ class PublishedDraft(SQLModel, table=True):
     withdrawn_by: str = Field(default="", max_length=80)
     withdrawn_reason: str = Field(default="", max_length=2000)
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # A digest of who the draft's equality figures count as at risk: management's, never in the
+    # snapshot (planner.equality.analysis.at_risk_fingerprint).
+    at_risk_key: str = Field(default="", max_length=64)
     version: int = 1
 
 

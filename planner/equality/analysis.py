@@ -438,6 +438,48 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
     return out
 
 
+def at_risk_fingerprint(session: Session, actor: Actor, structure: str | int | Structure,
+                        today: dt.date | None = None) -> str:
+    """A digest of who the analysis of `structure` counts as at risk (the employees in it,
+    sorted), and nothing else: two drafts with the same digest show the same at-risk figures
+    of the same people. Kept by management beside a published draft (never in it), so a later
+    draft can tell whether comparing the two could narrow a hidden count. drafts.publish."""
+    import hashlib
+
+    require(actor, "drafts.publish", "published_draft")
+    s = readable_option(session, actor, structure, "equality.read")
+    population = _population(session, s, today or dt.date.today())
+    refs = sorted(population.loc[population["at_risk"], "employee_id"].astype(str))
+    return hashlib.sha256("\n".join(refs).encode()).hexdigest()
+
+
+def withheld_at_risk(analysis: dict[str, Any], reason: str) -> dict[str, Any]:
+    """An analysis (as_dict) with every figure that depends on who is at risk withheld: the
+    at-risk counts, shares, ratios and p-values, the at-risk total and the part-time share of
+    the people at risk; the service column and the grade mix stay."""
+    out = dict(analysis)
+    out["at_risk_total"] = None
+    out["at_risk_text"] = "withheld"
+    table = []
+    for r in analysis["table"]:
+        row = dict(r)
+        for key in ("at_risk", "share_at_risk", "rate", "rest_rate", "ratio", "p_value"):
+            if key in row:
+                row[key] = None
+        for key in ("at_risk_text", "ratio_text", "p_text", "share_at_risk_text"):
+            if key in row:
+                row[key] = "—"
+        if "flag" in row:
+            row["flag"] = ""
+        table.append(row)
+    out["table"] = table
+    out["part_time"] = [r for r in analysis.get("part_time", [])
+                        if str(r.get("when", "")).lower() not in ("at risk", "after")]
+    out["warnings"] = [reason]
+    out["withheld"] = True
+    return out
+
+
 def analysis_key(session: Session, structure_id: int) -> tuple[Any, ...]:
     """What `analyse` depends on, cheaply: the option's and the establishment's versions (every
     post edit, import and status change bumps them), the answers' count and versions (every

@@ -11,7 +11,10 @@ A draft never changes afterwards: later edits to the option are the next draft's
 a draft needs a reason, keeps it in the history marked withdrawn, and is audited.
 
 Everything a union representative reads comes from here, out of the stored snapshots: never
-from the live option.
+from the live option. A later draft whose people at risk differ from an earlier draft's (whose
+at-risk figures were shown) withholds its at-risk equality figures: read side by side, the two
+would otherwise narrow a hidden count (a digest of each draft's at-risk set is kept beside the
+draft for management, never in it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from planner.core import audit
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, PlannerError, RowError, ValidationFailed
 from planner.core.models import PublishedDraft, Structure, utcnow
+from planner.equality.analysis import at_risk_fingerprint, withheld_at_risk
 from planner.publishing.snapshot import build_snapshot
 from planner.structures.option_history import check_version
 from planner.structures.options import (
@@ -170,9 +174,19 @@ def publish(*, session: Session, actor: Actor, structure: str | int | Structure,
                                    status="published", expected_version=option.version)
     assert option.id is not None
     snapshot = build_snapshot(session, actor, option, note=note, today=today)
-    number = len(_drafts(session, option.id)) + 1
+    key = at_risk_fingerprint(session, actor, option, today)
+    earlier = _drafts(session, option.id)
+    shown = [d for d in earlier if not d.snapshot["equality"]["analysis"].get("withheld")]
+    changed = [d.number for d in shown if d.at_risk_key != key]
+    if changed:  # comparing the two drafts' at-risk figures could narrow a hidden count
+        snapshot["equality"]["analysis"] = withheld_at_risk(
+            snapshot["equality"]["analysis"],
+            f"The at-risk figures are withheld in this draft: the people at risk have changed "
+            f"since draft {changed[-1]}, and comparing the two drafts' figures could identify "
+            "them. The whole-service figures and the equality checkpoints are shown.")
+    number = len(earlier) + 1
     draft = PublishedDraft(structure_id=option.id, number=number, published_by=actor.username,
-                           note=note, snapshot=snapshot)
+                           note=note, snapshot=snapshot, at_risk_key=key)
     session.add(draft)
     session.flush()
     audit.record(session, actor=actor, action="publish", entity="published_draft",

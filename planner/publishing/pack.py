@@ -132,12 +132,13 @@ def pack_blocks(view: DraftView, charts: dict[str, bytes] | None = None,
     signed = [cp for cp in snap["equality"]["checkpoints"] if cp["signed_off"]]
     blocks += [
         Block("heading", "6. Equality analysis"),
-        Block("para", f"At risk: {eq['at_risk_text']} of {eq['service_total']} employees. "
-                      "Counts under the threshold are not shown, so that nobody can be "
+        Block("para", (eq["warnings"][0] + " " if eq.get("withheld") else
+                       f"At risk: {eq['at_risk_text']} of {eq['service_total']} employees. ")
+                      + "Counts under the threshold are not shown, so that nobody can be "
                       "identified. "
                       + " ".join(f"{cp['name']} was signed off on "
                                  f"{long_date(as_date(cp['signed_off_on']))}." for cp in signed)),
-        *[Block("para", w) for w in eq.get("warnings", [])[:5]],
+        *[Block("para", w) for w in ([] if eq.get("withheld") else eq.get("warnings", [])[:5])],
         Block("heading", "7. How to respond"),
         Block("para", "Respond in writing on the Published drafts page of the planner (on the "
                       "whole draft, on one post or on one team), or to HR. Every response is "

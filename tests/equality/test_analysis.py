@@ -570,7 +570,7 @@ EQUALITY_IMPORTERS: dict[str, set[str] | None] = {
     # A published draft keeps the analysis as a union rep reads it (suppressed) and the
     # checkpoints' texts; publishing checks stage 1 is signed off (issue 13).
     "planner/publishing/snapshot.py": {"analyse", "checkpoints"},
-    "planner/publishing/drafts.py": {"checkpoints"},
+    "planner/publishing/drafts.py": {"checkpoints", "at_risk_fingerprint", "withheld_at_risk"},
     # The demo signs off its option's stage 1 before publishing its drafts.
     "planner/cli/demo.py": {"checkpoints", "save_checkpoint", "sign_off_checkpoint"},
 }

@@ -178,3 +178,33 @@ def test_a_missing_draft_reads_the_same_as_an_unknown_option(world):
         with pytest.raises(NotFound) as b:
             d.read_draft(session=s, actor=union, structure="No such option")
         assert str(a.value) == str(b.value)
+
+
+def test_a_later_draft_with_other_people_at_risk_withholds_its_at_risk_figures(world):
+    """Catches: two drafts of one option whose at-risk groups differ by a person both showing
+    at-risk figures (read side by side, the difference can name that person's answers). A
+    draft with the same people at risk (a regrade only) keeps its figures."""
+    from planner.people.mapping import save_mapping
+
+    first = _publish(world)
+    assert not first.snapshot["equality"]["analysis"].get("withheld")
+    _edit_option(world)  # a regrade: the same people at risk
+    second = _publish(world)
+    assert second.at_risk_key == first.at_risk_key
+    assert not second.snapshot["equality"]["analysis"].get("withheld")
+    with world.session() as s:  # E0002 no longer volunteers: one person fewer at risk
+        option = s.get(Structure, world.option_id)
+        save_mapping(session=s, actor=world.actors["hr"], structure=option,
+                     expected_version=option.version,
+                     rows=[{"employee_id": "E0002", "outcome": "unchanged"}])
+        s.commit()
+    third = _publish(world)
+    assert third.at_risk_key != second.at_risk_key
+    analysis = third.snapshot["equality"]["analysis"]
+    assert analysis["withheld"] and analysis["at_risk_total"] is None
+    assert all(r["at_risk"] is None and r["at_risk_text"] == "—" for r in analysis["table"])
+    assert "changed since draft 2" in analysis["warnings"][0]
+    assert any(r["service"] is not None for r in analysis["table"])  # the service stays
+    with world.session() as s:  # the digest is management's: never in what a rep reads
+        view = d.read_draft(session=s, actor=world.actors["union"], draft_id=third.id)
+        assert third.at_risk_key not in json.dumps(view.as_dict(), default=str)
