@@ -59,7 +59,13 @@ def plain_numpy(frame: pd.DataFrame, relevant: dt.date) -> np.ndarray:
         return s.dt.year.to_numpy(), s.dt.month.to_numpy(), s.dt.day.to_numpy()
 
     age = _years(fields("date_of_birth"), relevant)
-    service = np.minimum(_years(fields("continuous_service_date"), relevant), 20)
+    # Service as ERA s.211 counts it, both days included: anniversaries reached by the day
+    # after the relevant date, a 29 February start's on 28 February in a common year.
+    after = relevant + dt.timedelta(days=1)
+    y, m, d = fields("continuous_service_date")
+    if not (after.year % 4 == 0 and (after.year % 100 != 0 or after.year % 400 == 0)):
+        d = np.where((m == 2) & (d == 29), 28, d)
+    service = np.minimum(_years((y, m, d), after), 20)
     service = np.where(service >= 2, service, 0)
     back = np.arange(1, 21)[None, :]
     ages = age[:, None] - back

@@ -251,10 +251,11 @@ if "Publish a draft" in containers and containers["Publish a draft"].open:
             sure = st.checkbox("I have checked what will be shown, and it is ready to issue to "
                                "the trade unions.")
             if st.form_submit_button("Publish the draft", type="primary",
-                                     disabled=not check.ready) and (
-                    sure or st.error("Tick the confirmation first.")) and drafts_ui.publish(
-                    actor, chosen.id, note, chosen.version):
-                st.rerun()
+                                     disabled=not check.ready):
+                if not sure:
+                    st.error("Nothing was published: tick the confirmation first.")
+                elif drafts_ui.publish(actor, chosen.id, note, chosen.version):
+                    st.rerun()
         published = drafts_ui.drafts(actor)
         published = published[(published["structure_id"] == chosen.id)
                                & (published["status"] == "published")]

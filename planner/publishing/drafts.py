@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from planner.core import audit
 from planner.core.auth import Actor, require
-from planner.core.errors import NotFound, PlannerError, RowError, ValidationFailed
+from planner.core.errors import NotFound, PlannerError, RowError, StaleVersion, ValidationFailed
 from planner.core.models import PublishedDraft, Structure, utcnow
 from planner.equality.analysis import at_risk_fingerprint, withheld_at_risk
 from planner.publishing.snapshot import build_snapshot
@@ -214,8 +214,6 @@ def withdraw(*, session: Session, actor: Actor, draft_id: int, reason: str,
         raise ValidationFailed([RowError("draft", None, "status", (
             f"Draft {draft.number} is already withdrawn."))])
     if draft.version != expected_version:
-        from planner.core.errors import StaleVersion
-
         raise StaleVersion(f"Draft {draft.number} changed since you read it: reload it.")
     draft.status = "withdrawn"
     draft.withdrawn_reason = reason

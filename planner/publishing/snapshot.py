@@ -36,9 +36,6 @@ from planner.structures.costing import cost_structure
 
 SCHEMA = 1
 MIN_POSTS = 5
-POST_FIELDS = ("post_id", "title", "team", "division", "grade", "fte", "reports_to", "change",
-               "grade_before", "team_before", "reports_to_before", "fte_before")
-EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
 
 
 def _text(value: Any) -> str:
@@ -74,7 +71,7 @@ def _posts(session: Session, option: Structure) -> tuple[list[dict[str, Any]], p
 def _affected(session: Session, posts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Posts the option deletes or changes, and the employees in them now, by grade and by
     team (counts only)."""
-    from planner.legal.at_risk import baseline_people
+    from planner.legal.at_risk import EMPLOYEE_CONTRACTS, baseline_people
 
     everyone = baseline_people(session)
     employees = everyone[everyone["contract"].isin(EMPLOYEE_CONTRACTS)]

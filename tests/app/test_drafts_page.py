@@ -102,3 +102,18 @@ def test_the_consultation_pack_is_offered_in_word_and_pdf(demo_app_db):
     at = app_as(demo_app_db.actors["union"], PAGE)
     labels = [e.proto.label for e in at.get("download_button")]
     assert {"Consultation pack (Word)", "Consultation pack (PDF)"} <= set(labels)
+
+
+def test_nothing_is_published_without_the_confirmation(demo_app_db):
+    """Catches: the publish button publishing when the confirmation is not ticked."""
+    at = app_as(demo_app_db.actors["hr"], "pages/options.py")
+    at.session_state["options_tab"] = "Publish a draft"
+    at.run()
+    [publish] = [b for b in at.button if b.label == "Publish the draft"]
+    publish.click().run()
+    assert not at.exception, at.exception
+    assert any("tick the confirmation" in e.value for e in at.error)
+    with demo_app_db.session() as s:
+        from planner.core.models import PublishedDraft
+
+        assert len(s.exec(select(PublishedDraft)).all()) == 2  # the demo's two, no third
