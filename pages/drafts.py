@@ -153,6 +153,12 @@ with tab_figures:
                    .capitalize(), "Group": r.get("category"),
                    "In the service": r.get("service_text"), "At risk": r.get("at_risk_text"),
                    "Ratio": r.get("ratio_text")} for r in eq["table"]], hide_index=True)
+    if eq.get("ages_on") and eq["ages_on"] != snap.get("as_of"):
+        st.caption(f"Ages are as on {long_date(as_date(eq['ages_on']))}, the day of the first "
+                   "draft with equality figures, so that every draft describes the same people.")
+    if eq.get("read_against"):
+        st.caption(f"Suppressed against the {eq['read_against']} draft(s) already published: "
+                   "read side by side, no two drafts give away a hidden figure.")
     for cp in snap["equality"]["checkpoints"]:
         st.caption(f"{cp['name']}: " + (
             f"signed off {long_date(as_date(cp['signed_off_on']))}" if cp["signed_off"]

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # Equality (DOMAIN.md §6): counts under this are suppressed for every role but hr and admin
     # and in every export ("<10"); 10 as the EHRC does, or 5.
     equality_suppression_threshold: Literal[5, 10] = 10
+
+    @field_validator("equality_suppression_threshold", mode="before")
+    @classmethod
+    def _threshold_from_text(cls, value: object) -> object:
+        """The environment gives "5" as text, which a Literal of ints would refuse."""
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
     # The council's redundancy discretion (SI 2006/2914, DOMAIN.md §4): pay on the actual
     # week's pay instead of the statutory cap (reg 5), a multiplier of the statutory weeks and
     # the 104-week limit (reg 6); and the pension strain estimate, as a multiple of annual pay,

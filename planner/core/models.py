@@ -468,6 +468,11 @@ class PublishedDraft(SQLModel, table=True):
     # A digest of who the draft's equality figures count as at risk: management's, never in the
     # snapshot (planner.equality.analysis.at_risk_fingerprint).
     at_risk_key: str = Field(default="", max_length=64)
+    # What the draft's equality figures were computed on (planner.equality.analysis.
+    # equality_basis): the day ages were taken on, a digest of the people and their answers,
+    # and the employee ids counted at risk. Management's, never in the snapshot; a later
+    # draft is suppressed against this one's figures with it.
+    equality_basis: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     version: int = 1
 
 

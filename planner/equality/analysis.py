@@ -72,7 +72,17 @@ from planner.equality.rules import (
     ratio_flag,
     working_pattern,
 )
-from planner.equality.suppression import SECONDARY, WITHHELD, suppress, suppress_together
+from planner.equality.suppression import (
+    SECONDARY,
+    WITHHELD,
+    ShownView,
+    suppress,
+    suppress_against,
+    suppress_together,
+)
+from planner.equality.suppression import (
+    ShownViewsDiffer as ShownViewsDiffer,
+)
 from planner.people.mapping import (
     BASIS_MAPPING,
     at_risk_people,
@@ -114,6 +124,17 @@ ANALYSIS_COLUMNS = ["characteristic", "label", "category", "service", "at_risk",
 
 
 @dataclass(frozen=True)
+class ReadView:
+    """An equality view a union rep can already read (a published draft's), as management
+    holds it: who it counted at risk (employee ids, never in the draft) and its table as
+    published (the rows' characteristic, category, service_text, at_risk_text)."""
+
+    at_risk: frozenset[str]
+    table: Sequence[dict[str, Any]]
+    threshold: int
+
+
+@dataclass(frozen=True)
 class EqualityAnalysis:
     """Who an option puts at risk against the whole service, per characteristic."""
 
@@ -133,6 +154,9 @@ class EqualityAnalysis:
     # Who "at risk" was read from: the option's people mapping once it has one, else the
     # posts it deletes or changes (BASIS_POSTS).
     basis: str = "posts the option deletes or changes"
+    # For a published draft's view: how many drafts already published it is suppressed
+    # against (planner.equality.suppression.suppress_against).
+    read_against: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (NaN and <NA> as None) for the command line."""
@@ -145,7 +169,7 @@ class EqualityAnalysis:
                 "at_risk_text": self.at_risk_text, "table": rows(self.table),
                 "grade_mix": rows(self.grade_mix), "part_time": rows(self.part_time),
                 "warnings": list(self.warnings), "suppressed_with": list(self.suppressed_with),
-                "basis": self.basis}
+                "basis": self.basis, "read_against": self.read_against}
 
 
 def _plain(value: Any) -> Any:
@@ -251,7 +275,8 @@ def _grade_mix(session: Session, option: Structure) -> pd.DataFrame:
 def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
             unsuppressed: bool = False, threshold: int | None = None,
             today: dt.date | None = None,
-            for_union: bool = False) -> EqualityAnalysis:
+            for_union: bool = False, read: Sequence[ReadView] = (),
+            ages_on: dt.date | None = None) -> EqualityAnalysis:
     """The equality profile of the people `structure` puts at risk against the service.
 
     equality.read through readable_option (a union rep: published options only). The
@@ -262,9 +287,11 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     this function: only counts by group.
 
     `for_union`: the view a published draft gives union representatives (who never call this
-    themselves, issue 13): suppressed, and suppressed together with exactly the options a union
-    rep can read (those at a published status), never against working drafts they cannot see,
-    whose hidden cells would hint at them. Needs drafts.publish (a manager or hr publishing).
+    themselves, issue 13): suppressed against `read`, the equality views of every draft a union
+    rep can already read (of any option, withdrawn ones too), held as they were published
+    (`suppress_against`); never against live options, which they cannot see. The caller
+    (planner.publishing.drafts) checks that those drafts described the same people with the
+    same answers, with ages as on `ages_on`. Needs drafts.publish (a manager or hr publishing).
     """
     s = readable_option(session, actor, structure, "equality.read")
     assert s.id is not None
@@ -295,14 +322,27 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
                                    user=actor, action="equality.personal",
                                    entity="equality_record")
     suppressed = not unsuppressed
-    reader = Actor(id=None, username="union", role="union") if for_union else actor
-    others = (_suppressed_with(session, reader, s, "drafts.read" if for_union
-                               else "equality.read") if suppressed else [])
-    population = _population(session, s, today or dt.date.today(), others)
+    others = (_suppressed_with(session, actor, s, "equality.read")
+              if suppressed and not for_union else [])
+    population = _population(session, s, ages_on or today or dt.date.today(), others)
     counts = _counts(population)
     big_n = len(population)
     big_a = int(population["at_risk"].sum())
-    if suppressed and others:
+    withheld_keys: list[str] = []
+    if for_union:
+        population[_column(s)] = population["at_risk"]
+        shown = []
+        for i, view in enumerate(read):
+            column = f"read {i:06d}"
+            population[column] = population["employee_id"].astype(str).isin(view.at_risk)
+            shown.append(ShownView(column, {(str(r["characteristic"]), str(r["category"])): (
+                str(r["service_text"]), str(r["at_risk_text"])) for r in view.table},
+                view.threshold))
+        marked, withheld_keys = suppress_against(population, _column(s), shown, t)
+        assert (marked[["characteristic", "category"]].to_numpy().tolist()
+                == counts[["characteristic", "category"]].to_numpy().tolist())
+        marked = marked.assign(label=counts["label"].to_numpy())
+    elif suppressed and others:
         population[_column(s)] = population["at_risk"]
         views = suppress_together(population, [_column(o) for o in (s, *others)], t)
         marked = views[_column(s)]
@@ -344,12 +384,16 @@ def analyse(*, session: Session, actor: Actor, structure: str | int | Structure,
     table["suppressed"] = table["suppressed"].astype(bool)
     at_risk_text = (f"<{t}" if big_a < t else SECONDARY) if total_hidden else str(big_a)
     part_time = _part_time(table, big_n, big_a, total_hidden)
+    warnings = _warnings(table, big_n, big_a, t, suppressed)
+    labels = dict(CHARACTERISTICS + EXTRA_DIMENSIONS)
+    warnings += [f"{labels.get(k, k)}: the at-risk figures are withheld: beside the drafts "
+                 "already published, any of them could identify someone." for k in withheld_keys]
     return EqualityAnalysis(
         structure_id=s.id, structure_name=s.name, suppressed=suppressed, threshold=t,
         service_total=big_n, at_risk_total=None if total_hidden else big_a,
         at_risk_text=at_risk_text, table=table, grade_mix=_grade_mix(session, s),
-        part_time=part_time, warnings=_warnings(table, big_n, big_a, t, suppressed),
-        suppressed_with=tuple(o.name for o in others),
+        part_time=part_time, warnings=warnings,
+        suppressed_with=tuple(o.name for o in others), read_against=len(read),
         basis=BASIS_MAPPING if has_mapping(session, s.id) else BASIS_POSTS)
 
 
@@ -438,25 +482,42 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
     return out
 
 
-def at_risk_fingerprint(session: Session, actor: Actor, structure: str | int | Structure,
-                        today: dt.date | None = None) -> str:
-    """A digest of who the analysis of `structure` counts as at risk (the employees in it,
-    sorted), and nothing else: two drafts with the same digest show the same at-risk figures
-    of the same people. Kept by management beside a published draft (never in it), so a later
-    draft can tell whether comparing the two could narrow a hidden count. drafts.publish."""
+def equality_basis(session: Session, actor: Actor, structure: str | int | Structure,
+                   ages_on: dt.date) -> dict[str, Any]:
+    """What a draft's equality figures were computed on, for management to keep beside the
+    draft (never in it): the day ages were taken on, a digest of the people in the analysis
+    and their answers (`population`), and the employee ids it counted at risk. A later draft
+    is suppressed against this draft's figures only while the digest is the same
+    (planner.publishing.drafts). drafts.publish."""
     import hashlib
 
     require(actor, "drafts.publish", "published_draft")
     s = readable_option(session, actor, structure, "equality.read")
-    population = _population(session, s, today or dt.date.today())
-    refs = sorted(population.loc[population["at_risk"], "employee_id"].astype(str))
-    return hashlib.sha256("\n".join(refs).encode()).hexdigest()
+    population = _population(session, s, ages_on)
+    keys = ["employee_id", *(k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS
+                             if k in population.columns)]
+    rows = population[keys].astype(str).sort_values("employee_id")
+    digest = hashlib.sha256("\n".join("\t".join(r) for r in rows.itertuples(index=False,
+                                                                             name=None))
+                            .encode()).hexdigest()
+    at_risk = sorted(population.loc[population["at_risk"], "employee_id"].astype(str))
+    return {"ages_on": ages_on.isoformat(), "population": digest, "at_risk": at_risk}
 
 
-def withheld_at_risk(analysis: dict[str, Any], reason: str) -> dict[str, Any]:
+def at_risk_digest(basis: dict[str, Any]) -> str:
+    """A short digest of who a basis counts at risk (PublishedDraft.at_risk_key)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(basis["at_risk"]).encode()).hexdigest()
+
+
+def withheld_at_risk(analysis: dict[str, Any], reason: str, *,
+                     whole: bool = False) -> dict[str, Any]:
     """An analysis (as_dict) with every figure that depends on who is at risk withheld: the
     at-risk counts, shares, ratios and p-values, the at-risk total and the part-time share of
-    the people at risk; the service column and the grade mix stay."""
+    the people at risk; the service column and the grade mix stay, unless `whole` (then every
+    count by group goes too: the service's profile has changed since an earlier draft, and
+    the difference would describe who joined, left or changed an answer)."""
     out = dict(analysis)
     out["at_risk_total"] = None
     out["at_risk_text"] = "withheld"
@@ -471,12 +532,21 @@ def withheld_at_risk(analysis: dict[str, Any], reason: str) -> dict[str, Any]:
                 row[key] = "—"
         if "flag" in row:
             row["flag"] = ""
+        if whole:
+            for key in ("service", "share_service"):
+                if key in row:
+                    row[key] = None
+            for key in ("service_text", "share_service_text"):
+                if key in row:
+                    row[key] = "—"
         table.append(row)
     out["table"] = table
-    out["part_time"] = [r for r in analysis.get("part_time", [])
-                        if str(r.get("when", "")).lower() not in ("at risk", "after")]
+    out["part_time"] = [] if whole else [
+        r for r in analysis.get("part_time", [])
+        if str(r.get("when", "")).lower() not in ("at risk", "after")]
     out["warnings"] = [reason]
     out["withheld"] = True
+    out["withheld_whole"] = whole
     return out
 
 

@@ -136,6 +136,12 @@ def summary_docx(analysis: EqualityAnalysis, checkpoints: list[Checkpoint], *,
                    f"can see ({', '.join(analysis.suppressed_with)}), so the difference between "
                    "two options' figures never shows the answers of the few people one option "
                    "puts at risk and the other does not.")
+    if analysis.read_against:
+        n = analysis.read_against
+        _note(doc, f"The figures are suppressed against the {n} draft{'s' if n != 1 else ''} "
+                   "already published to the representatives, as those were published, so "
+                   "reading this draft beside an earlier one never shows the answers of the few "
+                   "people whose position differs between them.")
 
     doc.add_heading("Checkpoints", level=1)
     for checkpoint in sorted(checkpoints, key=lambda c: c.stage):

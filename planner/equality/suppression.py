@@ -30,9 +30,14 @@ option one reader can read (DOMAIN.md §6; ONS disclosure control practice).
   single-table result. The work is bounded by a count of integer programmes (JOINT_BUDGET,
   about 400 × 40 ms): past it the characteristics left are withheld whole, the same way every
   time. The reader is assumed to know which groups exist (a group is listed when someone is
-  in it), as in one table. What this cannot cover: figures read at different times (a view
-  read before another option was published or archived, or before someone withdrew their
-  record).
+  in it), as in one table.
+- suppression against views already read (issue 13, `suppress_against`): a union rep reads
+  published drafts, frozen when published, so a new draft cannot re-choose what an earlier one
+  hides. The same audit runs over every draft's published cells and the new view's; only the
+  new view may hide more, and where nothing it can hide makes the whole safe, its at-risk
+  figures for that characteristic are withheld. This holds for the same people with the same
+  answers; planner.publishing.drafts withholds a draft's figures whole when anyone joined,
+  left or changed an answer since an earlier draft that showed figures.
 """
 
 from __future__ import annotations
@@ -505,3 +510,201 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
                "at_risk_hidden", "service_text", "at_risk_text"]
     return {o: (pd.concat(f, ignore_index=True) if f else pd.DataFrame(columns=columns))
             for o, f in frames.items()}
+
+
+# --- suppression against views already read -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownView:
+    """A suppressed view already published, as its reader has it: per (characteristic,
+    category), the service and at-risk texts it showed ("12", "<10", "*", "—"), under its own
+    threshold. Which people it counted at risk is a boolean column of `people` (see
+    `suppress_against`), known to management only."""
+
+    column: str
+    texts: Mapping[tuple[str, str], tuple[str, str]]
+    threshold: int
+
+
+class ShownViewsDiffer(ValueError):
+    """A view already read does not match the people it is said to describe."""
+
+
+def _text_bound(text: str, t: int) -> tuple[float, float] | None:
+    """What a published text says about its count: exact, "<t" → [0, t-1], "*" → [t, ∞),
+    "—" (or a view that did not list the group) → nothing."""
+    if text.isdigit():
+        return (int(text), int(text))
+    if text == f"<{t}":
+        return (0, t - 1)
+    if text == SECONDARY:
+        return (t, np.inf)
+    return None
+
+
+class _Against(_Joint):
+    """One characteristic's table: views already read (options 0..m-2, their hiding fixed as
+    published) and one new view (option m-1) whose hiding is chosen here. The audit is
+    `_Joint`'s, over every view; only the new view's cells may be hidden further."""
+
+    def __init__(self, cells: Sequence[Sequence[int]], patterns: Sequence[frozenset[int]],
+                 shown: Sequence[Sequence[tuple[str, str]]], thresholds: Sequence[int],
+                 t: int, spent: int = 0) -> None:
+        m = len(shown) + 1
+        super().__init__(cells, patterns, m, t, spent)
+        self.new = m - 1
+        self.bounds_n: list[tuple[float, float] | None] = []
+        self.bounds_a: list[list[tuple[float, float] | None]] = []
+        for x, (texts, tx) in enumerate(zip(shown, thresholds, strict=True)):
+            ns = [_text_bound(s, tx) for s, _ in texts]
+            as_ = [_text_bound(s, tx) for _, s in texts]
+            for g in range(self.k):  # what was shown must be what these people give
+                for b, v in ((ns[g], self.n[g]), (as_[g], self.a[g, x])):
+                    if b is not None and b[0] == b[1] and b[0] != int(v):
+                        raise ShownViewsDiffer("a view already read does not match its people")
+            self.bounds_a.append(as_)
+            self.hide_a[x] = [not (b is not None and b[0] == b[1]) for b in as_]
+            self.bounds_n.append(ns)  # type: ignore[arg-type]
+        # A group's size shown in any view is known; one hidden in every view read so far
+        # stays hidden in the new one.
+        self.n_known = [any(ns[g] is not None and ns[g][0] == ns[g][1]  # type: ignore[index]
+                            for ns in self.bounds_n) for g in range(self.k)]
+        primary = _suppress_primary(self.n.tolist(), self.a[:, self.new].tolist(), t)
+        self.hide_n = [primary.n[g] or not self.n_known[g] for g in range(self.k)]
+        self.hide_a[self.new] = [primary.a[g] or self.hide_n[g] for g in range(self.k)]
+
+    def _constraints(self) -> Any:
+        from scipy.optimize import LinearConstraint
+        from scipy.sparse import csr_array
+
+        rows, lo, hi = [], [], []
+
+        def add(coef: np.ndarray, bound: tuple[float, float]) -> None:
+            rows.append(coef)
+            lo.append(bound[0])
+            hi.append(bound[1])
+
+        for w in range(self.w):  # each atom's size
+            r = np.zeros((self.k, self.w))
+            r[:, w] = 1
+            add(r.ravel(), (self.size[w], self.size[w]))
+        for g in range(self.k):
+            n = int(self.n[g])
+            bound: tuple[float, float] = (n, n) if not self.hide_n[g] else (
+                (0, np.inf) if self.withheld else self._marker(n))
+            for b in self.bounds_n:
+                if b[g] is not None:
+                    bound = (max(bound[0], b[g][0]), min(bound[1], b[g][1]))  # type: ignore
+            add(self.coef(_Target("n", g)), bound)
+            for x in range(self.m):
+                value = int(self.a[g, x])
+                if x == self.new:
+                    b = ((value, value) if not self.hide_a[x][g] else
+                         (0, np.inf) if self.withheld or self.a_withheld[x]
+                         else self._marker(value))
+                else:
+                    b = self.bounds_a[x][g] or (0, np.inf)
+                add(self.coef(_Target("a", g, x)), b)
+        return LinearConstraint(csr_array(np.array(rows)), np.array(lo, dtype=float),
+                                np.array(hi, dtype=float))
+
+    def targets(self) -> list[_Target]:
+        out = [t for t in super().targets() if t.kind != "n"]
+        return [_Target("n", g) for g in range(self.k)
+                if not self.n_known[g] and self.big_n > 0] + out
+
+    def hide_more(self, target: _Target) -> bool:
+        """Hide in the new view only (the others are read already): its smallest shown
+        at-risk count (its own group's first), then its markers, then its service markers."""
+        x = self.new
+        shown = [(int(self.a[j, x]), j) for j in range(self.k) if not self.hide_a[x][j]]
+        own = [s for s in shown if s[1] == target.group]
+        for tier in (own, shown):
+            if tier and target.kind != "n":
+                self.hide_a[x][min(tier)[1]] = True
+                return True
+        if not self.a_withheld[x]:
+            self.a_withheld[x] = True
+            return True
+        if not all(self.hide_a[x]):
+            self.hide_a[x] = [True] * self.k
+            return True
+        if not self.withheld:
+            self.withheld = True
+            return True
+        return False
+
+    def run_new(self) -> tuple[_Hidden, bool]:
+        """The new view's hiding, and whether it had to be withheld whole (nothing it could
+        hide made the views together safe, or the work budget ran out)."""
+        while self.solves <= JOINT_BUDGET:
+            target = self.first_pinned()
+            if target is None:
+                return _Hidden(list(self.hide_n), list(self.hide_a[self.new]), self.withheld,
+                               self.a_withheld[self.new]), False
+            if not self.hide_more(target):
+                break
+        # Withheld whole: the new view then adds nothing to the views already read.
+        return _Hidden([not k for k in self.n_known], [True] * self.k, True, True), True
+
+
+def suppress_against(people: pd.DataFrame, option: str, shown: Sequence[ShownView],
+                     threshold: int, characteristics: Sequence[str] | None = None
+                     ) -> tuple[pd.DataFrame, list[str]]:
+    """Suppress the new view `option` so that, read beside every view in `shown` (already
+    published, so fixed as they are), no hidden cell of any view and no small atom cell can
+    be worked out; pure.
+
+    `people` is `suppress_together`'s frame, the same people every shown view described (the
+    caller checks that), with a boolean column per view (the new one and each shown view's
+    `column`). Returns the new view's frame (as `suppress`'s) and the characteristics whose
+    at-risk figures had to be withheld whole: nothing the new view could hide made it safe
+    beside the others (or the work budget ran out).
+
+    The audit is `suppress_together`'s: the reader knows every view's shown cells and markers,
+    the totals and who is at risk in each view. Only the new view may hide more; a group's
+    size shown by any earlier view is public, and one hidden by all of them stays hidden.
+    """
+    t = int(threshold)
+    if not shown:
+        return suppress_together(people, [option], t, characteristics)[option], []
+    columns = [v.column for v in shown] + [option]
+    keys = list(characteristics) if characteristics is not None else [
+        k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS if k in people.columns]
+    at_risk = people[columns].astype(bool).to_numpy()
+    pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
+    patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
+    atom = {p: i for i, p in enumerate(patterns)}
+    frames, withheld = [], []
+    spent = 0
+    new = len(columns) - 1
+    for key in keys:
+        col = people[key]
+        cats = category_order(key, col.unique())
+        index = {c: g for g, c in enumerate(cats)}
+        cells = [[0] * len(patterns) for _ in cats]
+        for cat, p in zip(col, pattern_of, strict=True):
+            cells[index[cat]][atom[p]] += 1
+        n = [sum(r) for r in cells]
+        a = [sum(r[w] for w in range(len(patterns)) if new in patterns[w]) for r in cells]
+        if len(cats) <= 1:  # the one group is the whole service: its counts are the totals
+            h = _suppress_one(n, a, t)
+        else:
+            texts = [[v.texts.get((key, str(c)), ("—", "—")) for c in cats] for v in shown]
+            joint = _Against(cells, patterns, texts, [v.threshold for v in shown], t, spent)
+            h, gave_up = joint.run_new()
+            spent = joint.solves
+            if gave_up:
+                withheld.append(key)
+        frames.append(pd.DataFrame({
+            "characteristic": key, "category": cats, "service": n, "at_risk": a,
+            "service_hidden": h.n, "at_risk_hidden": h.a,
+            "service_text": [_count_text(v, hide, h.withheld, t)
+                             for v, hide in zip(n, h.n, strict=True)],
+            "at_risk_text": [_count_text(v, hide, h.withheld or h.a_withheld, t)
+                             for v, hide in zip(a, h.a, strict=True)]}))
+    columns_out = ["characteristic", "category", "service", "at_risk", "service_hidden",
+                   "at_risk_hidden", "service_text", "at_risk_text"]
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=columns_out)), withheld

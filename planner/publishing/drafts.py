@@ -11,10 +11,11 @@ A draft never changes afterwards: later edits to the option are the next draft's
 a draft needs a reason, keeps it in the history marked withdrawn, and is audited.
 
 Everything a union representative reads comes from here, out of the stored snapshots: never
-from the live option. A later draft whose people at risk differ from an earlier draft's (whose
-at-risk figures were shown) withholds its at-risk equality figures: read side by side, the two
-would otherwise narrow a hidden count (a digest of each draft's at-risk set is kept beside the
-draft for management, never in it).
+from the live option. Each draft's equality figures are suppressed against every draft a rep
+can already read, of any option, as those were published (`_equality_input`), so no two drafts
+read side by side give away a hidden count; what each draft's figures were computed on (who
+was at risk, a digest of the people and their answers) is kept beside the draft for
+management, never in it.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from planner.core import audit
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, PlannerError, RowError, StaleVersion, ValidationFailed
 from planner.core.models import PublishedDraft, Structure, utcnow
-from planner.equality.analysis import at_risk_fingerprint, withheld_at_risk
-from planner.publishing.snapshot import build_snapshot
+from planner.equality.analysis import ReadView, ShownViewsDiffer, at_risk_digest, equality_basis
+from planner.publishing.snapshot import EqualityInput, build_snapshot
 from planner.structures.option_history import check_version
 from planner.structures.options import (
     PUBLISHED_STATUSES,
@@ -173,20 +174,21 @@ def publish(*, session: Session, actor: Actor, structure: str | int | Structure,
         option = set_option_status(session=session, actor=actor, structure=option,
                                    status="published", expected_version=option.version)
     assert option.id is not None
-    snapshot = build_snapshot(session, actor, option, note=note, today=today)
-    key = at_risk_fingerprint(session, actor, option, today)
+    equality, basis = _equality_input(session, actor, option, today)
+    try:
+        snapshot = build_snapshot(session, actor, option, note=note, today=today,
+                                  equality=equality)
+    except ShownViewsDiffer:  # the digest matched but the figures did not: never show them
+        snapshot = build_snapshot(session, actor, option, note=note, today=today,
+                                  equality=EqualityInput(ages_on=equality.ages_on, withhold=(
+                                      "The equality figures are withheld in this draft: they "
+                                      "could not be checked against the drafts already "
+                                      "published.")))
     earlier = _drafts(session, option.id)
-    shown = [d for d in earlier if not d.snapshot["equality"]["analysis"].get("withheld")]
-    changed = [d.number for d in shown if d.at_risk_key != key]
-    if changed:  # comparing the two drafts' at-risk figures could narrow a hidden count
-        snapshot["equality"]["analysis"] = withheld_at_risk(
-            snapshot["equality"]["analysis"],
-            f"The at-risk figures are withheld in this draft: the people at risk have changed "
-            f"since draft {changed[-1]}, and comparing the two drafts' figures could identify "
-            "them. The whole-service figures and the equality checkpoints are shown.")
     number = len(earlier) + 1
     draft = PublishedDraft(structure_id=option.id, number=number, published_by=actor.username,
-                           note=note, snapshot=snapshot, at_risk_key=key)
+                           note=note, snapshot=snapshot, at_risk_key=at_risk_digest(basis),
+                           equality_basis=basis)
     session.add(draft)
     session.flush()
     audit.record(session, actor=actor, action="publish", entity="published_draft",
@@ -194,6 +196,41 @@ def publish(*, session: Session, actor: Actor, structure: str | int | Structure,
                  after={"option": option.name, "number": number, "note": note})
     session.flush()
     return draft
+
+
+def _equality_input(session: Session, actor: Actor, option: Structure, today: dt.date
+                    ) -> tuple[EqualityInput, dict[str, Any]]:
+    """How the new draft's equality figures are cut, and the basis kept beside it.
+
+    A union rep reads every draft's equality figures side by side (any option's; withdrawn
+    drafts stay readable), so the new draft is suppressed against all of them as they were
+    published (planner.equality.suppression.suppress_against): nothing the new figures show,
+    beside the old, may pin a hidden count or one person's answer. That audit needs the drafts
+    to describe the same people with the same answers: ages are taken on the first draft's
+    day, and if anyone joined, left or changed an answer since a draft that showed figures,
+    the new draft withholds its figures whole (their difference would describe those people).
+    """
+    drafts = list(session.exec(select(PublishedDraft).order_by(
+        PublishedDraft.id)))  # type: ignore[arg-type]
+    read = [d for d in drafts if not d.snapshot["equality"]["analysis"].get("withheld_whole")]
+    ages_on = min((dt.date.fromisoformat(d.equality_basis["ages_on"]) for d in read
+                   if d.equality_basis), default=today)
+    basis = equality_basis(session, actor, option, ages_on)
+    moved = [d for d in read if not d.equality_basis
+             or d.equality_basis["population"] != basis["population"]]
+    if moved:
+        d = moved[-1]
+        return EqualityInput(ages_on=ages_on, withhold=(
+            f"The equality figures are withheld in this draft: the people in the analysis "
+            f"have changed since draft {d.number} of {d.snapshot['option']['name']} (someone "
+            "joined, left or changed an answer), and comparing the two drafts' figures could "
+            "describe them. The earlier drafts' figures stand; the equality checkpoints are "
+            "shown.")), basis
+    views = [ReadView(at_risk=frozenset(d.equality_basis["at_risk"]),
+                      table=d.snapshot["equality"]["analysis"]["table"],
+                      threshold=int(d.snapshot["equality"]["analysis"]["threshold"]))
+             for d in read]
+    return EqualityInput(ages_on=ages_on, read=views), basis
 
 
 def withdraw(*, session: Session, actor: Actor, draft_id: int, reason: str,

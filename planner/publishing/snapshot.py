@@ -9,7 +9,7 @@ the s.188(4) descriptions and the covering note. It never holds a name, an emplo
 date of birth, a salary, a person's outcome, a protective-award figure or a notice date: the
 services are read as the publisher (a manager or hr) and the pieces then chosen field by
 field; the equality analysis is taken as a union rep is given it (`analyse(for_union=True)`:
-suppressed together with exactly the options at a published status), and a union rep never
+suppressed against every draft already published, as it was published), and a union rep never
 calls these services at all (consultation.read and equality.read are management's).
 
 Costs: a partner whose own posts are fewer than `MIN_POSTS` would show what a handful of
@@ -21,6 +21,8 @@ out by subtracting the others from the total.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -178,17 +180,21 @@ def _consultation(session: Session, actor: Actor, option: Structure,
     }
 
 
-def _equality(session: Session, actor: Actor, option: Structure,
-              today: dt.date) -> dict[str, Any]:
-    from planner.equality.analysis import analyse
+def _equality(session: Session, actor: Actor, option: Structure, today: dt.date,
+              equality: EqualityInput) -> dict[str, Any]:
+    from planner.equality.analysis import analyse, withheld_at_risk
     from planner.equality.checkpoints import checkpoints
 
     analysis = analyse(session=session, actor=actor, structure=option, today=today,
-                       for_union=True)
+                       for_union=True, read=equality.read, ages_on=equality.ages_on)
     assert analysis.suppressed  # a draft never holds a count under the threshold
+    shown = analysis.as_dict()
+    shown["ages_on"] = equality.ages_on.isoformat()
+    if equality.withhold:
+        shown = withheld_at_risk(shown, equality.withhold, whole=True)
     cps = checkpoints(session=session, actor=actor, structure=option)
     return {
-        "analysis": analysis.as_dict(),
+        "analysis": shown,
         "checkpoints": [{
             "stage": cp.stage, "name": cp.name,
             "due_on": cp.due_on.isoformat() if cp.due_on else None,
@@ -199,8 +205,19 @@ def _equality(session: Session, actor: Actor, option: Structure,
             for cp in cps]}
 
 
+@dataclass(frozen=True)
+class EqualityInput:
+    """How the draft's equality figures are to be cut (planner.publishing.drafts decides):
+    against the views a union rep already reads, ages as on `ages_on`, or withheld whole
+    (`withhold` is the reason the draft gives)."""
+
+    ages_on: dt.date
+    read: Sequence[Any] = ()  # planner.equality.analysis.ReadView
+    withhold: str = ""
+
+
 def build_snapshot(session: Session, actor: Actor, option: Structure, *, note: str,
-                   today: dt.date) -> dict[str, Any]:
+                   today: dt.date, equality: EqualityInput | None = None) -> dict[str, Any]:
     """The redacted snapshot of `option` as it is now, read as `actor` (drafts.publish: a
     manager or hr; anyone else is refused by the services it reads)."""
     require(actor, "drafts.publish", "published_draft")
@@ -220,6 +237,7 @@ def build_snapshot(session: Session, actor: Actor, option: Structure, *, note: s
                    "unchanged": sum(1 for p in posts if p["change"] == "unchanged")},
         "affected": _affected(session, posts),
         "costs": _costs(session, actor, option),
-        "equality": _equality(session, actor, option, today),
+        "equality": _equality(session, actor, option, today,
+                              equality or EqualityInput(ages_on=today)),
         "consultation": _consultation(session, actor, option, today),
     }
