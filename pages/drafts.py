@@ -157,8 +157,9 @@ with tab_figures:
         st.caption(f"Ages are as on {long_date(as_date(eq['ages_on']))}, the day of the first "
                    "draft with equality figures, so that every draft describes the same people.")
     if eq.get("read_against"):
-        st.caption(f"Suppressed against the {eq['read_against']} draft(s) already published: "
-                   "read side by side, no two drafts give away a hidden figure.")
+        n = int(eq["read_against"])
+        st.caption(f"Suppressed against the {n} draft{'s' if n != 1 else ''} already "
+                   "published: read side by side, no two drafts give away a hidden figure.")
     for cp in snap["equality"]["checkpoints"]:
         st.caption(f"{cp['name']}: " + (
             f"signed off {long_date(as_date(cp['signed_off_on']))}" if cp["signed_off"]
