@@ -558,7 +558,10 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                   "outside_envelope": env.customers if env.customer_posts == "outside" else [],
                   "partners_over": [{"partner": p, "headroom_pence": h} for p, h in env.over],
                   "headline": cc.headroom_headline(env),
-                  "partners": partners, "warnings": list(env.warnings)}}
+                  "partners": partners, "warnings": list(env.warnings)},
+              # How salary-band grades (an organogram's) are costed, as the page says.
+              "band_notes": [w for w in cost.warnings
+                             if "salary-band" in w or "no published pay" in w]}
     lines = [f"{name}: full year {_pounds(cost.full_year_total)}; "
              f"{months} months {_pounds(cost.part_year_total)}",
              *(f"  {r['division'] or '(no division)'}: {_pounds(r['full_year_pence'])}"
@@ -576,5 +579,5 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                + ("income against the envelope" if env.customer_posts == "income"
                   else "outside the envelope")
                for p in partners if p["kind"] == "customer"),
-             *env.warnings]
+             *env.warnings, *result["band_notes"]]
     return {"cost": result}, "\n".join(lines)
