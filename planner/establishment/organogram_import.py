@@ -132,17 +132,22 @@ def prepare_organogram(*, session: Session, actor: Actor, senior: tuple[str, byt
     grades = grade_table(session)
     mapped = map_organogram(s_raw, j_raw, senior_file=s_name, junior_file=j_name,
                             grades=grades, settings=settings)
-    if mapped.errors:
+    if mapped.tables.posts is None:  # a required column is missing: nothing to check
         raise ValidationFailed(mapped.errors)
+    # The establishment's rules run on what the mapping made even when rows were refused, so
+    # the user fixes every problem in one pass; a cell the mapping refused is said once.
     with_new = {**grades, **{g.name: g for g in mapped.new_grades}}
-    errors = validate_tables(mapped.tables, grades=with_new,
-                             partner_names=partner_names(session),
-                             today=today or dt.date.today())
+    found = validate_tables(mapped.tables, grades=with_new,
+                            partner_names=partner_names(session),
+                            today=today or dt.date.today())
     for follower in importer.followers():
         if follower.check is not None:
-            errors += follower.check(actor, mapped.tables)
+            found += follower.check(actor, mapped.tables)
+    errors = list(mapped.errors)
+    seen = {(e.sheet, e.row, e.column) for e in errors}
+    errors += [e for e in _located(mapped, found) if (e.sheet, e.row, e.column) not in seen]
     if errors:
-        raise ValidationFailed(_located(mapped, errors))
+        raise ValidationFailed(errors)
     current = importer.baseline(session)
     return PreparedOrganogram(mapped=mapped, files=(s_name, j_name), username=actor.username,
                               baseline_version=current.version if current is not None else None)

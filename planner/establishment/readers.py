@@ -331,6 +331,11 @@ class RawSheet:
 
 
 class _RawSheet(_Sheet):
+    def heading(self, i: int) -> str:
+        """The heading as the file spells it: the format's headings are not ours."""
+        name = self.header[i].strip() if self.header is not None and i < len(self.header) else ""
+        return name if name and not _BAD_TEXT.search(name) else f"column {i + 1}"
+
     def raw(self) -> tuple[RawSheet | None, list[RowError]]:
         if self.header is None:
             return None, [*self.errors, RowError(self.sheet, None, "", (
