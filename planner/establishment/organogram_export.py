@@ -142,13 +142,15 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
     department = host_partner_name(session) or ""
 
     managers = set(posts.loc[posts["reports_to"] != "", "reports_to"])
-    senior = ((posts["organogram_level"] == "senior") | posts["post_id"].isin(managers)
-              | (posts["reports_to"] == ""))
+    level = posts["organogram_level"].fillna("")
+    senior = ((level == "senior") | posts["post_id"].isin(managers)
+              | ((posts["reports_to"] == "") & (level != "junior")))
     sen, jun = posts[senior], posts[~senior]
     title_of = dict(zip(posts["post_id"], posts["title"], strict=True))
     point = settings.band_cost_point
 
     def person_pay(row: Any, grade: str) -> tuple[int | None, int | None]:
+        """The £5,000 band of the holder's own pay; else their grade's range."""
         salary, scp = row.annual_salary_pence, row.scp
         if salary is not None and not pd.isna(salary):
             pay = int(salary) // 100
@@ -156,7 +158,7 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
             pay = spine_value[int(scp)]
         else:
             return ranges.get(grade, (None, None))
-        return pay, pay
+        return band_floor(pay), band_floor(pay) + BAND - 1
 
     def banded(lo: int | None, hi: int | None) -> tuple[str, str]:
         return ("" if lo is None else str(band_floor(lo)),
