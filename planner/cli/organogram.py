@@ -68,10 +68,11 @@ def _export(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[str, A
 
     with read_session(engine) as session:
         structure = options.resolve_structure(session, args.structure)
+        name = structure.name
         written = write_organogram(session=session, actor=actor, out_dir=args.out,
                                    structure_id=structure.id)
     names = "names published" if written["names_published"] else "every name N/D"
-    text = (f"Wrote {structure.name} as an organogram ({written['senior_rows']:,} senior rows, "
+    text = (f"Wrote {name} as an organogram ({written['senior_rows']:,} senior rows, "
             f"{written['junior_rows']:,} junior rows, {written['senior_salaries_rows']:,} "
             f"senior salaries; {names}): " + ", ".join(written["files"]))
-    return {"exported": {"structure": structure.name, **written}}, text
+    return {"exported": {"structure": name, **written}}, text
