@@ -68,6 +68,7 @@ SENIOR_HEADINGS: dict[str, tuple[str, ...]] = {
     "fte": ("fte",),
     "floor": ("actual pay floor",),
     "ceiling": ("actual pay ceiling",),
+    "total_pay": ("total pay",),  # later files head the unheaded total-pay column
     "profession": ("professional/occupational group",),
     "notes": ("notes",),
     "valid": ("valid?",),
@@ -100,7 +101,8 @@ JUNIOR_HEADERS = ("Parent Department", "Organisation", "Unit", "Reporting Senior
 
 TOP = "xx"  # what the most senior post reports to (any case)
 VACANT, ELIMINATED, UNDISCLOSED = "vacant", "eliminated", "N/D"
-_UNDISCLOSED = {"n/d", "nd", "n.d.", "not disclosed", ""}
+# N/A is what the data.gov.uk template allows for someone paid nothing: no name either way.
+_UNDISCLOSED = {"n/d", "nd", "n.d.", "not disclosed", "n/a", ""}
 _NOT_A_NUMBER = {"n/d", "nd", "n/a", "na", "-", "not applicable", "not disclosed", "null"}
 GRADE_FAMILY = "organogram"
 BAND_SORT_BASE = 1000  # band grades sort after the shared list, by band
