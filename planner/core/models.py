@@ -66,7 +66,8 @@ class Grade(SQLModel, table=True):
     """
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=20, unique=True)
+    # 60: published organograms' grades run to "Grade 7 - Information Technology".
+    name: str = Field(max_length=60, unique=True)
     family: str = Field(max_length=20)
     min_scp: int
     max_scp: int
@@ -129,7 +130,7 @@ class Post(SQLModel, table=True):
     division: str = Field(default="", max_length=200)
     team: str = Field(default="", max_length=200)
     reports_to_id: int | None = Field(default=None, foreign_key="post.id", index=True)
-    grade: str = Field(max_length=20)
+    grade: str = Field(max_length=60)  # Grade.name
     fte: Decimal = Field(default=Decimal("1"), sa_column=fte_column())
     partner_id: int | None = Field(default=None, foreign_key="partner.id")  # None = shared
     funding: str = Field(default="base", max_length=10)

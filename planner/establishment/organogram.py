@@ -199,7 +199,9 @@ def _unquote(value: str) -> str:
 
 
 def parse_pounds(text: str) -> tuple[int | None, str | None]:
-    """Published pay in pence: (pence, None); blank or N/D: (None, None); else an error."""
+    """Published pay in pence: (pence, None); blank, N/D or 0: (None, None), since published
+    files put 0 in the floor and ceiling of a holder whose pay is not disclosed; else an
+    error."""
     t = text.replace("£", "").replace(",", "").replace("Â", "").strip()
     if t.lower() in _NOT_A_NUMBER or not t:
         return None, None
@@ -210,6 +212,8 @@ def parse_pounds(text: str) -> tuple[int | None, str | None]:
     if not d.is_finite() or d < 0:
         return None, f"{text!r} is not an amount in pounds."
     pence = int((d * 100).to_integral_value())
+    if pence == 0:
+        return None, None
     if pence > 2**31 - 1:
         return None, f"£{text} is more than the register can hold; check the amount."
     return pence, None
@@ -317,6 +321,19 @@ def map_organogram(senior: RawSheet, junior: RawSheet, *, senior_file: str, juni
             return ""
         return known.get(g.lower(), g)
 
+    clipped: list[str] = []
+
+    def fit(value: str, limit: int, where: str) -> str:
+        """Text cut to what the register holds (titles, units 200; functions 2,000), said."""
+        value = value.strip()
+        if len(value) <= limit:
+            return value
+        clipped.append(where)
+        return value[:limit - 1].rstrip() + "…"
+
+    text_limit = min(settings.max_text_length, 200)
+    notes_limit = min(settings.max_notes_length, 2000)
+
     def note_pay(grade: str, *values: int | None) -> None:
         pay_seen.setdefault(grade, []).extend(v for v in values if v is not None)
 
@@ -380,10 +397,12 @@ def map_organogram(senior: RawSheet, junior: RawSheet, *, senior_file: str, juni
         post = posts.get(ref)
         if post is None:
             post = posts[ref] = {
-                "post_id": ref, "title": title, "division": orgs[i].strip(),
-                "team": units[i].strip(), "reports_raw": reports[i].strip(), "grade": grade,
-                "fte": Decimal(0), "notes": functions[i].strip(), "_file": s.file, "_row": row,
-                "holders": 0}
+                "post_id": ref, "title": fit(title, text_limit, f"{s.file} row {row}"),
+                "division": fit(orgs[i], text_limit, f"{s.file} row {row}"),
+                "team": fit(units[i], text_limit, f"{s.file} row {row}"),
+                "reports_raw": reports[i].strip(), "grade": grade, "fte": Decimal(0),
+                "notes": fit(functions[i], notes_limit, f"{s.file} row {row}"),
+                "_file": s.file, "_row": row, "holders": 0}
         else:
             counts["job_shares"] += 1
             if post["grade"] != grade or post["reports_raw"].lower() != reports[i].strip().lower():
@@ -491,10 +510,13 @@ def map_organogram(senior: RawSheet, junior: RawSheet, *, senior_file: str, juni
             err(j, row, "fte", (f"The junior rows make more than {limit:,} posts, the import's "
                                 "limit of rows."), J)
             break
+        title = fit(title, text_limit, f"{j.file} row {row}")
+        division = fit(jorgs[i], text_limit, f"{j.file} row {row}")
+        team = fit(junits[i], text_limit, f"{j.file} row {row}")
         for k, part in enumerate(parts, start=1):
             junior_posts.append({
-                "post_id": f"J{row}-{k}", "title": title, "division": jorgs[i].strip(),
-                "team": junits[i].strip(), "reports_to": manager, "grade": grade,
+                "post_id": f"J{row}-{k}", "title": title, "division": division,
+                "team": team, "reports_to": manager, "grade": grade,
                 "fte": part, "notes": "", "_file": j.file, "_row": row})
     clash = [p["post_id"] for p in junior_posts if p["post_id"] in posts]
     for ref in clash[:20]:
@@ -578,8 +600,13 @@ def map_organogram(senior: RawSheet, junior: RawSheet, *, senior_file: str, juni
         a.append(f"{_plural(len(junior_blank_titles), 'junior row')} with no job title titled "
                  f"by grade ({junior_file} {_rows(junior_blank_titles)}).")
     if no_pay_rows:
-        a.append(f"{_plural(len(no_pay_rows), 'senior row')} publish no pay (blank or N/D "
+        a.append(f"{_plural(len(no_pay_rows), 'senior row')} publish no pay (blank, 0 or N/D "
                  "floor and ceiling).")
+    if clipped:
+        places = list(dict.fromkeys(clipped))
+        a.append(f"{_plural(len(clipped), 'cell')} longer than the register holds (job title, "
+                 f"organisation and unit {text_limit:,} characters, job/team function "
+                 f"{notes_limit:,}) cut to fit, ending '…' ({_some(places)}).")
     if new_grades:
         shown = [f"{g.name} ({_pounds_text(g.band_min_pence)}–{_pounds_text(g.band_max_pence)})"
                  if g.band_max_pence is not None else f"{g.name} (no pay published)"

@@ -84,7 +84,7 @@ EDITOR_CONFIG: dict[str, Any] = {
     "division": st.column_config.TextColumn("Division", max_chars=200, width=140),
     "team": st.column_config.TextColumn("Team", max_chars=200, width=130),
     "reports_to": st.column_config.TextColumn("Reports to", max_chars=40, width=100),
-    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=20, width=75),
+    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=60, width=75),
     "fte": st.column_config.TextColumn("FTE", help="0.01 to 1, e.g. 0.6", width=65),
     "partner": st.column_config.TextColumn("Charged to", help="shared or a partner's name",
                                            width=110),

@@ -240,12 +240,33 @@ def test_a_missing_column_is_an_error_at_the_header(session):
                        "The required column 'Reports to Senior Post' is missing.")]
 
 
-def test_a_grade_longer_than_the_register_holds_is_an_error(session):
-    rows = [*SENIOR_ROWS, senior_row("F1", "N/D", "Senior Executive Officer Band", "Lead",
-                                     "A1")]
+def test_long_grades_are_kept_and_a_grade_longer_than_the_register_holds_is_an_error(session):
+    """Published files combine grade and job family ("Grade 7 - Information Technology"):
+    kept whole up to 60 characters; longer is an error at its cell."""
+    rows = [*SENIOR_ROWS, senior_row("F1", "N/D", "Grade 7 - Information Technology", "Lead",
+                                     "A1"),
+            senior_row("F2", "N/D", "G" * 61, "Lead", "A1")]
     errors = refused(session, senior=("senior.csv", to_csv(SENIOR, rows)))
-    assert errors[0][:3] == ("senior.csv", 12, "Grade (or equivalent)")
-    assert "at most 20" in errors[0][3]
+    assert [e[:3] for e in errors] == [("senior.csv", 13, "Grade (or equivalent)")]
+    assert "at most 60" in errors[0][3]
+    s = load(session, senior=("senior.csv", to_csv(SENIOR, rows[:-1])))
+    assert posts(session).loc["F1", "grade"] == "Grade 7 - Information Technology"
+    assert any("Grade 7 - Information Technology (no pay published)" in a
+               for a in s.assumptions)
+
+
+def test_zero_pay_is_not_disclosed_and_long_text_is_cut_to_fit(session):
+    """Published files put 0 in the pay of an undisclosed holder, and job/team functions can
+    run past what the register holds."""
+    rows = [*SENIOR_ROWS, senior_row("G1", "N/D", "SCS1", "Lead", "A1", floor="0",
+                                     ceiling="0", function="x" * 2500)]
+    s = load(session, senior=("senior.csv", to_csv(SENIOR, rows)))
+    band = session.exec(select(Grade).where(Grade.name == "SCS1")).one()
+    assert band.band_min_pence == 7_500_000  # the 0 did not become the band's floor
+    notes = posts(session).loc["G1", "notes"]
+    assert len(notes) == 2000 and notes.endswith("…")
+    assert any("1 cell longer than the register holds" in a and "senior.csv row 12" in a
+               for a in s.assumptions)
 
 
 def test_the_establishment_limits_apply(session):
