@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # The organogram export writes every name as N/D (not disclosed) unless this is on; the
     # published senior file names senior civil servants only with their consent.
     organogram_publish_names: bool = False
+    # The export's Parent Department column (the department a body reports through); blank
+    # writes each post's organisation there.
+    organogram_parent_department: str = ""
     # A customer's posts (a partner of kind customer, e.g. the LGA, which buys the service but
     # holds no part of the envelope): "income" counts them in gross spend and what the customer
     # is charged as income against the envelope (net spend = gross − customer income);

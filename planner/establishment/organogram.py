@@ -555,10 +555,11 @@ def map_organogram(senior: RawSheet, junior: RawSheet, *, senior_file: str, juni
         a.append(f"{_plural(counts['vacant_rows'], 'senior row')} marked Vacant: imported as "
                  "vacancies (posts with nobody in them).")
     if counts["eliminated"]:
+        moved = via_eliminated + junior_via_eliminated
         a.append(f"{_plural(counts['eliminated'], 'senior post')} marked Eliminated: not "
-                 "created (the post no longer exists); "
-                 f"{_plural(via_eliminated + junior_via_eliminated, 'row')} that reported to "
-                 "one now report to the eliminated post's own manager.")
+                 "created (the post no longer exists)" + (
+                     f"; {_plural(moved, 'row')} that reported to one now report to the "
+                     "eliminated post's own manager." if moved else "."))
     if zero_rows:
         a.append(f"{_plural(len(zero_rows), 'senior row')} with post reference 0 (people paid "
                  f"but not in a post, {decimal_text(zero_fte)} FTE) left out: the "

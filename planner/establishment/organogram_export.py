@@ -36,7 +36,7 @@ from planner.core.models import Occupancy, PaySpinePoint, Person, Post
 from planner.core.spreadsheets import csv_bytes
 from planner.core.values import decimal_text
 from planner.establishment.organogram import JUNIOR_HEADERS, SENIOR_HEADERS, UNDISCLOSED
-from planner.establishment.reference import current_pay_year, grade_table, host_partner_name
+from planner.establishment.reference import current_pay_year, grade_table
 from planner.establishment.register import posts_frame, structure_or_baseline
 
 BAND = 5_000  # pounds: the published pay bands
@@ -139,7 +139,7 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
     people = _occupants(session, sid, posts)
     spine_value = _spine_pounds(session)
     ranges = _grade_ranges(session, spine_value)
-    department = host_partner_name(session) or ""
+    department = settings.organogram_parent_department
 
     managers = set(posts.loc[posts["reports_to"] != "", "reports_to"])
     level = posts["organogram_level"].fillna("")
@@ -192,7 +192,8 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
         for name, share, (lo, hi) in rows:
             floor, ceiling = banded(lo, hi)
             senior_rows.append([
-                r.post_id, name, r.grade, r.title, r.notes, department, r.division, r.team,
+                r.post_id, name, r.grade, r.title, r.notes, department or r.division,
+                r.division, r.team,
                 "N/D", "N/D", r.reports_to or "XX",
                 "" if cost is None else str(int(cost)), share, floor, ceiling, "", "", "", "1"])
     for r in posts.itertuples(index=False):
@@ -218,7 +219,8 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
         for r in pd.concat([counts.assign(fte=counts["n"].astype(str)),
                             part[keys + ["fte"]]], ignore_index=True).itertuples(index=False):
             lo, hi = ranges.get(r.grade, (None, None))
-            junior_rows.append([department, r.division, r.team, r.reports_to, r.grade,
+            junior_rows.append([department or r.division, r.division, r.team, r.reports_to,
+                                r.grade,
                                 "" if lo is None else str(lo), "" if hi is None else str(hi),
                                 r.title, _fte2(r.fte), ""])
     return {
