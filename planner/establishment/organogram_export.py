@@ -166,10 +166,11 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
 
     # Salary cost of each senior post's junior staff: each junior post at its grade's
     # costing point × FTE, in whole pounds.
-    jfte = jun["fte"].map(lambda v: float(v) if v else 1.0)
+    # Exact: whole pounds × FTE in ten-thousandths, divided once per post (no float money).
+    units = [int(Decimal(v or "1") * 10_000) for v in jun["fte"]]
     jpay = [_point(*ranges.get(g, (None, None)), point) for g in jun["grade"]]
-    jcost = pd.Series(np.floor(np.asarray(jpay, dtype=float) * jfte.to_numpy()),
-                      index=jun.index).groupby(jun["reports_to"]).sum()
+    jcost = pd.Series([p * u // 10_000 for p, u in zip(jpay, units, strict=True)],
+                      index=jun.index, dtype=np.int64).groupby(jun["reports_to"]).sum()
 
     by_post = {int(k): g for k, g in people.groupby("post")} if len(people) else {}
     senior_rows: list[list[str]] = []
@@ -178,15 +179,12 @@ def organogram_tables(*, session: Session, actor: Actor, structure_id: int | Non
         fte = r.fte or "1"
         holders = by_post.get(int(r.id))
         rows: list[tuple[str, str, tuple[int | None, int | None]]] = []
-        filled = 0.0
         if holders is not None:
             for h in holders.itertuples(index=False):
                 name = (h.name or UNDISCLOSED) if settings.organogram_publish_names else UNDISCLOSED
                 rows.append((name, decimal_text(h.fte), person_pay(h, r.grade)))
-                filled += float(h.fte)
-        rest = round(float(fte) - filled, 4)
-        if not rows or rest > 0:
-            left = Decimal(fte) - sum((Decimal(x[1]) for x in rows), Decimal(0))
+        left = Decimal(fte) - sum((Decimal(x[1]) for x in rows), Decimal(0))
+        if not rows or left > 0:
             rows.append(("Vacant", decimal_text(left), ranges.get(r.grade, (None, None))))
         cost = jcost.get(r.post_id)
         for name, share, (lo, hi) in rows:

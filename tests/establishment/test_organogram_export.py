@@ -92,6 +92,21 @@ def test_a_council_establishment_round_trips_its_posts(session):
     assert shape(baseline_posts(session))[0] == shape(before)[0]
 
 
+def test_salary_cost_of_reports_is_the_junior_posts_at_their_costing_point(session):
+    """B1's junior staff: 3.5 FTE of G7 (£50,000–£60,000) and 1 of EO (£28,000–£32,000), at
+    the band's maximum: £242,000 exactly; at the midpoint, £222,500."""
+    load(session)
+    hr = actors(session)["hr"]
+
+    def cost(settings=None):
+        senior = read(organogram_files(session=session, actor=hr, settings=settings)["senior.csv"])
+        return next(r["Salary Cost of Reports (£)"] for r in senior
+                    if r["Post Unique Reference"] == "B1")
+
+    assert cost() == "242000"
+    assert cost(Settings(band_cost_point="mid")) == "222500"
+
+
 def test_names_are_nd_unless_the_setting_allows_them(session):
     load(session)
     hr = actors(session)["hr"]
