@@ -138,7 +138,8 @@ class _Named:
         return self.columns.get(key) or [""] * len(self.rows)
 
     def heading(self, key: str, headings: Mapping[str, tuple[str, ...]]) -> str:
-        return self.headings.get(key) or headings[key][0].capitalize()
+        """The column as this file heads it, else as the format publishes it."""
+        return self.headings.get(key) or _published(headings, key)
 
 
 def _name_columns(raw: RawSheet, file: str, headings: Mapping[str, tuple[str, ...]],
@@ -175,7 +176,7 @@ def _name_columns(raw: RawSheet, file: str, headings: Mapping[str, tuple[str, ..
         names[key] = header.strip()
     for key in required:
         if key not in columns:
-            errors.append(RowError(file, 1, headings[key][0].title(), (
+            errors.append(RowError(file, 1, _published(headings, key), (
                 f"The required column {_published(headings, key)!r} is missing.")))
     if errors:
         return None, errors

@@ -236,7 +236,7 @@ def test_a_missing_column_is_an_error_at_the_header(session):
     rows = [[v for h, v in zip(SENIOR, r, strict=True) if h != "Reports to Senior Post"]
             for r in SENIOR_ROWS]
     errors = refused(session, senior=("senior.csv", to_csv(header, rows)))
-    assert errors == [("senior.csv", 1, "Reports To Senior Post",
+    assert errors == [("senior.csv", 1, "Reports to Senior Post",
                        "The required column 'Reports to Senior Post' is missing.")]
 
 
