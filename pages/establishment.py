@@ -14,6 +14,11 @@ st.title("Establishment")
 flash = ui.pop_flash()
 if flash:
     st.success(flash)
+assumed = ui.pop_organogram_assumptions()
+if assumed:
+    with st.container(border=True, key="organogram_assumptions"):
+        st.markdown("**What the organogram import assumed**")
+        st.markdown("\n".join(f"- {a}" for a in assumed))
 
 register = ui.load_register(actor)
 if register is None:
@@ -70,9 +75,10 @@ if "Import and export" in containers and containers["Import and export"].open:
         if can(actor, "establishment.import"):
             st.subheader("Import")
             st.caption("A workbook with sheets posts, people and optionally partners, or "
-                       "posts.csv, people.csv and partners.csv. An import replaces the "
-                       "establishment and is all-or-nothing: a file with any error changes "
-                       "nothing.")
+                       "posts.csv, people.csv and partners.csv; or a published open-data "
+                       "organogram: its senior and junior CSV files together, recognised by "
+                       "their headings. An import replaces the establishment and is "
+                       "all-or-nothing: a file with any error changes nothing.")
             files = st.file_uploader("Establishment files", type=["xlsx", "csv"],
                                      accept_multiple_files=True, key="import_files")
             keep_people = st.checkbox(
@@ -103,6 +109,15 @@ if "Import and export" in containers and containers["Import and export"].open:
                 lambda: ui.export_csv_zip(actor, register.structure_id),
                 file_name="establishment.zip", mime="application/zip", on_click="ignore",
                 key="export_csv")
+            if can(actor, "personal.read"):
+                st.download_button(
+                    "Download as a published organogram (.zip)",
+                    lambda: ui.organogram_zip(actor, register.structure_id),
+                    file_name="organogram.zip", mime="application/zip", on_click="ignore",
+                    key="export_organogram",
+                    help="senior.csv and junior.csv in the government's organogram format, "
+                         "pay in £5,000 bands and every name N/D, and senior_salaries.csv "
+                         "(posts paid over £50,000, Local Government Transparency Code).")
         if can(actor, "establishment.export") or can(actor, "establishment.import"):
             st.download_button(
                 "Download the blank import template", ui.template_xlsx,

@@ -139,6 +139,17 @@ if containers["Cost and envelope"].open:
                      key="options_envelope")
         for warning in cost.envelope().warnings:
             st.warning(md_escape(warning))
+        for note in ui.band_notes(cost):
+            st.caption(md_escape(note))
+        if can(actor, "establishment.export") and can(actor, "personal.read"):
+            st.download_button(
+                "Download as a published organogram (.zip)",
+                lambda: est.organogram_zip(actor, chosen.id),
+                file_name=f"organogram-{chosen.id}.zip", mime="application/zip",
+                on_click="ignore", key="options_organogram",
+                help="senior.csv and junior.csv in the government's organogram format, pay "
+                     "in £5,000 bands and every name N/D, and senior_salaries.csv (posts paid "
+                     "over £50,000, Local Government Transparency Code).")
         bill = mapping_ui.bill_of(actor, chosen.id) if is_option else None
         if bill is not None:
             st.subheader("One-off cost and payback")

@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from planner.cli import dates as cli_dates
 from planner.cli import drafts as cli_drafts
+from planner.cli import organogram as cli_organogram
 from planner.cli import reports as cli_reports
 from planner.core.auth import SYSTEM, Actor, add_user, list_users
 from planner.core.config import get_settings
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="part-year months (default: the envelope's period)")
     cli_reports.add_commands(sub, common)
     cli_drafts.add_commands(sub, common)
+    cli_organogram.add_commands(sub, common)
     return parser
 
 
@@ -407,6 +409,9 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     drafts = cli_drafts.dispatch(args, engine, actor)
     if drafts is not None:
         return drafts
+    organogram = cli_organogram.dispatch(args, engine, actor)
+    if organogram is not None:
+        return organogram
     if cmd in ("equality", "mapping"):
         command = cli_reports.equality_command if cmd == "equality" else cli_reports.mapping_command
         return command(args, engine, actor)
@@ -553,7 +558,10 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                   "outside_envelope": env.customers if env.customer_posts == "outside" else [],
                   "partners_over": [{"partner": p, "headroom_pence": h} for p, h in env.over],
                   "headline": cc.headroom_headline(env),
-                  "partners": partners, "warnings": list(env.warnings)}}
+                  "partners": partners, "warnings": list(env.warnings)},
+              # How salary-band grades (an organogram's) are costed, as the page says.
+              "band_notes": [w for w in cost.warnings
+                             if "salary-band" in w or "no published pay" in w]}
     lines = [f"{name}: full year {_pounds(cost.full_year_total)}; "
              f"{months} months {_pounds(cost.part_year_total)}",
              *(f"  {r['division'] or '(no division)'}: {_pounds(r['full_year_pence'])}"
@@ -571,5 +579,5 @@ def _cost_command(args: argparse.Namespace, engine, actor: Actor) -> tuple[dict[
                + ("income against the envelope" if env.customer_posts == "income"
                   else "outside the envelope")
                for p in partners if p["kind"] == "customer"),
-             *env.warnings]
+             *env.warnings, *result["band_notes"]]
     return {"cost": result}, "\n".join(lines)

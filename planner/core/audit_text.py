@@ -201,6 +201,15 @@ def _structure_import(e: _Event) -> str:
             f"({a.get('new', 0):,} new, {a.get('deleted', 0):,} deleted)")
 
 
+def _organogram_import(e: _Event) -> str:
+    a = e.after
+    grades = len(a.get("grades_added") or [])
+    return (f"{e.who} imported the establishment from a published organogram: "
+            f"{a.get('senior_posts', 0):,} senior and {a.get('junior_posts', 0):,} junior posts, "
+            f"{a.get('junior_fte', '0')} junior FTE, {_count(grades, 'grade')} added as salary "
+            f"bands, {_count(len(a.get('assumptions') or []), 'assumption')} recorded")
+
+
 def _structure_create(e: _Event) -> str:
     a = e.after
     return (f"{e.who} created {a.get('name') or e.own_structure()} as a copy of "
@@ -407,6 +416,7 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Event], str]] = {
     ("post", "create"): _post_create,
     ("post", "delete"): _post_delete,
     ("structure", "import"): _structure_import,
+    ("organogram", "import"): _organogram_import,
     ("structure", "create"): _structure_create,
     ("structure", "delete"): _structure_delete,
     ("structure", "envelope"): _envelope,

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     default_london_weighting_pence: int = 0  # when no partner gives an amount
     interim_working_days: int = 220
     vacancy_cost_point: Literal["top", "mid", "bottom"] = "top"
+    # A grade that is a salary band with no spinal points (an open-data organogram's grade,
+    # issue 14) is costed at its band's maximum, midpoint or minimum, with on-costs.
+    band_cost_point: Literal["max", "mid", "min"] = "max"
+    # The organogram export writes every name as N/D (not disclosed) unless this is on; the
+    # published senior file names senior civil servants only with their consent.
+    organogram_publish_names: bool = False
+    # The export's Parent Department column (the department a body reports through); blank
+    # writes each post's organisation there.
+    organogram_parent_department: str = ""
     # A customer's posts (a partner of kind customer, e.g. the LGA, which buys the service but
     # holds no part of the envelope): "income" counts them in gross spend and what the customer
     # is charged as income against the envelope (net spend = gross − customer income);

@@ -55,14 +55,26 @@ class PaySpinePoint(SQLModel, table=True):
 
 
 class Grade(SQLModel, table=True):
-    """A grade as an inclusive range of spinal points."""
+    """A grade as an inclusive range of spinal points, or (a grade an open-data organogram
+    brought, issue 14) a salary band in pence with no spinal points.
+
+    `structure_id` None is the shared (NJC) list; otherwise the structure whose organogram
+    import added the grade (its options share it). Names stay unique across both lists:
+    `Post.grade` holds a name, so a name must mean one grade wherever a post is read.
+    A band grade has `band_min_pence`/`band_max_pence` (both None when the organogram gave
+    no pay) and min_scp = max_scp = 0; costing prices it at `Settings.band_cost_point`.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=20, unique=True)
+    # 60: published organograms' grades run to "Grade 7 - Information Technology".
+    name: str = Field(max_length=60, unique=True)
     family: str = Field(max_length=20)
     min_scp: int
     max_scp: int
     sort_order: int = 0
+    structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    band_min_pence: int | None = None
+    band_max_pence: int | None = None
 
 
 class Structure(SQLModel, table=True):
@@ -118,12 +130,16 @@ class Post(SQLModel, table=True):
     division: str = Field(default="", max_length=200)
     team: str = Field(default="", max_length=200)
     reports_to_id: int | None = Field(default=None, foreign_key="post.id", index=True)
-    grade: str = Field(max_length=20)
+    grade: str = Field(max_length=60)  # Grade.name
     fte: Decimal = Field(default=Decimal("1"), sa_column=fte_column())
     partner_id: int | None = Field(default=None, foreign_key="partner.id")  # None = shared
     funding: str = Field(default="base", max_length=10)
     notes: str = Field(default="", max_length=2000)
     baseline_post_id: int | None = Field(default=None, foreign_key="post.id", index=True)
+    # Where an open-data organogram put the post (issue 14): "senior" (a row of the senior
+    # file), "junior" (one of the posts a junior row's FTE became) or "" (not from one). The
+    # organogram export writes each post back to the file it came from.
+    organogram_level: str = Field(default="", max_length=10)
     version: int = 1
 
 

@@ -302,6 +302,14 @@ def _replaced_rows(session: Session, actor: Actor, sid: int,
     return out
 
 
+def write_tables(session: Session, actor: Actor, tables: Tables,
+                 names: list[str]) -> ImportSummary:
+    """Write tables already checked (every rule of `prepare_import`) as the establishment:
+    the write another format's import shares (planner.establishment.organogram_import)."""
+    require(actor, "establishment.import", "structure")
+    return _write(session, actor, tables, names)
+
+
 def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:
     """Replace the baseline by upsert, then rebase every option onto it (planner.structures.rebase).
 

@@ -1,6 +1,9 @@
 """Reading an upload: CSV and xlsx files into text tables (`Tables`), one per sheet, each row
 with the row number Excel shows (the header is row 1).
 
+Length: one reader for every upload (the establishment's sheets, the people mapping's, an
+organogram's CSVs) keeps one set of limits and cell checks; split, they would drift.
+
 Uploads are untrusted, so sizes and row counts are capped. An xlsx is checked as a zip
 (signature, member count and uncompressed size) before openpyxl unpacks it. Formula cells
 are refused rather than evaluated. Bad bytes, NUL characters and oversized cells are each
@@ -278,6 +281,11 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1252", "surrogateescape"), "Windows-1252 text"
 
 
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of CSV bytes and the encoding read (UTF-8, else Windows-1252; see `_decode`)."""
+    return _decode(data)
+
+
 def _read_csv(sheet: str, data: bytes, settings: Settings | None = None,
               layout: Layout | None = None) -> tuple[pd.DataFrame | None, list[RowError]]:
     """CSV as Excel writes it: UTF-8 with or without a BOM, or Windows-1252; line ends CRLF,
@@ -309,6 +317,83 @@ def _read_csv(sheet: str, data: bytes, settings: Settings | None = None,
             f"This row could not be read as CSV ({exc}): check its quotes; a quote opened and "
             "never closed takes in every row after it."))]
     return out.frame()
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """A CSV read as it stands, for a format whose headings are not ours (an open-data
+    organogram, issue 14): its header row, its kept rows as text columns by position (with
+    `_row`, the spreadsheet row number), and the encoding it was read as."""
+
+    header: list[str]
+    frame: pd.DataFrame
+    encoding: str
+
+
+class _RawSheet(_Sheet):
+    def heading(self, i: int) -> str:
+        """The heading as the file spells it: the format's headings are not ours."""
+        name = self.header[i].strip() if self.header is not None and i < len(self.header) else ""
+        return name if name and not _BAD_TEXT.search(name) else f"column {i + 1}"
+
+    def raw(self) -> tuple[RawSheet | None, list[RowError]]:
+        if self.header is None:
+            return None, [*self.errors, RowError(self.sheet, None, "", (
+                "The file is empty: it needs a header row."))]
+        if self.count > self.max_rows:
+            self.errors.append(RowError(self.sheet, None, "", (
+                f"{self.count:,} rows is more than the limit of {self.max_rows:,} rows.")))
+        if self.errors:
+            return None, self.errors
+        width = max(len(self.header), len(self.columns))
+        header = self.header + [""] * (width - len(self.header))
+        data = {i: self.columns[i] if i < len(self.columns) else [""] * len(self.rows)
+                for i in range(width)}
+        frame = pd.DataFrame(data, columns=range(width), dtype=str)
+        frame["_row"] = self.rows
+        return RawSheet(header, frame, self.encoding), []
+
+
+def read_raw_csv(label: str, data: bytes,
+                 settings: Settings | None = None) -> tuple[RawSheet | None, list[RowError]]:
+    """One untrusted CSV with the establishment import's limits and checks (size, UTF-16,
+    binary, bad bytes, NUL, over-long cells, row count, broken quotes), its columns left by
+    position for the caller to name. Never raises for what the file holds."""
+    settings = settings or get_settings()
+    if len(data) > settings.max_upload_bytes:
+        return None, [RowError(label, None, "", (
+            f"The file is {_mb(len(data))}; the limit is {_mb(settings.max_upload_bytes)}. "
+            "Split it or ask an administrator to raise PLANNER_MAX_UPLOAD_BYTES."))]
+    if data[:4] == ZIP_SIGNATURE:
+        return None, [RowError(label, None, "", (
+            "This is a workbook, not a CSV file: save each sheet from Excel as 'CSV UTF-8' "
+            "and upload the two files."))]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, [RowError(label, None, "", (
+            "This file is UTF-16 ('Unicode Text'): save it from Excel as 'CSV UTF-8' and "
+            "upload again."))]
+    head = data[:65536]
+    if head.count(0) * 100 > len(head):
+        return None, [RowError(label, None, "", "This is not a text (CSV) file.")]
+    text, encoding = _decode(data)
+    if not text.strip():
+        return None, [RowError(label, None, "", "The file is empty: it needs a header row.")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = _RawSheet(label, settings.max_import_rows, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    del text
+    r = 0
+    try:
+        for r, record in enumerate(reader, start=1):
+            if out.header is None:
+                out.set_header(record)
+            else:
+                out.add(r, record)
+    except csv.Error as exc:
+        return None, [*out.errors, RowError(label, r + 1, "", (
+            f"This row could not be read as CSV ({exc}): check its quotes; a quote opened and "
+            "never closed takes in every row after it."))]
+    return out.raw()
 
 
 def _read_xlsx(label: str, data: bytes, settings: Settings,

@@ -73,12 +73,22 @@ class GradeBand:
     min_scp: int
     max_scp: int
     sort_order: int
+    # A salary band (an organogram's grade, no spinal points): its range in pence, else None.
+    band_min_pence: int | None = None
+    band_max_pence: int | None = None
+    structure_id: int | None = None  # None: the shared list
+
+    @property
+    def is_band(self) -> bool:
+        """A grade paid as a salary band rather than on spinal points (min = max = 0)."""
+        return self.structure_id is not None and self.max_scp == 0
 
 
 def grade_table(session: Session) -> dict[str, GradeBand]:
-    """Grades by name, in pay order."""
-    rows = session.exec(select(Grade).order_by(Grade.sort_order)).all()
-    return {g.name: GradeBand(g.name, g.min_scp, g.max_scp, g.sort_order) for g in rows}
+    """Grades by name, in pay order: the shared list and every organogram's band grades."""
+    rows = session.exec(select(Grade).order_by(Grade.sort_order, Grade.id)).all()
+    return {g.name: GradeBand(g.name, g.min_scp, g.max_scp, g.sort_order, g.band_min_pence,
+                              g.band_max_pence, g.structure_id) for g in rows}
 
 
 def partner_names(session: Session) -> list[str]:
@@ -150,6 +160,10 @@ def update_grade(*, session: Session, actor: Actor, name: str, min_scp: int, max
     grade = session.exec(select(Grade).where(Grade.name == name)).first()
     if grade is None:
         raise NotFound(f"No grade {name!r}.")
+    if grade.structure_id is not None:
+        raise ValidationFailed([RowError("grades", None, "min_scp", (
+            f"{name} is a salary band an organogram import brought; import the organogram "
+            "again to change its band."))])
     if not (0 < min_scp <= max_scp <= 99):
         raise ValidationFailed([RowError("grades", None, "min_scp",
                                          "The range must satisfy 0 < min_scp ≤ max_scp ≤ 99.")])

@@ -182,6 +182,15 @@ def cost_structure(*, session: Session, actor: Actor, structure_id: int | None =
                          customer_posts=(settings or get_settings()).customer_posts)
 
 
+def grades_frame(grades: Any) -> pd.DataFrame:
+    """Grades (GradeBand) as `cost_frames` reads them: spinal range, and the salary band of
+    an organogram's band grade (`is_band`)."""
+    return pd.DataFrame([(g.name, g.min_scp, g.max_scp, g.band_min_pence, g.band_max_pence,
+                          g.is_band) for g in grades],
+                        columns=["grade", "min_scp", "max_scp", "band_min_pence",
+                                 "band_max_pence", "is_band"])
+
+
 def _fte_units(column: Any) -> Any:
     # NUMERIC(6,4) read as whole ten-thousandths in SQL, so no float ever holds an FTE.
     return cast(func.round(column * FTE_SCALE), Integer)
@@ -268,6 +277,25 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
         raise NotFound(f"Grade(s) {', '.join(unknown)} are not in the grade table.")
     gmin = band["min_scp"].to_numpy(dtype=np.int64)
     gmax = band["max_scp"].to_numpy(dtype=np.int64)
+    # Salary-band grades (an organogram's, issue 14): no spinal points; priced at the band's
+    # costing point (Settings.band_cost_point) wherever a spine grade is priced at a point.
+    is_band = (band["is_band"].fillna(False).to_numpy(dtype=bool) if "is_band" in band
+               else np.zeros(n, dtype=bool))
+    band_pay = np.zeros(n, dtype=np.int64)
+    if is_band.any():
+        lo = band["band_min_pence"].to_numpy(dtype=float)
+        hi = band["band_max_pence"].to_numpy(dtype=float)
+        band_pay = np.where(is_band, pay.band_point(np.nan_to_num(lo).astype(np.int64),
+                                                    np.nan_to_num(hi).astype(np.int64),
+                                                    rules.band_point), 0).astype(np.int64)
+        word = pay.BAND_POINT_WORDS.get(rules.band_point, rules.band_point)
+        grades_used = sorted(set(band.loc[is_band, "grade"]))
+        warnings.append(f"{int(is_band.sum()):,} post(s) in {len(grades_used)} salary-band "
+                        f"grade(s) are costed at the band's {word} (setting band_cost_point).")
+        unpaid = sorted(set(band.loc[is_band & np.isnan(hi), "grade"]))
+        if unpaid:
+            warnings.append(f"Grade(s) {', '.join(unpaid)} have no published pay range: "
+                            "costed at £0 until their band is known.")
 
     # Whose terms (London weighting, LGPS): a council the post is charged to, else the host.
     hosts = partners.index[partners["is_host"]]
@@ -298,12 +326,16 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
     no_basis = emp & ~has_salary & ~has_scp
     costed_scp = np.where(no_basis, pay.vacancy_scp(gmin[at], gmax[at], rules.vacancy_point),
                           costed_scp)
-    if no_basis.any():
-        warnings.append(f"{int(no_basis.sum())} employee(s) have neither spinal point nor "
-                        "salary: costed at the vacancy point of their grade.")
+    # In a band grade, an employee with no salary of their own (or whose post was regraded
+    # into the band) is costed at the band's point: the band is all the organogram publishes.
+    in_band = is_band[at] & (no_basis | (regraded & ~has_salary))
+    if (no_basis & ~in_band).any():
+        warnings.append(f"{int((no_basis & ~in_band).sum())} employee(s) have neither spinal "
+                        "point nor salary: costed at the vacancy point of their grade.")
     basic = np.where(has_salary, np.nan_to_num(salary), 0).astype(np.int64)
-    on_spine = emp & ~has_salary
+    on_spine = emp & ~has_salary & ~in_band
     basic[on_spine] = spine.values(costed_scp[on_spine])
+    basic[in_band] = band_pay[at[in_band]]
     e_pay = np.where(emp, pay.basic_pay(basic, fte), 0)
     e_lw = np.where(emp, pay.london_weighting(lw_rate[at], fte), 0)
     e_pension = np.where(emp, pay.employer_pension(e_pay, e_lw, lgps[at]), 0)
@@ -325,12 +357,15 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
     vacant = np.maximum(post_fte - emp_fte - cover_fte, 0)
     v_scp = pay.vacancy_scp(gmin, gmax, rules.vacancy_point)
     v_basic = np.zeros(n, dtype=np.int64)
-    v_basic[vacant > 0] = spine.values(v_scp[vacant > 0])
+    v_basic[(vacant > 0) & ~is_band] = spine.values(v_scp[(vacant > 0) & ~is_band])
+    v_basic[is_band] = band_pay[is_band]
     vacancy = _vacancy_total(v_basic, vacant, lw_rate, lgps, rules)
 
     # What each interim's FTE would cost as a permanent post at the costing point.
     perm_basic = np.zeros(len(lines), dtype=np.int64)
-    perm_basic[cover] = spine.values(v_scp[at[cover]])
+    spine_cover = cover & ~is_band[at]
+    perm_basic[spine_cover] = spine.values(v_scp[at[spine_cover]])
+    perm_basic[cover & is_band[at]] = band_pay[at[cover & is_band[at]]]
     permanent = np.where(cover, _vacancy_total(perm_basic, fte, lw_rate[at], lgps[at], rules), 0)
 
     status = np.full(n, "Vacant", dtype=object)
@@ -355,7 +390,7 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
         "person_id": lines["person_id"].to_numpy(), "employee_ref": lines["employee_ref"],
         "name": lines["name"], "contract": lines["contract"], "post": lines["post"].to_numpy(),
         "post_id": posts["post_id"].to_numpy()[at], "fte": fte / FTE_SCALE,
-        "costed_scp": np.where(emp & ~has_salary, costed_scp, -1), "regraded": regraded,
+        "costed_scp": np.where(on_spine, costed_scp, -1), "regraded": regraded,
         "day_rate_pence": rate_i, "pay": e_pay, "london_weighting": e_lw, "employer_ni": e_ni,
         "pension": e_pension, "interim_cost": i_cost, "permanent_cost": permanent})
     costed["total"] = costed[["pay", "london_weighting", "employer_ni", "pension",
@@ -503,8 +538,7 @@ def cost_inputs(*, session: Session, actor: Actor, structure_id: int,
     if year is None:
         raise NotFound("There is no pay spine: load the reference data first.")
     posts = _posts(session, structure_id)
-    grades = pd.DataFrame([(g.name, g.min_scp, g.max_scp) for g in grade_table(session).values()],
-                          columns=["grade", "min_scp", "max_scp"])
+    grades = grades_frame(grade_table(session).values())
     return CostInputs(posts=posts,
                       lines=_lines(session, structure_id, posts,
                                    assume_recruited=structure.assume_recruited),

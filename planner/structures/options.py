@@ -72,7 +72,7 @@ STRUCTURE_COLUMNS = ["id", "name", "kind", "status", "description", "posts", "ft
                      "version", "created_at", "archived"]
 # Post fields a copy carries over unchanged (reports_to_id is remapped after the copy).
 _COPIED = ("post_ref", "title", "division", "team", "reports_to_id", "grade", "fte", "partner_id",
-           "funding", "notes")
+           "funding", "notes", "organogram_level")
 
 
 class NotAnOption(PlannerError):

@@ -88,6 +88,7 @@ class PayRules:
     vacancy_point: str
     default_lgps_rate_bp: int
     default_london_weighting_pence: int
+    band_point: str = "max"  # Settings.band_cost_point: where a salary-band grade is costed
 
     @classmethod
     def for_year(cls, pay_year: str, settings: Settings | None = None,
@@ -103,7 +104,8 @@ class PayRules:
                    working_days=s.interim_working_days,
                    vacancy_point=point,
                    default_lgps_rate_bp=s.default_lgps_employer_rate_bp,
-                   default_london_weighting_pence=s.default_london_weighting_pence)
+                   default_london_weighting_pence=s.default_london_weighting_pence,
+                   band_point=s.band_cost_point)
 
 
 # --- the spine -------------------------------------------------------------------------------
@@ -165,6 +167,23 @@ def vacancy_scp(min_scp: IntArray, max_scp: IntArray, point: str) -> IntArray:
     if point == "mid":
         return min_scp + (max_scp - min_scp) // 2
     raise ValueError(f"vacancy point {point!r} must be one of {', '.join(VACANCY_POINTS)}")
+
+
+BAND_POINTS = ("max", "mid", "min")
+BAND_POINT_WORDS = {"max": "maximum", "mid": "midpoint", "min": "minimum"}
+
+
+def band_point(min_pence: IntArray, max_pence: IntArray, point: str) -> IntArray:
+    """The annual pay (1.0 FTE) a salary-band grade is costed at (issue 14): the band's
+    maximum (default, as a vacancy is costed at its grade's top, DOMAIN.md §5), its minimum,
+    or its midpoint rounded half up to the penny."""
+    if point == "max":
+        return max_pence
+    if point == "min":
+        return min_pence
+    if point == "mid":
+        return div_half_up(min_pence + max_pence, 2)
+    raise ValueError(f"band point {point!r} must be one of {', '.join(BAND_POINTS)}")
 
 
 # --- the arithmetic, on arrays ---------------------------------------------------------------

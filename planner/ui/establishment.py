@@ -38,6 +38,7 @@ from planner.ui.session import database_url, reading, writing
 
 EDIT_ERRORS_KEY = "post_edit_errors"
 IMPORT_ERRORS_KEY = "import_errors"
+ORGANOGRAM_KEY = "organogram_assumptions"
 FLASH_KEY = "establishment_flash"
 FILTER_KEY_PREFIX = "filter_"
 FILTER_LABELS = {"division": "Division", "team": "Team", "grade": "Grade", "status": "Status",
@@ -83,7 +84,7 @@ EDITOR_CONFIG: dict[str, Any] = {
     "division": st.column_config.TextColumn("Division", max_chars=200, width=140),
     "team": st.column_config.TextColumn("Team", max_chars=200, width=130),
     "reports_to": st.column_config.TextColumn("Reports to", max_chars=40, width=100),
-    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=20, width=75),
+    "grade": st.column_config.TextColumn("Grade", required=True, max_chars=60, width=75),
     "fte": st.column_config.TextColumn("FTE", help="0.01 to 1, e.g. 0.6", width=65),
     "partner": st.column_config.TextColumn("Charged to", help="shared or a partner's name",
                                            width=110),
@@ -307,8 +308,12 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
     kept waiting for the write lock while a large file is checked.
     """
     from planner.establishment.importer import import_establishment, prepare_import
+    from planner.establishment.organogram_import import organogram_pair
 
     st.session_state.pop(IMPORT_ERRORS_KEY, None)
+    pair = organogram_pair(files)
+    if pair is not None:
+        return run_organogram_import(actor, *pair)
     try:
         with reading() as session:
             prepared = prepare_import(session=session, actor=actor, files=files,
@@ -329,6 +334,48 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
         f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}. "
         + fmt.md_escape(rebased_sentence(summary.rebased))).strip()
     return summary
+
+
+def run_organogram_import(actor: Actor, senior: tuple[str, bytes],
+                          junior: tuple[str, bytes]) -> Any | None:
+    """Import a published organogram pair (recognised by its headings); the headline goes in
+    the flash and every assumption the import made is kept for the page to list."""
+    from planner.establishment.organogram_import import import_organogram, prepare_organogram
+
+    st.session_state.pop(ORGANOGRAM_KEY, None)
+    try:
+        with reading() as session:
+            prepared = prepare_organogram(session=session, actor=actor, senior=senior,
+                                          junior=junior)
+        with writing() as session:
+            summary = import_organogram(session=session, actor=actor, prepared=prepared)
+    except ValidationFailed as exc:
+        st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
+        return None
+    except PermissionDenied as exc:
+        st.error(fmt.md_escape(str(exc)))
+        return None
+    clear_caches()
+    from planner.structures.rebase import rebased_sentence
+
+    st.session_state[FLASH_KEY] = fmt.md_escape(
+        f"{summary.headline()} {rebased_sentence(summary.rebased)}".strip())
+    st.session_state[ORGANOGRAM_KEY] = list(summary.assumptions)
+    return summary
+
+
+def pop_organogram_assumptions() -> list[str]:
+    """What the last organogram import assumed, once, as Markdown-safe sentences."""
+    return [fmt.md_escape(a) for a in st.session_state.pop(ORGANOGRAM_KEY, None) or []]
+
+
+def organogram_zip(actor: Actor, structure_id: int) -> bytes:
+    """The structure as a published organogram: senior.csv, junior.csv and
+    senior_salaries.csv (Local Government Transparency Code), zipped."""
+    from planner.establishment.organogram_export import organogram_zip as write_zip
+
+    with reading() as session:
+        return write_zip(session=session, actor=actor, structure_id=structure_id)
 
 
 def export_xlsx(actor: Actor, structure_id: int) -> bytes:

@@ -568,3 +568,10 @@ def edit_preview(actor: Actor, ref: cmp.StructureRef, original: pd.DataFrame,
 def stale_message() -> str | None:
     message = st.session_state.get(STALE_KEY)
     return fmt.md_escape(message) if message else None
+
+
+def band_notes(cost: Any) -> list[str]:
+    """What costing says about salary-band grades (an organogram's): the point they are
+    costed at (setting band_cost_point) and any grade with no published pay."""
+    return [w for w in cost.warnings if "salary-band" in w or "no published pay" in w]
+

@@ -356,3 +356,42 @@ def test_posts_alone_are_refused_unless_the_people_are_kept(app_db, monkeypatch)
     assert _people(app_db) == before
     assert _post(app_db, "O2").title == "Renamed"
     assert seen == [0, 0]
+
+
+def test_an_organogram_pair_is_recognised_and_its_import_summarised(app_db):
+    """Issue 14: the two published CSV files dropped on the import tab are recognised by
+    their headings (whatever their names), imported, and the page says what was assumed."""
+    from tests.establishment.organogram_pair import JUNIOR_FILE, SENIOR_FILE
+
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    at.file_uploader(key="import_files").set_value([
+        ("dept-senior-2026.csv", SENIOR_FILE[1], "text/csv"),
+        ("dept-junior-2026.csv", JUNIOR_FILE[1], "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    text = all_text(at).replace("\\", "")  # as read: Markdown's escapes dropped
+    assert "Imported the organogram: 19 posts (7 senior, 12 junior)" in text
+    assert "What the organogram import assumed" in text
+    assert "Costing 7 band grades at their maximum" in text
+    assert "junior rows of fractional or several FTE split into whole posts" in text
+    with app_db.session() as s:
+        assert len(s.exec(select(Post).where(Post.structure_id == 1)).all()) == 19
+    # The register now shows the organogram's posts, and the export offers it back.
+    at = _open_tab(at, "Import and export")
+    assert "export_organogram" in [b.key for b in at.get("download_button")]
+
+
+def test_a_bad_organogram_pair_shows_its_errors_by_file_and_row(app_db):
+    from tests.establishment.organogram_pair import JUNIOR_FILE, SENIOR, to_csv
+
+    bad = to_csv(SENIOR, [["A1", "N/D", "SCS1", "Head", "", "", "", "", "", "", "XX", "",
+                           "two", "", "", "", "", "", ""]])
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    at.file_uploader(key="import_files").set_value([
+        ("senior.csv", bad, "text/csv"), ("junior.csv", JUNIOR_FILE[1], "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    errors = _table(at, "sheet")
+    assert ["senior.csv", 2, "FTE"] in errors[["sheet", "row", "column"]].values.tolist()
+    with app_db.session() as s:
+        assert len(s.exec(select(Post)).all()) == 6

@@ -382,3 +382,28 @@ def test_archiving_hides_the_option_makes_it_read_only_and_restoring_brings_it_b
     assert "Restored Option A" in all_text(at)
     at.checkbox(key=ui.SHOW_ARCHIVED_KEY).uncheck().run()
     assert _listed(at) == ["Current establishment", "Option A"]
+
+
+@pytest.mark.parametrize("role", ["manager", "hr", "admin"])
+def test_the_structure_can_be_downloaded_as_a_published_organogram(app_db, role):
+    """Issue 14: every role that may export and read the pay the bands come from is offered
+    the structure as an organogram (union representatives never reach this page)."""
+    _make_option(app_db)
+    at = _open(app_db, role, "Cost and envelope")
+    assert not at.exception, at.exception
+    assert "options_organogram" in [b.key for b in at.get("download_button")]
+
+
+def test_band_grades_are_said_with_their_costing_point(app_db):
+    from planner.establishment.organogram_import import import_organogram, prepare_organogram
+    from tests.establishment.organogram_pair import JUNIOR_FILE, SENIOR_FILE
+
+    with app_db.session() as s:
+        prepared = prepare_organogram(session=s, actor=app_db.actors["hr"], senior=SENIOR_FILE,
+                                      junior=JUNIOR_FILE)
+        import_organogram(session=s, actor=app_db.actors["hr"], prepared=prepared)
+        s.commit()
+    at = _open(app_db, "hr", "Cost and envelope")
+    assert not at.exception, at.exception
+    assert "costed at the band's maximum (setting band_cost_point)" in all_text(at).replace(
+        "\\", "")

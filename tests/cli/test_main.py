@@ -442,6 +442,8 @@ COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("publish",): ("--structure", "Option A", "--note", "First draft"),
     ("drafts",): (),
     ("draft", "show"): ("1",),
+    ("import-organogram",): ("senior.csv", "junior.csv"),
+    ("export-organogram",): ("out", "--structure", "Option A"),
     ("redundancy-pay",): ("--dob", "1970-06-01", "--start", "2006-04-01", "--relevant",
                           "2026-12-03", "--week-pay", "750"),
 }

@@ -153,6 +153,12 @@ CASES = [
      {"cohort_id": 7, "key": "inform_reps", "done_on": None},
      "Harriet Rowe cleared the date of the milestone “inform reps” of Capita to Brent, "
      "1 Apr 2016."),
+    ("harriet", "import", "organogram", "1", None,
+     {"senior_posts": 120, "junior_posts": 880, "junior_fte": "861.5",
+      "grades_added": [{"grade": "SCS1"}, {"grade": "G7"}], "assumptions": ["a", "b", "c"]},
+     "Harriet Rowe imported the establishment from a published organogram: 120 senior and "
+     "880 junior posts, 861.5 junior FTE, 2 grades added as salary bands, 3 assumptions "
+     "recorded."),
     ("marcus", "set_eto", "eto_rationale", "3", None,
      {"structure_id": 2, "baseline_post_id": "ICT-030", "rationale": "Role merged."},
      "Marcus Obi recorded the ETO reason for ICT-030 in Option 1: Role merged."),

@@ -654,3 +654,57 @@ def test_demo_headroom_is_the_sum_of_the_councils_headroom(database_url):
         assert env.headroom > 0  # positive in total, yet two councils are over
     finally:
         engine.dispose()
+
+
+# --- salary-band grades (an organogram's, issue 14) -------------------------------------------
+
+BAND_GRADES = pd.concat([GRADES.assign(band_min_pence=np.nan, band_max_pence=np.nan,
+                                       is_band=False),
+                         pd.DataFrame({"grade": ["SCS1", "G7"], "min_scp": [0, 0],
+                                       "max_scp": [0, 0], "band_min_pence": [7_500_000, np.nan],
+                                       "band_max_pence": [8_499_900, np.nan],
+                                       "is_band": [True, True]})], ignore_index=True)
+
+
+@pytest.mark.parametrize(("point", "annual"), [("max", 8_499_900), ("min", 7_500_000),
+                                               ("mid", 7_999_950)])
+def test_a_band_graded_post_costs_the_bands_point_with_on_costs(point, annual):
+    """A vacant SCS1 post (band £75,000–£84,999) costs exactly the band's max, min or midpoint
+    with NI and pension as any post; an N/D holder with no pay of their own costs the same;
+    a holder with a salary costs their salary; a band with no pay costs £0 and is said."""
+    posts = pd.DataFrame({"id": [1, 2, 3, 4, 5], "post_id": ["V", "N", "S", "G", "P"],
+                          "title": "t", "division": "D", "team": "T",
+                          "grade": ["SCS1", "SCS1", "SCS1", "G7", "PO3"],
+                          "fte_units": [10_000, 5_000, 10_000, 10_000, 10_000],
+                          "partner_id": -1, "funding": "base"})
+    lines = pd.DataFrame({"post": [2, 3], "source_grade": ["SCS1", "SCS1"],
+                          "person_id": [1, 2], "fte_units": [5_000, 10_000],
+                          "employee_ref": ["ORG-N", "ORG-S"], "name": ["N/D", "N/D"],
+                          "contract": ["permanent", "permanent"], "scp": [np.nan, np.nan],
+                          "annual_salary_pence": [np.nan, 9_000_000],
+                          "day_rate_pence": [np.nan, np.nan]})
+    rules = PayRules(pay_year=YEAR, ni_rate_bp=1500, ni_threshold_pence=500_000, working_days=220,
+                     vacancy_point="top", default_lgps_rate_bp=2000,
+                     default_london_weighting_pence=0, band_point=point)
+    partners = PARTNERS.assign(is_host=False)
+    by_post, _, warnings = cost_frames(posts=posts, lines=lines, partners=partners,
+                                       grades=BAND_GRADES, spine=SPINE, rules=rules)
+    total = by_post.set_index("post_id")["total"]
+    assert total["V"] == pay.employee_cost(annual_pence=annual, fte="1", rules=rules).total
+    assert total["N"] == pay.employee_cost(annual_pence=annual, fte="0.5", rules=rules).total
+    assert total["S"] == pay.employee_cost(annual_pence=9_000_000, fte="1", rules=rules).total
+    assert total["G"] == 0
+    # The spine grade beside them is costed as ever: its top point.
+    assert total["P"] == pay.vacancy_cost(spine=SPINE, min_scp=37, max_scp=40, fte="1",
+                                          rules=rules).total
+    word = {"max": "maximum", "min": "minimum", "mid": "midpoint"}[point]
+    assert f"4 post(s) in 2 salary-band grade(s) are costed at the band's {word}" in warnings[0]
+    assert warnings[1] == "Grade(s) G7 have no published pay range: costed at £0 until their band is known."
+    assert not any("neither spinal point nor salary" in w for w in warnings)
+
+
+def test_band_cost_point_is_a_setting():
+    from planner.core.config import Settings
+
+    assert PayRules.for_year(YEAR, Settings()).band_point == "max"
+    assert PayRules.for_year(YEAR, Settings(band_cost_point="mid")).band_point == "mid"
