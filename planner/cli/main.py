@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from planner.cli import dates as cli_dates
 from planner.cli import drafts as cli_drafts
+from planner.cli import plan as cli_plan
 from planner.cli import reports as cli_reports
 from planner.core.auth import SYSTEM, Actor, add_user, list_users
 from planner.core.config import get_settings
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="part-year months (default: the envelope's period)")
     cli_reports.add_commands(sub, common)
     cli_drafts.add_commands(sub, common)
+    cli_plan.add_commands(sub, common)
     return parser
 
 
@@ -407,6 +409,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     drafts = cli_drafts.dispatch(args, engine, actor)
     if drafts is not None:
         return drafts
+    if cmd == "plan":
+        return cli_plan.plan_command(args, engine, actor)
     if cmd in ("equality", "mapping"):
         command = cli_reports.equality_command if cmd == "equality" else cli_reports.mapping_command
         return command(args, engine, actor)

@@ -165,7 +165,14 @@ def plan_assumptions(*, session: Session, actor: Actor,
 
 
 def check_assumptions(a: PlanAssumptions) -> None:
-    """Refuse what no plan can mean, in words that say what to change."""
+    """Refuse what no plan can mean (PlannerError), in words that say what to change."""
+    try:
+        _check(a)
+    except ValueError as exc:
+        raise PlannerError(str(exc)) from exc
+
+
+def _check(a: PlanAssumptions) -> None:
     check_length(a.length)
     start_year(a.first_year)
     if not 0 <= a.vacancy_factor_bp < 10_000:
@@ -264,7 +271,10 @@ def financial_plan(*, session: Session, actor: Actor, structure: str | int | Str
     version = saved[1] if saved is not None else 0
     a = assumptions or plan_assumptions(session=session, actor=actor, structure=option)[0]
     if years is not None and years != a.length:
-        a = a.with_length(years)
+        try:
+            a = a.with_length(years)
+        except ValueError as exc:
+            raise PlannerError(str(exc)) from exc
     check_assumptions(a)
     base_in = cost_inputs(session=session, actor=actor, structure_id=baseline_id(session),
                           settings=settings)
