@@ -52,4 +52,4 @@ def test_plan_for_a_union_rep_is_refused(demo_db, capsys):
 def test_plan_years_out_of_range_is_bad_input(demo_db, capsys):
     code, out = run(capsys, "plan", "--structure", DEMO_OPTION_NAME, "--years", "7", "--db",
                     demo_db, "--json")
-    assert code == 2 and "3 to 5" in out["error"]
+    assert code == 2 and "3 to 5" in out["message"]
