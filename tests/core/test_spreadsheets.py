@@ -90,14 +90,15 @@ def test_every_spreadsheet_download_on_a_page_comes_from_the_safe_writer():
     """Every download button offering .xlsx or .csv gets its bytes from a function that
     calls planner.core.spreadsheets (directly or through exports); found by reading the pages."""
     import planner.establishment.exports
+    import planner.finance.plan_sheet
     import planner.people.mapping_sheet
     import planner.publishing.responses
     import planner.ui.compare
 
     safe_producers = {"export_xlsx", "export_csv_zip", "template_xlsx", "difference_xlsx",
-                      "mapping_xlsx", "response_log_xlsx"}
+                      "mapping_xlsx", "response_log_xlsx", "plan_xlsx"}
     for mod in (planner.establishment.exports, planner.ui.compare, planner.people.mapping_sheet,
-                planner.publishing.responses):
+                planner.publishing.responses, planner.finance.plan_sheet):
         text = Path(mod.__file__).read_text(encoding="utf-8")
         assert "xlsx_bytes(" in text or "csv_bytes(" in text
     downloads = []
