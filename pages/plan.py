@@ -6,6 +6,7 @@ from planner.charts import plan as charts
 from planner.core.auth import can
 from planner.finance.assumptions import DEFAULTS_TEXT, MAX_YEARS, MIN_YEARS
 from planner.ui import compare as cmp
+from planner.ui import format as fmt
 from planner.ui import plan as ui
 from planner.ui.format import md_escape
 from planner.ui.session import guard
@@ -56,18 +57,20 @@ with st.expander("Assumptions", expanded=not result.saved):
                         "settings' figures, or an earlier year's change)")
             by_year = st.data_editor(ui.years_frame(a), hide_index=True, num_rows="fixed",
                                      disabled=["Year"], key=f"plan_years_{chosen}_v{version}",
-                                     width="stretch")
+                                     width="stretch", placeholder=fmt.EDITOR_BLANK)
             st.markdown("**Savings targets and lump-sum one-off costs by partner** (the lump "
                         "sums are used only while the option has no people mapping)")
             partners = list(dict.fromkeys([*result.councils,
                                            *result.projection.table["partner"]]))
             targets = st.data_editor(ui.targets_frame(a, partners), hide_index=True,
                                      num_rows="fixed", disabled=["Partner"],
-                                     key=f"plan_targets_{chosen}_v{version}", width="stretch")
+                                     key=f"plan_targets_{chosen}_v{version}", width="stretch",
+                                     placeholder=fmt.EDITOR_BLANK)
             st.markdown("**Divisions or posts that take effect on a date of their own**")
             dates = st.data_editor(
                 ui.dates_frame(a), hide_index=True, num_rows="dynamic",
                 key=f"plan_dates_{chosen}_v{version}", width="stretch",
+                placeholder=fmt.EDITOR_BLANK,
                 column_config={"Applies to": st.column_config.SelectboxColumn(
                     options=list(ui.SCOPES)),
                     "Takes effect": st.column_config.DateColumn(format="D MMM YYYY")})
