@@ -216,22 +216,43 @@ def error() -> str | None:
 
 
 def year_table(result: PlanResult, label: str) -> pd.DataFrame:
-    """One year's rows by partner and its total row, every figure in pounds to the penny."""
+    """One year as finance reads it: a row per figure, a column per partner and the total,
+    every figure in pounds to the penny (the total column is the sum of the partners')."""
     t = result.projection.table
     rows = t[t["year"] == label]
-    total = result.projection.totals.set_index("year").loc[[label]].reset_index()
-    total["partner"] = "Total"
-    frame = pd.concat([rows, total], ignore_index=True)[list(TABLE_COLUMNS)]
-    for col in list(TABLE_COLUMNS)[1:]:
-        frame[col] = [pounds(int(v)) for v in frame[col]]
-    return frame.rename(columns=TABLE_COLUMNS)
+    total = result.projection.totals.set_index("year").loc[label]
+    frame = pd.DataFrame({"Figure": [TABLE_COLUMNS[c] for c in list(TABLE_COLUMNS)[1:]]})
+    for r in rows.to_dict("records"):
+        frame[str(r["partner"])] = [pounds(int(r[c])) for c in list(TABLE_COLUMNS)[1:]]
+    frame["Total"] = [pounds(int(total[c])) for c in list(TABLE_COLUMNS)[1:]]
+    return frame
+
+
+SENSITIVITY_SHOWN = {"recurring saving": "Saving", "cumulative net saving": "Cumulative"}
+CASE_WORDS = {"award −1 point": "award −1 pt", "as assumed": "as assumed",
+              "award +1 point": "award +1 pt"}
 
 
 def sensitivity_table(result: PlanResult) -> pd.DataFrame:
-    s = result.sensitivity.copy()
-    for col in s.columns[1:]:
-        s[col] = [pounds(int(v)) for v in s[col]]
-    return s.rename(columns={"year": "Year"})
+    """Per year: the recurring and the cumulative net saving at the award −1, as assumed and
+    +1 point (the net saving is in the JSON and the workbook's years)."""
+    s = result.sensitivity
+    out = pd.DataFrame({"Year": s["year"]})
+    for word, short in SENSITIVITY_SHOWN.items():
+        for case, case_short in CASE_WORDS.items():
+            out[f"{short}, {case_short}"] = [pounds(int(v)) for v in s[f"{word}, {case}"]]
+    return out
+
+
+def _short_pounds(pence: int) -> str:
+    """A headline figure that fits its card: £1.20m, £450k, −£28k."""
+    v = abs(pence) / 100
+    sign = "−" if pence < 0 else ""
+    if v >= 1_000_000:
+        return f"{sign}£{v / 1_000_000:,.2f}m"
+    if v >= 10_000:
+        return f"{sign}£{v / 1_000:,.0f}k"
+    return f"{sign}£{v:,.0f}"
 
 
 def headline(result: PlanResult) -> list[tuple[str, str, str]]:
@@ -241,12 +262,15 @@ def headline(result: PlanResult) -> list[tuple[str, str, str]]:
     councils = p.table[p.table["partner"].isin(result.councils)]
     short = councils[councils["gap_pence"] > 0]
     return [
-        ("Recurring saving, last year", pounds(int(totals["saving_pence"].iloc[-1])),
-         "All partners, after the vacancy factor, in the plan's last year."),
-        ("Cumulative net saving", pounds(int(totals["cumulative_pence"].iloc[-1])),
-         "Over the whole plan, after one-off costs."),
-        ("Break-even", f"{p.break_even_on:%B %Y}" if p.break_even_on else "not in the plan",
-         "The month from which the cumulative net saving stays above zero."),
+        ("Recurring saving, last year", _short_pounds(int(totals["saving_pence"].iloc[-1])),
+         "All partners, after the vacancy factor, in the plan's last year: "
+         f"{pounds(int(totals['saving_pence'].iloc[-1]))}."),
+        ("Cumulative net saving", _short_pounds(int(totals["cumulative_pence"].iloc[-1])),
+         "Over the whole plan, after one-off costs: "
+         f"{pounds(int(totals['cumulative_pence'].iloc[-1]))}."),
+        ("Break-even", f"{p.break_even_on:%b %Y}" if p.break_even_on else "not in the plan",
+         "The month from which the cumulative net saving stays above zero"
+         + (f": {p.break_even_on:%B %Y}." if p.break_even_on else ".")),
         ("Council-years short of target", f"{len(short)} of {len(councils)}",
          "A council-year is short when its recurring saving is below its target."),
     ]

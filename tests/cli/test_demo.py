@@ -221,11 +221,12 @@ def test_force_replaces_the_demo_option_with_its_records(demo_engine):
                                                   AuditEvent.action == "delete")).one()
         assert deleted.entity_id == str(old_id)
         # The demo's people mapping (38 stored outcomes, 2 pools over 3 posts), its signed-off
-        # stage 1 equality analysis (9 impacts) and its two drafts with the response go too.
+        # stage 1 equality analysis (9 impacts), its two drafts with the response and its
+        # financial plan (issue 15) go too.
         assert deleted.before["deleted_with_it"] == {
             "consultation_plans": 1, "person_mappings": 38, "mapping_pools": 2,
             "mapping_pool_posts": 3, "equality_checkpoints": 1, "equality_impacts": 9,
-            "published_drafts": 2, "draft_responses": 1}
+            "published_drafts": 2, "draft_responses": 1, "financial_plans": 1}
         c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
         assert c.counts()["deleted"] == 27 and len(c.people) == 26
 
