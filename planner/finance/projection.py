@@ -63,8 +63,8 @@ SENSITIVITY_BP = 100  # one percentage point either side of the assumed award
 class Priced:
     """One structure's posts and people as arrays, ready to be priced year after year."""
 
-    post_ref: np.ndarray
-    division: np.ndarray
+    post_ref: pd.Series
+    division: pd.Series
     partner_id: np.ndarray
     baseline_post_id: np.ndarray
     post_db_id: np.ndarray
@@ -94,12 +94,13 @@ class Priced:
 def prepare(inputs: CostInputs) -> Priced:
     """The arrays of `inputs`, by costing's rules (planner.structures.costing.cost_frames)."""
     posts, lines, partners, rules = inputs.posts, inputs.lines, inputs.partners, inputs.rules
-    band = posts[["grade"]].merge(inputs.grades, on="grade", how="left")
-    if band["min_scp"].isna().any():
-        unknown = sorted(set(band.loc[band["min_scp"].isna(), "grade"]))
+    grade_code = pd.Index(inputs.grades["grade"])
+    code = grade_code.get_indexer(posts["grade"])
+    if (code < 0).any():
+        unknown = sorted(set(posts.loc[code < 0, "grade"]))
         raise NotFound(f"Grade(s) {', '.join(unknown)} are not in the grade table.")
-    gmin = band["min_scp"].to_numpy(dtype=np.int64)
-    gmax = band["max_scp"].to_numpy(dtype=np.int64)
+    gmin = inputs.grades["min_scp"].to_numpy(dtype=np.int64)[code]
+    gmax = inputs.grades["max_scp"].to_numpy(dtype=np.int64)[code]
     hosts = partners.index[partners["is_host"]]
     host = int(hosts[0]) if len(hosts) else -1
     pid = posts["partner_id"].to_numpy(dtype=np.int64)
@@ -113,16 +114,14 @@ def prepare(inputs: CostInputs) -> Priced:
 
     at = pd.Index(posts["id"]).get_indexer(lines["post"])
     fte = lines["fte_units"].to_numpy(dtype=np.int64)
-    contract = lines["contract"].to_numpy(dtype=object)
-    emp = np.isin(contract, pay.EMPLOYEE_CONTRACTS)
-    cover = np.isin(contract, pay.COVER_CONTRACTS)
+    emp = lines["contract"].isin(pay.EMPLOYEE_CONTRACTS).to_numpy()
+    cover = lines["contract"].isin(pay.COVER_CONTRACTS).to_numpy()
     salary = lines["annual_salary_pence"].to_numpy(dtype=float)
     has_salary = ~np.isnan(salary)
     scp = lines["scp"].to_numpy(dtype=float)
     has_scp = ~np.isnan(scp)
     scp_i = np.where(has_scp, scp, 0).astype(np.int64)
-    regraded = (lines["source_grade"].to_numpy(dtype=object)
-                != posts["grade"].to_numpy(dtype=object)[at])
+    regraded = grade_code.get_indexer(lines["source_grade"]) != code[at]
     point = np.where(regraded, np.clip(scp_i, gmin[at], gmax[at]), scp_i)
     fixed = emp & ~has_salary & ~has_scp
     point = np.where(fixed, pay.vacancy_scp(gmin[at], gmax[at], rules.vacancy_point), point)
@@ -139,8 +138,8 @@ def prepare(inputs: CostInputs) -> Priced:
     vacant = np.maximum(post_fte - per_post(np.where(emp, fte, 0))
                         - per_post(np.where(cover, fte, 0)), 0)
     return Priced(
-        post_ref=posts["post_id"].to_numpy(dtype=object),
-        division=posts["division"].fillna("").to_numpy(dtype=object), partner_id=pid,
+        post_ref=posts["post_id"].reset_index(drop=True),
+        division=posts["division"].fillna("").reset_index(drop=True), partner_id=pid,
         baseline_post_id=posts["baseline_post_id"].to_numpy(dtype=np.int64),
         post_db_id=posts["id"].to_numpy(dtype=np.int64), gmax_line=gmax[at], at=at, emp=emp,
         fte=fte, person=person_code.astype(np.int64), multi=multi,
@@ -247,11 +246,15 @@ def month_start(first_year: str, month: int) -> dt.date:
 def _switch_months(base: Priced, option: Priced, a: PlanAssumptions) -> tuple[np.ndarray, np.ndarray]:
     """The month each baseline and each option post switches (module docstring)."""
     s0 = switch_month(a.effective_on, a.first_year)
+    s_opt = np.full(option.n_posts, s0, dtype=np.int64)
+    s_base = np.full(base.n_posts, s0, dtype=np.int64)
+    if not a.division_dates and not a.post_dates:
+        return s_base, s_opt
     div = {d: switch_month(day, a.first_year) for d, day in a.division_dates.items()}
     post = {ref: switch_month(day, a.first_year) for ref, day in a.post_dates.items()}
-    s_opt = np.array([post.get(r, div.get(d, s0)) for r, d in
-                      zip(option.post_ref, option.division, strict=True)], dtype=np.int64)
-    s_base = np.array([div.get(d, s0) for d in base.division], dtype=np.int64)
+    s_opt = (option.post_ref.map(post).fillna(option.division.map(div)).fillna(s0)
+             .to_numpy(dtype=np.int64))
+    s_base = base.division.map(div).fillna(s0).to_numpy(dtype=np.int64)
     continuing = option.baseline_post_id >= 0
     if continuing.any():
         first = (pd.Series(s_opt[continuing]).groupby(option.baseline_post_id[continuing]).min())
@@ -261,14 +264,25 @@ def _switch_months(base: Priced, option: Priced, a: PlanAssumptions) -> tuple[np
     return s_base, s_opt
 
 
-def _split(cost: np.ndarray, pid: np.ndarray, partners: pd.DataFrame,
+@dataclass(frozen=True)
+class _Groups:
+    """Posts grouped by partner once (−1: shared), so each year's split sums a few masks."""
+
+    ids: np.ndarray
+    masks: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, pid: np.ndarray) -> _Groups:
+        ids = np.unique(pid)
+        return cls(ids=ids, masks=tuple(pid == i for i in ids))
+
+
+def _split(cost: np.ndarray, groups: _Groups, partners: pd.DataFrame,
            shares: pd.DataFrame) -> dict[str, int]:
     """Pence by partner name: posts charged to one partner, shared posts split by the
     councils' shares (planner.structures.envelope), on per-partner sums (a handful of rows)."""
-    ids, inverse = np.unique(pid, return_inverse=True)
-    sums = np.zeros(len(ids), dtype=np.int64)
-    np.add.at(sums, inverse, cost)
-    pos = envelope_position(cost=sums, partner_id=ids, partners=partners, shares=shares,
+    sums = np.array([int(cost[m].sum()) for m in groups.masks], dtype=np.int64)
+    pos = envelope_position(cost=sums, partner_id=groups.ids, partners=partners, shares=shares,
                             envelope_pence=None, months=12)
     return {str(n): int(s) for n, s in zip(pos.by_partner["partner"], pos.by_partner["spend"],
                                             strict=True)}
@@ -291,6 +305,8 @@ def project(*, base: CostInputs, option: CostInputs, shares: pd.DataFrame,
     partners = pd.concat([base.partners, option.partners])
     partners = partners[~partners.index.duplicated()].sort_index()
     s_base, s_opt = _switch_months(pb, po, a)
+    base_groups = _Groups.of(pb.partner_id)
+    both_groups = _Groups.of(np.concatenate([pb.partner_id, po.partner_id]))
     s0 = min(switch_month(a.effective_on, a.first_year), 12 * n - 1)
     one_off_year = s0 // 12
     one_offs = dict(a.one_offs) if one_offs is None else dict(one_offs)
@@ -322,9 +338,8 @@ def project(*, base: CostInputs, option: CostInputs, shares: pd.DataFrame,
         opt_months = np.clip(12 * (k + 1) - s_opt, 0, 12)
         base_months = 12 - np.clip(12 * (k + 1) - s_base, 0, 12)
         phased = np.concatenate([part_year(cb, base_months), part_year(co, opt_months)])
-        pids = np.concatenate([pb.partner_id, po.partner_id])
-        baseline = _split(cb, pb.partner_id, partners, shares)
-        planned = _split(phased, pids, partners, shares)
+        baseline = _split(cb, base_groups, partners, shares)
+        planned = _split(phased, both_groups, partners, shares)
         for name in dict.fromkeys([*baseline, *planned, *one_offs]):
             b, o = baseline.get(name, 0), planned.get(name, 0)
             vb, vo = div_half_up(b * vf, BP_SCALE), div_half_up(o * vf, BP_SCALE)
