@@ -103,3 +103,38 @@ def test_the_workbook_recalculated_by_libreoffice_equals_the_page(result, tmp_pa
         assert summary[f"A{4 + i}"].value == label
         assert pence(summary[f"D{4 + i}"].value) == int(total["saving_pence"])
         assert pence(summary[f"G{4 + i}"].value) == int(total["cumulative_pence"])
+
+
+def _recalculate(data: bytes, tmp_path: Path) -> openpyxl.Workbook:
+    exe = soffice()
+    source = tmp_path / "in" / "book.xlsx"
+    source.parent.mkdir(exist_ok=True)
+    source.write_bytes(data)
+    out, profile = tmp_path / "out", tmp_path / "profile"
+    done = subprocess.run(
+        [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+         "--convert-to", "xlsx", "--outdir", str(out), str(source)],
+        capture_output=True, text=True, timeout=180)
+    assert (out / "book.xlsx").exists(), done.stdout + done.stderr
+    return openpyxl.load_workbook(out / "book.xlsx", data_only=True)
+
+
+@pytest.mark.parametrize("rate_bp", [250, 200, 175])
+def test_libreoffice_rounds_the_vacancy_factor_as_the_projection_does(rate_bp, tmp_path):
+    """Catches: a tie (a half penny exactly) that the spreadsheet's ROUND and the projection's
+    half-up rounding settle differently, binary floating point notwithstanding."""
+    from planner.core.spreadsheets import Cell, Formula, Grid, xlsx_bytes
+    from planner.structures.pay import div_half_up
+
+    small = [p for p in range(1, 20_000) if p * rate_bp % 10_000 == 5_000][:10]
+    assert small, "no tie at this rate: choose another"
+    # Adding whole £100s keeps a tie a tie: pence from 1p to about £400m.
+    ties = small + [p + 10_000 * m for p in small[:3] for m in (7, 12_345, 3_086_419, 39_999)]
+    values = sorted(set(ties + [123_456_789, 1, 99, 2_440_071_73]))
+    rows = [["Rate", Cell(Decimal(rate_bp) / 10_000, "0.00%")]]
+    rows += [[Cell(Decimal(p) / 100, "#,##0.00"), Formula("=ROUND(A{0}*$B$1,2)".format(i + 2))]
+             for i, p in enumerate(values)]
+    book = _recalculate(xlsx_bytes({"Ties": Grid(rows=rows)}), tmp_path)
+    ws = book["Ties"]
+    for i, p in enumerate(values):
+        assert pence(ws[f"B{i + 2}"].value) == div_half_up(p * rate_bp, 10_000), p
