@@ -132,7 +132,7 @@ def test_libreoffice_rounds_the_vacancy_factor_as_the_projection_does(rate_bp, t
     ties = small + [p + 10_000 * m for p in small[:3] for m in (7, 12_345, 3_086_419, 39_999)]
     values = sorted(set(ties + [123_456_789, 1, 99, 2_440_071_73]))
     rows = [["Rate", Cell(Decimal(rate_bp) / 10_000, "0.00%")]]
-    rows += [[Cell(Decimal(p) / 100, "#,##0.00"), Formula("=ROUND(A{0}*$B$1,2)".format(i + 2))]
+    rows += [[Cell(Decimal(p) / 100, "#,##0.00"), Formula(f"=ROUND(A{i + 2}*$B$1,2)")]
              for i, p in enumerate(values)]
     book = _recalculate(xlsx_bytes({"Ties": Grid(rows=rows)}), tmp_path)
     ws = book["Ties"]
