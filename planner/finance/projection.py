@@ -254,7 +254,7 @@ def _switch_months(base: Priced, option: Priced, a: PlanAssumptions) -> tuple[np
     post = {ref: switch_month(day, a.first_year) for ref, day in a.post_dates.items()}
     s_opt = (option.post_ref.map(post).fillna(option.division.map(div)).fillna(s0)
              .to_numpy(dtype=np.int64))
-    s_base = base.division.map(div).fillna(s0).to_numpy(dtype=np.int64)
+    s_base = base.division.map(div).fillna(s0).to_numpy(dtype=np.int64).copy()
     continuing = option.baseline_post_id >= 0
     if continuing.any():
         first = (pd.Series(s_opt[continuing]).groupby(option.baseline_post_id[continuing]).min())

@@ -34,11 +34,12 @@ def cost_of(scp: int) -> int:
 
 
 def inputs(posts: list[tuple], people: list[tuple]) -> CostInputs:
-    """posts: (id, ref, partner_id, baseline_post_id); people: (post id, person id, scp)."""
-    frame = pd.DataFrame([{"id": i, "post_id": ref, "title": "Officer", "division": "Digital",
-                           "team": "Core", "grade": "G", "fte_units": 10_000, "partner_id": pid,
-                           "funding": "base", "baseline_post_id": base}
-                          for i, ref, pid, base in posts])
+    """posts: (id, ref, partner_id, baseline_post_id[, division]); people: (post id, person
+    id, scp)."""
+    frame = pd.DataFrame([{"id": p[0], "post_id": p[1], "title": "Officer",
+                           "division": p[4] if len(p) > 4 else "Digital", "team": "Core",
+                           "grade": "G", "fte_units": 10_000, "partner_id": p[2],
+                           "funding": "base", "baseline_post_id": p[3]} for p in posts])
     lines = pd.DataFrame([{"post": post, "source_post": post, "source_grade": "G",
                            "person_id": person, "fte_units": 10_000, "employee_ref": f"E{person}",
                            "name": f"Person {person}", "contract": "permanent", "scp": float(scp),
@@ -181,3 +182,22 @@ def test_a_plan_runs_three_to_five_years(years):
 
     with pytest.raises(ValueError):
         check_length(years)
+
+
+def test_a_division_and_a_post_take_effect_on_dates_of_their_own():
+    """The option keeps B and C and deletes A (division Infra, from 1 January 2026: nine
+    months of A in year 1) and D (its own post date does not apply: D is not in the option, so
+    its division's, Apps, 1 October: six months). C, kept, is given 1 July in the option and
+    takes its baseline post with it: no change in cost either way."""
+    base = inputs([(1, "A", BRENT, -1, "Infra"), (2, "B", BRENT, -1, "Apps"),
+                   (3, "C", BRENT, -1, "Apps"), (4, "D", BRENT, -1, "Apps")],
+                  [(1, 1, 33), (2, 2, 30), (3, 3, 31), (4, 4, 32)])
+    option = inputs([(12, "B", BRENT, 2, "Apps"), (13, "C", BRENT, 3, "Apps")],
+                    [(12, 2, 30), (13, 3, 31)])
+    a = plan(effective_on=dt.date(2025, 4, 1),
+             division_dates={"Infra": dt.date(2026, 1, 1), "Apps": dt.date(2025, 10, 1)},
+             post_dates={"C": dt.date(2025, 7, 1), "D": dt.date(2025, 5, 1)})
+    p = run(base, option, a)
+    saving = cost_of(33) * 3 // 12 + cost_of(32) * 6 // 12
+    assert by(p, "Brent", "saving_pence")[0] == saving == 1_095_000 + 2_122_500
+    assert by(p, "Brent", "saving_pence")[1] == cost_of(33) + cost_of(32)
