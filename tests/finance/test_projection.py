@@ -201,3 +201,12 @@ def test_a_division_and_a_post_take_effect_on_dates_of_their_own():
     saving = cost_of(33) * 3 // 12 + cost_of(32) * 6 // 12
     assert by(p, "Brent", "saving_pence")[0] == saving == 1_095_000 + 2_122_500
     assert by(p, "Brent", "saving_pence")[1] == cost_of(33) + cost_of(32)
+
+
+def test_on_cost_rates_that_change_carry_on_into_later_years():
+    """From year 2 employer NI is 16% above £4,000 and LGPS 22%: SCP 31 costs £31,000 +
+    16% × £27,000 (£4,320) + 22% × £31,000 (£6,820) = £42,140, in year 3 as well."""
+    one = inputs([(1, "A", BRENT, -1)], [(1, 1, 31)])
+    change = YearAssumption(ni_rate_bp=1600, ni_threshold_pence=400_000, pension_rate_bp=2200)
+    p = run(one, one, plan(awards=[YearAssumption(), change, YearAssumption()]))
+    assert by(p, "Brent", "baseline_pence") == [4_110_000, 4_214_000, 4_214_000]
