@@ -210,3 +210,23 @@ def test_on_cost_rates_that_change_carry_on_into_later_years():
     change = YearAssumption(ni_rate_bp=1600, ni_threshold_pence=400_000, pension_rate_bp=2200)
     p = run(one, one, plan(awards=[YearAssumption(), change, YearAssumption()]))
     assert by(p, "Brent", "baseline_pence") == [4_110_000, 4_214_000, 4_214_000]
+
+
+def test_a_salary_outside_the_spine_takes_the_percentage_and_an_interim_stays_as_it_is():
+    """A head on £80,000 (no spinal point) gets the 2% award: £81,600, NI 15% of £76,600
+    (£11,490), LGPS £16,320: £109,410. An interim at £400 a day × 220 days stays £88,000."""
+    one = inputs([(1, "H", BRENT, -1), (2, "I", BRENT, -1)], [])
+    one.lines.loc[0] = {"post": 1, "source_post": 1, "source_grade": "G", "person_id": 1,
+                        "fte_units": 10_000, "employee_ref": "E1", "name": "Head",
+                        "contract": "permanent", "scp": np.nan,
+                        "annual_salary_pence": 8_000_000.0, "day_rate_pence": np.nan}
+    one.lines.loc[1] = {"post": 2, "source_post": 2, "source_grade": "G", "person_id": 2,
+                        "fte_units": 10_000, "employee_ref": "I1", "name": "Interim",
+                        "contract": "interim", "scp": np.nan, "annual_salary_pence": np.nan,
+                        "day_rate_pence": 40_000.0}
+    p = run(one, one, plan(increments=True,
+                           awards=[YearAssumption(), YearAssumption(award_bp=200),
+                                   YearAssumption()]))
+    head_1 = 8_000_000 + 1_125_000 + 1_600_000
+    assert by(p, "Brent", "baseline_pence") == [head_1 + 8_800_000, 10_941_000 + 8_800_000,
+                                                10_941_000 + 8_800_000]
