@@ -40,6 +40,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("establishment",),
     ("structures",),
     ("people",),
+    ("finance",),
     ("legal", "equality"),
     ("publishing",),
     ("charts",),

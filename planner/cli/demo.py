@@ -14,7 +14,7 @@ from planner.core.auth import SYSTEM, Actor, add_user, verify_password
 from planner.core.config import DATA_DIR
 from planner.core.db import migrate, write_session
 from planner.core.errors import PlannerError
-from planner.core.models import Post, Structure, User
+from planner.core.models import Partner, Post, Structure, User
 from planner.establishment.reference import load_reference_data
 from planner.legal.tupe_rules import DEFAULT_INFORM_WEEKS
 
@@ -334,7 +334,39 @@ def create_demo_option(session: Session, *, with_mapping: bool = True,
         map_demo_people(session, option)
         if with_drafts:
             publish_demo_drafts(session, option)
+    create_demo_plan(session, option)
     return option
+
+
+# The demo option's medium-term financial plan (issue 15), hand-checked in data/demo/README.md:
+# four years from 2026/27, the option taking effect on 1 October 2026 (half the first year),
+# each council's target £1m in the first year and a further million from the next (the seeds'
+# "£1 million of savings ... with targets for a further million in the next financial year").
+DEMO_PLAN_FIRST_YEAR = "2026/27"
+DEMO_PLAN_AWARDS_BP = (300, 250, 250, 250)
+DEMO_PLAN_EFFECTIVE = dt.date(2026, 10, 1)
+DEMO_PLAN_VACANCY_FACTOR_BP = 200
+DEMO_PLAN_TARGETS_PENCE = (100_000_000, 200_000_000, 200_000_000, 200_000_000)
+DEMO_PLAN_LUMP_SUM_PENCE = 3_000_000  # per council, used only while nobody is mapped
+
+
+def create_demo_plan(session: Session, option: Structure) -> None:
+    """Save the demo option's plan through the ordinary service (audited, version 1)."""
+    from planner.finance.assumptions import PlanAssumptions, YearAssumption
+    from planner.finance.plan import save_plan
+
+    councils = [str(n) for n in session.exec(
+        select(Partner.name).where(Partner.kind == "council", Partner.active == True)  # noqa: E712
+        .order_by(Partner.id)).all()]
+    plan = PlanAssumptions(
+        first_year=DEMO_PLAN_FIRST_YEAR,
+        years=tuple(YearAssumption(award_bp=bp) for bp in DEMO_PLAN_AWARDS_BP),
+        effective_on=DEMO_PLAN_EFFECTIVE, increments=True,
+        vacancy_factor_bp=DEMO_PLAN_VACANCY_FACTOR_BP,
+        targets={c: DEMO_PLAN_TARGETS_PENCE for c in councils},
+        one_offs=dict.fromkeys(councils, DEMO_PLAN_LUMP_SUM_PENCE))
+    save_plan(session=session, actor=DEMO_AUTHOR, structure=option, assumptions=plan,
+              expected_version=0)
 
 
 def publish_demo_drafts(session: Session, option: Structure) -> None:

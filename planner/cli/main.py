@@ -25,6 +25,7 @@ from sqlmodel import select
 from planner.cli import dates as cli_dates
 from planner.cli import drafts as cli_drafts
 from planner.cli import organogram as cli_organogram
+from planner.cli import plan as cli_plan
 from planner.cli import reports as cli_reports
 from planner.core.auth import SYSTEM, Actor, add_user, list_users
 from planner.core.config import get_settings
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_reports.add_commands(sub, common)
     cli_drafts.add_commands(sub, common)
     cli_organogram.add_commands(sub, common)
+    cli_plan.add_commands(sub, common)
     return parser
 
 
@@ -412,6 +414,8 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     organogram = cli_organogram.dispatch(args, engine, actor)
     if organogram is not None:
         return organogram
+    if cmd == "plan":
+        return cli_plan.plan_command(args, engine, actor)
     if cmd in ("equality", "mapping"):
         command = cli_reports.equality_command if cmd == "equality" else cli_reports.mapping_command
         return command(args, engine, actor)

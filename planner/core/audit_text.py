@@ -490,6 +490,11 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Event], str]] = {
         + (f" on the {e.after.get('team')} team" if e.after.get("team") else "")),
     ("draft_response", "reply"): lambda e: (
         f"{e.who} replied to a union response ({e.after.get('status')})"),
+    # The medium-term financial plan (issue 15): the option is named in the event.
+    ("financial_plan", "save"): lambda e: (
+        f"{e.who} saved the financial plan of {e.after.get('option') or 'an option'}: "
+        f"{e.after.get('years')} years from {e.after.get('first_year')}, taking effect "
+        f"{value_text('effective_on', e.after.get('effective_on'))}"),
     ("app", "error"): lambda e: (
         f"{e.who} met an unexpected error{' on ' + str(e.after.get('page')) if e.after.get('page') else ''}"
         f" (reference {e.entity_id}); the details are in this event"),

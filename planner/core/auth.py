@@ -67,6 +67,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "drafts.publish": frozenset({"manager", "hr"}),
     "drafts.respond": frozenset({"union"}),
     "drafts.reply": frozenset({"hr"}),
+    # The medium-term financial plan (issue 15): management's working projection of a live
+    # option's savings against each council's target, with the exit bill's totals by partner.
+    # A union rep reads an option's costs only as a published draft froze them (drafts.read).
+    "plan.read": frozenset({"manager", "hr", "admin"}),
+    "plan.edit": frozenset({"manager", "hr"}),
 }
 
 

@@ -507,3 +507,73 @@ class DraftResponse(SQLModel, table=True):
     replied_by: str = Field(default="", max_length=80)
     replied_at: dt.datetime | None = None
     version: int = 1
+
+
+# --- The medium-term financial plan (issue 15) -----------------------------------------------
+
+
+class FinancialPlan(SQLModel, table=True):
+    """An option's medium-term financial plan: the assumptions a projection of its savings
+    against each council's target reads (planner.finance). One plan per option; its years,
+    targets, one-off sums and implementation dates are child rows, replaced as a whole on save
+    (the version guards against two people saving over each other)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", unique=True)
+    first_year: str = Field(max_length=7)  # a financial (pay) year, e.g. 2025/26
+    years: int = 4  # 3 to 5
+    increments: bool = True  # incremental progression each April below the top of grade
+    vacancy_factor_bp: int = 0  # % of the pay budget not spent through turnover
+    effective_on: dt.date  # the option's changes take effect (unless a division or post says)
+    version: int = 1
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=80)
+
+
+class PlanYear(SQLModel, table=True):
+    """One year of a plan: the pay award from its April and any on-cost rate that changes
+    (None: the settings' dated figure, or the year before's change, carries on)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "year_index"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="financialplan.id", index=True)
+    year_index: int  # 0 = the plan's first year
+    award_bp: int = 0
+    award_flat_pence: int = 0
+    flat_to_scp: int | None = None  # the flat amount on points up to this one (None: all)
+    ni_rate_bp: int | None = None
+    ni_threshold_pence: int | None = None
+    pension_rate_bp: int | None = None
+
+
+class PlanTarget(SQLModel, table=True):
+    """A partner's savings target for one year of a plan, in pence."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "partner_id", "year_index"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="financialplan.id", index=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    year_index: int
+    target_pence: int = 0
+
+
+class PlanOneOff(SQLModel, table=True):
+    """A partner's lump-sum one-off cost, used while the option has no people mapping."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "partner_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="financialplan.id", index=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    amount_pence: int = 0
+
+
+class PlanDate(SQLModel, table=True):
+    """When a division's or one option post's changes take effect, where it differs from the
+    plan's date (scope "division": key is the division; "post": the option post's id)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="financialplan.id", index=True)
+    scope: str = Field(max_length=10)
+    key: str = Field(max_length=200)
+    effective_on: dt.date

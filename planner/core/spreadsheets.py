@@ -9,6 +9,11 @@ establishment importer strips exactly that apostrophe again, so export → impor
 
 Every download and file the planner writes in these formats goes through `xlsx_bytes` or
 `csv_bytes`; a test fails if any other module writes one (tests/core/test_spreadsheets.py).
+
+The one live formula a workbook may carry is a `Formula` the planner's own code built (the
+financial plan's totals over its assumption cells, issue 15): a type no cell read from a user
+or the database can have, so typed text is still shown as typed. A `Grid` lays a sheet out
+cell by cell (blocks of assumptions, a totals row) where a frame would not do.
 """
 
 from __future__ import annotations
@@ -63,6 +68,38 @@ class Sheet:
     keep: Sequence[str] = ()  # text columns left as they are (numbers and dates as text)
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula written by the planner's code from cell references it chose (never from
+    text a person typed), e.g. `=SUM(B4:B7)`; written live, shown with `number_format`."""
+
+    text: str
+    number_format: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.startswith("="):
+            raise ValueError("A formula starts with '='.")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A number or date with the number format it is shown in (e.g. '#,##0.00', '0.00%')."""
+
+    value: Any
+    number_format: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A sheet laid out row by row: each cell a value, `Cell`, `Formula` or None. Rows named
+    in `header_rows` (0-based) are shown as header rows, `bold_rows` in bold."""
+
+    rows: Sequence[Sequence[Any]]
+    widths: Sequence[int] = ()
+    header_rows: Sequence[int] = ()
+    bold_rows: Sequence[int] = ()
+
+
 def _is_blank(value: Any) -> bool:
     if value is None:
         return True
@@ -72,7 +109,7 @@ def _is_blank(value: Any) -> bool:
         return False
 
 
-def xlsx_bytes(sheets: Mapping[str, Sheet | pd.DataFrame]) -> bytes:
+def xlsx_bytes(sheets: Mapping[str, Sheet | Grid | pd.DataFrame]) -> bytes:
     """A workbook with one sheet per entry: a bold header row frozen at the top, dates as
     dates, numbers as numbers, every text cell neutralised and typed as text."""
     from openpyxl import Workbook
@@ -94,7 +131,39 @@ def xlsx_bytes(sheets: Mapping[str, Sheet | pd.DataFrame]) -> bytes:
             cell.fill = fill_
         return cell
 
+    def grid_cell(ws: Any, value: Any, *, header: bool, strong: bool) -> Any:
+        if _is_blank(value):
+            return None
+        if isinstance(value, str):
+            return text_cell(ws, value, font=bold if header else Font(bold=True) if strong
+                             else None, fill_=fill if header else None)
+        if isinstance(value, Formula):
+            cell = WriteOnlyCell(ws, value=value.text)
+            cell.data_type = "f"
+            fmt = value.number_format
+        elif isinstance(value, Cell):
+            cell, fmt = WriteOnlyCell(ws, value=value.value), value.number_format
+        elif isinstance(value, dt.datetime | dt.date):
+            cell, fmt = WriteOnlyCell(ws, value=value), "d mmm yyyy"
+        elif isinstance(value, bool | int | float | Decimal):
+            cell, fmt = WriteOnlyCell(ws, value=value), None
+        else:
+            return text_cell(ws, str(value))
+        if fmt:
+            cell.number_format = fmt
+        if strong:
+            cell.font = Font(bold=True)
+        return cell
+
     for name, spec in sheets.items():
+        if isinstance(spec, Grid):
+            ws = wb.create_sheet(neutralise(str(name))[:31])
+            for i, width in enumerate(spec.widths, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = width
+            for r, values in enumerate(spec.rows):
+                ws.append([grid_cell(ws, v, header=r in spec.header_rows,
+                                     strong=r in spec.bold_rows) for v in values])
+            continue
         sheet = spec if isinstance(spec, Sheet) else Sheet(frame=spec)
         ws = wb.create_sheet(neutralise(str(name))[:31])
         cols = [str(c) for c in sheet.frame.columns]

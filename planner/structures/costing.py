@@ -339,7 +339,7 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
     e_pay = np.where(emp, pay.basic_pay(basic, fte), 0)
     e_lw = np.where(emp, pay.london_weighting(lw_rate[at], fte), 0)
     e_pension = np.where(emp, pay.employer_pension(e_pay, e_lw, lgps[at]), 0)
-    e_ni = _ni_per_line(lines["person_id"].to_numpy(dtype=np.int64), e_pay + e_lw, emp, rules)
+    e_ni = ni_per_line(lines["person_id"].to_numpy(dtype=np.int64), e_pay + e_lw, emp, rules)
     day_rate = lines["day_rate_pence"].to_numpy(dtype=float)
     missing_rate = cover & np.isnan(day_rate)
     if missing_rate.any():
@@ -407,7 +407,7 @@ def _vacancy_total(basic: np.ndarray, fte: np.ndarray, lw_rate: np.ndarray, lgps
             + pay.employer_pension(v_pay, v_lw, lgps))
 
 
-def _ni_per_line(person: np.ndarray, gross: np.ndarray, emp: np.ndarray,
+def ni_per_line(person: np.ndarray, gross: np.ndarray, emp: np.ndarray,
                  rules: PayRules) -> np.ndarray:
     """Employer NI on each person's total gross, shared back over their posts.
 

@@ -51,10 +51,15 @@ from planner.core.models import (
     EqualityCheckpoint,
     EqualityImpact,
     EtoRationale,
+    FinancialPlan,
     MappingPool,
     MappingPoolPost,
     Partner,
     PersonMapping,
+    PlanDate,
+    PlanOneOff,
+    PlanTarget,
+    PlanYear,
     Post,
     PublishedDraft,
     Structure,
@@ -563,6 +568,13 @@ def _delete_option_records(conn: Any, sid: int | None) -> dict[str, int]:
     counts["draft_responses"] = _count_and_delete(
         conn, dr, dr.c.draft_id.in_(sa_select(pd_.c.id).where(pd_.c.structure_id == sid)))
     counts["published_drafts"] = _count_and_delete(conn, pd_, pd_.c.structure_id == sid)
+    # The financial plan (issue 15) is the option's own too: its child rows before it.
+    fp = FinancialPlan.__table__
+    plan_ids = sa_select(fp.c.id).where(fp.c.structure_id == sid)
+    for child in (PlanYear, PlanTarget, PlanOneOff, PlanDate):
+        t = child.__table__
+        _count_and_delete(conn, t, t.c.plan_id.in_(plan_ids))
+    counts["financial_plans"] = _count_and_delete(conn, fp, fp.c.structure_id == sid)
     for key, model in _OPTION_RECORDS:
         table = model.__table__
         counts[key] = _count_and_delete(conn, table, table.c.structure_id == sid)

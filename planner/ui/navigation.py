@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
              url_path="published-drafts"),
     PageSpec("pages/mapping.py", "People mapping", ":material/swap_horiz:", "mapping.read",
              url_path="people-mapping"),
+    PageSpec("pages/plan.py", "Financial plan", ":material/savings:", "plan.read",
+             url_path="financial-plan"),
     PageSpec("pages/tupe.py", "TUPE transfers", ":material/move_up:", "tupe.read",
              url_path="tupe-transfers"),
     PageSpec("pages/consultation.py", "Consultation", ":material/event_note:",

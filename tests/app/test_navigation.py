@@ -17,14 +17,14 @@ ALL_PAGES = ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
 # wrong PAGES entry shows up here.
 OFFERED = {
     "manager": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
-                "pages/compare.py", "pages/drafts.py", "pages/mapping.py", "pages/tupe.py", "pages/consultation.py",
-                "pages/equality.py", "pages/reference.py"),
+                "pages/compare.py", "pages/drafts.py", "pages/mapping.py", "pages/plan.py", "pages/tupe.py",
+                "pages/consultation.py", "pages/equality.py", "pages/reference.py"),
     "hr": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py", "pages/compare.py",
-           "pages/drafts.py", "pages/mapping.py", "pages/tupe.py", "pages/consultation.py", "pages/equality.py", "pages/reference.py",
-           "pages/audit.py"),
+           "pages/drafts.py", "pages/mapping.py", "pages/plan.py", "pages/tupe.py", "pages/consultation.py",
+           "pages/equality.py", "pages/reference.py", "pages/audit.py"),
     "admin": ("pages/establishment.py", "pages/org_chart.py", "pages/options.py",
-              "pages/compare.py", "pages/drafts.py", "pages/mapping.py", "pages/tupe.py",
-              "pages/consultation.py", "pages/equality.py", "pages/reference.py",
+              "pages/compare.py", "pages/drafts.py", "pages/mapping.py", "pages/plan.py",
+              "pages/tupe.py", "pages/consultation.py", "pages/equality.py", "pages/reference.py",
               "pages/audit.py", "pages/users.py"),
     # A union rep reads only what was published: the drafts (issue 13), never a live option.
     "union": ("pages/drafts.py",),
@@ -35,7 +35,7 @@ TITLES = {"pages/establishment.py": "Establishment", "pages/org_chart.py": "Org 
           "pages/audit.py": "Audit", "pages/users.py": "Users",
           "pages/drafts.py": "Published drafts", "pages/tupe.py": "TUPE transfers",
           "pages/consultation.py": "Consultation", "pages/equality.py": "Equality impact",
-          "pages/mapping.py": "People mapping"}
+          "pages/mapping.py": "People mapping", "pages/plan.py": "Financial plan"}
 LANDING = {"manager": "Establishment", "hr": "Establishment", "admin": "Establishment",
            "union": "Published drafts"}
 

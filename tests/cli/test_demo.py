@@ -221,11 +221,12 @@ def test_force_replaces_the_demo_option_with_its_records(demo_engine):
                                                   AuditEvent.action == "delete")).one()
         assert deleted.entity_id == str(old_id)
         # The demo's people mapping (38 stored outcomes, 2 pools over 3 posts), its signed-off
-        # stage 1 equality analysis (9 impacts) and its two drafts with the response go too.
+        # stage 1 equality analysis (9 impacts), its two drafts with the response and its
+        # financial plan (issue 15) go too.
         assert deleted.before["deleted_with_it"] == {
             "consultation_plans": 1, "person_mappings": 38, "mapping_pools": 2,
             "mapping_pool_posts": 3, "equality_checkpoints": 1, "equality_impacts": 9,
-            "published_drafts": 2, "draft_responses": 1}
+            "published_drafts": 2, "draft_responses": 1, "financial_plans": 1}
         c = compare_structures(session=s, actor=SYSTEM, base="baseline", other=DEMO_OPTION_NAME)
         assert c.counts()["deleted"] == 27 and len(c.people) == 26
 
@@ -382,3 +383,31 @@ def test_the_demo_drafts_match_the_hand_count(database_url: str):
         assert list(zip(log["draft"], log["status"], strict=True)) == [(1, "accepted")]
         assert s.exec(select(Structure).where(
             Structure.name == DEMO_OPTION_NAME)).one().status == "published"
+
+
+def test_the_demo_plan_matches_the_hand_check(demo_engine):
+    """data/demo/README.md "The financial plan": Jordan Powell's 2027/28 cost and Southwark's
+    2027/28 row, worked out by hand."""
+    from planner.establishment.register import baseline_id
+    from planner.finance import projection
+    from planner.finance.plan import financial_plan, rules_for
+    from planner.structures.costing import cost_inputs
+    from planner.structures.pay import Spine
+
+    with Session(demo_engine) as s:
+        result = financial_plan(session=s, actor=SYSTEM, structure=DEMO_OPTION_NAME)
+        base = cost_inputs(session=s, actor=SYSTEM, structure_id=baseline_id(s))
+    assert result.saved and result.projection.labels[0] == "2026/27"
+    prepared = projection.prepare(base)
+    spine = projection.uprate_spine(projection.uprate_spine(base.spine.lookup, 300, 0, None),
+                                    250, 0, None)
+    rules = rules_for(result.assumptions, None)
+    cost = projection.price_year(prepared, spine=Spine("2027/28", spine), salary=prepared.salary,
+                                 steps=1, rules=rules[1], pension_bp=None)
+    assert cost[list(prepared.post_ref).index("ICT-052")] == 5_372_354
+    t = result.projection.table
+    row = t[(t["partner"] == "Southwark") & (t["year"] == "2027/28")].iloc[0]
+    assert (row["baseline_pence"], row["baseline_vacancy_pence"], row["option_pence"],
+            row["option_vacancy_pence"], row["saving_pence"], row["gap_pence"]) == (
+        244_007_173, 4_880_143, 206_779_277, 4_135_586, 36_483_339, 163_516_661)
+    assert result.projection.break_even_on.isoformat() == "2026-11-01"

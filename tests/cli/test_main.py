@@ -439,6 +439,7 @@ COMMAND_ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("cost",): ("--structure", "baseline"),
     ("equality",): ("--structure", "Option A"),
     ("mapping",): ("--structure", "Option A"),
+    ("plan",): ("--structure", "Option A", "--years", "4"),
     ("publish",): ("--structure", "Option A", "--note", "First draft"),
     ("drafts",): (),
     ("draft", "show"): ("1",),

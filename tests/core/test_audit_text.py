@@ -196,6 +196,10 @@ def test_an_unknown_event_is_still_said_plainly():
      "1 post kept that the establishment deleted; 2 conflicts to review."),
     ("backup", "database", "", {}, {"rows": 12345, "file": "b.zip"},
      "Marcus Obi backed up the database (12,345 rows) to b.zip."),
+    ("save", "financial_plan", "3", None,
+     {"option": "Option 2", "years": 4, "first_year": "2026/27", "effective_on": "2026-10-01"},
+     "Marcus Obi saved the financial plan of Option 2: 4 years from 2026/27, taking effect "
+     "1 Oct 2026."),
     ("error", "app", "E-ABCDEF", {}, {"page": "Establishment"},
      "Marcus Obi met an unexpected error on Establishment (reference E-ABCDEF); the details "
      "are in this event."),

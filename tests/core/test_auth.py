@@ -39,6 +39,9 @@ EXPECTED = {
     "drafts.publish": {"manager", "hr"},  # issue 13
     "drafts.respond": {"union"},
     "drafts.reply": {"hr"},
+    # The financial plan (issue 15): management's; never a union rep's.
+    "plan.read": {"manager", "hr", "admin"},
+    "plan.edit": {"manager", "hr"},
 }
 
 

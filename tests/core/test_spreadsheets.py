@@ -91,15 +91,16 @@ def test_every_spreadsheet_download_on_a_page_comes_from_the_safe_writer():
     calls planner.core.spreadsheets (directly or through exports); found by reading the pages."""
     import planner.establishment.exports
     import planner.establishment.organogram_export
+    import planner.finance.plan_sheet
     import planner.people.mapping_sheet
     import planner.publishing.responses
     import planner.ui.compare
 
     safe_producers = {"export_xlsx", "export_csv_zip", "template_xlsx", "difference_xlsx",
-                      "mapping_xlsx", "response_log_xlsx", "organogram_zip"}
+                      "mapping_xlsx", "response_log_xlsx", "organogram_zip", "plan_xlsx"}
     for mod in (planner.establishment.exports, planner.establishment.organogram_export,
                 planner.ui.compare, planner.people.mapping_sheet,
-                planner.publishing.responses):
+                planner.publishing.responses, planner.finance.plan_sheet):
         text = Path(mod.__file__).read_text(encoding="utf-8")
         assert "xlsx_bytes(" in text or "csv_bytes(" in text
     downloads = []
@@ -114,3 +115,20 @@ def test_every_spreadsheet_download_on_a_page_comes_from_the_safe_writer():
     for page, segment in downloads:
         assert any(p in segment for p in safe_producers) or "download_data" in segment, \
             f"{page}: a spreadsheet download not from the safe writer:\n{segment}"
+
+
+def test_a_grid_writes_the_planners_own_formulas_live_and_typed_text_inert():
+    """Catches: a Grid cell of text that a spreadsheet would run (a partner named
+    "=HYPERLINK(...)"), or a Formula the planner built written as text."""
+    import openpyxl
+
+    from planner.core.spreadsheets import Cell, Formula, Grid
+
+    data = xlsx_bytes({"Plan": Grid(rows=[["=HYPERLINK(\"http://x\")", Cell(12.5, "#,##0.00")],
+                                          ["Total", Formula("=SUM(B1:B1)", "#,##0.00")]])})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Plan"]
+    assert ws["A1"].value == "'=HYPERLINK(\"http://x\")" and ws["A1"].data_type == "s"
+    assert ws["B1"].number_format == "#,##0.00"
+    assert ws["B2"].value == "=SUM(B1:B1)" and ws["B2"].data_type == "f"
+    with pytest.raises(ValueError):
+        Formula("SUM(B1:B1)")
