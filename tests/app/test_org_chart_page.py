@@ -154,3 +154,35 @@ def test_admin_charts_options_but_may_not_edit_them(app_db):
     at = app_as(app_db.actors["admin"], PAGE)
     at.selectbox(key="org_structure").select(sid).run()
     assert not at.exception and not at.get("form")
+
+
+def test_an_imported_organogram_shows_its_chart_spans_layers_and_cost(empty_db):
+    """Issue 14's acceptance on the pages: a department-sized published pair (300 senior posts,
+    four top posts, hundreds of junior rows of fractional FTE) loaded into an empty planner
+    shows its org chart, its spans and layers, and its cost with the band costing said."""
+    from benchmarks.organogram import synthetic_pair
+    from planner.establishment.organogram_import import import_organogram, prepare_organogram
+
+    senior, junior = synthetic_pair(3_000, seed=3, top_posts=4)
+    with empty_db.session() as s:
+        prepared = prepare_organogram(session=s, actor=empty_db.actors["hr"],
+                                      senior=("senior.csv", senior),
+                                      junior=("junior.csv", junior))
+        import_organogram(session=s, actor=empty_db.actors["hr"], prepared=prepared)
+        s.commit()
+    at = app_as(empty_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Layers"]) >= 5
+    assert "4 posts report to nobody" in all_text(at) or "report to nobody" in all_text(at)
+    rows = _chart_rows(_chart(at))
+    # the first head, and its 70-odd direct reports folded into one box to expand
+    assert [r["post_id"] for r in rows if r.get("kind") == "post"] == ["S00001"]
+    assert [r.get("kind") for r in rows].count("summary") == 1
+    at = app_as(empty_db.actors["hr"], "pages/establishment.py")
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Posts"] == "3,000"
+    at = app_as(empty_db.actors["hr"], "pages/options.py")
+    assert not at.exception, at.exception
+    assert "band" in all_text(at)
