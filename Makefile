@@ -48,9 +48,11 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
-## Benchmarks at 1,000 / 10,000 / 50,000 posts; writes benchmarks/results.md.
-bench: $(RUN_STAMP)
+## Benchmarks at 1,000 / 10,000 / 50,000 posts; writes benchmarks/results.md. The browser
+## benchmark drives Debian's chromium (PLANNER_CHROMIUM_PATH) through every page.
+bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.browser
 
 clean-db:
 	rm -f var/planner.db var/planner.db-wal var/planner.db-shm

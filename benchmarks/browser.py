@@ -1,0 +1,412 @@
+"""The browser benchmark (issue 16): every page, as every role, in headless Chromium against a
+real `streamlit run`, at 1,000, 10,000 and 50,000 posts.
+
+For each size: `generate(n, seed=5)` imported on a fresh SQLite file, two options edited the
+way a restructure edits (benchmarks.costing.edited_option: 5% of posts deleted, 5% regraded,
+2% resized, 2% moved, 300 new), every employee's equality answers, and one user per role.
+Then the app is started as a user starts it (`python -m streamlit run app.py`) and, per role,
+a browser signs in and opens every page its menu lists, twice:
+
+- **idle after click**: from the click on the page's menu link to the app idle again (the
+  script no longer running, no spinner), seen by a MutationObserver on the app's own
+  script-state attribute, so a short run is not missed between two polls;
+- **bytes**: the websocket frames the page received from the click to idle (Streamlit sends
+  every element, table and chart over its websocket);
+- first view (caches cold for that page) and second view (the same page again after every
+  other page);
+- the server's resident memory (VmRSS) after each role's pass, and after a second session.
+
+Not part of `make test` (it takes minutes at 50,000 posts); `make bench` runs it after the
+other benchmarks, `python -m benchmarks.browser --sizes 1000` for a quick look.
+tests/e2e/test_browser_benchmark.py runs it at a few hundred posts so it never rots. Writes its
+section of benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import update
+from sqlmodel import Session
+
+from benchmarks.common import footer, log
+from benchmarks.costing import edited_option
+from benchmarks.generate import generate, to_csv_files
+from benchmarks.restructure import equality_csv
+from benchmarks.sections import update_section
+from planner.cli.demo import init_database
+from planner.core.auth import SYSTEM, Actor, add_user
+from planner.core.config import ROOT, get_settings
+from planner.core.db import make_engine
+from planner.core.models import Structure
+from planner.establishment.importer import import_establishment
+from planner.ui.navigation import PageSpec
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.md"
+SIZES = (1_000, 10_000, 50_000)
+ROLES = ("hr", "manager", "union", "admin")
+PASSWORD = "benchmark-password-2026"
+STARTUP_TIMEOUT = 120
+PAGE_TIMEOUT_MS = 180_000
+# Targets at 50,000 posts (issue 16).
+FIRST_VIEW_S = 4.0
+SECOND_VIEW_S = 2.0
+MAX_BYTES = 1_000_000
+ONE_SESSION_MB = 400
+SECOND_SESSION_MB = 100
+
+# Marks the app's script state as seen: set on every change of the attribute, so that a run
+# shorter than any polling interval is still seen to have started.
+_WATCH = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__benchRan = false;
+    if (!window.__benchWatch) {
+        window.__benchWatch = new MutationObserver(() => {
+            if (app.getAttribute('data-test-script-state') === 'running') window.__benchRan = true;
+        });
+        window.__benchWatch.observe(app, {attributes: true,
+                                          attributeFilter: ['data-test-script-state']});
+    }
+}"""
+_IDLE = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return window.__benchRan
+        && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector("[data-testid='stSpinner']")
+        && !document.querySelector("[data-testid='stSkeleton']");
+}"""
+
+
+@dataclass
+class View:
+    """One page opened once by one role."""
+
+    page: str
+    role: str
+    view: str  # first | second
+    seconds: float
+    bytes: int
+    error: str = ""
+
+
+@dataclass
+class SizeResult:
+    posts: int
+    people: int
+    views: list[View] = field(default_factory=list)
+    memory_mb: dict[str, float] = field(default_factory=dict)  # after each pass
+    prepare_s: float = 0.0
+
+
+def prepare(workdir: Path, n: int) -> tuple[str, int]:
+    """The database at `n` posts with two options, equality answers and one user per role;
+    its URL and the number of people."""
+    from planner.equality import records
+
+    engine = make_engine(f"sqlite:///{workdir / 'browser.db'}")
+    init_database(engine)  # migrated as the app expects, with the reference data
+    posts, people = generate(n, seed=5)
+    with Session(engine) as s:
+        import_establishment(session=s, actor=SYSTEM, files=to_csv_files(posts, people))
+        s.commit()
+    first = edited_option(engine, np.random.default_rng(21))
+    with Session(engine) as s:
+        t = Structure.__table__
+        s.execute(update(t).where(t.c.name == first).values(name="Option A"))
+        s.commit()
+    edited_option(engine, np.random.default_rng(22))
+    with Session(engine) as s:
+        records.import_equality(session=s, actor=Actor(id=None, username="benchmark",
+                                                       role="hr"),
+                                files=[("equality.csv",
+                                        equality_csv(people, np.random.default_rng(3)))])
+        for role in ROLES:
+            add_user(session=s, actor=SYSTEM, username=f"bench-{role}", role=role,
+                     password=PASSWORD, display_name=f"Benchmark {role}")
+        s.commit()
+    url = str(engine.url)
+    engine.dispose()
+    return url, len(people)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(db_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """`streamlit run app.py` on `db_url`: its base URL and process id."""
+    env = {**os.environ, "PLANNER_DATABASE_URL": db_url, "PLANNER_VAR_DIR": str(workdir)}
+    env.pop("DATABASE_URL", None)
+    port = _free_port()
+    log_path = workdir / "streamlit.log"
+    with log_path.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
+             "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("streamlit exited: " + log_path.read_text(errors="replace"))
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("streamlit not healthy: " + log_path.read_text(
+                    errors="replace"))
+            time.sleep(0.25)
+        yield base, proc.pid
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process, in MB (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pages_of(role: str) -> list[PageSpec]:
+    """The pages a role's menu lists (planner.ui.navigation.pages_for's rule)."""
+    from planner.ui.navigation import pages_for
+
+    return pages_for(Actor(id=None, username=f"bench-{role}", role=role))
+
+
+class Session_:
+    """One browser session signed in as one role, counting the websocket's received bytes."""
+
+    def __init__(self, browser, base: str, role: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1440, "height": 1000},
+                                           base_url=base)
+        self.context.set_default_timeout(PAGE_TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.received = 0
+        self.page.on("websocket", self._socket)
+        self.role = role
+
+    def _socket(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        self.received += len(payload)
+
+    def idle_after(self, action) -> tuple[float, int]:
+        """Seconds and bytes from `action()` (a click) to the app idle again."""
+        self.page.evaluate(_WATCH)
+        before = self.received
+        start = time.perf_counter()
+        action()
+        self.page.wait_for_function(_IDLE, polling=50, timeout=PAGE_TIMEOUT_MS)
+        return time.perf_counter() - start, self.received - before
+
+    def sign_in(self) -> tuple[float, int]:
+        """Sign in; the seconds and bytes from the click to the first page idle (a role with
+        one page has no menu: this is that page's first view)."""
+        self.page.goto("/")
+        self.page.wait_for_selector(
+            "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached")
+        self.page.get_by_label("Username", exact=True).fill(f"bench-{self.role}")
+        self.page.get_by_label("Password", exact=True).fill(PASSWORD)
+        out = self.idle_after(lambda: self.page.get_by_role("button", name="Sign in").click())
+        self.page.get_by_label("Username", exact=True).wait_for(state="detached",
+                                                                timeout=30_000)
+        return out
+
+    def reload(self) -> tuple[float, int]:
+        """The page read again from a reload (a role with one page has no menu to click). A
+        reload starts a fresh window, so the watch cannot be set first: the app is taken as
+        idle once its heading is drawn and no script or spinner runs."""
+        before = self.received
+        start = time.perf_counter()
+        self.page.reload(wait_until="load")
+        self.page.locator("h1").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_function(_IDLE.replace("window.__benchRan\n        && ", ""),
+                                    polling=50, timeout=PAGE_TIMEOUT_MS)
+        return time.perf_counter() - start, self.received - before
+
+    def open(self, spec: PageSpec) -> tuple[float, int]:
+        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title)
+        return self.idle_after(link.click)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
+                 screenshots: Path | None = None) -> SizeResult:
+    log(f"browser: preparing {n:,} posts")
+    started = time.perf_counter()
+    db_url, people = prepare(workdir, n)
+    result = SizeResult(posts=n, people=people, prepare_s=time.perf_counter() - started)
+    with server(db_url, workdir) as (base, pid):
+        result.memory_mb["started"] = rss_mb(pid)
+        for role in roles:
+            session = Session_(browser, base, role)
+            try:
+                landing = session.sign_in()
+                specs = pages_of(role)
+                for view in ("first", "second"):
+                    for spec in specs:
+                        try:
+                            if len(specs) > 1:
+                                seconds, received = session.open(spec)
+                            else:  # no menu: signing in opened it; a reload reads it again
+                                seconds, received = landing if view == "first" else (
+                                    session.reload())
+                            result.views.append(View(spec.title, role, view, seconds, received))
+                            log(f"  {n:,} {role} {spec.title} {view}: {seconds:.2f} s, "
+                                f"{received / 1e6:.2f} MB")
+                        except Exception as exc:  # a page that never goes idle is a figure too
+                            result.views.append(View(spec.title, role, view, float("nan"), 0,
+                                                     str(exc).splitlines()[0][:120]))
+                            log(f"  {n:,} {role} {spec.title} {view}: FAILED {exc}")
+                        if screenshots is not None and view == "first" and role == "hr":
+                            name = spec.url_path or "page"
+                            session.page.screenshot(path=screenshots / f"16-{n}-{name}.png",
+                                                    full_page=True)
+                result.memory_mb[f"after {role}"] = rss_mb(pid)
+            finally:
+                session.close()
+        # A second session at once: the caches should be shared, not per session.
+        one, two = Session_(browser, base, "hr"), Session_(browser, base, "manager")
+        try:
+            one.sign_in()
+            two.sign_in()
+            for spec in pages_of("manager")[:4]:
+                one.open(spec)
+                two.open(spec)
+            result.memory_mb["two sessions"] = rss_mb(pid)
+        finally:
+            one.close()
+            two.close()
+    return result
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    path = get_settings().chromium_path
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, headless=True, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _cell(seconds: float, limit: float | None) -> str:
+    if seconds != seconds:  # NaN: never idle
+        return "never idle"
+    mark = "" if limit is None else (" ✓" if seconds <= limit else " ✗")
+    return f"{seconds:.2f}{mark}"
+
+
+def report(results: list[SizeResult], started: float) -> str:
+    lines = ["## Every page in a browser", "",
+             f"Command: `.venv/bin/python -m benchmarks.browser` on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; SQLite; `streamlit run` "
+             "driven by headless Chromium; `generate(n, seed=5)` with two edited options and "
+             "every employee's equality answers. Seconds from the click on a page's menu link "
+             "to the app idle (no script running, no spinner); MB received over the websocket "
+             "in that time.", "",
+             f"Targets at 50,000 posts: first view ≤ {FIRST_VIEW_S:.0f} s, second view ≤ "
+             f"{SECOND_VIEW_S:.0f} s, ≤ {MAX_BYTES / 1e6:.0f} MB per view; server memory under "
+             f"{ONE_SESSION_MB} MB for one session and under {SECOND_SESSION_MB} MB more for a "
+             "second. ✓ met, ✗ missed (marked at 50,000 posts only).", ""]
+    for r in results:
+        at_target = r.posts == 50_000
+        lines += [f"### {r.posts:,} posts ({r.people:,} people; prepared in {r.prepare_s:.0f} s)",
+                  "", "| page | role | first view s | MB | second view s | MB |",
+                  "|---|---|---:|---:|---:|---:|"]
+        by_key = {(v.page, v.role, v.view): v for v in r.views}
+        for page, role in dict.fromkeys((v.page, v.role) for v in r.views):
+            a, b = by_key.get((page, role, "first")), by_key.get((page, role, "second"))
+
+            def mb(v: View | None, at_target: bool = at_target) -> str:
+                if v is None:
+                    return "—"
+                mark = "" if not at_target else (" ✓" if v.bytes <= MAX_BYTES else " ✗")
+                return f"{v.bytes / 1e6:.2f}{mark}"
+
+            lines.append(
+                f"| {page} | {role} | "
+                f"{_cell(a.seconds, FIRST_VIEW_S if at_target else None) if a else '—'} | "
+                f"{mb(a)} | "
+                f"{_cell(b.seconds, SECOND_VIEW_S if at_target else None) if b else '—'} | "
+                f"{mb(b)} |")
+        errors = [v for v in r.views if v.error]
+        if errors:
+            lines += ["", "Pages that never went idle: " + "; ".join(
+                f"{v.page} ({v.role}, {v.view}): {v.error}" for v in errors)]
+        mem = r.memory_mb
+        one = max((v for k, v in mem.items() if k.startswith("after ")), default=float("nan"))
+        lines += ["", "Server memory (MB): " + "; ".join(f"{k} {v:.0f}" for k, v in mem.items())]
+        if at_target and "two sessions" in mem:
+            extra = mem["two sessions"] - one
+            lines.append(f"One session at most {one:.0f} MB "
+                         f"({'✓' if one <= ONE_SESSION_MB else '✗'}); a second session "
+                         f"{extra:+.0f} MB ({'✓' if extra <= SECOND_SESSION_MB else '✗'}).")
+        lines.append("")
+    lines.append(footer(started))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--roles", nargs="*", default=list(ROLES))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--screenshots", type=Path, default=None,
+                        help="save hr's first view of every page here")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if args.screenshots is not None:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+    results = []
+    with chromium() as browser, tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            work = Path(tmp) / str(n)
+            work.mkdir()
+            results.append(measure_size(browser, n, work, tuple(args.roles), args.screenshots))
+    update_section(args.out, "browser", report(results, started))
+    log(f"wrote the browser section of {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
