@@ -71,6 +71,24 @@ def posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     return df
 
 
+def _joined(occ: pd.DataFrame, column: str, name: str, *, unique: bool = False) -> pd.Series:
+    """Per post (`pk`), the occupants' `column` values joined with "; " in the rows' order
+    (first occurrence only when `unique`; blanks left out). Most posts have one occupant: they
+    take their value as it is, and only the few with several are joined in Python, so 50,000
+    posts cost a vector operation, not 40,000 calls of a lambda."""
+    part = occ[["pk", column]]
+    part = part[part[column].notna() & (part[column].astype(str) != "")]
+    if unique:
+        part = part.drop_duplicates()
+    several = part["pk"].duplicated(keep=False).to_numpy()
+    one = part[~several].set_index("pk")[column].astype(str)
+    many = part[several]
+    if len(many):
+        joined = many.groupby("pk", sort=False)[column].agg(lambda s: "; ".join(map(str, s)))
+        one = pd.concat([one, joined])
+    return one.rename(name)
+
+
 def establishment_frame(*, session: Session, actor: Actor,
                         structure_id: int | None = None) -> pd.DataFrame:
     """One row per post with its status, incumbents and their FTE.
@@ -92,20 +110,19 @@ def establishment_frame(*, session: Session, actor: Actor,
     occ = pd.read_sql(q, session.connection())
     occ["occ_fte"] = occ["occ_fte"].astype(float)
     occ["is_employee"] = occ["contract"].isin(EMPLOYEE_CONTRACTS)
-    occ["origin"] = occ["origin"].fillna("")
+    occ["origin"] = occ["origin"].fillna("").astype(str)
     occ["tupe"] = occ["tupe_transfer_date"].notna()
     emp = occ[occ.is_employee]
     cover = occ[~occ.is_employee]
-    by_emp = emp.groupby("pk").agg(
-        incumbents=("name", "; ".join), staff_fte=("occ_fte", "sum"),
-        contracts=("contract", lambda s: "; ".join(dict.fromkeys(s))),
-        origin=("origin", lambda s: "; ".join(dict.fromkeys(x for x in s if x))),
-        tupe=("tupe", "any"),
-    )
-    by_cover = cover.groupby("pk").agg(
-        interim=("name", "; ".join), interim_fte=("occ_fte", "sum"),
-        interim_contracts=("contract", lambda s: "; ".join(dict.fromkeys(s))),
-    )
+    sums = emp.groupby("pk", sort=False).agg(staff_fte=("occ_fte", "sum"), tupe=("tupe", "any"))
+    by_emp = sums.join([_joined(emp, "name", "incumbents"),
+                        _joined(emp, "contract", "contracts", unique=True),
+                        _joined(emp, "origin", "origin", unique=True)])[
+        ["incumbents", "staff_fte", "contracts", "origin", "tupe"]]
+    by_cover = cover.groupby("pk", sort=False).agg(interim_fte=("occ_fte", "sum")).join(
+        [_joined(cover, "name", "interim"),
+         _joined(cover, "contract", "interim_contracts", unique=True)])[
+        ["interim", "interim_fte", "interim_contracts"]]
     df = posts.join(by_emp, on="id").join(by_cover, on="id")
     for col in ("incumbents", "contracts", "origin", "interim", "interim_contracts"):
         df[col] = df[col].fillna("")

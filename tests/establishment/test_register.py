@@ -241,3 +241,22 @@ def test_renaming_a_manager_alone_leaves_its_reports_pointing_nowhere(session, a
 def test_the_without_an_employee_pair_reads_as_one_sentence(covered, vacant, text):
     """Catches: the "Vacancies 30 / Vacant 7" pair, where "vacant" meant two things."""
     assert est.without_employee_sentence(covered, vacant) == text
+
+
+def test_occupants_are_joined_per_post_in_order_without_repeats_or_blanks():
+    """Catches: the vectorised join (issue 16) losing the order of a job share's holders,
+    repeating a contract two holders share, or listing a blank origin."""
+    import pandas as pd
+
+    from planner.establishment.register import _joined
+
+    occ = pd.DataFrame({"pk": [1, 2, 2, 3, 3, 3],
+                        "name": ["Ann", "Bo", "Cy", "Di", "Ed", "Fay"],
+                        "contract": ["permanent", "permanent", "permanent", "fixed_term",
+                                     "permanent", "fixed_term"],
+                        "origin": ["", "Capita", "", "", "", "Capita"]})
+    assert _joined(occ, "name", "incumbents").to_dict() == {1: "Ann", 2: "Bo; Cy",
+                                                             3: "Di; Ed; Fay"}
+    assert _joined(occ, "contract", "c", unique=True).to_dict() == {
+        1: "permanent", 2: "permanent", 3: "fixed_term; permanent"}
+    assert _joined(occ, "origin", "o", unique=True).to_dict() == {2: "Capita", 3: "Capita"}
