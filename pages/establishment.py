@@ -33,7 +33,9 @@ else:
                + ui.origin_summary(register.metrics))
     with st.expander("Filters", icon=":material/filter_list:"):
         chosen = ui.filter_widgets(register.frame)
-    shown = ui.apply_filters(register.frame, chosen)
+    search = st.text_input("Search posts", key="register_search",
+                           placeholder="Post id, title, team, grade, manager or holder's name")
+    shown = ui.search_frame(ui.apply_filters(register.frame, chosen), search)
 
 tabs = ["Register"]
 if register is not None and can(actor, "establishment.edit"):
@@ -49,9 +51,21 @@ if register is not None and containers["Register"].open:
         left.altair_chart(grade_mix_chart(shown, register.grades), width="stretch")
         middle.altair_chart(status_chart(shown), width="stretch")
         right.altair_chart(origin_chart(register.metrics.people_by_origin), width="stretch")
-        st.caption(f"Showing {len(shown):,} of {len(register.frame):,} posts.")
-        st.dataframe(ui.table_frame(shown), hide_index=True, column_config=ui.TABLE_CONFIG,
+        page = ui.register_page(shown, st.session_state.get("register_page", 1))
+        if page.pages > 1:
+            st.number_input(f"Page (of {page.pages:,}; {ui.REGISTER_PAGE_ROWS:,} posts a page)",
+                            min_value=1, max_value=page.pages, step=1, key="register_page")
+        st.caption(f"Showing {len(shown):,} of {len(register.frame):,} posts."
+                   + (f" Rows {page.first:,}–{page.last:,} are listed; download the rest."
+                      if page.pages > 1 else ""))
+        st.dataframe(ui.table_frame(page.rows), hide_index=True, column_config=ui.TABLE_CONFIG,
                      placeholder=fmt.BLANK, height=ui.TABLE_HEIGHT, key="establishment_table")
+        st.download_button("Download this post (.xlsx)" if len(shown) == 1 else
+                           f"Download these {len(shown):,} posts (.xlsx)",
+                           lambda: ui.register_xlsx(shown), file_name="register.xlsx",
+                           on_click="ignore", key="register_download",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml"
+                                ".sheet")
 
 if register is not None and "Edit posts" in containers and containers["Edit posts"].open:
     with containers["Edit posts"]:

@@ -223,6 +223,50 @@ def filter_options(df: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
+# The register shows a page of posts at a time: 50,000 rows sent to the browser are 11.7 MB and
+# a frozen tab (issue 16); the whole filtered register is a download instead.
+REGISTER_PAGE_ROWS = 500
+SEARCH_COLUMNS = ("post_id", "title", "division", "team", "grade", "reports_to", "incumbents",
+                  "interim")
+
+
+def search_frame(df: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows in which every word of `text` appears (any case) in a post's id, title, division,
+    team, grade, manager or holders' names; all rows for a blank search."""
+    words = [w for w in (text or "").lower().split() if w]
+    if not words or df.empty:
+        return df
+    hay = df[list(SEARCH_COLUMNS)].astype(str).agg("\t".join, axis=1).str.lower()
+    mask = pd.Series(True, index=df.index)
+    for word in words:
+        mask &= hay.str.contains(word, regex=False)
+    return df[mask]
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    """One page of the (filtered) register: its rows, and where they sit in the whole."""
+
+    rows: pd.DataFrame
+    page: int  # 1-based, clamped to the pages there are
+    pages: int
+    first: int  # 1-based row number of the first row shown (0 when there are none)
+    last: int
+    total: int  # rows in the filtered register
+
+
+def register_page(df: pd.DataFrame, page: int = 1,
+                  size: int = REGISTER_PAGE_ROWS) -> RegisterPage:
+    """Page `page` of `df` (`size` rows a page); a page past the end shows the last one."""
+    total = len(df)
+    pages = max(1, -(-total // size))
+    page = min(max(1, int(page or 1)), pages)
+    start = (page - 1) * size
+    rows = df.iloc[start:start + size]
+    return RegisterPage(rows=rows, page=page, pages=pages, first=start + 1 if total else 0,
+                        last=start + len(rows), total=total)
+
+
 # --- editing ------------------------------------------------------------------------------
 
 

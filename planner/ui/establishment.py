@@ -16,6 +16,7 @@ import streamlit as st
 from planner.core.auth import Actor
 from planner.core.config import get_settings
 from planner.core.errors import PermissionDenied, StaleVersion, ValidationFailed
+from planner.core.spreadsheets import xlsx_bytes
 from planner.establishment.reference import grade_table
 from planner.establishment.register import (
     EDITABLE_COLUMNS,
@@ -32,6 +33,15 @@ from planner.establishment.register import (
     headline_metrics,
     structure_version,
     without_employee_sentence,
+)
+from planner.establishment.register import (
+    REGISTER_PAGE_ROWS as REGISTER_PAGE_ROWS,
+)
+from planner.establishment.register import (
+    register_page as register_page,
+)
+from planner.establishment.register import (
+    search_frame as search_frame,
 )
 from planner.ui import format as fmt
 from planner.ui.session import database_url, reading, writing
@@ -207,6 +217,11 @@ def filter_widgets(frame: pd.DataFrame) -> dict[str, list[str]]:
 
 def apply_filters(frame: pd.DataFrame, chosen: dict[str, list[str]]) -> pd.DataFrame:
     return filter_frame(frame, **chosen)
+
+
+def register_xlsx(frame: pd.DataFrame) -> bytes:
+    """The filtered register as the page lists it, every row (the page shows one page)."""
+    return xlsx_bytes({"register": table_frame(frame)})
 
 
 def table_frame(frame: pd.DataFrame) -> pd.DataFrame:

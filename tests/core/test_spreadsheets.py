@@ -95,12 +95,15 @@ def test_every_spreadsheet_download_on_a_page_comes_from_the_safe_writer():
     import planner.people.mapping_sheet
     import planner.publishing.responses
     import planner.ui.compare
+    import planner.ui.establishment
 
     safe_producers = {"export_xlsx", "export_csv_zip", "template_xlsx", "difference_xlsx",
-                      "mapping_xlsx", "response_log_xlsx", "organogram_zip", "plan_xlsx"}
+                      "mapping_xlsx", "response_log_xlsx", "organogram_zip", "plan_xlsx",
+                      "register_xlsx"}
     for mod in (planner.establishment.exports, planner.establishment.organogram_export,
                 planner.ui.compare, planner.people.mapping_sheet,
-                planner.publishing.responses, planner.finance.plan_sheet):
+                planner.publishing.responses, planner.finance.plan_sheet,
+                planner.ui.establishment):
         text = Path(mod.__file__).read_text(encoding="utf-8")
         assert "xlsx_bytes(" in text or "csv_bytes(" in text
     downloads = []

@@ -260,3 +260,39 @@ def test_occupants_are_joined_per_post_in_order_without_repeats_or_blanks():
     assert _joined(occ, "contract", "c", unique=True).to_dict() == {
         1: "permanent", 2: "permanent", 3: "fixed_term; permanent"}
     assert _joined(occ, "origin", "o", unique=True).to_dict() == {2: "Capita", 3: "Capita"}
+
+
+def test_search_keeps_rows_with_every_word_in_any_column_any_case():
+    """Catches: a search that matches only one column, is case-sensitive, or treats the
+    words as a phrase (or as a regular expression: "PO(4" must not raise)."""
+    import pandas as pd
+
+    from planner.establishment.register import SEARCH_COLUMNS, search_frame
+
+    df = pd.DataFrame([{c: "" for c in SEARCH_COLUMNS} | {"post_id": f"P{i}"} for i in range(4)])
+    df.loc[0, ["title", "team"]] = ["Service Desk Analyst", "Service Desk"]
+    df.loc[1, ["title", "incumbents"]] = ["Network Engineer", "Ada Lovelace"]
+    df.loc[2, ["title", "grade"]] = ["Desk Manager", "PO(4"]
+    assert search_frame(df, "").equals(df)
+    assert search_frame(df, "desk")["post_id"].tolist() == ["P0", "P2"]
+    assert search_frame(df, "DESK analyst")["post_id"].tolist() == ["P0"]
+    assert search_frame(df, "lovelace engineer")["post_id"].tolist() == ["P1"]
+    assert search_frame(df, "po(4")["post_id"].tolist() == ["P2"]
+    assert search_frame(df, "nobody").empty
+
+
+def test_the_register_is_paged_and_a_page_past_the_end_is_the_last():
+    """Catches: pages that skip or repeat a row, a count that is the page's rather than the
+    whole filter's, and a stale page number (after a filter shrank the list) showing nothing."""
+    import pandas as pd
+
+    from planner.establishment.register import register_page
+
+    df = pd.DataFrame({"post_id": [f"P{i:04d}" for i in range(1_234)]})
+    pages = [register_page(df, k, size=500) for k in (1, 2, 3)]
+    assert [p.pages for p in pages] == [3, 3, 3]
+    assert [(p.first, p.last) for p in pages] == [(1, 500), (501, 1000), (1001, 1234)]
+    assert pd.concat([p.rows for p in pages])["post_id"].tolist() == df["post_id"].tolist()
+    assert all(p.total == 1_234 for p in pages)
+    assert register_page(df, 9, size=500).page == 3
+    assert register_page(df.iloc[:0], 4).first == 0 and register_page(df.iloc[:0], 4).pages == 1
