@@ -77,8 +77,12 @@ else:
 
     changed = cc.difference_table(diff, base_cost, other_cost)
     st.markdown(f"**Posts that change in {md_escape(other.name)}** ({len(changed):,})")
-    st.dataframe(ui.difference_display(changed), hide_index=True, key="compare_difference",
-                 placeholder=fmt.BLANK, column_config=ui.DIFFERENCE_CONFIG, height=ui.table_height(len(changed), most=420))
+    listed = changed.head(ui.LIST_ROWS)
+    st.dataframe(ui.difference_display(listed), hide_index=True, key="compare_difference",
+                 placeholder=fmt.BLANK, column_config=ui.DIFFERENCE_CONFIG,
+                 height=ui.table_height(len(listed), most=420))
+    if ui.listed_note(len(changed), "posts"):
+        st.caption(ui.listed_note(len(changed), "posts"))
     st.download_button(
         "Download the difference (.xlsx)",
         lambda: ui.difference_xlsx(changed, base=baseline.name, other=other.name),
@@ -93,5 +97,14 @@ st.caption(ui.without_employee_sentence(report.covered_count, report.uncovered_c
 for col, (label, value, help_text) in zip(st.columns(4), ui.vacancy_headline(report),
                                           strict=True):
     col.metric(label, value, help=help_text, border=True)
-st.dataframe(ui.vacancy_display(report), hide_index=True, key="compare_vacancies",
-             placeholder=fmt.BLANK, column_config=ui.VACANCY_CONFIG, height=ui.table_height(report.vacancy_count, most=420))
+vacancy_rows = ui.vacancy_display(report)
+st.dataframe(vacancy_rows.head(ui.LIST_ROWS), hide_index=True, key="compare_vacancies",
+             placeholder=fmt.BLANK, column_config=ui.VACANCY_CONFIG,
+             height=ui.table_height(min(len(vacancy_rows), ui.LIST_ROWS), most=420))
+if ui.listed_note(len(vacancy_rows), "posts"):
+    st.caption(ui.listed_note(len(vacancy_rows), "posts"))
+vacancy_name = by_id.get(shown, chosen[0]).name
+st.download_button("Download the list (.xlsx)",
+                   lambda: ui.vacancies_xlsx(report, structure=vacancy_name),
+                   file_name="vacancies.xlsx", on_click="ignore", key="compare_vacancies_download",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

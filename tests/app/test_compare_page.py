@@ -211,3 +211,42 @@ def test_the_headroom_row_names_councils_over_their_envelope_in_red():
     red = {i for (i, j), css in styles.items() if j == 1 and ("color", "#b3261e") in css}
     labels = ui.figures_table([f])["Figure"].tolist()
     assert {labels[i] for i in red} == {"Headroom", ui.OVER_ROW}
+
+
+def test_long_lists_show_their_first_rows_and_download_them_all(empty_db):
+    """Issue 16: at 2,000 posts with an option changing hundreds, the difference and the
+    vacancies list their first 500 rows (the rest were megabytes over the websocket at
+    50,000 posts), say so, and the vacancies' download holds every row."""
+    import io
+
+    import numpy as np
+    import openpyxl
+
+    from benchmarks.costing import edited_option
+    from benchmarks.generate import generate, to_csv_files
+    from planner.establishment.importer import import_establishment
+    from planner.structures.costing import cost_structure, vacancies_and_interims
+
+    posts, people = generate(2_000, seed=6)
+    with empty_db.session() as s:
+        import_establishment(session=s, actor=empty_db.actors["hr"],
+                             files=to_csv_files(posts, people))
+        s.commit()
+    edited_option(empty_db.engine, np.random.default_rng(5))
+    at = app_as(empty_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    tables = [d.value for d in at.dataframe]
+    difference = next(v for v in tables if "change" in v.columns)
+    vacancies = next(v for v in tables if "interim_cost" in v.columns)
+    assert len(difference) == len(vacancies) == ui.LIST_ROWS
+    text = all_text(at)
+    assert "The first 500 of" in text and "the download holds them all" in text
+    with empty_db.session() as s:
+        hr = empty_db.actors["hr"]
+        report = vacancies_and_interims(session=s, actor=hr, structure_id=None,
+                                        cost=cost_structure(session=s, actor=hr))
+    assert report.vacancy_count > ui.LIST_ROWS
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        ui.vacancies_xlsx(report, structure="Current")))["vacancies"]
+    values = [r for r in sheet.iter_rows(values_only=True) if r[0] is not None]
+    assert len(values) == report.vacancy_count + 2  # the title and the header

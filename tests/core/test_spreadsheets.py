@@ -99,7 +99,7 @@ def test_every_spreadsheet_download_on_a_page_comes_from_the_safe_writer():
 
     safe_producers = {"export_xlsx", "export_csv_zip", "template_xlsx", "difference_xlsx",
                       "mapping_xlsx", "response_log_xlsx", "organogram_zip", "plan_xlsx",
-                      "register_xlsx"}
+                      "register_xlsx", "vacancies_xlsx"}
     for mod in (planner.establishment.exports, planner.establishment.organogram_export,
                 planner.ui.compare, planner.people.mapping_sheet,
                 planner.publishing.responses, planner.finance.plan_sheet,
