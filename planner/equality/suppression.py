@@ -38,6 +38,10 @@ option one reader can read (DOMAIN.md §6; ONS disclosure control practice).
   figures for that characteristic are withheld. This holds for the same people with the same
   answers; planner.publishing.drafts withholds a draft's figures whole when anyone joined,
   left or changed an answer since an earlier draft that showed figures.
+
+Length: one table's suppression, the joint audit across options and the audit against views
+already read share one integer-programme model (`_Joint`, which `_Against` extends); split,
+each module would reach into another's internals.
 """
 
 from __future__ import annotations

@@ -84,11 +84,11 @@ class Hierarchy:
     `direct_reports_fte`, `fte_value`, `people` and the frame's display columns.
     """
 
-    def __init__(self, *, posts: pd.DataFrame, graph: nx.DiGraph, parent: np.ndarray,
+    def __init__(self, *, posts: pd.DataFrame, parent: np.ndarray,
                  unknown: np.ndarray, other_structure: np.ndarray, self_report: np.ndarray,
-                 cycles: list[list[str]], roots: tuple[str, ...]) -> None:
+                 cycles: list[list[str]], roots: tuple[str, ...],
+                 linked: np.ndarray | None = None) -> None:
         self.posts = posts
-        self.graph = graph
         self.cycles = cycles
         self.roots = roots
         self._parent = parent
@@ -97,6 +97,18 @@ class Hierarchy:
         self._self_report = self_report
         self._ids = posts.index.to_numpy(dtype=object)
         self._layer = posts["layer"].to_numpy(dtype="float64", na_value=np.nan)
+        self._linked = linked if linked is not None else parent >= 0
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """Built on first use: most pages read layers, spans and reports from the arrays, and
+        a 50,000-node graph costs a third of a second (issue 16)."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self._ids.tolist())
+        reports_to = self.posts["reports_to"].to_numpy(dtype=object)
+        graph.add_edges_from(zip(reports_to[self._linked].tolist(),
+                                 self._ids[self._linked].tolist(), strict=True))
+        return graph
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -104,7 +116,7 @@ class Hierarchy:
         return len(self._ids)
 
     def __contains__(self, post_id: object) -> bool:
-        return post_id in self.graph
+        return post_id in self._position_of
 
     @cached_property
     def _position_of(self) -> dict[str, int]:
@@ -139,13 +151,23 @@ class Hierarchy:
         """Every manager's reports in natural order, sorted once per hierarchy (the app caches
         the hierarchy per structure version), so drawing a team is a lookup, not a sort."""
         rank = self._natural_rank
-        adj = self.graph.adj
-        return {m: tuple(sorted((c for c in kids if c != m), key=rank.__getitem__))
-                for m, kids in adj.items() if kids}
+        ranks = np.fromiter((rank[str(p)] for p in self._ids), dtype=np.int64,
+                            count=len(self._ids))
+        kids = np.flatnonzero(self._parent >= 0)
+        if not kids.size:
+            return {}
+        kids = kids[np.lexsort((ranks[kids], self._parent[kids]))]
+        managers = self._parent[kids]
+        starts = np.flatnonzero(np.r_[True, managers[1:] != managers[:-1]])
+        ends = np.r_[starts[1:], kids.size]
+        ids = self._ids
+        return {str(ids[managers[a]]): tuple(str(x) for x in ids[kids[a:b]])
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
-    @property
+    @cached_property
     def tops(self) -> list[str]:
-        """Layer-1 posts: the roots and the heads of fragments cut off by a broken line."""
+        """Layer-1 posts: the roots and the heads of fragments cut off by a broken line (sorted
+        once per hierarchy: the org chart asks for them thousands of times, issue 16)."""
         return sorted(self._ids[self._layer == 1].tolist(), key=natural_key)
 
     # --- validation ------------------------------------------------------------------------
@@ -393,13 +415,9 @@ def build(frame: pd.DataFrame, *, other_structure: Collection[str] = ()) -> Hier
     posts["direct_reports"] = direct.astype(np.int64)
     posts["direct_reports_fte"] = direct_fte.round(4)
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(ids.tolist())
-    graph.add_edges_from(zip(reports_to[linked].tolist(), ids[linked].tolist(), strict=True))
-
     roots = tuple(sorted(ids[blank].tolist(), key=natural_key))
-    return Hierarchy(posts=posts, graph=graph, parent=parent, unknown=unknown,
-                     other_structure=other, self_report=self_report, cycles=cycles, roots=roots)
+    return Hierarchy(posts=posts, parent=parent, unknown=unknown, other_structure=other,
+                     self_report=self_report, cycles=cycles, roots=roots, linked=linked)
 
 
 def _layers(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -365,3 +365,28 @@ def test_fifty_thousand_generated_posts_are_valid_with_spans_in_range():
     assert h.problems() == [] and summary["posts"] == 50_000
     assert summary["span"]["min"] >= 3 and summary["span"]["max"] <= 12
     assert h.posts_per_layer()["posts"].sum() == 50_000
+
+
+def test_reports_from_the_arrays_match_the_graph_on_a_messy_structure():
+    """Catches: the array-built reports (issue 16: no graph built unless asked for) differing
+    from the graph's edges, in content or natural order, around a self-report, a cycle, an
+    unknown manager and a line into another structure; the graph itself still built on use."""
+    import numpy as np
+    import pandas as pd
+
+    from planner.structures.hierarchy import build, natural_key
+
+    rng = np.random.default_rng(8)
+    ids = [f"P{i}" for i in range(1, 301)]
+    managers = [""] + [ids[int(rng.integers(0, i))] for i in range(1, 300)]
+    managers[10] = ids[10]  # reports to itself
+    managers[20], managers[21] = ids[21], ids[20]  # a cycle of two
+    managers[30] = "NOPE"  # unknown manager
+    managers[40] = ids[0]  # cut: its manager is in another structure
+    frame = pd.DataFrame({"post_id": ids, "reports_to": managers, "fte": 1})
+    h = build(frame, other_structure=[ids[40]])
+    assert "graph" not in h.__dict__  # not built yet
+    for post in ids:
+        expected = sorted((c for c in h.graph.successors(post) if c != post), key=natural_key)
+        assert h.reports_of(post) == expected, post
+    assert h.tops == sorted(h.tops, key=natural_key) and h.tops is h.tops
