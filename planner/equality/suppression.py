@@ -450,6 +450,44 @@ class _Joint:
         return [_Hidden([True] * self.k, [True] * self.k, True) for _ in range(self.m)]
 
 
+VIEW_COLUMNS = ["characteristic", "category", "service", "at_risk", "service_hidden",
+                "at_risk_hidden", "service_text", "at_risk_text"]
+
+
+def _atoms(people: pd.DataFrame, columns: Sequence[str]
+           ) -> tuple[list[frozenset[int]], list[frozenset[int]]]:
+    """Each person's atom (the views that put them at risk) and the atoms, in one order."""
+    at_risk = people[list(columns)].astype(bool).to_numpy()
+    pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
+    patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
+    return pattern_of, patterns
+
+
+def _cells(people: pd.DataFrame, key: str, pattern_of: Sequence[frozenset[int]],
+           patterns: Sequence[frozenset[int]]) -> tuple[list[Any], list[list[int]]]:
+    """A characteristic's groups and the people of each group in each atom."""
+    col = people[key]
+    cats = category_order(key, col.unique())
+    index = {c: g for g, c in enumerate(cats)}
+    atom = {p: i for i, p in enumerate(patterns)}
+    cells = [[0] * len(patterns) for _ in cats]
+    for cat, p in zip(col, pattern_of, strict=True):
+        cells[index[cat]][atom[p]] += 1
+    return cats, cells
+
+
+def _view_frame(key: str, cats: Sequence[Any], n: Sequence[int], a: Sequence[int],
+                h: _Hidden, t: int) -> pd.DataFrame:
+    """One view of one characteristic, as `suppress` returns it."""
+    return pd.DataFrame({
+        "characteristic": key, "category": cats, "service": n, "at_risk": a,
+        "service_hidden": h.n, "at_risk_hidden": h.a,
+        "service_text": [_count_text(v, hide, h.withheld, t)
+                         for v, hide in zip(n, h.n, strict=True)],
+        "at_risk_text": [_count_text(v, hide, h.withheld or h.a_withheld, t)
+                         for v, hide in zip(a, h.a, strict=True)]})
+
+
 def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: int,
                       characteristics: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Suppress each option's table so that all of them together, read by one reader, reveal
@@ -477,19 +515,11 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
     options = sorted(options)
     keys = list(characteristics) if characteristics is not None else [
         k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS if k in people.columns]
-    at_risk = people[options].astype(bool).to_numpy()
-    pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
-    patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
-    atom = {p: i for i, p in enumerate(patterns)}
+    pattern_of, patterns = _atoms(people, options)
     frames: dict[str, list[pd.DataFrame]] = {o: [] for o in options}
     spent = 0  # integer programmes solved so far (JOINT_BUDGET)
     for key in keys:
-        col = people[key]
-        cats = category_order(key, col.unique())
-        index = {c: g for g, c in enumerate(cats)}
-        cells = [[0] * len(patterns) for _ in cats]
-        for cat, p in zip(col, pattern_of, strict=True):
-            cells[index[cat]][atom[p]] += 1
+        cats, cells = _cells(people, key, pattern_of, patterns)
         if len(cats) <= 1 or len(options) <= 1:
             n = [sum(r) for r in cells]
             hidden = [_suppress_one(n, [sum(r[w] for w in range(len(patterns))
@@ -502,17 +532,8 @@ def suppress_together(people: pd.DataFrame, options: Sequence[str], threshold: i
         n = [sum(r) for r in cells]
         for x, option in enumerate(options):
             a = [sum(r[w] for w in range(len(patterns)) if x in patterns[w]) for r in cells]
-            h = hidden[x]
-            frames[option].append(pd.DataFrame({
-                "characteristic": key, "category": cats, "service": n, "at_risk": a,
-                "service_hidden": h.n, "at_risk_hidden": h.a,
-                "service_text": [_count_text(v, hide, h.withheld, t)
-                                 for v, hide in zip(n, h.n, strict=True)],
-                "at_risk_text": [_count_text(v, hide, h.withheld or h.a_withheld, t)
-                                 for v, hide in zip(a, h.a, strict=True)]}))
-    columns = ["characteristic", "category", "service", "at_risk", "service_hidden",
-               "at_risk_hidden", "service_text", "at_risk_text"]
-    return {o: (pd.concat(f, ignore_index=True) if f else pd.DataFrame(columns=columns))
+            frames[option].append(_view_frame(key, cats, n, a, hidden[x], t))
+    return {o: (pd.concat(f, ignore_index=True) if f else pd.DataFrame(columns=VIEW_COLUMNS))
             for o, f in frames.items()}
 
 
@@ -676,20 +697,12 @@ def suppress_against(people: pd.DataFrame, option: str, shown: Sequence[ShownVie
     columns = [v.column for v in shown] + [option]
     keys = list(characteristics) if characteristics is not None else [
         k for k, _ in CHARACTERISTICS + EXTRA_DIMENSIONS if k in people.columns]
-    at_risk = people[columns].astype(bool).to_numpy()
-    pattern_of = [frozenset(int(x) for x in np.flatnonzero(row)) for row in at_risk]
-    patterns = sorted(set(pattern_of), key=lambda p: (len(p), sorted(p)))
-    atom = {p: i for i, p in enumerate(patterns)}
+    pattern_of, patterns = _atoms(people, columns)
     frames, withheld = [], []
     spent = 0
     new = len(columns) - 1
     for key in keys:
-        col = people[key]
-        cats = category_order(key, col.unique())
-        index = {c: g for g, c in enumerate(cats)}
-        cells = [[0] * len(patterns) for _ in cats]
-        for cat, p in zip(col, pattern_of, strict=True):
-            cells[index[cat]][atom[p]] += 1
+        cats, cells = _cells(people, key, pattern_of, patterns)
         n = [sum(r) for r in cells]
         a = [sum(r[w] for w in range(len(patterns)) if new in patterns[w]) for r in cells]
         if len(cats) <= 1:  # the one group is the whole service: its counts are the totals
@@ -701,14 +714,6 @@ def suppress_against(people: pd.DataFrame, option: str, shown: Sequence[ShownVie
             spent = joint.solves
             if gave_up:
                 withheld.append(key)
-        frames.append(pd.DataFrame({
-            "characteristic": key, "category": cats, "service": n, "at_risk": a,
-            "service_hidden": h.n, "at_risk_hidden": h.a,
-            "service_text": [_count_text(v, hide, h.withheld, t)
-                             for v, hide in zip(n, h.n, strict=True)],
-            "at_risk_text": [_count_text(v, hide, h.withheld or h.a_withheld, t)
-                             for v, hide in zip(a, h.a, strict=True)]}))
-    columns_out = ["characteristic", "category", "service", "at_risk", "service_hidden",
-                   "at_risk_hidden", "service_text", "at_risk_text"]
+        frames.append(_view_frame(key, cats, n, a, h, t))
     return (pd.concat(frames, ignore_index=True) if frames
-            else pd.DataFrame(columns=columns_out)), withheld
+            else pd.DataFrame(columns=VIEW_COLUMNS)), withheld
