@@ -329,12 +329,31 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
     pair = organogram_pair(files)
     if pair is not None:
         return run_organogram_import(actor, *pair)
+    summary = _checked_then_written(
+        lambda session: prepare_import(session=session, actor=actor, files=files,
+                                       keep_people=keep_people),
+        lambda session, prepared: import_establishment(session=session, actor=actor,
+                                                       prepared=prepared))
+    if summary is None:
+        return None
+    from planner.structures.rebase import rebased_sentence
+
+    st.session_state[FLASH_KEY] = (
+        f"Imported {fmt.plural(summary.posts, 'post')}, {fmt.plural(summary.people, 'person', 'people')}"
+        f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}. "
+        + fmt.md_escape(rebased_sentence(summary.rebased))).strip()
+    return summary
+
+
+def _checked_then_written(check: Any, write: Any) -> Any | None:
+    """An import in two steps: every check on a read session, then one write (all or
+    nothing). A refusal is kept for the page (errors by file, row and column) or shown (a
+    permission), and None returned; after a write, every cached read is dropped."""
     try:
         with reading() as session:
-            prepared = prepare_import(session=session, actor=actor, files=files,
-                                      keep_people=keep_people)
+            prepared = check(session)
         with writing() as session:
-            summary = import_establishment(session=session, actor=actor, prepared=prepared)
+            summary = write(session, prepared)
     except ValidationFailed as exc:
         st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
         return None
@@ -342,12 +361,6 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
         st.error(fmt.md_escape(str(exc)))
         return None
     clear_caches()
-    from planner.structures.rebase import rebased_sentence
-
-    st.session_state[FLASH_KEY] = (
-        f"Imported {fmt.plural(summary.posts, 'post')}, {fmt.plural(summary.people, 'person', 'people')}"
-        f" and {fmt.plural(summary.occupancies, 'occupancy', 'occupancies')}. "
-        + fmt.md_escape(rebased_sentence(summary.rebased))).strip()
     return summary
 
 
@@ -358,19 +371,13 @@ def run_organogram_import(actor: Actor, senior: tuple[str, bytes],
     from planner.establishment.organogram_import import import_organogram, prepare_organogram
 
     st.session_state.pop(ORGANOGRAM_KEY, None)
-    try:
-        with reading() as session:
-            prepared = prepare_organogram(session=session, actor=actor, senior=senior,
-                                          junior=junior)
-        with writing() as session:
-            summary = import_organogram(session=session, actor=actor, prepared=prepared)
-    except ValidationFailed as exc:
-        st.session_state[IMPORT_ERRORS_KEY] = fmt.errors_table(exc)
+    summary = _checked_then_written(
+        lambda session: prepare_organogram(session=session, actor=actor, senior=senior,
+                                           junior=junior),
+        lambda session, prepared: import_organogram(session=session, actor=actor,
+                                                    prepared=prepared))
+    if summary is None:
         return None
-    except PermissionDenied as exc:
-        st.error(fmt.md_escape(str(exc)))
-        return None
-    clear_caches()
     from planner.structures.rebase import rebased_sentence
 
     st.session_state[FLASH_KEY] = fmt.md_escape(
