@@ -75,8 +75,11 @@ def full_page_screenshot(page, path: Path) -> None:
     page.set_viewport_size(size)
 
 
-def read_metrics(page) -> dict[str, str]:
-    """{label: shown value} for every st.metric on the page."""
+def read_metrics(page, *labels: str) -> dict[str, str]:
+    """{label: shown value} for every st.metric on the page, once the metrics named in
+    `labels` are drawn (a loaded machine draws the page's parts in turn)."""
+    for label in labels:
+        page.locator("[data-testid='stMetricLabel']").filter(has_text=label).first.wait_for()
     metrics = {}
     for metric in page.locator("[data-testid='stMetric']").all():
         label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()

@@ -26,7 +26,7 @@ def test_a_union_rep_reads_the_demo_drafts_and_responds(page, screenshots: Path)
     wait_for_charts(page, 1)  # the proposed structure
     body = page.inner_text("body")
     assert "Draft 2: Option 1: single service desk" in body
-    assert read_metrics(page)["Posts"] == "76"
+    assert read_metrics(page, "Posts")["Posts"] == "76"
     assert page.locator("[data-testid='stException']").count() == 0
     page.mouse.move(5, 5)
     full_page_screenshot(page, screenshots / "13-draft-structure.png")
