@@ -63,6 +63,7 @@ ROLES = ("hr", "manager", "union", "admin")
 PASSWORD = "benchmark-password-2026"
 STARTUP_TIMEOUT = 120
 PAGE_TIMEOUT_MS = 180_000
+GRACE_MS = 1_500  # see _IDLE
 # Targets at 50,000 posts (issue 16).
 FIRST_VIEW_S = 4.0
 SECOND_VIEW_S = 2.0
@@ -75,6 +76,7 @@ SECOND_SESSION_MB = 100
 _WATCH = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     window.__benchRan = false;
+    window.__benchStart = performance.now();
     if (!window.__benchWatch) {
         window.__benchWatch = new MutationObserver(() => {
             if (app.getAttribute('data-test-script-state') === 'running') window.__benchRan = true;
@@ -83,13 +85,25 @@ _WATCH = """() => {
                                           attributeFilter: ['data-test-script-state']});
     }
 }"""
-_IDLE = """() => {
+_IDLE = """(path) => {
     const app = document.querySelector("[data-testid='stApp']");
-    return window.__benchRan
-        && app.getAttribute('data-test-script-state') === 'notRunning'
+    const quiet = app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector("[data-testid='stSpinner']")
+        && !document.querySelector("[data-testid='stSkeleton']");
+    // A run too short to be drawn as running at all: idle once the page's address is shown
+    // and nothing has run for GRACE_MS (such a view is marked as not seen to run).
+    const arrived = !path || window.location.pathname.endsWith('/' + path);
+    return quiet && (window.__benchRan
+        || (arrived && performance.now() - window.__benchStart > GRACE_MS));
+}"""
+_IDLE = _IDLE.replace("> GRACE_MS", f"> {GRACE_MS}")
+_QUIET = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
         && !document.querySelector("[data-testid='stSpinner']")
         && !document.querySelector("[data-testid='stSkeleton']");
 }"""
+
 
 
 @dataclass
@@ -102,6 +116,7 @@ class View:
     seconds: float
     bytes: int
     error: str = ""
+    seen: bool = True  # the run was seen to start (else idle was taken after GRACE_MS)
 
 
 @dataclass
@@ -216,6 +231,7 @@ class Session_:
         self.received = 0
         self.page.on("websocket", self._socket)
         self.role = role
+        self.seen = True
 
     def _socket(self, ws) -> None:
         ws.on("framereceived", self._frame)
@@ -223,13 +239,14 @@ class Session_:
     def _frame(self, payload) -> None:
         self.received += len(payload)
 
-    def idle_after(self, action) -> tuple[float, int]:
+    def idle_after(self, action, path: str = "") -> tuple[float, int]:
         """Seconds and bytes from `action()` (a click) to the app idle again."""
         self.page.evaluate(_WATCH)
         before = self.received
         start = time.perf_counter()
         action()
-        self.page.wait_for_function(_IDLE, polling=50, timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_function(_IDLE, arg=path, polling=50, timeout=PAGE_TIMEOUT_MS)
+        self.seen = bool(self.page.evaluate("() => window.__benchRan"))
         return time.perf_counter() - start, self.received - before
 
     def sign_in(self) -> tuple[float, int]:
@@ -253,13 +270,13 @@ class Session_:
         start = time.perf_counter()
         self.page.reload(wait_until="load")
         self.page.locator("h1").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-        self.page.wait_for_function(_IDLE.replace("window.__benchRan\n        && ", ""),
-                                    polling=50, timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_function(_QUIET, polling=50, timeout=PAGE_TIMEOUT_MS)
+        self.seen = True
         return time.perf_counter() - start, self.received - before
 
     def open(self, spec: PageSpec) -> tuple[float, int]:
         link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title)
-        return self.idle_after(link.click)
+        return self.idle_after(link.click, spec.url_path)
 
     def close(self) -> None:
         self.context.close()
@@ -286,7 +303,8 @@ def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
                             else:  # no menu: signing in opened it; a reload reads it again
                                 seconds, received = landing if view == "first" else (
                                     session.reload())
-                            result.views.append(View(spec.title, role, view, seconds, received))
+                            result.views.append(View(spec.title, role, view, seconds, received,
+                                                     seen=session.seen))
                             log(f"  {n:,} {role} {spec.title} {view}: {seconds:.2f} s, "
                                 f"{received / 1e6:.2f} MB")
                         except Exception as exc:  # a page that never goes idle is a figure too
@@ -329,11 +347,11 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def _cell(seconds: float, limit: float | None) -> str:
-    if seconds != seconds:  # NaN: never idle
+def _cell(v: View, limit: float | None) -> str:
+    if v.seconds != v.seconds:  # NaN: never idle
         return "never idle"
-    mark = "" if limit is None else (" ✓" if seconds <= limit else " ✗")
-    return f"{seconds:.2f}{mark}"
+    mark = "" if limit is None else (" ✓" if v.seconds <= limit else " ✗")
+    return f"{v.seconds:.2f}{'' if v.seen else ' †'}{mark}"
 
 
 def report(results: list[SizeResult], started: float) -> str:
@@ -347,7 +365,9 @@ def report(results: list[SizeResult], started: float) -> str:
              f"Targets at 50,000 posts: first view ≤ {FIRST_VIEW_S:.0f} s, second view ≤ "
              f"{SECOND_VIEW_S:.0f} s, ≤ {MAX_BYTES / 1e6:.0f} MB per view; server memory under "
              f"{ONE_SESSION_MB} MB for one session and under {SECOND_SESSION_MB} MB more for a "
-             "second. ✓ met, ✗ missed (marked at 50,000 posts only).", ""]
+             "second. ✓ met, ✗ missed (marked at 50,000 posts only). † a run too short to be "
+             f"drawn as running: taken as idle {GRACE_MS / 1000:.1f} s after the click once "
+             "the page's address showed (an upper bound).", ""]
     for r in results:
         at_target = r.posts == 50_000
         lines += [f"### {r.posts:,} posts ({r.people:,} people; prepared in {r.prepare_s:.0f} s)",
@@ -365,9 +385,9 @@ def report(results: list[SizeResult], started: float) -> str:
 
             lines.append(
                 f"| {page} | {role} | "
-                f"{_cell(a.seconds, FIRST_VIEW_S if at_target else None) if a else '—'} | "
+                f"{_cell(a, FIRST_VIEW_S if at_target else None) if a else '—'} | "
                 f"{mb(a)} | "
-                f"{_cell(b.seconds, SECOND_VIEW_S if at_target else None) if b else '—'} | "
+                f"{_cell(b, SECOND_VIEW_S if at_target else None) if b else '—'} | "
                 f"{mb(b)} |")
         errors = [v for v in r.views if v.error]
         if errors:
