@@ -37,7 +37,7 @@ from planner.core.spreadsheets import csv_bytes
 from planner.core.values import decimal_text
 from planner.establishment.organogram import JUNIOR_HEADERS, SENIOR_HEADERS, UNDISCLOSED
 from planner.establishment.reference import current_pay_year, grade_table
-from planner.establishment.register import posts_frame, structure_or_baseline
+from planner.establishment.register import occupant_rows, posts_frame, structure_or_baseline
 
 BAND = 5_000  # pounds: the published pay bands
 SENIOR_SALARY_THRESHOLD = 50_000  # pounds: LGTC 2015 para 43
@@ -66,25 +66,9 @@ def _occupants(session: Session, sid: int, posts: pd.DataFrame) -> pd.DataFrame:
     """Who is in each post (post = the structure's post id): placed there, or, in an option,
     carried from the baseline post it continues (the first continuing post carries them,
     as costing does)."""
-    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
-    cols = [o.c.post_id, pe.c.name, o.c.fte, pe.c.scp, pe.c.annual_salary_pence]
-    base = sa_select(*cols).select_from(o.join(pe, o.c.person_id == pe.c.id)
-                                        .join(p, o.c.post_id == p.c.id))
-    direct = pd.read_sql(base.where(p.c.structure_id == sid).order_by(o.c.id),
-                         session.connection())
-    direct["post"] = direct["post_id"]
-    continuing = posts[posts["baseline_post_id"] >= 0]
-    if continuing.empty:
-        return direct
-    carrier = continuing.groupby("baseline_post_id")["id"].min()
-    carrier = carrier[~carrier.isin(direct["post"])]
-    sources = sa_select(p.c.baseline_post_id).where(p.c.structure_id == sid,
-                                                    p.c.baseline_post_id.is_not(None))
-    carried = pd.read_sql(base.where(o.c.post_id.in_(sources)).order_by(o.c.id),
-                          session.connection())
-    carried["post"] = carried["post_id"].map(carrier)
-    carried = carried[carried["post"].notna()].astype({"post": np.int64})
-    return pd.concat([direct, carried], ignore_index=True)
+    o, pe = Occupancy.__table__, Person.__table__
+    return occupant_rows(session, sid, posts, [pe.c.name, o.c.fte, pe.c.scp,
+                                               pe.c.annual_salary_pence])
 
 
 def _spine_pounds(session: Session) -> dict[int, int]:

@@ -6,10 +6,12 @@ vectorised, so the page stays responsive on a county council's 50,000 posts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -87,6 +89,37 @@ def _joined(occ: pd.DataFrame, column: str, name: str, *, unique: bool = False) 
         joined = many.groupby("pk", sort=False)[column].agg(lambda s: "; ".join(map(str, s)))
         one = pd.concat([one, joined])
     return one.rename(name)
+
+
+def occupant_rows(session: Session, sid: int, posts: pd.DataFrame,
+                  columns: Sequence[Any]) -> pd.DataFrame:
+    """One row per person in a post of structure `sid` (`columns` of Occupancy and Person),
+    with `post` (the structure's post id) and `carried`.
+
+    In an option, a post continuing a baseline post (`posts.baseline_post_id` ≥ 0) carries
+    that post's occupants; if several continue it, the first (lowest id) carries them, and not
+    when people were placed in that option post directly (DOMAIN.md §5: costing, the
+    organogram export and anyone else reading who is in an option's posts, one rule)."""
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    base = sa_select(o.c.post_id.label("source_post"), *columns).select_from(
+        o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+    direct = pd.read_sql(base.where(p.c.structure_id == sid).order_by(o.c.id),
+                         session.connection())
+    direct["post"] = direct["source_post"]
+    direct["carried"] = False
+    continuing = posts[posts["baseline_post_id"] >= 0]
+    if continuing.empty:
+        return direct
+    carrier = continuing.groupby("baseline_post_id")["id"].min()
+    carrier = carrier[~carrier.isin(direct["post"])]
+    sources = sa_select(p.c.baseline_post_id).where(p.c.structure_id == sid,
+                                                    p.c.baseline_post_id.is_not(None))
+    carried = pd.read_sql(base.where(o.c.post_id.in_(sources)).order_by(o.c.id),
+                          session.connection())
+    carried["post"] = carried["source_post"].map(carrier)
+    carried = carried[carried["post"].notna()].astype({"post": np.int64})
+    carried["carried"] = True
+    return pd.concat([direct, carried], ignore_index=True)
 
 
 def establishment_frame(*, session: Session, actor: Actor,

@@ -54,7 +54,7 @@ from planner.core.config import Settings, get_settings
 from planner.core.errors import NotFound
 from planner.core.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.establishment.reference import current_pay_year, grade_table
-from planner.establishment.register import structure_or_baseline
+from planner.establishment.register import occupant_rows, structure_or_baseline
 from planner.structures import pay
 from planner.structures.envelope import CUSTOMER_POSTS as CUSTOMER_POSTS
 from planner.structures.envelope import EnvelopePosition as EnvelopePosition
@@ -232,31 +232,13 @@ def _lines(session: Session, sid: int, posts: pd.DataFrame, *,
     covered are assumed filled permanently, so costing prices their FTE as a vacancy.
     """
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
-    cols = [o.c.post_id.label("source_post"), p.c.grade.label("source_grade"), o.c.person_id,
-            _fte_units(o.c.fte).label("fte_units"), pe.c.employee_ref, pe.c.name, pe.c.contract,
-            pe.c.scp, pe.c.annual_salary_pence, pe.c.day_rate_pence]
-    base = sa_select(*cols).select_from(o.join(pe, o.c.person_id == pe.c.id)
-                                        .join(p, o.c.post_id == p.c.id))
-    direct = pd.read_sql(base.where(p.c.structure_id == sid).order_by(o.c.id),
-                         session.connection())
-    direct["post"] = direct["source_post"]
-    continuing = posts[posts["baseline_post_id"] >= 0]
-    if continuing.empty:
-        return direct
-    # The first option post continuing a baseline post carries its occupants, unless people
-    # were placed in that option post directly.
-    carrier = continuing.groupby("baseline_post_id")["id"].min()
-    carrier = carrier[~carrier.isin(direct["post"])]
-    sources = sa_select(p.c.baseline_post_id).where(p.c.structure_id == sid,
-                                                    p.c.baseline_post_id.is_not(None))
-    carried = pd.read_sql(base.where(o.c.post_id.in_(sources)).order_by(o.c.id),
-                          session.connection())
-    carried["post"] = carried["source_post"].map(carrier)
-    carried = carried[carried["post"].notna()]
+    lines = occupant_rows(session, sid, posts, [
+        p.c.grade.label("source_grade"), o.c.person_id, _fte_units(o.c.fte).label("fte_units"),
+        pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.scp, pe.c.annual_salary_pence,
+        pe.c.day_rate_pence])
     if assume_recruited:
-        carried = carried[~carried["contract"].isin(pay.COVER_CONTRACTS)]
-    carried["post"] = carried["post"].astype(np.int64)
-    return pd.concat([direct, carried], ignore_index=True)
+        lines = lines[~(lines["carried"] & lines["contract"].isin(pay.COVER_CONTRACTS))]
+    return lines.drop(columns="carried").reset_index(drop=True)
 
 
 def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFrame,
