@@ -263,13 +263,15 @@ SEARCH_COLUMNS = ("post_id", "title", "division", "team", "grade", "reports_to",
                   "interim")
 
 
-def search_frame(df: pd.DataFrame, text: str) -> pd.DataFrame:
+def search_frame(df: pd.DataFrame, text: str,
+                 columns: Sequence[str] = SEARCH_COLUMNS) -> pd.DataFrame:
     """Rows in which every word of `text` appears (any case) in a post's id, title, division,
-    team, grade, manager or holders' names; all rows for a blank search."""
+    team, grade, manager or holders' names (or the `columns` given); all rows for a blank
+    search."""
     words = [w for w in (text or "").lower().split() if w]
     if not words or df.empty:
         return df
-    hay = df[list(SEARCH_COLUMNS)].astype(str).agg("\t".join, axis=1).str.lower()
+    hay = df[list(columns)].astype(str).agg("\t".join, axis=1).str.lower()
     mask = pd.Series(True, index=df.index)
     for word in words:
         mask &= hay.str.contains(word, regex=False)

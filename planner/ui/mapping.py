@@ -4,6 +4,7 @@ columns, and saving what was edited (all or nothing, version-checked in planner/
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,12 @@ from planner.core.auth import Actor, can
 from planner.core.errors import PlannerError, ValidationFailed
 from planner.core.models import MAPPING_OUTCOMES, MAPPING_STATUSES, Post, Structure
 from planner.core.values import long_date
-from planner.establishment.register import baseline_id
+from planner.establishment.register import (
+    RegisterPage,
+    baseline_id,
+    register_page,
+    search_frame,
+)
 from planner.people import exit_bill, mapping
 from planner.structures.options import readable_options
 from planner.ui import compare as cmp
@@ -32,6 +38,14 @@ EDITABLE = ("outcome", "option_post_id", "pool", "status", "duties_match", "on_f
             "note")
 UNMAPPED_LABEL = "(not mapped)"
 NONE_LABEL = "—"  # an empty choice, shown as a dash rather than the grid's "None"
+TAB_KEY = "mapping_tab"
+PAGE_KEY = "mapping_page"
+SEARCH_KEY = "mapping_search"
+OUTCOME_KEY = "mapping_outcome"
+SUGGEST_KEY = "mapping_suggest"
+GRID_PAGE_ROWS = 500  # a page of the grid: a council's whole mapping is a download, not a render
+AUTO_SUGGEST_UP_TO = 1_000
+SEARCH_COLUMNS = ("employee_id", "name", "post_id", "title", "team", "grade", "option_post_id")
 
 
 def options_for(actor: Actor) -> list[cmp.StructureRef]:
@@ -45,19 +59,90 @@ def may_edit(actor: Actor) -> bool:
     return can(actor, "mapping.edit")
 
 
-def read(actor: Actor, option_id: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str], int,
-                                                 exit_bill.ExitBill]:
-    """The mapping grid, the pools, the option's post ids, its version and its exit bill, all
-    read in one session so they agree."""
+@dataclass(frozen=True)
+class MappingRead:
+    """An option's mapping as the page shows it, read once per option and baseline version
+    (every save of the mapping, a pool or the posts bumps one of them)."""
+
+    frame: pd.DataFrame  # shared between sessions: never change it in place
+    pools: pd.DataFrame
+    posts: list[str]
+    version: int
+    base_version: int
+
+
+def _versions(option_id: int) -> tuple[int, int]:
     with reading() as session:
-        frame = mapping.mapping_frame(session=session, actor=actor, structure=option_id)
-        pools = mapping.pools_frame(session=session, actor=actor, structure=option_id)
         option = session.get(Structure, option_id)
-        assert option is not None
+        sid = baseline_id(session)
+        base = session.get(Structure, sid) if sid is not None else None
+        return (option.version if option is not None else 0,
+                base.version if base is not None else 0)
+
+
+@st.cache_resource(show_spinner="Reading the mapping…", max_entries=4)
+def _read(url: str, option_id: int, version: int, base_version: int, role: str,
+          _actor: Actor) -> MappingRead:
+    """Kept as a resource, shared by every session of the same role: a council's mapping is
+    tens of thousands of rows, and a copy per rerun and per session would be most of the
+    server's memory. The role is in the key (the strain figure is hr's only)."""
+    with reading() as session:
+        frame = mapping.mapping_frame(session=session, actor=_actor, structure=option_id)
+        pools = mapping.pools_frame(session=session, actor=_actor, structure=option_id)
         posts = sorted(session.exec(select(Post.post_ref).where(
             Post.structure_id == option_id)).all())
-        bill = exit_bill.exit_bill(session=session, actor=actor, structure=option_id)
-        return frame, pools, posts, option.version, bill
+    return MappingRead(frame, pools, posts, version, base_version)
+
+
+def read(actor: Actor, option_id: int) -> MappingRead:
+    """The mapping grid, the pools, the option's post ids and its version."""
+    version, base_version = _versions(option_id)
+    return _read(database_url(), option_id, version, base_version, actor.role, actor)
+
+
+def leaving_count(frame: pd.DataFrame) -> int:
+    """People at risk of redundancy or taking voluntary redundancy: the exit bill's count."""
+    return int(frame["outcome"].isin(exit_bill.LEAVING).sum())
+
+
+def search(frame: pd.DataFrame, text: str, outcome: str | None = None) -> pd.DataFrame:
+    """The people shown: every word of `text` in their employee id, name, post, title, team
+    or grade, and only `outcome` (UNMAPPED_LABEL for the not yet mapped) when one is chosen."""
+    shown = frame
+    if outcome:
+        shown = shown[shown["outcome"] == ("" if outcome == UNMAPPED_LABEL else outcome)]
+    return search_frame(shown, text, SEARCH_COLUMNS)
+
+
+def grid_page(frame: pd.DataFrame, page: int) -> RegisterPage:
+    return register_page(frame, page, GRID_PAGE_ROWS)
+
+
+def unsaved(key: str) -> bool:
+    """Whether the grid under `key` holds edits not yet saved (turning the page would lose
+    them, so the page and the filters wait)."""
+    state = st.session_state.get(key)
+    return bool(isinstance(state, dict) and state.get("edited_rows"))
+
+
+@st.cache_resource(show_spinner="Working out suggestions…", max_entries=4)
+def _suggestions(url: str, option_id: int, version: int, base_version: int, role: str,
+                 _actor: Actor) -> tuple[Any, pd.DataFrame]:
+    from planner.people.suggestions import suggestions_for
+
+    with reading() as session:
+        return suggestions_for(session=session, actor=_actor, structure=option_id)
+
+
+def suggestions(actor: Actor, read: MappingRead, option_id: int) -> tuple[Any, pd.DataFrame]:
+    return _suggestions(database_url(), option_id, read.version, read.base_version,
+                        actor.role, actor)
+
+
+def suggest_now(option_id: int, unmapped: int) -> bool:
+    """Suggestions are worked out at once for up to AUTO_SUGGEST_UP_TO people; beyond that
+    only when asked (the `SUGGEST_KEY` button), so a large option's page opens at once."""
+    return unmapped <= AUTO_SUGGEST_UP_TO or st.session_state.get(SUGGEST_KEY) == option_id
 
 
 def grid(frame: pd.DataFrame) -> pd.DataFrame:
@@ -271,14 +356,16 @@ def compare_rows(bills: dict[str, exit_bill.ExitBill | None]) -> pd.DataFrame:
     return pd.DataFrame([exit_row, payback_row])
 
 
-def redeployment(actor: Actor, option_id: int) -> pd.DataFrame:
+@st.cache_resource(show_spinner="Matching vacancies…", max_entries=4)
+def _redeployment(url: str, option_id: int, version: int, base_version: int, day: str,
+                  role: str, _actor: Actor) -> pd.DataFrame:
     """The people at risk against the option's vacancies within one grade, as the page shows
     them (family leave first; the trial's last day if it started today)."""
     from planner.people.suggestions import redeployment_for
 
     with reading() as session:
-        out = redeployment_for(session=session, actor=actor, structure=option_id,
-                               trial_start=dt.date.today())
+        out = redeployment_for(session=session, actor=_actor, structure=option_id,
+                               trial_start=dt.date.fromisoformat(day))
     return pd.DataFrame({
         "Employee": out["employee_id"], "Name": out["name"], "Vacancy": out["post_id"],
         "Title": out["title"],
@@ -286,6 +373,13 @@ def redeployment(actor: Actor, option_id: int) -> pd.DataFrame:
                   for g in out["grade_gap"]],
         "Priority": ["family leave" if f else "" for f in out["family_leave"]],
         "Trial ends": [long_date(d) for d in out["trial_ends"]]})
+
+
+def redeployment(actor: Actor, read: MappingRead, option_id: int) -> pd.DataFrame:
+    """The people at risk against the option's vacancies within one grade, as the page shows
+    them (family leave first; the trial's last day if it started today)."""
+    return _redeployment(database_url(), option_id, read.version, read.base_version,
+                         dt.date.today().isoformat(), actor.role, actor)
 
 
 def _bench(frame: pd.DataFrame) -> pd.DataFrame:
@@ -351,13 +445,6 @@ def person_costs(bill: exit_bill.ExitBill) -> pd.DataFrame:
 
 
 # --- suggestions -------------------------------------------------------------------------------
-
-
-def suggestions(actor: Actor, option_id: int) -> tuple[Any, pd.DataFrame]:
-    from planner.people.suggestions import suggestions_for
-
-    with reading() as session:
-        return suggestions_for(session=session, actor=actor, structure=option_id)
 
 
 def pool_name(posts: pd.DataFrame, post_ids: list[str]) -> str:

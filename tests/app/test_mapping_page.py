@@ -41,6 +41,12 @@ def _leave(db, rows) -> None:
         s.commit()
 
 
+def _tab(at, label: str):
+    """Open one of the page's tabs (only the open tab is worked out)."""
+    at.session_state[ui.TAB_KEY] = label
+    return at.run()
+
+
 def test_the_page_shows_the_mapping_the_bench_and_the_bill(demo_app_db):
     """Catches: the page not running for a manager, the exit bill missing, or per-person costs
     shown to a manager."""
@@ -52,6 +58,10 @@ def test_the_page_shows_the_mapping_the_bench_and_the_bill(demo_app_db):
     assert "37 people are not mapped yet" in text
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Leaving"] == "1"
+    at = _tab(at, "Exit costs and payback")
+    assert not at.exception, at.exception
+    text = all_text(at)
+    metrics = {m.label: m.value for m in at.metric}
     assert metrics["Exit bill (one-off)"] != "£0"
     assert "Each person leaving" not in text
     (chart,) = [c.proto for c in at.get("vega_lite_chart")
@@ -61,7 +71,7 @@ def test_the_page_shows_the_mapping_the_bench_and_the_bill(demo_app_db):
 
 def test_hr_sees_each_persons_costs(demo_app_db):
     _leave(demo_app_db, [{"employee_id": "E0002", "outcome": "voluntary-redundancy"}])
-    at = app_as(demo_app_db.actors["hr"], PAGE)
+    at = _tab(app_as(demo_app_db.actors["hr"], PAGE), "Exit costs and payback")
     assert not at.exception, at.exception
     assert "Each person leaving" in all_text(at)
     people = [d.value for d in at.dataframe if "Statutory" in getattr(d.value, "columns", [])]
@@ -179,9 +189,56 @@ def test_grid_numbers_and_flags_are_saved_as_typed():
 
 def test_the_bench_offers_redeployment_to_the_people_at_risk(demo_app_db):
     """Catches: the redeployment list missing for the demo's five people at risk."""
-    at = app_as(demo_app_db.actors["manager"], PAGE)
+    at = _tab(app_as(demo_app_db.actors["manager"], PAGE), "Without a post")
     assert not at.exception, at.exception
     assert "**Redeployment** for the 5 people at risk" in all_text(at)
     [offers] = [d.value for d in at.dataframe if "Trial ends" in d.value.columns]
     assert len(offers) and set(offers["Employee"]) <= {"E0007", "E0013", "E0023", "E0024",
                                                        "E0026"}
+
+
+def test_a_large_mapping_is_paged_and_searched_on_the_server(demo_app_db, monkeypatch):
+    """Catches: the whole mapping sent to the browser (a council's is tens of thousands of
+    rows), a page count that disagrees with the search, or edits lost by turning the page."""
+    monkeypatch.setattr(ui, "GRID_PAGE_ROWS", 10)
+    at = app_as(demo_app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    people = int(at.metric[0].value.replace(",", ""))
+    assert people > 20
+    text = all_text(at)
+    assert f"Showing {people:,} of {people:,} people. Rows 1–10 are listed" in text
+    pages = -(-people // 10)
+    (page_input,) = [n for n in at.number_input if n.key == ui.PAGE_KEY]
+    assert page_input.label.startswith(f"Page (of {pages}")
+    page_input.set_value(pages).run()
+    assert f"Rows {(pages - 1) * 10 + 1}–{people} are listed" in all_text(at)
+    at.text_input(key=ui.SEARCH_KEY).input("E0002").run()
+    assert "Showing 1 of" in all_text(at)
+    assert not [n for n in at.number_input if n.key == ui.PAGE_KEY]  # one page: no pager
+
+
+def test_the_filter_counts_what_the_search_function_counts(demo_app_db):
+    """Catches: the grid's count and the rows it lists disagreeing with the filter."""
+    with demo_app_db.session() as s:
+        option = s.exec(select(Structure).where(Structure.name == OPTION)).one()
+        frame = mapping.mapping_frame(session=s, actor=demo_app_db.actors["hr"],
+                                      structure=option.id)
+    at_risk = ui.search(frame, "", "at-risk")
+    assert len(at_risk) == int((frame["outcome"] == "at-risk").sum()) > 0
+    assert len(ui.search(frame, "", ui.UNMAPPED_LABEL)) == int((frame["outcome"] == "").sum())
+    one = ui.search(frame, "e0002", None)
+    assert list(one["employee_id"]) == ["E0002"]
+    paged = ui.grid_page(frame, 2)
+    assert paged.total == len(frame) and paged.first == ui.GRID_PAGE_ROWS + 1 or paged.pages == 1
+
+
+def test_many_unmapped_people_wait_for_the_suggestions_button(demo_app_db, monkeypatch):
+    """Catches: suggestions for thousands of people worked out before the page shows."""
+    monkeypatch.setattr(ui, "AUTO_SUGGEST_UP_TO", 5)
+    _unmap(demo_app_db)
+    at = app_as(demo_app_db.actors["manager"], PAGE)
+    assert not at.exception, at.exception
+    assert "**Slot-ins**" not in all_text(at)
+    at.button(key="mapping_suggest_button").click().run()
+    assert not at.exception, at.exception
+    assert "**Slot-ins** (14)" in all_text(at)

@@ -422,3 +422,93 @@ def test_a_note_keeps_a_default_outcome_and_needs_one(world):
         _save(session, actors["manager"], oid, [{"employee_id": "E01", "note": "Asked for VR"}])
     assert [(e.column, "choose an outcome first" in e.message)
             for e in caught.value.errors] == [("outcome", True)]
+
+
+def _frame_one_person_at_a_time(session, option):
+    """The mapping frame as it was first written: a loop over people reading cells (kept
+    here as the plain reference the column-wise `_frame` must equal)."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from planner.core.values import decimal_text
+    from planner.establishment.register import baseline_id
+    from planner.structures.comparison import lineage_frame
+
+    occ = m._people(session)
+    base = lineage_frame(session, baseline_id(session)).set_index("id")
+    kept, _ = m._continuing(session, option.id)
+    stored = m._stored(session, option.id)
+    posts = m._option_posts(session, option.id).set_index("id")
+    rows = []
+    for pid, group in occ.groupby("person_id", sort=False):
+        first = group.iloc[0]
+        pks = [int(k) for k in group["post_pk"]]
+
+        def joined(col, pks=pks):
+            return "; ".join(dict.fromkeys(str(base.at[k, col]) for k in pks))
+
+        default = "unchanged" if all(k in kept for k in pks) else m.UNMAPPED
+        s = stored.get(int(pid))
+        row = {"person_id": int(pid), "employee_id": first["employee_id"],
+               "name": first["name"], "contract": first["contract"], "grade": joined("grade"),
+               "team": joined("team"), "division": joined("division"),
+               "partner": joined("partner"), "post_id": joined("post_id"),
+               "title": joined("title"),
+               "fte": decimal_text(sum((Decimal(str(f)) for f in group["occ_fte"]),
+                                       Decimal(0))),
+               "default_outcome": default, **m._FIELDS, "outcome": default,
+               "option_title": "", "version": 0, "post_pks": tuple(pks)}
+        if s is not None:
+            row.update({"outcome": s.outcome, "pool": s.pool or "", "note": s.note,
+                        "status": s.status, "duties_match": s.duties_match,
+                        "on_family_leave": s.on_family_leave, "lgps_member": s.lgps_member,
+                        "strain_fund_pence": s.strain_fund_pence, "version": s.version})
+            if s.post_id is not None and s.post_id in posts.index:
+                row["option_post_id"] = posts.at[s.post_id, "post_ref"]
+                row["option_title"] = posts.at[s.post_id, "title"]
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=m.MAPPING_COLUMNS, dtype=object)
+    return out.astype({"person_id": "int64", "version": "int64", "on_family_leave": bool,
+                       "lgps_member": bool})
+
+
+def test_the_frame_equals_the_person_by_person_reading(world):
+    """Catches: the column-wise frame differing from the plain loop anywhere: a person in
+    several posts (values joined once each, FTEs added), job shares, blank teams, part-time
+    FTEs, stored rows with and without a post, a pool, a strain figure."""
+    from decimal import Decimal
+
+    import pandas.testing as pdt
+
+    from planner.core.models import Occupancy, Post
+
+    session, actors, oid = world
+    _mapped(session, actors, oid)
+    sid = session.exec(select(Structure).where(Structure.kind == "baseline")).one().id
+    post = {p.post_ref: p for p in session.exec(select(Post).where(Post.structure_id == sid))}
+    people = {p.employee_ref: p for p in session.exec(select(Person))}
+    post["P05"].team = ""  # a blank team reads as the plain loop reads it
+    post["P06"].title = "Officer; senior"
+    session.add(post["P05"])
+    session.add(post["P06"])
+    # E05 also holds half of P06 (several posts, FTEs added); E07 job-shares P06 at 0.25.
+    occ = session.exec(select(Occupancy).where(Occupancy.person_id == people["E05"].id)).one()
+    occ.fte = Decimal("0.5")
+    session.add(occ)
+    session.add(Occupancy(person_id=people["E05"].id, post_id=post["P06"].id,
+                          fte=Decimal("0.50")))
+    extra = Person(employee_ref="E07", name="Person 07", contract="fixed_term")
+    session.add(extra)
+    session.flush()
+    session.add(Occupancy(person_id=extra.id, post_id=post["P06"].id, fte=Decimal("0.25")))
+    session.add(Occupancy(person_id=extra.id, post_id=post["P04"].id, fte=Decimal("0.25")))
+    session.commit()
+    option = session.get(Structure, oid)
+    got = m._frame(session, option)
+    want = _frame_one_person_at_a_time(session, option)
+    pdt.assert_frame_equal(got, want)
+    e05 = got.set_index("employee_id").loc["E05"]
+    assert e05["post_id"] == "P05; P06" and e05["fte"] == "1"
+    assert got.set_index("employee_id").at["E07", "post_pks"] == (
+        post["P04"].id, post["P06"].id)
