@@ -389,7 +389,7 @@ class _Reports:
         managers = parent[kids]
         starts = np.flatnonzero(np.r_[True, managers[1:] != managers[:-1]]) if kids.size \
             else np.zeros(0, dtype=np.int64)
-        ends = np.r_[starts[1:], kids.size].astype(np.int64)
+        ends = np.r_[starts[1:], kids.size].astype(np.int64)[:starts.size]  # none: no teams
         self._ids = ids
         self._kids = kids
         self._span = {str(ids[managers[a]]): (int(a), int(b))
