@@ -41,7 +41,7 @@ c1, c2, c3 = st.columns([3, 4, 2])
 query = c1.text_input("Find a post", key=ui.SEARCH_KEY,
                       placeholder="Title, post id or post-holder")
 matches = orgchart.search(h, query) if query else []
-options = matches or h.tops + [p for p in h.managers()["post_id"] if p not in h.tops][:200]
+options = matches or ui.focus_options(h)
 default = orgchart.default_focus(h)
 if query and not matches:
     c1.caption("No post matches; showing the top of the structure.")
@@ -68,8 +68,10 @@ note, button = st.columns([3, 1], vertical_alignment="center")
 note.caption(f"{len(lay.boxes):,} boxes. Drag to pan, scroll to zoom, hover a box for its "
              "details; double-click to reset.")
 if button.button("Export SVG and PNG", icon=":material/download:"):
-    with st.spinner("Drawing the chart…"):
-        svg, png = orgchart_images.chart_images(lay, h, changes=changes)
+    with st.status("Drawing the chart…", expanded=False) as status:
+        svg, png = orgchart_images.chart_images(lay, h, changes=changes,
+                                                progress=ui.status_progress(status))
+        status.update(label="The chart is ready to download.", state="complete")
     d1, d2 = st.columns(2)
     d1.download_button("Download SVG", svg, file_name=f"org-chart-{focus}.svg",
                        mime="image/svg+xml")

@@ -231,10 +231,14 @@ def search(h: Hierarchy, query: str, limit: int = 50) -> list[str]:
 
 def describe(h: Hierarchy, post_id: str) -> str:
     """"ICT-007 · Head of Infrastructure · Marcus Obi": how a post is offered in a picker."""
-    row = h.posts.loc[post_id]
-    who = _first(row.get("incumbents", "")) or (
-        "Interim: " + _first(row.get("interim", "")) if row.get("interim", "") else "Vacant")
-    return f"{post_id} · {_clip(row.get('title', ''), 50)} · {who}"
+    posts = h.posts  # cell by cell: a picker describes hundreds of posts on every rerun
+
+    def cell(col: str) -> object:
+        return posts.at[post_id, col] if col in posts.columns else ""
+
+    interim = cell("interim")
+    who = _first(cell("incumbents")) or ("Interim: " + _first(interim) if interim else "Vacant")
+    return f"{post_id} · {_clip(cell('title'), 50)} · {who}"
 
 
 def collapsed_teams(lay: Layout, h: Hierarchy) -> list[tuple[str, str]]:

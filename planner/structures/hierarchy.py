@@ -10,6 +10,9 @@ Layers count from the top: the root is layer 1. A post whose manager is missing 
 post, a post of another structure, itself) heads its own fragment and is layer 1 of it, so the
 rest of the establishment still gets its numbers while the problem is reported; posts in or
 under a reporting cycle have no layer (`<NA>`).
+
+Length: the hierarchy, its builder and the structure comparison are one model of reporting
+lines, read together; the per-post arrays they share would only be passed about if split.
 """
 
 from __future__ import annotations
@@ -98,6 +101,14 @@ class Hierarchy:
         self._ids = posts.index.to_numpy(dtype=object)
         self._layer = posts["layer"].to_numpy(dtype="float64", na_value=np.nan)
         self._linked = linked if linked is not None else parent >= 0
+        # Per-structure answers over every post (spans, layers), computed once: the app caches
+        # the hierarchy per structure version and redraws a page on every click (issue 16).
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _once(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -122,13 +133,6 @@ class Hierarchy:
     def _position_of(self) -> dict[str, int]:
         return {str(p): i for i, p in enumerate(self._ids)}
 
-    @cached_property
-    def _natural_rank(self) -> dict[str, int]:
-        """Each post's place in natural post_id order, computed once per hierarchy (the app
-        caches the hierarchy per structure version), so laying out a team sorts by integers."""
-        order = sorted(self._position_of, key=natural_key)
-        return {p: i for i, p in enumerate(order)}
-
     def position(self, post_id: str) -> int:
         """Row number of a post in `posts` (raises NotFound for a post not in the structure)."""
         try:
@@ -147,22 +151,11 @@ class Hierarchy:
         return list(self._reports.get(post_id, ()))
 
     @cached_property
-    def _reports(self) -> dict[str, tuple[str, ...]]:
-        """Every manager's reports in natural order, sorted once per hierarchy (the app caches
-        the hierarchy per structure version), so drawing a team is a lookup, not a sort."""
-        rank = self._natural_rank
-        ranks = np.fromiter((rank[str(p)] for p in self._ids), dtype=np.int64,
-                            count=len(self._ids))
-        kids = np.flatnonzero(self._parent >= 0)
-        if not kids.size:
-            return {}
-        kids = kids[np.lexsort((ranks[kids], self._parent[kids]))]
-        managers = self._parent[kids]
-        starts = np.flatnonzero(np.r_[True, managers[1:] != managers[:-1]])
-        ends = np.r_[starts[1:], kids.size]
-        ids = self._ids
-        return {str(ids[managers[a]]): tuple(str(x) for x in ids[kids[a:b]])
-                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+    def _reports(self) -> _Reports:
+        """Every manager's reports in natural order, each team sorted on first use: the org
+        chart asks only for the teams it draws, so a 50,000-post structure's first view does
+        not sort all of them (issue 16)."""
+        return _Reports(self._ids, self._parent)
 
     @cached_property
     def tops(self) -> list[str]:
@@ -178,6 +171,10 @@ class Hierarchy:
         `roots` declares the posts allowed to report to nobody (a shared service may have one
         head per partner); without it exactly one root is expected.
         """
+        key = ("problems", None if roots is None else tuple(roots))
+        return list(self._once(key, lambda: self._problems(roots)))
+
+    def _problems(self, roots: Sequence[str] | None) -> list[Problem]:
         out: list[Problem] = []
         for chain in self.cycles:
             out.append(Problem("cycle", tuple(chain),
@@ -222,6 +219,11 @@ class Hierarchy:
         """Posts with at least one direct report, with their span of control."""
         return self._span_frame(self.posts["direct_reports"] > 0)
 
+    @cached_property
+    def manager_ids(self) -> tuple[str, ...]:
+        """The post_ids of `managers()` in the same order, for pickers that list many."""
+        return tuple(self._ids[self.posts["direct_reports"].to_numpy() > 0].tolist())
+
     def narrow_managers(self, narrow: int | None = None) -> pd.DataFrame:
         """Managers with fewer than `narrow` direct reports (default: settings, 3).
 
@@ -229,12 +231,14 @@ class Hierarchy:
         """
         narrow = default_spans()[0] if narrow is None else narrow
         dr = self.posts["direct_reports"]
-        return self._span_frame((dr > 0) & (dr < narrow))
+        return self._once(("narrow", narrow),
+                          lambda: self._span_frame((dr > 0) & (dr < narrow))).copy()
 
     def wide_managers(self, wide: int | None = None) -> pd.DataFrame:
         """Managers with more than `wide` direct reports (default: settings, 12)."""
         wide = default_spans()[1] if wide is None else wide
-        return self._span_frame(self.posts["direct_reports"] > wide)
+        return self._once(("wide", wide), lambda: self._span_frame(
+            self.posts["direct_reports"] > wide)).copy()
 
     def _span_frame(self, mask: pd.Series) -> pd.DataFrame:
         cols = [c for c in ("title", "grade", "layer", "direct_reports", "direct_reports_fte")
@@ -307,6 +311,10 @@ class Hierarchy:
         d_narrow, d_wide = default_spans()
         narrow = d_narrow if narrow is None else narrow
         wide = d_wide if wide is None else wide
+        return self._once(("histogram", narrow, wide),
+                          lambda: self._spans_histogram(narrow, wide)).copy()
+
+    def _spans_histogram(self, narrow: int, wide: int) -> pd.DataFrame:
         dr = self.posts.loc[self.posts["direct_reports"] > 0, "direct_reports"]
         out = dr.value_counts().sort_index().rename_axis("direct_reports").reset_index(
             name="managers")
@@ -316,6 +324,9 @@ class Hierarchy:
 
     def posts_per_layer(self) -> pd.DataFrame:
         """Posts and FTE in each layer from the top (posts in a cycle have no layer)."""
+        return self._once(("per_layer",), self._posts_per_layer).copy()
+
+    def _posts_per_layer(self) -> pd.DataFrame:
         has = self.posts["layer"].notna()
         out = (self.posts.loc[has].groupby("layer")
                .agg(posts=("fte_value", "size"), fte=("fte_value", "sum")).reset_index())
@@ -325,6 +336,9 @@ class Hierarchy:
 
     def span_stats(self) -> dict[str, float | int | None]:
         """Min, median, mean and max span of control over managers (None when nobody manages)."""
+        return dict(self._once(("span_stats",), self._span_stats))
+
+    def _span_stats(self) -> dict[str, float | int | None]:
         dr = self.posts.loc[self.posts["direct_reports"] > 0, "direct_reports"].to_numpy()
         if not dr.size:
             return {"managers": 0, "min": None, "median": None, "mean": None, "max": None}
@@ -359,6 +373,40 @@ class Hierarchy:
             "problems": [p.as_dict() for p in problems],
             "valid": not problems,
         }
+
+
+class _Reports:
+    """Each manager's direct reports in natural post_id order, as `dict.get` reads them.
+
+    The reports of every manager are grouped once with one numpy sort by manager (linear-ish,
+    no Python per post); a team is put in natural order the first time it is asked for and kept.
+    Filling the memo is idempotent, so sessions sharing a cached hierarchy may race safely.
+    """
+
+    def __init__(self, ids: np.ndarray, parent: np.ndarray) -> None:
+        kids = np.flatnonzero(parent >= 0)
+        kids = kids[np.argsort(parent[kids], kind="stable")]
+        managers = parent[kids]
+        starts = np.flatnonzero(np.r_[True, managers[1:] != managers[:-1]]) if kids.size \
+            else np.zeros(0, dtype=np.int64)
+        ends = np.r_[starts[1:], kids.size].astype(np.int64)[:starts.size]  # none: no teams
+        self._ids = ids
+        self._kids = kids
+        self._span = {str(ids[managers[a]]): (int(a), int(b))
+                      for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+        self._sorted: dict[str, tuple[str, ...]] = {}
+
+    def get(self, post_id: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        found = self._sorted.get(post_id)
+        if found is not None:
+            return found
+        span = self._span.get(post_id)
+        if span is None:
+            return default
+        team = tuple(sorted((str(x) for x in self._ids[self._kids[span[0]:span[1]]]),
+                            key=natural_key))
+        self._sorted[post_id] = team
+        return team
 
 
 def _names(posts: Sequence[str], limit: int = 10) -> str:

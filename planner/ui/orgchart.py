@@ -3,18 +3,32 @@ difference against the baseline, and the edit of the focused post in an option.
 
 The hierarchy (a networkx graph plus per-post metrics) is built once per structure version and
 kept with st.cache_resource: it is read-only once built, and rebuilding it on every click would
-cost a 50,000-post council a quarter of a second each time.
+cost a 50,000-post council a quarter of a second each time. The same goes for an option's
+difference against the baseline (kept as a resource too: st.cache_data would copy 50,000 rows
+on every rerun) and for the list of structures, read from the structures table alone (the
+options list's post counts sum every post of every structure).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import select
 
 from planner.core.auth import Actor, can
-from planner.core.errors import PermissionDenied, PlannerError, StaleVersion, ValidationFailed
+from planner.core.errors import (
+    NotFound,
+    PermissionDenied,
+    PlannerError,
+    StaleVersion,
+    ValidationFailed,
+)
+from planner.core.models import Structure
 from planner.establishment.reference import grade_table
 from planner.establishment.register import PostEdits, baseline_id, structure_version
 from planner.structures import comparison, options
@@ -54,8 +68,10 @@ def structures(actor: Actor) -> list[tuple[int, str, bool]]:
         sid = baseline_id(session)
         if not can(actor, "options.read"):
             return [] if sid is None else [(sid, "Current establishment", False)]
-        frame = options.list_structures(session=session, actor=actor)
-    return [(int(r.id), str(r.name), r.kind == "option") for r in frame.itertuples()]
+        rows = session.exec(select(Structure.id, Structure.name, Structure.kind)
+                            .where(Structure.archived == False)  # noqa: E712 (SQL)
+                            .order_by(Structure.kind != "baseline", Structure.id)).all()
+    return [(int(i), str(name), kind == "option") for i, name, kind in rows]
 
 
 def load_hierarchy(actor: Actor, structure_id: int | None = None) -> Chartable | None:
@@ -64,21 +80,24 @@ def load_hierarchy(actor: Actor, structure_id: int | None = None) -> Chartable |
         sid = structure_id if structure_id is not None else baseline_id(session)
         if sid is None:
             return None
-        version = structure_version(session, sid)
-        structure = options.resolve_structure(session, sid)
-        name, kind = structure.name, structure.kind
+        structure = session.get(Structure, sid)
+        if structure is None:
+            raise NotFound(f"No structure with id {sid}.")
+        version, name, kind = structure.version, structure.name, structure.kind
     h = _hierarchy(database_url(), sid, version, actor.role, actor)
     return Chartable(h, sid, version, name, kind == "option")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _changes(url: str, structure_id: int, version: int, base_version: int, role: str,
              _actor: Actor) -> pd.DataFrame:
+    """Each option post's change and primary change (what the chart colours by), read-only."""
     with reading() as session:
         compared = comparison.compare_structures(session=session, actor=_actor, base="baseline",
                                                  other=structure_id, people=False)
     frame = compared.frame
-    return frame[frame["change"] != "deleted"].set_index("post_id")
+    kept = frame.loc[frame["change"] != "deleted", ["post_id", "change", "primary_change"]]
+    return kept.set_index("post_id")
 
 
 def changes_against_baseline(actor: Actor, chartable: Chartable) -> pd.DataFrame | None:
@@ -90,6 +109,21 @@ def changes_against_baseline(actor: Actor, chartable: Chartable) -> pd.DataFrame
         base_version = structure_version(session, base) if base is not None else 0
     return _changes(database_url(), chartable.structure_id, chartable.version, base_version,
                     actor.role, actor)
+
+
+def focus_options(h: Hierarchy, limit: int = 200) -> list[str]:
+    """What the focus picker offers before a search: the top posts, then up to `limit`
+    managers in establishment order (read lazily: a large council has thousands)."""
+    tops = h.tops
+    top_set = set(tops)
+    return tops + list(islice((p for p in h.manager_ids if p not in top_set), limit))
+
+
+def status_progress(status: Any) -> Callable[[float, str], None]:
+    """A `chart_images` progress callback that shows each stage as an st.status label."""
+    def update(fraction: float, message: str) -> None:
+        status.update(label=f"{message} ({fraction:.0%})")
+    return update
 
 
 def grades() -> list[str]:

@@ -186,3 +186,28 @@ def test_an_imported_organogram_shows_its_chart_spans_layers_and_cost(empty_db):
     at = app_as(empty_db.actors["hr"], "pages/options.py")
     assert not at.exception, at.exception
     assert "band" in all_text(at)
+
+
+def test_export_shows_its_progress_as_a_completed_status(app_db):
+    """Catches: the export hidden behind a bare spinner (issue 16: a large chart takes a
+    while, and the user is told each stage), or a status left running after the files exist."""
+    at = app_as(app_db.actors["hr"], PAGE)
+    next(b for b in at.button if b.label == "Export SVG and PNG").click().run()
+    assert not at.exception, at.exception
+    statuses = list(at.status)
+    assert len(statuses) == 1
+    assert statuses[0].state.endswith("complete") and statuses[0].label.startswith(
+        "The chart is ready")
+    assert [b.label for b in at.get("download_button")] == ["Download SVG", "Download PNG"]
+
+
+def test_focus_options_are_the_tops_then_the_first_managers(app_db):
+    """Catches: the lazy picker list (issue 16) offering other posts than the full list did."""
+    from planner.structures.hierarchy import build
+    from planner.ui.orgchart import focus_options
+    from tests.charts.test_orgchart import frame
+
+    h = build(frame())
+    expected = h.tops + [p for p in h.managers()["post_id"] if p not in h.tops]
+    assert focus_options(h) == expected[:len(h.tops) + 200]
+    assert focus_options(h, limit=0) == h.tops

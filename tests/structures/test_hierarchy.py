@@ -390,3 +390,24 @@ def test_reports_from_the_arrays_match_the_graph_on_a_messy_structure():
         expected = sorted((c for c in h.graph.successors(post) if c != post), key=natural_key)
         assert h.reports_of(post) == expected, post
     assert h.tops == sorted(h.tops, key=natural_key) and h.tops is h.tops
+
+
+def test_spans_and_layers_are_computed_once_and_handed_out_as_copies(tree, monkeypatch):
+    """Catches: the org chart page recomputing every post's spans on each click (issue 16),
+    or a caller's change to a returned frame leaking into the next caller's."""
+    calls: list[int] = []
+    original = type(tree)._span_frame
+    monkeypatch.setattr(type(tree), "_span_frame",
+                        lambda self, mask: calls.append(1) or original(self, mask))
+    first = tree.narrow_managers(3)
+    first.loc[:, "direct_reports"] = -1
+    again = tree.narrow_managers(3)
+    assert len(calls) == 1 and (again["direct_reports"] > 0).all()
+    assert tree.spans_histogram().equals(tree.spans_histogram())
+    assert tree.manager_ids == tuple(tree.managers()["post_id"])
+
+
+def test_only_the_teams_asked_for_are_sorted(tree):
+    """Catches: the first view of a 50,000-post chart sorting every team (issue 16)."""
+    assert tree.reports_of("P2") == ["P4", "P5", "P6"]
+    assert set(tree._reports._sorted) == {"P2"}
