@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import planner.core.models  # noqa: F401
+from planner.core import memo
 from planner.core.config import get_settings
 from planner.core.db import make_engine
 from planner.establishment.reference import load_reference_data
@@ -119,6 +120,15 @@ def _reset_pg(url: str, request) -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     SQLModel.metadata.create_all(eng)
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_reads() -> Iterator[None]:
+    """Nothing read by one test is served to the next (planner.core.memo keys by database URL
+    and structure version, and the PostgreSQL tests share one database)."""
+    memo.forget()
+    yield
+    memo.forget()
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ from sqlalchemy import Table as SATable
 from sqlmodel import SQLModel
 
 import planner.core.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from planner.core import audit
+from planner.core import audit, memo
 from planner.core.auth import Actor
 from planner.core.db import is_sqlite, migrate, write_session
 from planner.core.errors import PlannerError
@@ -287,4 +287,5 @@ def restore(engine: Engine, path: Path, *, actor: Actor | None = None,
                      after={"file": Path(path).name, "revision": revision,
                             "rows": sum(counts.values()), "tables": counts,
                             "taken_at": manifest.get("created_at")})
+    memo.forget()  # reads kept from whatever was at this address before
     return BackupSummary(path=Path(path), revision=revision, tables=counts)

@@ -18,6 +18,9 @@ from sqlmodel import Session, create_engine
 from planner.core.config import ROOT, get_settings
 from planner.core.errors import PermissionDenied
 
+# session.info flag of a session that always rolls back (planner.core.memo may keep its reads)
+READ_ONLY = "planner.read_only"
+
 log = logging.getLogger("planner.core.db")
 
 IMMEDIATE = "planner_begin_immediate"
@@ -135,6 +138,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work (deferred transaction, never blocks writers in WAL)."""
     with Session(engine, expire_on_commit=False) as session:
+        session.info[READ_ONLY] = True  # planner.core.memo may keep what it reads
         try:
             yield session
         except PermissionDenied as exc:

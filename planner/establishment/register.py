@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from planner.core import audit
 from planner.core.auth import Actor, require
 from planner.core.errors import NotFound, RowError, StaleVersion, ValidationFailed
+from planner.core.memo import remembered
+from planner.core.memo import stamp as memo_stamp
 from planner.core.models import Occupancy, Partner, Person, Post, Structure
 from planner.core.values import decimal_text
 from planner.establishment.validation import validate_posts
@@ -53,7 +55,18 @@ def structure_or_baseline(session: Session, structure_id: int | None) -> int:
 
 
 def posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
-    """Posts of a structure in interchange columns (str), plus `id` and `version`."""
+    """Posts of a structure in interchange columns (str), plus `id` and `version`.
+
+    Kept per structure version between read-only sessions (planner.core.memo): a page view
+    asks for the same posts several times. Partner names are read into it, so they are in the
+    key too (renaming a partner changes no structure's version)."""
+    partners = tuple(session.connection().execute(
+        sa_select(Partner.__table__.c.id, Partner.__table__.c.name)).all())
+    return remembered(session, "posts_frame", structure_id,
+                      lambda: _posts_frame(session, structure_id), partners)
+
+
+def _posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     p = Post.__table__
     mgr = p.alias("mgr")
     q = (
@@ -99,7 +112,19 @@ def occupant_rows(session: Session, sid: int, posts: pd.DataFrame,
     In an option, a post continuing a baseline post (`posts.baseline_post_id` ≥ 0) carries
     that post's occupants; if several continue it, the first (lowest id) carries them, and not
     when people were placed in that option post directly (DOMAIN.md §5: costing, the
-    organogram export and anyone else reading who is in an option's posts, one rule)."""
+    organogram export and anyone else reading who is in an option's posts, one rule).
+
+    Kept between read-only sessions (planner.core.memo) per version of the structure and of
+    the baseline (whose people an option's posts carry), and per set of columns."""
+    base_id = baseline_id(session)
+    extra = (memo_stamp(session, base_id) if base_id is not None else None,
+             tuple(str(c) for c in columns))
+    return remembered(session, "occupant_rows", sid,
+                      lambda: _occupant_rows(session, sid, posts, columns), *extra)
+
+
+def _occupant_rows(session: Session, sid: int, posts: pd.DataFrame,
+                   columns: Sequence[Any]) -> pd.DataFrame:
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     base = sa_select(o.c.post_id.label("source_post"), *columns).select_from(
         o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))

@@ -52,6 +52,7 @@ from sqlmodel import Session
 from planner.core.auth import Actor, require
 from planner.core.config import Settings, get_settings
 from planner.core.errors import NotFound
+from planner.core.memo import remembered
 from planner.core.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.establishment.reference import current_pay_year, grade_table
 from planner.establishment.register import occupant_rows, structure_or_baseline
@@ -212,6 +213,11 @@ def _partners(session: Session, charged: pd.Series) -> pd.DataFrame:
 
 
 def _posts(session: Session, sid: int) -> pd.DataFrame:
+    """Kept per structure version between read-only sessions (planner.core.memo)."""
+    return remembered(session, "costing_posts", sid, lambda: _read_posts(session, sid))
+
+
+def _read_posts(session: Session, sid: int) -> pd.DataFrame:
     p = Post.__table__
     df = pd.read_sql(
         sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,

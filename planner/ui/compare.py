@@ -27,9 +27,9 @@ from planner.structures.costing import (
     cost_structure,
     vacancies_and_interims,
 )
-from planner.structures.hierarchy import load as load_hierarchy
 from planner.structures.options import list_structures
 from planner.ui import format as fmt
+from planner.ui import orgchart
 from planner.ui.session import database_url, reading
 
 MAX_COMPARED = 4
@@ -62,7 +62,7 @@ def refs_of(frame: pd.DataFrame) -> list[StructureRef]:
                          str(r.description or "")) for r in frame.itertuples(index=False)]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def costing(url: str, structure_id: int, version: int, role: str,
             _actor: Actor) -> StructureCost:
     """One structure costed for a year (see planner.structures.costing); cached per version."""
@@ -70,16 +70,17 @@ def costing(url: str, structure_id: int, version: int, role: str,
         return cost_structure(session=session, actor=_actor, structure_id=structure_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def shape(url: str, structure_id: int, version: int, role: str,
-          _actor: Actor) -> tuple[int, float | None]:
-    """(layers, median span of control) of one structure."""
-    with reading() as session:
-        tree = load_hierarchy(session=session, actor=_actor, structure_id=structure_id)
+def shape(actor: Actor, structure_id: int) -> tuple[int, float | None]:
+    """(layers, median span of control) of one structure, from the hierarchy the Org chart
+    page keeps per structure version (one copy for both pages and every session)."""
+    chartable = orgchart.load_hierarchy(actor, structure_id)
+    if chartable is None:
+        return 0, None
+    tree = chartable.hierarchy
     return tree.layers, tree.span_stats()["median"]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def comparison(url: str, base_id: int, base_version: int, other_id: int, other_version: int,
                role: str, _actor: Actor) -> Comparison:
     """How `other` differs from `base`, post by post (people in deleted posts included)."""
@@ -87,7 +88,7 @@ def comparison(url: str, base_id: int, base_version: int, other_id: int, other_v
         return compare_structures(session=session, actor=_actor, base=base_id, other=other_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def vacancies(url: str, structure_id: int, version: int, role: str,
               _actor: Actor) -> VacancyReport:
     cost = costing(url, structure_id, version, role, _actor)
@@ -103,7 +104,7 @@ def grades(url: str) -> list[str]:
 
 
 def clear_caches() -> None:
-    for fn in (costing, shape, comparison, vacancies, grades):
+    for fn in (costing, comparison, vacancies, grades):
         fn.clear()
 
 
@@ -127,7 +128,7 @@ def figures(actor: Actor, chosen: list[StructureRef], baseline: StructureRef
     out = []
     for ref in chosen:  # at most four structures, not posts
         cost = cost_of(actor, ref)
-        layers, median = shape(database_url(), ref.id, ref.version, actor.role, actor)
+        layers, median = shape(actor, ref.id)
         diff = None if ref.id == baseline.id else comparison_of(actor, baseline, ref).frame
         out.append(cc.structure_figures(
             name=ref.name, kind=ref.kind, by_post=cost.by_post, lines=cost.lines,

@@ -140,13 +140,15 @@ class Register:
     grades: list[str]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _snapshot(url: str, structure_id: int, version: int, role: str,
               _actor: Actor) -> tuple[pd.DataFrame, Metrics, list[str]]:
     """The register for one (database, structure, version, role).
 
     Keyed by the structure's version, which every change bumps, so a cached copy is never
-    stale and a rerun (every click) costs no database work. The role is in the key so a
+    stale and a rerun (every click) costs no database work. A resource, not data: one copy
+    shared by every session of the role (st.cache_data would unpickle a fresh 50,000-row copy
+    on every click), so callers never change it in place. The role is in the key so a
     role that sees less can never be served a richer role's copy.
     """
     with reading() as session:

@@ -280,7 +280,7 @@ def upload(actor: Actor, option_id: int, files: list[tuple[str, bytes]]) -> bool
 # --- the exit bill beside an option's annual cost (Structure options, Compare) ----------------
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _bill(url: str, option_id: int, version: int, baseline_version: int, day: str, role: str,
           _actor: Actor) -> exit_bill.ExitBill:
     """Cached per option and baseline version and per day (ages and the week's-pay cap are

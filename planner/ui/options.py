@@ -468,7 +468,7 @@ def save_assume_recruited(actor: Actor, ref: cmp.StructureRef, value: bool) -> b
 # --- the option's post editor ----------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _posts(url: str, structure_id: int, version: int, role: str, _actor: Actor) -> pd.DataFrame:
     """The option's posts as the editor takes them, read once per version."""
     with reading() as session:
