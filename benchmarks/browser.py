@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,11 +38,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from benchmarks.common import footer, log
 from benchmarks.costing import edited_option
@@ -52,7 +54,7 @@ from planner.cli.demo import init_database
 from planner.core.auth import SYSTEM, Actor, add_user
 from planner.core.config import ROOT, get_settings
 from planner.core.db import make_engine
-from planner.core.models import Structure
+from planner.core.models import Structure, User
 from planner.establishment.importer import import_establishment
 from planner.ui.navigation import PageSpec
 
@@ -120,12 +122,27 @@ class View:
 
 
 @dataclass
+class Check:
+    """A figure the page showed against the same figure worked out by planner/ unpaged."""
+
+    what: str
+    shown: str
+    expected: str
+
+    @property
+    def ok(self) -> bool:
+        return self.shown == self.expected
+
+
+@dataclass
 class SizeResult:
     posts: int
     people: int
     views: list[View] = field(default_factory=list)
     memory_mb: dict[str, float] = field(default_factory=dict)  # after each pass
     prepare_s: float = 0.0
+    checks: list[Check] = field(default_factory=list)
+
 
 
 def prepare(workdir: Path, n: int) -> tuple[str, int]:
@@ -176,7 +193,9 @@ def server(db_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
              "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false",
+             # An edit to the code while a run is measured must not reload the app under it.
+             "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -250,17 +269,23 @@ class Session_:
         return time.perf_counter() - start, self.received - before
 
     def sign_in(self) -> tuple[float, int]:
-        """Sign in; the seconds and bytes from the click to the first page idle (a role with
-        one page has no menu: this is that page's first view)."""
+        """Sign in; the seconds and bytes from the click until the first page is drawn and
+        idle (its first view: signing in opens it). Signing in runs the script twice (the
+        form, then the page), so idle is taken once the form is gone and a heading shows."""
         self.page.goto("/")
         self.page.wait_for_selector(
             "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached")
         self.page.get_by_label("Username", exact=True).fill(f"bench-{self.role}")
         self.page.get_by_label("Password", exact=True).fill(PASSWORD)
-        out = self.idle_after(lambda: self.page.get_by_role("button", name="Sign in").click())
+        before = self.received
+        start = time.perf_counter()
+        self.page.get_by_role("button", name="Sign in").click()
         self.page.get_by_label("Username", exact=True).wait_for(state="detached",
-                                                                timeout=30_000)
-        return out
+                                                                timeout=PAGE_TIMEOUT_MS)
+        self.page.locator("h1").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_function(_QUIET, polling=50, timeout=PAGE_TIMEOUT_MS)
+        self.seen = True
+        return time.perf_counter() - start, self.received - before
 
     def reload(self) -> tuple[float, int]:
         """The page read again from a reload (a role with one page has no menu to click). A
@@ -300,7 +325,10 @@ def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
                 for view in ("first", "second"):
                     for spec in specs:
                         try:
-                            if len(specs) > 1:
+                            if view == "first" and spec is specs[0]:
+                                # Signing in opens the first page: that is its first view.
+                                seconds, received = landing
+                            elif len(specs) > 1:
                                 seconds, received = session.open(spec, spec is specs[0])
                             else:  # no menu: signing in opened it; a reload reads it again
                                 seconds, received = landing if view == "first" else (
@@ -318,6 +346,8 @@ def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
                             session.page.screenshot(path=screenshots / f"16-{n}-{name}.png",
                                                     full_page=True)
                 result.memory_mb[f"after {role}"] = rss_mb(pid)
+                if role == "hr":
+                    result.checks += check_figures(session, db_url)
             finally:
                 session.close()
         # A second session at once: the caches should be shared, not per session.
@@ -334,6 +364,73 @@ def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
             one.close()
             two.close()
     return result
+
+
+_SHOWING = re.compile(r"Showing ([\d,]+) of ([\d,]+) posts\.(?: Rows ([\d,]+)–([\d,]+) are "
+                      r"listed)?")
+
+
+def _metric(page, label: str) -> str:
+    box = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
+    return box.first.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def check_figures(session: Session_, db_url: str) -> list[Check]:
+    """What the Establishment and Compare pages show, paged, against planner/'s unpaged
+    figures: the register's count under a search equals the search's count, the rows listed
+    are the first page of it, the last page ends at the count, the headline totals equal the
+    sums over every post, and the vacancies listed and left for the download add up to all."""
+    from planner.establishment.register import establishment_frame, search_frame
+    from planner.structures.costing import vacancies_and_interims
+    from planner.ui import compare as cmp
+    from planner.ui import establishment as est
+    from planner.ui import format as fmt
+
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        actor = Actor.of(s.exec(select(User).where(User.username == "bench-hr")).one())
+        frame = establishment_frame(session=s, actor=actor)
+        report = vacancies_and_interims(session=s, actor=actor)
+    engine.dispose()
+    page = session.page
+    out: list[Check] = []
+    specs = {spec.title: spec for spec in pages_of("hr")}
+    session.open(specs["Establishment"], default=True)
+    out.append(Check("Establishment: Posts", _metric(page, "Posts"), fmt.count(len(frame))))
+    fte = sum(Decimal(str(f)) for f in frame["fte"])
+    out.append(Check("Establishment: Establishment FTE", _metric(page, "Establishment FTE"),
+                     fmt.fte(fte)))
+    word = str(frame["division"].iloc[len(frame) // 2]).split()[0]
+    box = page.get_by_label("Search posts", exact=True)
+    session.idle_after(lambda: (box.fill(word), box.press("Enter")), "")
+    want = len(search_frame(frame, word))
+    found = _SHOWING.search(page.inner_text("body"))
+    shown = found.group(1) if found else "(no count shown)"
+    out.append(Check(f"Register: posts found by '{word}'", shown, f"{want:,}"))
+    listed = f"{found.group(3)}–{found.group(4)}" if found and found.group(3) else "all"
+    out.append(Check(f"Register: rows listed for '{word}'", listed,
+                     f"1–{min(want, est.REGISTER_PAGE_ROWS):,}" if want > est.REGISTER_PAGE_ROWS
+                     else "all"))
+    # The whole register, turned to its last page (1,000 posts are two pages).
+    session.idle_after(lambda: (box.fill(""), box.press("Enter")), "")
+    if len(frame) > est.REGISTER_PAGE_ROWS:
+        pages = -(-len(frame) // est.REGISTER_PAGE_ROWS)
+        pager = page.get_by_label(re.compile(r"^Page \(of"))
+        session.idle_after(lambda: (pager.fill(str(pages)), pager.press("Enter")), "")
+        found = _SHOWING.search(page.inner_text("body"))
+        out.append(Check("Register: the last page ends at the count",
+                         f"{found.group(3)}–{found.group(4)}" if found and found.group(4)
+                         else "(no rows shown)",
+                         f"{(pages - 1) * est.REGISTER_PAGE_ROWS + 1:,}–{len(frame):,}"))
+    session.open(specs["Compare"])
+    total = len(cmp.vacancy_display(report))
+    note = cmp.listed_note(total, "posts")
+    body = page.inner_text("body")
+    out.append(Check("Compare: vacancies listed and left for the download",
+                     note if note and note in body else ("(none cut)" if not note else
+                                                         "(note missing)"),
+                     note or "(none cut)"))
+    return out
 
 
 @contextmanager
@@ -392,6 +489,12 @@ def report(results: list[SizeResult], started: float) -> str:
                 f"{mb(a)} | "
                 f"{_cell(b, SECOND_VIEW_S if at_target else None) if b else '—'} | "
                 f"{mb(b)} |")
+        if r.checks:
+            bad = [c for c in r.checks if not c.ok]
+            lines += ["", f"Figures checked against planner/'s unpaged computation: "
+                      f"{len(r.checks) - len(bad)} of {len(r.checks)} agree."
+                      + "".join(f" ✗ {c.what}: shown {c.shown}, expected {c.expected}."
+                                for c in bad)]
         errors = [v for v in r.views if v.error]
         if errors:
             lines += ["", "Pages that never went idle: " + "; ".join(

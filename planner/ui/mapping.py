@@ -45,6 +45,9 @@ OUTCOME_KEY = "mapping_outcome"
 SUGGEST_KEY = "mapping_suggest"
 GRID_PAGE_ROWS = 500  # a page of the grid: a council's whole mapping is a download, not a render
 AUTO_SUGGEST_UP_TO = 1_000
+# Beyond this many posts the grid's post column is typed, not chosen: a list of 50,000 post ids
+# would be sent with every page of the grid and could not be scrolled through anyway.
+MAX_POST_CHOICES = 2_000
 SEARCH_COLUMNS = ("employee_id", "name", "post_id", "title", "team", "grade", "option_post_id")
 
 
@@ -172,7 +175,11 @@ def grid_config(posts: list[str], pools: list[str]) -> dict[str, Any]:
                                        required=True, width=170),
         "option_post_id": col.SelectboxColumn(
             "Into post", options=[NONE_LABEL, *posts], required=True,
-            help="The option's post for a slot-in or a redeployment."),
+            help="The option's post for a slot-in or a redeployment.")
+        if len(posts) <= MAX_POST_CHOICES else col.TextColumn(
+            "Into post", max_chars=60,
+            help=f"The option's post id for a slot-in or a redeployment: typed, as its "
+                 f"{len(posts):,} posts are too many to list (checked when you save)."),
         "pool": col.SelectboxColumn("Pool", options=[NONE_LABEL, *pools], required=True,
                                     help="The ring-fenced pool, for ring-fenced people."),
         "status": col.SelectboxColumn("Status", options=["", *MAPPING_STATUSES]),

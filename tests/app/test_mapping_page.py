@@ -242,3 +242,12 @@ def test_many_unmapped_people_wait_for_the_suggestions_button(demo_app_db, monke
     at.button(key="mapping_suggest_button").click().run()
     assert not at.exception, at.exception
     assert "**Slot-ins** (14)" in all_text(at)
+
+
+def test_a_large_option_has_its_post_typed_not_listed():
+    """Catches: every post id of a 50,000-post option sent with each page of the grid."""
+    few = ui.grid_config([f"P{i}" for i in range(10)], [])["option_post_id"]
+    many = ui.grid_config([f"P{i}" for i in range(ui.MAX_POST_CHOICES + 1)], [])
+    assert few["type_config"]["type"] == "selectbox"
+    assert many["option_post_id"]["type_config"]["type"] == "text"
+    assert "too many to list" in many["option_post_id"]["help"]
