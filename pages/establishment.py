@@ -32,10 +32,10 @@ else:
     st.caption(ui.without_employee_caption(register.metrics) + " "
                + ui.origin_summary(register.metrics))
     with st.expander("Filters", icon=":material/filter_list:"):
-        chosen = ui.filter_widgets(register.frame)
+        chosen = ui.filter_widgets(register.frame, register.options)
     search = st.text_input("Search posts", key="register_search",
                            placeholder="Post id, title, team, grade, manager or holder's name")
-    shown = ui.search_frame(ui.apply_filters(register.frame, chosen), search)
+    shown = ui.search_frame(ui.apply_filters(register.frame, chosen), search, hay=register.hay)
 
 tabs = ["Register"]
 if register is not None and can(actor, "establishment.edit"):

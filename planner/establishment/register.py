@@ -288,15 +288,23 @@ SEARCH_COLUMNS = ("post_id", "title", "division", "team", "grade", "reports_to",
                   "interim")
 
 
-def search_frame(df: pd.DataFrame, text: str,
-                 columns: Sequence[str] = SEARCH_COLUMNS) -> pd.DataFrame:
+def search_text(df: pd.DataFrame, columns: Sequence[str] = SEARCH_COLUMNS) -> pd.Series:
+    """Each row's searchable text, lower case: worked out once per structure version by
+    callers that search the same frame on every click (a row-wise join of 50,000 rows)."""
+    if df.empty:
+        return pd.Series([], index=df.index, dtype=str)
+    return df[list(columns)].astype(str).agg("\t".join, axis=1).str.lower()
+
+
+def search_frame(df: pd.DataFrame, text: str, columns: Sequence[str] = SEARCH_COLUMNS,
+                 hay: pd.Series | None = None) -> pd.DataFrame:
     """Rows in which every word of `text` appears (any case) in a post's id, title, division,
     team, grade, manager or holders' names (or the `columns` given); all rows for a blank
-    search."""
+    search. `hay`: search_text of a frame `df` is a part of, when the caller keeps it."""
     words = [w for w in (text or "").lower().split() if w]
     if not words or df.empty:
         return df
-    hay = df[list(columns)].astype(str).agg("\t".join, axis=1).str.lower()
+    hay = search_text(df, columns) if hay is None else hay.loc[df.index]
     mask = pd.Series(True, index=df.index)
     for word in words:
         mask &= hay.str.contains(word, regex=False)

@@ -31,6 +31,7 @@ from planner.establishment.register import (
     filter_frame,
     filter_options,
     headline_metrics,
+    search_text,
     structure_version,
     without_employee_sentence,
 )
@@ -138,12 +139,15 @@ class Register:
     frame: pd.DataFrame
     metrics: Metrics
     grades: list[str]
+    options: dict[str, list[str]]  # each filter's values
+    hay: pd.Series  # each post's searchable text
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _snapshot(url: str, structure_id: int, version: int, role: str,
-              _actor: Actor) -> tuple[pd.DataFrame, Metrics, list[str]]:
-    """The register for one (database, structure, version, role).
+              _actor: Actor) -> Register:
+    """The register for one (database, structure, version, role), with what every click
+    would otherwise work out again (the filters' values, the search text).
 
     Keyed by the structure's version, which every change bumps, so a cached copy is never
     stale and a rerun (every click) costs no database work. A resource, not data: one copy
@@ -156,7 +160,8 @@ def _snapshot(url: str, structure_id: int, version: int, role: str,
         metrics = headline_metrics(session=session, actor=_actor, structure_id=structure_id,
                                    frame=frame)
         grades = list(grade_table(session))
-    return frame, metrics, grades
+    return Register(structure_id, version, frame, metrics, grades, filter_options(frame),
+                    search_text(frame))
 
 
 def load_register(actor: Actor) -> Register | None:
@@ -166,8 +171,7 @@ def load_register(actor: Actor) -> Register | None:
         if sid is None:
             return None
         version = structure_version(session, sid)
-    frame, metrics, grades = _snapshot(database_url(), sid, version, actor.role, actor)
-    return Register(sid, version, frame, metrics, grades)
+    return _snapshot(database_url(), sid, version, actor.role, actor)
 
 
 def clear_caches() -> None:
@@ -205,9 +209,11 @@ def origin_summary(metrics: Metrics) -> str:
     return "Employees by origin: " + " · ".join(parts)
 
 
-def filter_widgets(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """One multiselect per filter, options from the data; returns the choices."""
-    options = filter_options(frame)
+def filter_widgets(frame: pd.DataFrame,
+                   options: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """One multiselect per filter, options from the data (or as kept with the register);
+    returns the choices."""
+    options = filter_options(frame) if options is None else options
     cols = st.columns(3)
     chosen: dict[str, list[str]] = {}
     for i, name in enumerate(FILTERS):

@@ -283,7 +283,8 @@ def test_editor_key_changes_with_structure_version_and_filters():
     """Catches: an old editor delta (row positions) replayed onto a different table after a
     save, an import (new structure, version 1 again) or a filter change."""
     def reg(sid: int, version: int) -> ui.Register:
-        return ui.Register(sid, version, pd.DataFrame(), Metrics(0, 0, 0, 0, 0, 0, 0, 0), [])
+        return ui.Register(sid, version, pd.DataFrame(), Metrics(0, 0, 0, 0, 0, 0, 0, 0), [],
+                           {}, pd.Series([], dtype=str))
 
     base = ui.editor_key(reg(1, 1), {"grade": []})
     assert ui.editor_key(reg(1, 1), {"grade": []}) == base  # stable across reruns

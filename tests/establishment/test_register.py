@@ -279,6 +279,13 @@ def test_search_keeps_rows_with_every_word_in_any_column_any_case():
     assert search_frame(df, "lovelace engineer")["post_id"].tolist() == ["P1"]
     assert search_frame(df, "po(4")["post_id"].tolist() == ["P2"]
     assert search_frame(df, "nobody").empty
+    # The search text kept once per version gives the same rows, on a filtered part too.
+    from planner.establishment.register import search_text
+
+    hay = search_text(df)
+    part = df.iloc[[0, 2, 3]]
+    for words in ("desk", "DESK analyst", "po(4", "lovelace", ""):
+        assert search_frame(part, words, hay=hay).equals(search_frame(part, words))
 
 
 def test_the_register_is_paged_and_a_page_past_the_end_is_the_last():
