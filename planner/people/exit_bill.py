@@ -40,7 +40,7 @@ from planner.core.models import ConsultationPlan, Occupancy, Person, Post, Struc
 from planner.establishment.register import baseline_id
 from planner.people.exit_costs import TAX_FREE_PENCE, ExitPolicy, exit_costs_frame
 from planner.people.mapping import costing_frame
-from planner.structures.costing import cost_structure
+from planner.structures.costing import StructureCost, cost_structure
 from planner.structures.envelope import envelope_position
 from planner.structures.options import readable_option
 from planner.structures.pay import annual_pay
@@ -209,10 +209,12 @@ def _people(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
 
 
 def exit_bill(*, session: Session, actor: Actor, structure: str | int | Structure,
-              today: dt.date | None = None, policy: ExitPolicy | None = None) -> ExitBill:
+              today: dt.date | None = None, policy: ExitPolicy | None = None,
+              structure_costs: tuple[StructureCost, StructureCost] | None = None) -> ExitBill:
     """The option's exit bill and payback (mapping.read; the per-person rows need
     mapping.costs as well: hr and admin). A person leaving without a date of birth or a
-    service date cannot be costed: `uncosted` counts them."""
+    service date cannot be costed: `uncosted` counts them. `structure_costs`: the baseline's and the
+    option's `cost_structure` (defaults) when the caller has them already."""
     require(actor, "mapping.read", "person_mapping")
     today = today or dt.date.today()
     option = readable_option(session, actor, structure, "mapping.read")
@@ -239,8 +241,9 @@ def exit_bill(*, session: Session, actor: Actor, structure: str | int | Structur
     })
     costs = (exit_costs_frame(inputs, relevant=relevant, policy=policy) if len(inputs)
              else pd.DataFrame(columns=PERSON_COLUMNS))
-    base_cost = cost_structure(session=session, actor=actor)
-    option_cost = cost_structure(session=session, actor=actor, structure_id=option.id)
+    base_cost, option_cost = structure_costs or (
+        cost_structure(session=session, actor=actor),
+        cost_structure(session=session, actor=actor, structure_id=option.id))
     partners = base_cost.partners
     total_each = (costs["total_pence"].to_numpy(dtype=np.int64) if len(costs)
                   else np.zeros(0, dtype=np.int64))

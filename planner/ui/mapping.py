@@ -288,13 +288,16 @@ def upload(actor: Actor, option_id: int, files: list[tuple[str, bytes]]) -> bool
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _bill(url: str, option_id: int, version: int, baseline_version: int, day: str, role: str,
-          _actor: Actor) -> exit_bill.ExitBill:
+def _bill(url: str, option_id: int, version: int, base_id: int, baseline_version: int,
+          day: str, role: str, _actor: Actor) -> exit_bill.ExitBill:
     """Cached per option and baseline version and per day (ages and the week's-pay cap are
-    taken on the relevant date, today unless the consultation sets one)."""
+    taken on the relevant date, today unless the consultation sets one). The two structures'
+    costs are the ones Compare and Structure options keep (the same cost_structure)."""
+    costs = (cmp.costing(url, base_id, baseline_version, role, _actor),
+             cmp.costing(url, option_id, version, role, _actor))
     with reading() as session:
         return exit_bill.exit_bill(session=session, actor=_actor, structure=option_id,
-                                   today=dt.date.fromisoformat(day))
+                                   today=dt.date.fromisoformat(day), structure_costs=costs)
 
 
 def bill_of(actor: Actor, option_id: int) -> exit_bill.ExitBill | None:
@@ -308,9 +311,9 @@ def bill_of(actor: Actor, option_id: int) -> exit_bill.ExitBill | None:
         base = session.get(Structure, sid) if sid is not None else None
         if option is None or option.kind != "option" or base is None:
             return None
-        version, base_version = option.version, base.version
-    return _bill(database_url(), option_id, version, base_version, dt.date.today().isoformat(),
-                 actor.role, actor)
+        version, base_id, base_version = option.version, int(sid), base.version
+    return _bill(database_url(), option_id, version, base_id, base_version,
+                 dt.date.today().isoformat(), actor.role, actor)
 
 
 def payback_text(bill: exit_bill.ExitBill) -> str:

@@ -118,3 +118,19 @@ def test_the_bill_says_what_it_leaves_out_in_one_set_of_words(mapped):
     assert ("1 person leaving has no date of birth or service date, so cannot be costed."
             in texts)
     assert bill.as_dict()["notes"] == texts
+
+
+def test_costs_handed_in_give_the_same_bill(mapped):
+    """Catches: the costs a page already holds (Compare, Structure options) giving a different
+    saving or split than the bill's own costing."""
+    from planner.structures.costing import cost_structure
+
+    session, actors, oid = mapped
+    own = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY)
+    costs = (cost_structure(session=session, actor=actors["hr"]),
+             cost_structure(session=session, actor=actors["hr"], structure_id=oid))
+    given = xb.exit_bill(session=session, actor=actors["hr"], structure=oid, today=TODAY,
+                         structure_costs=costs)
+    assert given.annual_saving_pence == own.annual_saving_pence != 0
+    assert given.total_pence == own.total_pence
+    assert given.by_partner.equals(own.by_partner)
