@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -439,34 +439,58 @@ def _upsert_posts(conn: Any, sid: int, rows: list[dict[str, Any]],
                   posts: pd.DataFrame) -> tuple[dict[str, int], list[int], int]:
     """Update the baseline posts the upload names (only those that changed, each with a new
     version), insert the new ones and set every changed reporting line. Returns post_id → id,
-    the ids of the posts the upload no longer names (still present) and how many changed."""
+    the ids of the posts the upload no longer names (still present) and how many changed.
+
+    New posts are written with their reporting line in the insert itself (their ids are
+    reserved first, `_reserve_ids`), managers before their reports so each reference is to a
+    row already there: an UPDATE of reports_to_id afterwards cost more than the insert."""
     t = Post.__table__
     cols = [t.c.id, t.c.post_ref, t.c.reports_to_id, *(t.c[c] for c in _POST_FIELDS)]
     existing = {r[1]: r for r in conn.execute(sa_select(*cols).where(t.c.structure_id == sid))}
     fresh = [r for r in rows if r["post_ref"] not in existing]
     ids = {ref: int(r[0]) for ref, r in existing.items()}
-    ids.update(_insert_ids(conn, t, fresh, "post_ref", t.c.structure_id == sid))
+    ids.update(zip((r["post_ref"] for r in fresh), _reserve_ids(conn, t, len(fresh)),
+                   strict=True))
     manager = dict(zip(column_values(posts["post_id"]), column_values(posts["reports_to"]), strict=True))
-    changed, links = [], []
+    changed = []
     for r in rows:
         old = existing.get(r["post_ref"])
-        mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
         if old is None:
-            if mgr is not None:
-                links.append({"b_id": ids[r["post_ref"]], "b_mgr": mgr})
-        elif tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
+            continue
+        mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
+        if tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
             changed.append({"b_id": int(old[0]), "b_mgr": mgr,
                             **{f"b_{c}": r[c] for c in _POST_FIELDS}})
+    if fresh:
+        new_rows = [{**r, "id": ids[r["post_ref"]],
+                     "reports_to_id": ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None}
+                    for r in fresh]
+        conn.execute(insert(t), _managers_first(new_rows))
     if changed:
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             reports_to_id=bindparam("b_mgr"), version=t.c.version + 1,
             **{c: bindparam(f"b_{c}") for c in _POST_FIELDS}), changed)
-    if links:
-        conn.execute(update(t).where(t.c.id == bindparam("b_id"))
-                     .values(reports_to_id=bindparam("b_mgr")), links)
     wanted = {r["post_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
     return ids, removed, len(changed)
+
+
+def _managers_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The new posts ordered so each comes after the new post it reports to (a stable sort by
+    depth among the new posts), as an immediate foreign key needs. The import's checks have
+    refused reporting cycles, so every chain ends."""
+    row_of = {r["id"]: r for r in rows}
+    depth: dict[int, int] = {}
+    for r in rows:
+        chain, at = [], r["id"]
+        while at in row_of and at not in depth:
+            chain.append(at)
+            at = row_of[at]["reports_to_id"]
+        d = depth.get(at, -1)
+        for i in reversed(chain):
+            d += 1
+            depth[i] = d
+    return sorted(rows, key=lambda r: depth[r["id"]])
 
 
 def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[int]]:
@@ -484,8 +508,10 @@ def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             **{c: bindparam(f"b_{c}") for c in _PERSON_FIELDS}), changed)
     ids = {ref: int(r[0]) for ref, r in existing.items()}
-    # employee_ref is unique across the table, so each key read back is the row just written.
-    ids.update(_insert_ids(conn, t, fresh, "employee_ref"))
+    new_ids = _reserve_ids(conn, t, len(fresh))
+    ids.update(zip((r["employee_ref"] for r in fresh), new_ids, strict=True))
+    if fresh:
+        conn.execute(insert(t), [{**r, "id": i} for r, i in zip(fresh, new_ids, strict=True)])
     wanted = {r["employee_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
     return ids, removed
@@ -520,23 +546,27 @@ def _eto_rows(conn: Any) -> list[dict[str, Any]]:
              "rationale": text} for i, name, ref, post, change, text in conn.execute(q)]
 
 
-def _insert_ids(conn: Any, table: Any, rows: list[dict[str, Any]], key: str,
-               where: Any = None) -> dict[str, int]:
-    """Bulk insert (one executemany), then map each key to its new id with one SELECT.
+def _reserve_ids(conn: Any, table: Any, n: int) -> list[int]:
+    """The ids the database gives the next `n` rows of `table`, in order, taken now so rows
+    can be inserted with their ids (and references between them) in one executemany.
 
-    Faster than INSERT … RETURNING on both backends: SQLAlchemy sends RETURNING through its
-    "insertmanyvalues" batches, which psycopg re-parses placeholder by placeholder (~4x the
-    reference at 10,000 posts on PostgreSQL) and which SQLite runs one row per statement when
-    the parameter order must be kept. A plain executemany is what the reference does too.
+    They are the ids a plain insert would have given: on SQLite one more than the largest
+    (the rowid rule; the write transaction holds the lock), on PostgreSQL the id sequence's
+    next values, drawn from it, so no other insert can take them. Faster than
+    INSERT … RETURNING on both backends: SQLAlchemy sends RETURNING through its
+    "insertmanyvalues" batches, which psycopg re-parses placeholder by placeholder and which
+    SQLite runs one row per statement when the parameter order must be kept.
     """
-    if not rows:
-        return {}
-    conn.execute(insert(table), rows)
-    query = sa_select(table.c[key], table.c.id)
-    if where is not None:
-        query = query.where(where)
-    wanted = {row[key] for row in rows}
-    return {k: i for k, i in conn.execute(query) if k in wanted}
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        drawn = conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n})
+        return sorted(int(i) for (i,) in drawn)
+    last = conn.execute(sa_select(func.max(table.c.id))).scalar()
+    start = int(last or 0) + 1
+    return list(range(start, start + n))
 
 
 def _counts(session: Session, sid: int) -> dict[str, int]:
