@@ -49,10 +49,10 @@ from planner.establishment.readers import (
 )
 from planner.establishment.reference import GradeBand, grade_table, partner_names
 from planner.establishment.validation import (
+    DATE_COLUMNS,
     column_values,
     money_pence,
-    parse_date,
-    row_records,
+    parse_dates,
     validate_people,
     validate_tables,
 )
@@ -345,18 +345,22 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
 
     people = tables.people if tables.people is not None else pd.DataFrame(
         columns=[*PEOPLE_COLUMNS, "_row"])
+    values = {c: column_values(people[c]) for c in PEOPLE_COLUMNS}
+    dates = {c: parse_dates(values[c]) for c in DATE_COLUMNS}
+
+    def pence(amounts: list[str]) -> list[int | None]:
+        return [money_pence(v) if v else None for v in amounts]
+
     person_rows = [
-        {"employee_ref": r.employee_id, "name": r.name, "contract": r.contract.lower(),
-         "scp": int(r.scp) if r.scp else None,
-         "annual_salary_pence": money_pence(r.annual_salary) if r.annual_salary else None,
-         "day_rate_pence": money_pence(r.day_rate) if r.day_rate else None,
-         "start_date": parse_date(r.start_date) if r.start_date else None,
-         "continuous_service_date": (parse_date(r.continuous_service_date)
-                                     if r.continuous_service_date else None),
-         "date_of_birth": parse_date(r.date_of_birth) if r.date_of_birth else None,
-         "origin": r.origin,
-         "tupe_transfer_date": parse_date(r.tupe_transfer_date) if r.tupe_transfer_date else None}
-        for r in row_records(people)
+        {"employee_ref": employee, "name": name, "contract": contract.lower(),
+         "scp": int(scp) if scp else None, "annual_salary_pence": salary,
+         "day_rate_pence": rate, "start_date": start, "continuous_service_date": cont,
+         "date_of_birth": birth, "origin": origin, "tupe_transfer_date": tupe}
+        for employee, name, contract, scp, salary, rate, start, cont, birth, origin, tupe in zip(
+            values["employee_id"], values["name"], values["contract"], values["scp"],
+            pence(values["annual_salary"]), pence(values["day_rate"]), dates["start_date"],
+            dates["continuous_service_date"], dates["date_of_birth"], values["origin"],
+            dates["tupe_transfer_date"], strict=True)
     ]
 
     after: dict[str, Any] = {
