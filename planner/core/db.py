@@ -7,11 +7,12 @@ tests build their own with `make_engine`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, Table, event, insert
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -154,3 +155,31 @@ def _record_denial(session: Session, exc: PermissionDenied) -> None:
     except Exception:  # the refusal itself must still reach the caller
         log.exception("could not record a refused action")
         session.rollback()
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) as one executemany at the driver.
+
+    What `conn.execute(insert(table), rows)` writes, without SQLAlchemy building each row's
+    parameters on its own (a third of a 50,000-post import's write): each column's values go
+    through its type's bind processor (Decimal to float and dates to text on SQLite, as
+    SQLAlchemy does) in one pass. A statement that needs more than the given values (a
+    Python-side column default) takes SQLAlchemy's own path.
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    if set(compiled.binds) != set(keys):
+        conn.execute(insert(table), list(rows))
+        return
+    names = list(compiled.positiontup or ()) if compiled.positional else keys
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        columns.append(values if process is None else [process(v) for v in values])
+    params: list[Any] = list(zip(*columns, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    conn.exec_driver_sql(compiled.string, params)

@@ -22,12 +22,13 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, or_, text, update
+from sqlalchemy import bindparam, delete, func, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner.core import audit, hooks
 from planner.core.auth import Actor, require
+from planner.core.db import insert_rows
 from planner.core.errors import PermissionDenied, RowError, ValidationFailed
 from planner.core.models import (
     EtoRationale,
@@ -407,8 +408,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         for emp, post, f in zip(column_values(people["employee_id"]), column_values(people["post_id"]),
                                 column_values(people["fte"]), strict=True)
     ]
-    if occupancy_rows:
-        conn.execute(insert(Occupancy.__table__), occupancy_rows)
+    insert_rows(conn, Occupancy.__table__, occupancy_rows)
 
     structure.version += 1
     session.add(structure)
@@ -469,7 +469,7 @@ def _upsert_posts(conn: Any, sid: int, rows: list[dict[str, Any]],
         new_rows = [{**r, "id": ids[r["post_ref"]],
                      "reports_to_id": ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None}
                     for r in fresh]
-        conn.execute(insert(t), _managers_first(new_rows))
+        insert_rows(conn, t, _managers_first(new_rows))
     if changed:
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             reports_to_id=bindparam("b_mgr"), version=t.c.version + 1,
@@ -515,7 +515,7 @@ def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int
     new_ids = _reserve_ids(conn, t, len(fresh))
     ids.update(zip((r["employee_ref"] for r in fresh), new_ids, strict=True))
     if fresh:
-        conn.execute(insert(t), [{**r, "id": i} for r, i in zip(fresh, new_ids, strict=True)])
+        insert_rows(conn, t, [{**r, "id": i} for r, i in zip(fresh, new_ids, strict=True)])
     wanted = {r["employee_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
     return ids, removed
