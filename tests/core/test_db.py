@@ -208,3 +208,41 @@ def test_insert_rows_writes_what_sqlalchemy_writes(engine):
             return [tuple(r) for r in conn.execute(q)]
 
         assert read("B") == read("A") and len(read("A")) == 50
+
+
+def test_script_heads_are_alembics_heads():
+    """The quick reading of migrations/versions agrees with Alembic's own (issue 16)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from planner.core.config import ROOT
+    from planner.core.db import script_heads
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    assert script_heads() == set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def test_migrate_at_head_does_not_run_alembic(database_url, monkeypatch):
+    from alembic import command
+
+    from planner.core.db import at_head
+
+    engine = make_engine(database_url)
+    try:
+        assert not at_head(engine)
+        migrate(engine)
+        assert at_head(engine)
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("alembic ran at head")
+
+        monkeypatch.setattr(command, "upgrade", refuse)
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+        assert not at_head(engine)
+        with pytest.raises(AssertionError, match="alembic ran"):
+            migrate(engine)
+    finally:
+        engine.dispose()
