@@ -41,6 +41,7 @@ from planner.core.models import (
     TupeCohort,
     TupeMember,
 )
+from planner.core.progress import Progress, counted, part, report
 from planner.core.values import decimal_text
 from planner.establishment.partners import partner_set_errors, write_partners
 from planner.establishment.readers import (
@@ -201,15 +202,20 @@ class PreparedImport:
 
 
 def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
-                   today: dt.date | None = None, keep_people: bool = False) -> PreparedImport:
+                   today: dt.date | None = None, keep_people: bool = False,
+                   progress: Progress | None = None) -> PreparedImport:
     """Read and check an upload (every rule, every row), writing nothing: run it in a read
     session, then hand the result to `import_establishment` in the write session.
 
     `keep_people` is the explicit choice to import posts without a people sheet while the
     establishment has people: they stay in the posts the upload keeps (see `kept_people`).
+    `progress` hears each stage (planner.core.progress); it reaches 1.0 when the upload passes.
     """
     require(actor, "establishment.import", "structure")
+    names = [name.rsplit("/", 1)[-1] for name, _ in files]
+    report(progress, 0.0, f"Reading {', '.join(names) or 'the upload'}…")
     tables, errors = read_upload(files)
+    report(progress, 0.4, f"Checking {_sizes(tables)}…")
     today = today or dt.date.today()
     grades = grade_table(session)
     # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
@@ -233,18 +239,28 @@ def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str,
             errors += follower.check(actor, tables)
     if errors:
         raise ValidationFailed(errors)
+    report(progress, 1.0, f"Checked {_sizes(tables)}: no problems found.")
     return PreparedImport(tables=tables, files=tuple(name for name, _ in files),
                           username=actor.username,
                           baseline_version=current.version if current is not None else None)
 
 
+def _sizes(tables: Tables) -> str:
+    """'50,000 posts and 43,656 people': what an upload holds, for progress sentences."""
+    posts = counted(len(tables.posts) if tables.posts is not None else 0, "post")
+    if tables.people is None:
+        return posts
+    return f"{posts} and {counted(len(tables.people), 'person', 'people')}"
+
+
 def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
              today: dt.date | None, keep_people: bool,
-             prepared: PreparedImport | None) -> PreparedImport:
+             prepared: PreparedImport | None,
+             progress: Progress | None = None) -> PreparedImport:
     """The prepared upload, still valid in this transaction; or the upload checked here."""
     if prepared is None:
         return prepare_import(session=session, actor=actor, files=files, today=today,
-                              keep_people=keep_people)
+                              keep_people=keep_people, progress=progress)
     if prepared.username != actor.username:
         raise PermissionDenied("This import was checked for another user; upload it again.",
                                user=actor, action="establishment.import", entity="structure")
@@ -259,17 +275,24 @@ def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
 def import_establishment(*, session: Session, actor: Actor,
                          files: Sequence[tuple[str, bytes]] = (), today: dt.date | None = None,
                          keep_people: bool = False,
-                         prepared: PreparedImport | None = None) -> ImportSummary:
+                         prepared: PreparedImport | None = None,
+                         progress: Progress | None = None) -> ImportSummary:
     """Replace the baseline establishment with the upload and rebase every option onto it
     (planner.structures.rebase), or change nothing and say why (every error of every readable sheet).
 
     Given `prepared` (from `prepare_import` in a read session) it only writes, so the write
-    transaction is held for the write alone; given `files`, it reads and checks them first.
+    transaction is held for the write alone; given `files`, it reads and checks them first
+    (the first half of `progress`).
     """
     require(actor, "establishment.import", "structure")
-    prepared = _checked(session, actor, files, today, keep_people, prepared)
+    if prepared is None:
+        prepared = _checked(session, actor, files, today, keep_people, None,
+                            part(progress, 0.0, 0.45))
+        progress = part(progress, 0.5, 1.0)
+    else:
+        prepared = _checked(session, actor, files, today, keep_people, prepared)
     tables = prepared.tables
-    return _write(session, actor, tables, list(prepared.files))
+    return _write(session, actor, tables, list(prepared.files), progress)
 
 
 def _replaced_rows(session: Session, actor: Actor, sid: int,
@@ -304,14 +327,15 @@ def _replaced_rows(session: Session, actor: Actor, sid: int,
 
 
 def write_tables(session: Session, actor: Actor, tables: Tables,
-                 names: list[str]) -> ImportSummary:
+                 names: list[str], progress: Progress | None = None) -> ImportSummary:
     """Write tables already checked (every rule of `prepare_import`) as the establishment:
     the write another format's import shares (planner.establishment.organogram_import)."""
     require(actor, "establishment.import", "structure")
-    return _write(session, actor, tables, names)
+    return _write(session, actor, tables, names, progress)
 
 
-def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:
+def _write(session: Session, actor: Actor, tables: Tables, names: list[str],
+           progress: Progress | None = None) -> ImportSummary:
     """Replace the baseline by upsert, then rebase every option onto it (planner.structures.rebase).
 
     Posts matched by post_id and people matched by employee_id keep their ids, so option
@@ -319,6 +343,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     same rows; what the upload no longer names is deleted once nothing points at it.
     """
     assert tables.posts is not None
+    report(progress, 0.0, f"Writing {counted(len(tables.posts), 'post')}…")
     partners_written = write_partners(session, actor, tables.partners) if tables.partners is not None else 0
     structure = baseline(session, create=True)
     assert structure is not None and structure.id is not None
@@ -370,6 +395,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         "partners": partners_written, "files": names,
         "posts_added": len(post_rows) - (before["posts"] - len(removed_posts)),
         "posts_changed": posts_changed, "posts_removed": len(removed_posts)}
+    report(progress, 0.35, "Carrying the options onto the new establishment…")
     results: list[list[Any]] = [
         f.posts_replaced(session, actor, state, sid, removed_posts)
         if f.posts_replaced is not None else []
@@ -386,6 +412,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         conn.execute(update(p).where(p.c.id == bindparam("b_id")).values(reports_to_id=None), gone)
         conn.execute(delete(p).where(p.c.id == bindparam("b_id")), gone)
 
+    report(progress, 0.55, f"Writing {counted(len(person_rows), 'person', 'people')}…")
     person_ids, removed_people = _upsert_people(conn, person_rows)
     if removed_people:
         gone = [{"b_id": i} for i in removed_people]
@@ -410,6 +437,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     ]
     insert_rows(conn, Occupancy.__table__, occupancy_rows)
 
+    report(progress, 0.85, "Recording the import…")
     structure.version += 1
     session.add(structure)
     # The audit log is append-only, so the import's event is written once, whole, now; the
@@ -428,6 +456,8 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
             f.recorded(session, actor, tables, event.id, res)
     rebased = next((res for f, res in zip(following, results, strict=True)
                     if f.audit_key == REBASED), [])
+    report(progress, 1.0, f"Imported {counted(len(post_rows), 'post')} and "
+                          f"{counted(len(person_rows), 'person', 'people')}.")
     return ImportSummary(structure_id=sid, posts=len(post_rows), people=len(person_rows),
                          occupancies=len(occupancy_rows), partners=partners_written,
                          rebased=tuple(rebased))
