@@ -902,7 +902,7 @@ def test_import_and_export_say_their_stages_on_stderr_not_in_json(demo_db, capsy
     out_file = tmp_path / "establishment.xlsx"
     assert main(["export", str(out_file), "--db", demo_db]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("Wrote ")
+    assert captured.out.startswith("Wrote")
     stages = captured.err.splitlines()
     assert stages[0] == "[  0%] Reading the establishment…"
     assert stages[-1].startswith("[100%] Exported ")
