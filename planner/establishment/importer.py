@@ -11,6 +11,9 @@ rather than evaluated. Writes are SQLAlchemy Core bulk statements (executemany):
 per-object add is ~30x slower at 50,000 rows. The baseline is replaced by upsert (posts by
 post_id, people by employee_id keep their ids), and every structure option is rebased onto it
 in the same transaction (planner.structures.rebase), so an import never orphans an option.
+
+Length: one import's check and write (upserts, followers, audit) in the order they run, which
+only reads right in one place.
 """
 
 from __future__ import annotations
