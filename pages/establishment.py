@@ -14,6 +14,7 @@ st.title("Establishment")
 flash = ui.pop_flash()
 if flash:
     st.success(flash)
+imported = ui.pop_import_status()
 assumed = ui.pop_organogram_assumptions()
 if assumed:
     with st.container(border=True, key="organogram_assumptions"):
@@ -105,11 +106,11 @@ if "Import and export" in containers and containers["Import and export"].open:
                 if oversize:
                     st.error("Too large to import: " + ", ".join(oversize))
                 else:
-                    with st.spinner("Checking and importing…"):
-                        summary = ui.run_import(actor, [(f.name, f.getvalue()) for f in files],
-                                                keep_people=keep_people)
+                    summary = ui.import_with_status(
+                        actor, [(f.name, f.getvalue()) for f in files], keep_people=keep_people)
                     if summary is not None:
                         st.rerun()
+            ui.show_import_status(imported)
             ui.show_errors(ui.IMPORT_ERRORS_KEY, "The import was refused:")
         if register is not None and can(actor, "establishment.export"):
             st.subheader("Export")

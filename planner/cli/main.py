@@ -32,6 +32,7 @@ from planner.core.config import get_settings
 from planner.core.db import make_engine, migrate, read_session, write_session
 from planner.core.errors import NotFound, PermissionDenied, PlannerError, ValidationFailed
 from planner.core.models import ROLES, User
+from planner.core.progress import part
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -239,6 +240,11 @@ def wrap_text(text: str, width: int) -> str:
     return "\n".join(out)
 
 
+def _stderr_progress(fraction: float, message: str) -> None:
+    """A stage of a long command (import, export) on stderr, so stdout stays the result."""
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
 def _actor(args: argparse.Namespace, engine) -> Actor:
     if not getattr(args, "user", None):
         return SYSTEM
@@ -322,15 +328,18 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
         return _backup_or_restore(args, engine)
     migrate(engine)
     actor = _actor(args, engine)
+    progress = None if args.json else _stderr_progress
     if cmd == "import":
         files = [(p.name, p.read_bytes()) for p in args.files]
         # Read and check outside the write transaction: the write lock is held for the write.
         with read_session(engine) as session:
             prepared = importer.prepare_import(session=session, actor=actor, files=files,
-                                               keep_people=args.keep_people)
+                                               keep_people=args.keep_people,
+                                               progress=part(progress, 0.0, 0.45))
         del files
         with write_session(engine) as session:
-            s = importer.import_establishment(session=session, actor=actor, prepared=prepared)
+            s = importer.import_establishment(session=session, actor=actor, prepared=prepared,
+                                              progress=part(progress, 0.5, 1.0))
         summary = {"posts": s.posts, "people": s.people, "occupancies": s.occupancies,
                    "partners": s.partners, "structure_id": s.structure_id}
         rebased = [r.as_dict() for r in s.rebased]
@@ -343,13 +352,16 @@ def _dispatch(args: argparse.Namespace, engine) -> tuple[dict[str, Any], str]:
     if cmd == "export":
         with read_session(engine) as session:
             if args.format == "xlsx":
-                args.out.write_bytes(exports.export_xlsx(session=session, actor=actor))
+                args.out.write_bytes(exports.export_xlsx(session=session, actor=actor,
+                                                         progress=progress))
                 written = [args.out]
             elif args.out.suffix == ".zip":
-                args.out.write_bytes(exports.export_csv_zip(session=session, actor=actor))
+                args.out.write_bytes(exports.export_csv_zip(session=session, actor=actor,
+                                                            progress=progress))
                 written = [args.out]
             else:
-                written = exports.export_csv_dir(session=session, actor=actor, out_dir=args.out)
+                written = exports.export_csv_dir(session=session, actor=actor, out_dir=args.out,
+                                                 progress=progress)
         return {"written": [str(p) for p in written]}, "Wrote " + ", ".join(map(str, written))
     if cmd == "template":
         args.out.write_bytes(exports.template_xlsx())

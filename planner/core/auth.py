@@ -7,6 +7,7 @@ are enforced in planner/, not by hiding buttons").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -148,9 +149,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-# Verified when the user name is unknown (or has no password), so that an unknown name costs
-# the same argon2 work as a wrong password and user names cannot be discovered by timing.
-_DUMMY_HASH = _hasher.hash("no such user: this hash only spends the same time")
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the user name is unknown (or has no password), so that an unknown name
+    costs the same argon2 work as a wrong password and user names cannot be discovered by
+    timing. Made on first use: a fifth of a second of argon2 that every command-line run and
+    app start would pay otherwise."""
+    return _hasher.hash("no such user: this hash only spends the same time")
 
 
 def _failures(session: Session, since: dt.datetime, *, username: str | None = None,
@@ -212,7 +217,7 @@ def authenticate(*, session: Session, username: str, password: str,
                            f"{'s' if minutes != 1 else ''}, or ask an administrator to reset "
                            "your password.", until)
     user = session.exec(select(User).where(User.username == name)).first()
-    good = verify_password(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+    good = verify_password(user.password_hash if user and user.password_hash else _dummy_hash(),
                            password)
     if user is None or not user.active or not user.password_hash or not good:
         log.warning("failed sign-in for %r", name)

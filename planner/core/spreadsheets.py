@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.core.progress import Progress, report
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_COLOUR = "1F5F5B"
 
@@ -109,9 +111,11 @@ def _is_blank(value: Any) -> bool:
         return False
 
 
-def xlsx_bytes(sheets: Mapping[str, Sheet | Grid | pd.DataFrame]) -> bytes:
+def xlsx_bytes(sheets: Mapping[str, Sheet | Grid | pd.DataFrame],
+               progress: Progress | None = None) -> bytes:
     """A workbook with one sheet per entry: a bold header row frozen at the top, dates as
-    dates, numbers as numbers, every text cell neutralised and typed as text."""
+    dates, numbers as numbers, every text cell neutralised and typed as text. `progress`
+    hears each sheet as it is written and the save (planner.core.progress)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -155,7 +159,8 @@ def xlsx_bytes(sheets: Mapping[str, Sheet | Grid | pd.DataFrame]) -> bytes:
             cell.font = Font(bold=True)
         return cell
 
-    for name, spec in sheets.items():
+    for i, (name, spec) in enumerate(sheets.items()):
+        report(progress, i / (len(sheets) + 1), f"Writing the {name} sheet…")
         if isinstance(spec, Grid):
             ws = wb.create_sheet(neutralise(str(name))[:31])
             for i, width in enumerate(spec.widths, start=1):
@@ -194,6 +199,8 @@ def xlsx_bytes(sheets: Mapping[str, Sheet | Grid | pd.DataFrame]) -> bytes:
                 else:  # anything else is shown as its text, inert
                     row.append(text_cell(ws, str(value)))
             ws.append(row)
+    report(progress, len(sheets) / (len(sheets) + 1), "Saving the workbook…")
     buf = io.BytesIO()
     wb.save(buf)
+    report(progress, 1.0, "Workbook written.")
     return buf.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from planner.core.auth import Actor, require
 from planner.core.config import DATA_DIR
 from planner.core.models import Occupancy, Partner, Person, Post
+from planner.core.progress import Progress, counted, part, report
 from planner.core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from planner.core.values import decimal_text
 from planner.establishment.readers import COLUMNS, PARTNER_COLUMNS, PEOPLE_COLUMNS
@@ -102,23 +104,45 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return csv_bytes(frame, keep=[c for c in frame.columns if c in NUMERIC or c in DATES])
 
 
-def export_csv_zip(*, session: Session, actor: Actor, structure_id: int | None = None) -> bytes:
-    tables = export_tables(session=session, actor=actor, structure_id=structure_id)
+def _read_tables(session: Session, actor: Actor, structure_id: int | None,
+                 progress: Progress | None) -> dict[str, pd.DataFrame]:
+    report(progress, 0.0, "Reading the establishment…")
+    return export_tables(session=session, actor=actor, structure_id=structure_id)
+
+
+def _exported(tables: dict[str, pd.DataFrame]) -> str:
+    return (f"Exported {counted(len(tables['posts']), 'post')} and "
+            f"{counted(len(tables['people']), 'person', 'people')}.")
+
+
+def _csv_files(tables: dict[str, pd.DataFrame],
+               progress: Progress | None) -> Iterator[tuple[str, bytes]]:
+    """Each sheet as its CSV file, saying which is being written (0.3 to 1 of `progress`)."""
+    for i, (sheet, frame) in enumerate(tables.items()):
+        report(progress, 0.3 + 0.7 * i / len(tables), f"Writing {sheet}.csv…")
+        yield f"{sheet}.csv", _csv_bytes(frame)
+    report(progress, 1.0, _exported(tables))
+
+
+def export_csv_zip(*, session: Session, actor: Actor, structure_id: int | None = None,
+                   progress: Progress | None = None) -> bytes:
+    tables = _read_tables(session, actor, structure_id, progress)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for sheet, frame in tables.items():
-            zf.writestr(f"{sheet}.csv", _csv_bytes(frame))
+        for name, data in _csv_files(tables, progress):
+            zf.writestr(name, data)
     return buf.getvalue()
 
 
 def export_csv_dir(*, session: Session, actor: Actor, out_dir: Path,
-                   structure_id: int | None = None) -> list[Path]:
-    tables = export_tables(session=session, actor=actor, structure_id=structure_id)
+                   structure_id: int | None = None,
+                   progress: Progress | None = None) -> list[Path]:
+    tables = _read_tables(session, actor, structure_id, progress)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for sheet, frame in tables.items():
-        path = out_dir / f"{sheet}.csv"
-        path.write_bytes(_csv_bytes(frame))
+    for name, data in _csv_files(tables, progress):
+        path = out_dir / name
+        path.write_bytes(data)
         written.append(path)
     return written
 
@@ -135,16 +159,20 @@ def _typed(col: str, value: str) -> object:
     return value
 
 
-def _workbook(tables: dict[str, pd.DataFrame]) -> bytes:
-    return xlsx_bytes({
+def _workbook(tables: dict[str, pd.DataFrame], progress: Progress | None = None) -> bytes:
+    return xlsx_bytes(progress=progress, sheets={
         sheet: Sheet(frame=frame, typed=_typed,
                      widths={c: 12 if c in NUMERIC or c in DATES else 24 for c in frame.columns},
                      keep=[c for c in frame.columns if c in NUMERIC or c in DATES])
         for sheet, frame in tables.items()})
 
 
-def export_xlsx(*, session: Session, actor: Actor, structure_id: int | None = None) -> bytes:
-    return _workbook(export_tables(session=session, actor=actor, structure_id=structure_id))
+def export_xlsx(*, session: Session, actor: Actor, structure_id: int | None = None,
+                progress: Progress | None = None) -> bytes:
+    tables = _read_tables(session, actor, structure_id, progress)
+    data = _workbook(tables, part(progress, 0.3, 0.99))
+    report(progress, 1.0, _exported(tables))
+    return data
 
 
 def template_frames() -> dict[str, pd.DataFrame]:

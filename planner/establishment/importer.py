@@ -11,6 +11,9 @@ rather than evaluated. Writes are SQLAlchemy Core bulk statements (executemany):
 per-object add is ~30x slower at 50,000 rows. The baseline is replaced by upsert (posts by
 post_id, people by employee_id keep their ids), and every structure option is rebased onto it
 in the same transaction (planner.structures.rebase), so an import never orphans an option.
+
+Length: one import's check and write (upserts, followers, audit) in the order they run, which
+only reads right in one place.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner.core import audit, hooks
 from planner.core.auth import Actor, require
+from planner.core.db import insert_rows
 from planner.core.errors import PermissionDenied, RowError, ValidationFailed
 from planner.core.models import (
     EtoRationale,
@@ -40,6 +44,7 @@ from planner.core.models import (
     TupeCohort,
     TupeMember,
 )
+from planner.core.progress import Progress, counted, part, report
 from planner.core.values import decimal_text
 from planner.establishment.partners import partner_set_errors, write_partners
 from planner.establishment.readers import (
@@ -49,10 +54,10 @@ from planner.establishment.readers import (
 )
 from planner.establishment.reference import GradeBand, grade_table, partner_names
 from planner.establishment.validation import (
+    DATE_COLUMNS,
     column_values,
     money_pence,
-    parse_date,
-    row_records,
+    parse_dates,
     validate_people,
     validate_tables,
 )
@@ -200,15 +205,20 @@ class PreparedImport:
 
 
 def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
-                   today: dt.date | None = None, keep_people: bool = False) -> PreparedImport:
+                   today: dt.date | None = None, keep_people: bool = False,
+                   progress: Progress | None = None) -> PreparedImport:
     """Read and check an upload (every rule, every row), writing nothing: run it in a read
     session, then hand the result to `import_establishment` in the write session.
 
     `keep_people` is the explicit choice to import posts without a people sheet while the
     establishment has people: they stay in the posts the upload keeps (see `kept_people`).
+    `progress` hears each stage (planner.core.progress); it reaches 1.0 when the upload passes.
     """
     require(actor, "establishment.import", "structure")
+    names = [name.rsplit("/", 1)[-1] for name, _ in files]
+    report(progress, 0.0, f"Reading {', '.join(names) or 'the upload'}…")
     tables, errors = read_upload(files)
+    report(progress, 0.4, f"Checking {_sizes(tables)}…")
     today = today or dt.date.today()
     grades = grade_table(session)
     # Every sheet that could be read is checked, whatever else failed, so HR fixes the whole
@@ -232,18 +242,28 @@ def prepare_import(*, session: Session, actor: Actor, files: Sequence[tuple[str,
             errors += follower.check(actor, tables)
     if errors:
         raise ValidationFailed(errors)
+    report(progress, 1.0, f"Checked {_sizes(tables)}: no problems found.")
     return PreparedImport(tables=tables, files=tuple(name for name, _ in files),
                           username=actor.username,
                           baseline_version=current.version if current is not None else None)
 
 
+def _sizes(tables: Tables) -> str:
+    """'50,000 posts and 43,656 people': what an upload holds, for progress sentences."""
+    posts = counted(len(tables.posts) if tables.posts is not None else 0, "post")
+    if tables.people is None:
+        return posts
+    return f"{posts} and {counted(len(tables.people), 'person', 'people')}"
+
+
 def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
              today: dt.date | None, keep_people: bool,
-             prepared: PreparedImport | None) -> PreparedImport:
+             prepared: PreparedImport | None,
+             progress: Progress | None = None) -> PreparedImport:
     """The prepared upload, still valid in this transaction; or the upload checked here."""
     if prepared is None:
         return prepare_import(session=session, actor=actor, files=files, today=today,
-                              keep_people=keep_people)
+                              keep_people=keep_people, progress=progress)
     if prepared.username != actor.username:
         raise PermissionDenied("This import was checked for another user; upload it again.",
                                user=actor, action="establishment.import", entity="structure")
@@ -258,17 +278,24 @@ def _checked(session: Session, actor: Actor, files: Sequence[tuple[str, bytes]],
 def import_establishment(*, session: Session, actor: Actor,
                          files: Sequence[tuple[str, bytes]] = (), today: dt.date | None = None,
                          keep_people: bool = False,
-                         prepared: PreparedImport | None = None) -> ImportSummary:
+                         prepared: PreparedImport | None = None,
+                         progress: Progress | None = None) -> ImportSummary:
     """Replace the baseline establishment with the upload and rebase every option onto it
     (planner.structures.rebase), or change nothing and say why (every error of every readable sheet).
 
     Given `prepared` (from `prepare_import` in a read session) it only writes, so the write
-    transaction is held for the write alone; given `files`, it reads and checks them first.
+    transaction is held for the write alone; given `files`, it reads and checks them first
+    (the first half of `progress`).
     """
     require(actor, "establishment.import", "structure")
-    prepared = _checked(session, actor, files, today, keep_people, prepared)
+    if prepared is None:
+        prepared = _checked(session, actor, files, today, keep_people, None,
+                            part(progress, 0.0, 0.45))
+        progress = part(progress, 0.5, 1.0)
+    else:
+        prepared = _checked(session, actor, files, today, keep_people, prepared)
     tables = prepared.tables
-    return _write(session, actor, tables, list(prepared.files))
+    return _write(session, actor, tables, list(prepared.files), progress)
 
 
 def _replaced_rows(session: Session, actor: Actor, sid: int,
@@ -303,14 +330,15 @@ def _replaced_rows(session: Session, actor: Actor, sid: int,
 
 
 def write_tables(session: Session, actor: Actor, tables: Tables,
-                 names: list[str]) -> ImportSummary:
+                 names: list[str], progress: Progress | None = None) -> ImportSummary:
     """Write tables already checked (every rule of `prepare_import`) as the establishment:
     the write another format's import shares (planner.establishment.organogram_import)."""
     require(actor, "establishment.import", "structure")
-    return _write(session, actor, tables, names)
+    return _write(session, actor, tables, names, progress)
 
 
-def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> ImportSummary:
+def _write(session: Session, actor: Actor, tables: Tables, names: list[str],
+           progress: Progress | None = None) -> ImportSummary:
     """Replace the baseline by upsert, then rebase every option onto it (planner.structures.rebase).
 
     Posts matched by post_id and people matched by employee_id keep their ids, so option
@@ -318,6 +346,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
     same rows; what the upload no longer names is deleted once nothing points at it.
     """
     assert tables.posts is not None
+    report(progress, 0.0, f"Writing {counted(len(tables.posts), 'post')}…")
     partners_written = write_partners(session, actor, tables.partners) if tables.partners is not None else 0
     structure = baseline(session, create=True)
     assert structure is not None and structure.id is not None
@@ -345,18 +374,22 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
 
     people = tables.people if tables.people is not None else pd.DataFrame(
         columns=[*PEOPLE_COLUMNS, "_row"])
+    values = {c: column_values(people[c]) for c in PEOPLE_COLUMNS}
+    dates = {c: parse_dates(values[c]) for c in DATE_COLUMNS}
+
+    def pence(amounts: list[str]) -> list[int | None]:
+        return [money_pence(v) if v else None for v in amounts]
+
     person_rows = [
-        {"employee_ref": r.employee_id, "name": r.name, "contract": r.contract.lower(),
-         "scp": int(r.scp) if r.scp else None,
-         "annual_salary_pence": money_pence(r.annual_salary) if r.annual_salary else None,
-         "day_rate_pence": money_pence(r.day_rate) if r.day_rate else None,
-         "start_date": parse_date(r.start_date) if r.start_date else None,
-         "continuous_service_date": (parse_date(r.continuous_service_date)
-                                     if r.continuous_service_date else None),
-         "date_of_birth": parse_date(r.date_of_birth) if r.date_of_birth else None,
-         "origin": r.origin,
-         "tupe_transfer_date": parse_date(r.tupe_transfer_date) if r.tupe_transfer_date else None}
-        for r in row_records(people)
+        {"employee_ref": employee, "name": name, "contract": contract.lower(),
+         "scp": int(scp) if scp else None, "annual_salary_pence": salary,
+         "day_rate_pence": rate, "start_date": start, "continuous_service_date": cont,
+         "date_of_birth": birth, "origin": origin, "tupe_transfer_date": tupe}
+        for employee, name, contract, scp, salary, rate, start, cont, birth, origin, tupe in zip(
+            values["employee_id"], values["name"], values["contract"], values["scp"],
+            pence(values["annual_salary"]), pence(values["day_rate"]), dates["start_date"],
+            dates["continuous_service_date"], dates["date_of_birth"], values["origin"],
+            dates["tupe_transfer_date"], strict=True)
     ]
 
     after: dict[str, Any] = {
@@ -365,6 +398,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         "partners": partners_written, "files": names,
         "posts_added": len(post_rows) - (before["posts"] - len(removed_posts)),
         "posts_changed": posts_changed, "posts_removed": len(removed_posts)}
+    report(progress, 0.35, "Carrying the options onto the new establishment…")
     results: list[list[Any]] = [
         f.posts_replaced(session, actor, state, sid, removed_posts)
         if f.posts_replaced is not None else []
@@ -381,6 +415,7 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         conn.execute(update(p).where(p.c.id == bindparam("b_id")).values(reports_to_id=None), gone)
         conn.execute(delete(p).where(p.c.id == bindparam("b_id")), gone)
 
+    report(progress, 0.55, f"Writing {counted(len(person_rows), 'person', 'people')}…")
     person_ids, removed_people = _upsert_people(conn, person_rows)
     if removed_people:
         gone = [{"b_id": i} for i in removed_people]
@@ -403,9 +438,9 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
         for emp, post, f in zip(column_values(people["employee_id"]), column_values(people["post_id"]),
                                 column_values(people["fte"]), strict=True)
     ]
-    if occupancy_rows:
-        conn.execute(insert(Occupancy.__table__), occupancy_rows)
+    insert_rows(conn, Occupancy.__table__, occupancy_rows)
 
+    report(progress, 0.85, "Recording the import…")
     structure.version += 1
     session.add(structure)
     # The audit log is append-only, so the import's event is written once, whole, now; the
@@ -424,6 +459,8 @@ def _write(session: Session, actor: Actor, tables: Tables, names: list[str]) -> 
             f.recorded(session, actor, tables, event.id, res)
     rebased = next((res for f, res in zip(following, results, strict=True)
                     if f.audit_key == REBASED), [])
+    report(progress, 1.0, f"Imported {counted(len(post_rows), 'post')} and "
+                          f"{counted(len(person_rows), 'person', 'people')}.")
     return ImportSummary(structure_id=sid, posts=len(post_rows), people=len(person_rows),
                          occupancies=len(occupancy_rows), partners=partners_written,
                          rebased=tuple(rebased))
@@ -439,34 +476,58 @@ def _upsert_posts(conn: Any, sid: int, rows: list[dict[str, Any]],
                   posts: pd.DataFrame) -> tuple[dict[str, int], list[int], int]:
     """Update the baseline posts the upload names (only those that changed, each with a new
     version), insert the new ones and set every changed reporting line. Returns post_id → id,
-    the ids of the posts the upload no longer names (still present) and how many changed."""
+    the ids of the posts the upload no longer names (still present) and how many changed.
+
+    New posts are written with their reporting line in the insert itself (their ids are
+    reserved first, `_reserve_ids`), managers before their reports so each reference is to a
+    row already there: an UPDATE of reports_to_id afterwards cost more than the insert."""
     t = Post.__table__
     cols = [t.c.id, t.c.post_ref, t.c.reports_to_id, *(t.c[c] for c in _POST_FIELDS)]
     existing = {r[1]: r for r in conn.execute(sa_select(*cols).where(t.c.structure_id == sid))}
     fresh = [r for r in rows if r["post_ref"] not in existing]
     ids = {ref: int(r[0]) for ref, r in existing.items()}
-    ids.update(_insert_ids(conn, t, fresh, "post_ref", t.c.structure_id == sid))
+    ids.update(zip((r["post_ref"] for r in fresh), _reserve_ids(conn, t, len(fresh)),
+                   strict=True))
     manager = dict(zip(column_values(posts["post_id"]), column_values(posts["reports_to"]), strict=True))
-    changed, links = [], []
+    changed = []
     for r in rows:
         old = existing.get(r["post_ref"])
-        mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
         if old is None:
-            if mgr is not None:
-                links.append({"b_id": ids[r["post_ref"]], "b_mgr": mgr})
-        elif tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
+            continue
+        mgr = ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None
+        if tuple(r[c] for c in _POST_FIELDS) != tuple(old[3:]) or mgr != old[2]:
             changed.append({"b_id": int(old[0]), "b_mgr": mgr,
                             **{f"b_{c}": r[c] for c in _POST_FIELDS}})
+    if fresh:
+        new_rows = [{**r, "id": ids[r["post_ref"]],
+                     "reports_to_id": ids[manager[r["post_ref"]]] if manager[r["post_ref"]] else None}
+                    for r in fresh]
+        insert_rows(conn, t, _managers_first(new_rows))
     if changed:
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             reports_to_id=bindparam("b_mgr"), version=t.c.version + 1,
             **{c: bindparam(f"b_{c}") for c in _POST_FIELDS}), changed)
-    if links:
-        conn.execute(update(t).where(t.c.id == bindparam("b_id"))
-                     .values(reports_to_id=bindparam("b_mgr")), links)
     wanted = {r["post_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
     return ids, removed, len(changed)
+
+
+def _managers_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The new posts ordered so each comes after the new post it reports to (a stable sort by
+    depth among the new posts), as an immediate foreign key needs. The import's checks have
+    refused reporting cycles, so every chain ends."""
+    row_of = {r["id"]: r for r in rows}
+    depth: dict[int, int] = {}
+    for r in rows:
+        chain, at = [], r["id"]
+        while at in row_of and at not in depth:
+            chain.append(at)
+            at = row_of[at]["reports_to_id"]
+        d = depth.get(at, -1)
+        for i in reversed(chain):
+            d += 1
+            depth[i] = d
+    return sorted(rows, key=lambda r: depth[r["id"]])
 
 
 def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int], list[int]]:
@@ -484,8 +545,10 @@ def _upsert_people(conn: Any, rows: list[dict[str, Any]]) -> tuple[dict[str, int
         conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             **{c: bindparam(f"b_{c}") for c in _PERSON_FIELDS}), changed)
     ids = {ref: int(r[0]) for ref, r in existing.items()}
-    # employee_ref is unique across the table, so each key read back is the row just written.
-    ids.update(_insert_ids(conn, t, fresh, "employee_ref"))
+    new_ids = _reserve_ids(conn, t, len(fresh))
+    ids.update(zip((r["employee_ref"] for r in fresh), new_ids, strict=True))
+    if fresh:
+        insert_rows(conn, t, [{**r, "id": i} for r, i in zip(fresh, new_ids, strict=True)])
     wanted = {r["employee_ref"] for r in rows}
     removed = sorted(int(r[0]) for ref, r in existing.items() if ref not in wanted)
     return ids, removed
@@ -520,23 +583,27 @@ def _eto_rows(conn: Any) -> list[dict[str, Any]]:
              "rationale": text} for i, name, ref, post, change, text in conn.execute(q)]
 
 
-def _insert_ids(conn: Any, table: Any, rows: list[dict[str, Any]], key: str,
-               where: Any = None) -> dict[str, int]:
-    """Bulk insert (one executemany), then map each key to its new id with one SELECT.
+def _reserve_ids(conn: Any, table: Any, n: int) -> list[int]:
+    """The ids the database gives the next `n` rows of `table`, in order, taken now so rows
+    can be inserted with their ids (and references between them) in one executemany.
 
-    Faster than INSERT … RETURNING on both backends: SQLAlchemy sends RETURNING through its
-    "insertmanyvalues" batches, which psycopg re-parses placeholder by placeholder (~4x the
-    reference at 10,000 posts on PostgreSQL) and which SQLite runs one row per statement when
-    the parameter order must be kept. A plain executemany is what the reference does too.
+    They are the ids a plain insert would have given: on SQLite one more than the largest
+    (the rowid rule; the write transaction holds the lock), on PostgreSQL the id sequence's
+    next values, drawn from it, so no other insert can take them. Faster than
+    INSERT … RETURNING on both backends: SQLAlchemy sends RETURNING through its
+    "insertmanyvalues" batches, which psycopg re-parses placeholder by placeholder and which
+    SQLite runs one row per statement when the parameter order must be kept.
     """
-    if not rows:
-        return {}
-    conn.execute(insert(table), rows)
-    query = sa_select(table.c[key], table.c.id)
-    if where is not None:
-        query = query.where(where)
-    wanted = {row[key] for row in rows}
-    return {k: i for k, i in conn.execute(query) if k in wanted}
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        drawn = conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n})
+        return sorted(int(i) for (i,) in drawn)
+    last = conn.execute(sa_select(func.max(table.c.id))).scalar()
+    start = int(last or 0) + 1
+    return list(range(start, start + n))
 
 
 def _counts(session: Session, sid: int) -> dict[str, int]:

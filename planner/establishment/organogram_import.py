@@ -25,6 +25,7 @@ from planner.core.auth import Actor, require
 from planner.core.config import Settings, get_settings
 from planner.core.errors import PermissionDenied, RowError, ValidationFailed
 from planner.core.models import Grade, Post
+from planner.core.progress import Progress, counted, report
 from planner.establishment import importer
 from planner.establishment.organogram import GRADE_FAMILY, Mapped, heading_key, map_organogram
 from planner.establishment.readers import decode_text, read_raw_csv
@@ -113,11 +114,14 @@ class OrganogramSummary:
 
 def prepare_organogram(*, session: Session, actor: Actor, senior: tuple[str, bytes],
                        junior: tuple[str, bytes], today: dt.date | None = None,
-                       settings: Settings | None = None) -> PreparedOrganogram:
+                       settings: Settings | None = None,
+                       progress: Progress | None = None) -> PreparedOrganogram:
     """Read and check the pair (every row of both files), writing nothing; ValidationFailed
-    with every error (file, row, column) when anything is wrong."""
+    with every error (file, row, column) when anything is wrong. `progress` hears each stage
+    (planner.core.progress), reaching 1.0 when the pair passes."""
     require(actor, "establishment.import", "structure")
     settings = settings or get_settings()
+    report(progress, 0.0, "Reading the organogram's senior and junior files…")
     errors: list[RowError] = []
     raws = []
     for name, data in (senior, junior):
@@ -130,6 +134,7 @@ def prepare_organogram(*, session: Session, actor: Actor, senior: tuple[str, byt
     (s_name, s_raw), (j_name, j_raw) = raws
     assert s_raw is not None and j_raw is not None
     grades = grade_table(session)
+    report(progress, 0.3, "Mapping the organogram's posts…")
     mapped = map_organogram(s_raw, j_raw, senior_file=s_name, junior_file=j_name,
                             grades=grades, settings=settings)
     if mapped.tables.posts is None:  # a required column is missing: nothing to check
@@ -137,6 +142,7 @@ def prepare_organogram(*, session: Session, actor: Actor, senior: tuple[str, byt
     # The establishment's rules run on what the mapping made even when rows were refused, so
     # the user fixes every problem in one pass; a cell the mapping refused is said once.
     with_new = {**grades, **{g.name: g for g in mapped.new_grades}}
+    report(progress, 0.5, f"Checking {counted(len(mapped.tables.posts), 'post')}…")
     found = validate_tables(mapped.tables, grades=with_new,
                             partner_names=partner_names(session),
                             today=today or dt.date.today())
@@ -149,12 +155,14 @@ def prepare_organogram(*, session: Session, actor: Actor, senior: tuple[str, byt
     if errors:
         raise ValidationFailed(errors)
     current = importer.baseline(session)
+    report(progress, 1.0, f"Checked {counted(len(mapped.tables.posts), 'post')}: no problems "
+                          "found.")
     return PreparedOrganogram(mapped=mapped, files=(s_name, j_name), username=actor.username,
                               baseline_version=current.version if current is not None else None)
 
 
-def import_organogram(*, session: Session, actor: Actor,
-                      prepared: PreparedOrganogram) -> OrganogramSummary:
+def import_organogram(*, session: Session, actor: Actor, prepared: PreparedOrganogram,
+                      progress: Progress | None = None) -> OrganogramSummary:
     """Replace the establishment with the checked pair (the interchange import's write: posts
     and people upserted, options rebased), add its salary-band grades, and audit both."""
     require(actor, "establishment.import", "structure")
@@ -185,7 +193,7 @@ def import_organogram(*, session: Session, actor: Actor,
             band_min_pence=bindparam("b_min"), band_max_pence=bindparam("b_max")),
             [{"b_name": b.name, "b_min": b.band_min_pence, "b_max": b.band_max_pence}
              for b in m.changed_grades])
-    result = importer.write_tables(session, actor, m.tables, list(prepared.files))
+    result = importer.write_tables(session, actor, m.tables, list(prepared.files), progress)
     p = Post.__table__
     levels = [{"b_ref": r, "b_level": "senior"} for r in m.senior_refs] + [
         {"b_ref": r, "b_level": "junior"} for r in m.junior_refs]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.core.config import Settings, get_settings
@@ -93,6 +94,13 @@ def parse_date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value[:10]) if len(value) in (10, 19) else None
     except ValueError:
         return None
+
+
+def parse_dates(values: Sequence[str]) -> list[dt.date | None]:
+    """`parse_date` of each value ('' and unreadable values give None), each distinct value
+    parsed once: a column of 50,000 dates holds far fewer distinct ones."""
+    parsed = {v: parse_date(v) for v in set(values) if v}
+    return [parsed.get(v) for v in values]
 
 
 def row_records(df: pd.DataFrame) -> Iterable[Any]:
@@ -244,7 +252,9 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
     posts = posts.drop_duplicates("post_id")  # duplicates are reported with the posts
     post_grade = dict(zip(column_values(posts["post_id"]), column_values(posts["grade"]), strict=True))
     occupied: dict[str, list[tuple[str, Decimal]]] = {}
-    for row, r in zip(column_values(people["_row"].astype(int)), row_records(people), strict=True):
+    dated = _rows_with_date_errors(people, today)
+    for i, (row, r) in enumerate(zip(column_values(people["_row"].astype(int)),
+                                     row_records(people), strict=True)):
         contract = r.contract.lower()
         if r.contract and contract not in CONTRACTS:
             errors.append(RowError(sheet, row, "contract", (
@@ -282,7 +292,8 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
             errors.append(RowError(sheet, row, "day_rate", (
                 f"A day rate is for interims and agency workers; {r.employee_id} is on a "
                 f"{contract.replace('_', '-')} contract.")))
-        errors += _date_errors(r, int(row), today)
+        if i in dated:
+            errors += _date_errors(r, int(row), today)
     post_fte = dict(zip(column_values(posts["post_id"]), column_values(posts["fte"]), strict=True))
     post_row = dict(zip(column_values(posts["post_id"]), column_values(posts["_row"]), strict=True))
     for post_id, occupants in occupied.items():
@@ -294,6 +305,31 @@ def validate_people(people: pd.DataFrame, posts: pd.DataFrame, *,
                 f"The occupants of {post_id} work {decimal_text(total)} FTE ({who}), more than "
                 f"the post's {decimal_text(limit)} FTE.")))
     return errors
+
+
+def _rows_with_date_errors(people: pd.DataFrame, today: dt.date) -> set[int]:
+    """The positions of the rows `_date_errors` has something to say about, found column by
+    column (each distinct value parsed once, the comparisons on day numbers): the rows found
+    are then described by `_date_errors` itself, so the messages and their order are the
+    row-by-row check's own. Blank is 0, a value that is not a date -1, else its ordinal."""
+    day = {}
+    for col in DATE_COLUMNS:
+        values = column_values(people[col])
+        parsed = {v: d.toordinal() if (d := parse_date(v)) is not None else -1
+                  for v in set(values) if v}
+        day[col] = np.fromiter((parsed.get(v, 0) for v in values), dtype=np.int64,
+                               count=len(values))
+    flagged = np.zeros(len(people), dtype=bool)
+    for col in DATE_COLUMNS:
+        flagged |= day[col] == -1
+    birth = day["date_of_birth"]
+    born = birth > 0
+    flagged |= born & (birth > today.toordinal())
+    for col in ("start_date", "continuous_service_date", "tupe_transfer_date"):
+        flagged |= born & (day[col] > 0) & (day[col] <= birth)
+    start, cont = day["start_date"], day["continuous_service_date"]
+    flagged |= (start > 0) & (cont > 0) & (cont > start)
+    return {int(i) for i in np.flatnonzero(flagged)}
 
 
 def _date_errors(r: Any, row: int, today: dt.date) -> list[RowError]:

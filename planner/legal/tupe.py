@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from planner.core import audit, hooks
@@ -180,7 +181,9 @@ def sync_after_import(*, session: Session, actor: Actor) -> int:
     # The current host (an import's partners sheet may have changed it): new cohorts go to it.
     host = session.exec(select(Partner.name).where(Partner.is_host, Partner.active)).first() or ""
     existing = {(c.transferor, c.transfer_date): c for c in session.exec(select(TupeCohort))}
-    members = {(m.cohort_id, m.person_id) for m in session.exec(select(TupeMember))}
+    m_table = TupeMember.__table__
+    members = {(c, p) for c, p in session.connection().execute(
+        sa_select(m_table.c.cohort_id, m_table.c.person_id))}
     created = 0
     for (origin, transfer), pids in sorted(groups.items()):
         cohort = existing.get((origin, transfer))
@@ -195,9 +198,11 @@ def sync_after_import(*, session: Session, actor: Actor) -> int:
                 session.add(TupeMilestone(cohort_id=cohort.id, key=m.key, name=m.name,
                                           due=m.due, rule=m.rule))
         joining = sorted(p for p in pids if (cohort.id, p) not in members)
-        for pid in joining:
-            session.add(TupeMember(cohort_id=cohort.id, person_id=pid))
         session.flush()
+        if joining:
+            # One executemany (thousands of members at a large import), not an ORM object each.
+            session.connection().execute(insert(m_table), [
+                {"cohort_id": cohort.id, "person_id": pid} for pid in joining])
         if new:
             created += 1
             audit.record(session, actor=actor, action="create", entity="tupe_cohort",

@@ -16,6 +16,7 @@ import streamlit as st
 from planner.core.auth import Actor
 from planner.core.config import get_settings
 from planner.core.errors import PermissionDenied, StaleVersion, ValidationFailed
+from planner.core.progress import Progress, part
 from planner.core.spreadsheets import xlsx_bytes
 from planner.establishment.reference import grade_table
 from planner.establishment.register import (
@@ -49,6 +50,7 @@ from planner.ui.session import database_url, reading, writing
 
 EDIT_ERRORS_KEY = "post_edit_errors"
 IMPORT_ERRORS_KEY = "import_errors"
+IMPORT_STATUS_KEY = "import_status"
 ORGANOGRAM_KEY = "organogram_assumptions"
 FLASH_KEY = "establishment_flash"
 FILTER_KEY_PREFIX = "filter_"
@@ -323,12 +325,56 @@ def too_large(files: list[Any]) -> list[str]:
     return [fmt.md_escape(f.name) for f in files if f.size > limit]
 
 
+def import_with_status(actor: Actor, files: list[tuple[str, bytes]],
+                       keep_people: bool = False) -> Any | None:
+    """`run_import` inside an st.status whose label follows the import's stages (reading,
+    checking, writing…) with a progress bar inside, so a large file never leaves the page
+    still without a word. Ends "complete" with what was imported (kept for the rerun that
+    follows, see `pop_import_status`) or "error" when refused."""
+    status = st.status("Starting the import…", expanded=False, state="running")
+    bar = status.progress(0.0)
+
+    def progress(fraction: float, message: str) -> None:
+        status.update(label=message)
+        bar.progress(fraction)
+
+    try:
+        summary = run_import(actor, files, keep_people=keep_people, progress=progress)
+    except Exception:
+        status.update(label="The import failed: nothing was changed.", state="error")
+        raise
+    if summary is None:
+        errors = st.session_state.get(IMPORT_ERRORS_KEY)
+        found = (f": {fmt.plural(len(errors), 'problem')} to fix"
+                 if isinstance(errors, pd.DataFrame) and not errors.empty else "")
+        status.update(label=f"The import was refused{found}; nothing was changed.",
+                      state="error")
+        return None
+    done = st.session_state.get(FLASH_KEY) or "Imported."
+    status.update(label=done, state="complete")
+    st.session_state[IMPORT_STATUS_KEY] = done  # for the rerun: `pop_import_status`
+    return summary
+
+
+def pop_import_status() -> str | None:
+    """The last label of the import that just finished, once (popped on the rerun after it,
+    so it never turns up later when the import tab is next opened)."""
+    return st.session_state.pop(IMPORT_STATUS_KEY, None)
+
+
+def show_import_status(done: str | None) -> None:
+    """The finished import's status, complete and collapsed, where it ran."""
+    if done:
+        st.status(done, expanded=False, state="complete")
+
+
 def run_import(actor: Actor, files: list[tuple[str, bytes]],
-               keep_people: bool = False) -> Any | None:
+               keep_people: bool = False, progress: Progress | None = None) -> Any | None:
     """Import all-or-nothing; on refusal remember every error for the page to show.
 
     The files are read and checked in a read session first, so other users' saves are not
-    kept waiting for the write lock while a large file is checked.
+    kept waiting for the write lock while a large file is checked. `progress` hears the
+    stages of both (planner.core.progress).
     """
     from planner.establishment.importer import import_establishment, prepare_import
     from planner.establishment.organogram_import import organogram_pair
@@ -336,12 +382,14 @@ def run_import(actor: Actor, files: list[tuple[str, bytes]],
     st.session_state.pop(IMPORT_ERRORS_KEY, None)
     pair = organogram_pair(files)
     if pair is not None:
-        return run_organogram_import(actor, *pair)
+        return run_organogram_import(actor, *pair, progress=progress)
     summary = _checked_then_written(
         lambda session: prepare_import(session=session, actor=actor, files=files,
-                                       keep_people=keep_people),
+                                       keep_people=keep_people,
+                                       progress=part(progress, 0.0, 0.45)),
         lambda session, prepared: import_establishment(session=session, actor=actor,
-                                                       prepared=prepared))
+                                                       prepared=prepared,
+                                                       progress=part(progress, 0.5, 1.0)))
     if summary is None:
         return None
     from planner.structures.rebase import rebased_sentence
@@ -373,7 +421,8 @@ def _checked_then_written(check: Any, write: Any) -> Any | None:
 
 
 def run_organogram_import(actor: Actor, senior: tuple[str, bytes],
-                          junior: tuple[str, bytes]) -> Any | None:
+                          junior: tuple[str, bytes],
+                          progress: Progress | None = None) -> Any | None:
     """Import a published organogram pair (recognised by its headings); the headline goes in
     the flash and every assumption the import made is kept for the page to list."""
     from planner.establishment.organogram_import import import_organogram, prepare_organogram
@@ -381,9 +430,10 @@ def run_organogram_import(actor: Actor, senior: tuple[str, bytes],
     st.session_state.pop(ORGANOGRAM_KEY, None)
     summary = _checked_then_written(
         lambda session: prepare_organogram(session=session, actor=actor, senior=senior,
-                                           junior=junior),
+                                           junior=junior, progress=part(progress, 0.0, 0.45)),
         lambda session, prepared: import_organogram(session=session, actor=actor,
-                                                    prepared=prepared))
+                                                    prepared=prepared,
+                                                    progress=part(progress, 0.5, 1.0)))
     if summary is None:
         return None
     from planner.structures.rebase import rebased_sentence

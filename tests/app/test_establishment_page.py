@@ -439,3 +439,69 @@ def test_the_register_download_holds_every_filtered_row_not_one_page():
     sheet = openpyxl.load_workbook(io.BytesIO(ui.register_xlsx(frame)))["register"]
     assert sheet.max_row == 1_235
     assert [c.value for c in sheet[1]] == list(ui.TABLE_COLUMNS)
+
+
+def test_an_import_shows_its_stages_in_a_status_ending_complete(app_db):
+    """Issue 16: the import runs inside st.status (collapsed) whose label follows each stage;
+    after the page reruns on the new establishment the status stays, complete, with what
+    was imported, once."""
+    from benchmarks.generate import generate, to_csv_files
+
+    posts, people = generate(40, seed=4)
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    at.file_uploader(key="import_files").set_value(
+        [(name, data, "text/csv") for name, data in to_csv_files(posts, people)]).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    n = len(people)
+    (status,) = at.status
+    assert status.label.startswith(f"Imported 40 posts, {n} people and {n} occupancies.")
+    assert status.state == "complete" and not status.proto.expanded
+    assert [s.value for s in at.success] == [status.label]
+    with app_db.session() as s:
+        assert len(s.exec(select(Post).where(Post.structure_id == 1)).all()) == 40
+    at.run()
+    assert not list(at.status)
+
+
+def test_the_status_follows_the_import_stage_by_stage(app_db, monkeypatch):
+    """Each stage's sentence becomes the status's label as the import reaches it."""
+    from benchmarks.generate import generate, to_csv_files
+
+    labels: list[str] = []
+    real_status = ui.st.status
+
+    def watched_status(*args, **kwargs):
+        box = real_status(*args, **kwargs)
+        real_update = box.update
+
+        def update(**changes):
+            if "label" in changes:
+                labels.append(changes["label"])
+            return real_update(**changes)
+
+        box.update = update
+        return box
+
+    monkeypatch.setattr(ui.st, "status", watched_status)
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    at.file_uploader(key="import_files").set_value(
+        [(name, data, "text/csv") for name, data in to_csv_files(*generate(40, seed=4))]).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    assert labels[0] == "Reading posts.csv, people.csv…"
+    assert any(label.startswith("Checking 40 posts and ") for label in labels)
+    assert "Writing 40 posts…" in labels
+    assert labels[-2].startswith("Imported 40 posts and ")  # the last stage, then the summary
+    assert labels[-1].startswith("Imported 40 posts, ")
+
+
+def test_a_refused_import_ends_its_status_in_error(app_db):
+    at = _open_tab(app_as(app_db.actors["hr"]), "Import and export")
+    bad = b"post_id,title,grade,fte\nX1,Officer,NOPE,1\n"
+    at.file_uploader(key="import_files").set_value(("posts.csv", bad, "text/csv")).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    (status,) = at.status
+    assert status.state == "error"
+    assert status.label == "The import was refused: 1 problem to fix; nothing was changed."

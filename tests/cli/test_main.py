@@ -894,3 +894,25 @@ def test_publish_and_read_drafts_from_the_command_line(demo_db, capsys):
     code, out = run(capsys, "publish", "--structure", DEMO_OPTION, "--note", "Draft 3.",
                     "--db", demo_db, "--json", "--user", "hr")
     assert code == 0 and out["draft"]["number"] == 3
+
+
+def test_import_and_export_say_their_stages_on_stderr_not_in_json(demo_db, capsys, tmp_path):
+    """Issue 16: a long import or export says what it is doing on stderr; --json's stdout
+    stays one JSON document and stderr stays quiet."""
+    out_file = tmp_path / "establishment.xlsx"
+    assert main(["export", str(out_file), "--db", demo_db]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("Wrote")
+    stages = captured.err.splitlines()
+    assert stages[0] == "[  0%] Reading the establishment…"
+    assert stages[-1].startswith("[100%] Exported ")
+    assert main(["import", str(out_file), "--db", demo_db]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("Imported: ")
+    stages = captured.err.splitlines()
+    assert stages[0] == "[  0%] Reading establishment.xlsx…"
+    assert any(s.startswith("[ 50%] Writing ") for s in stages)
+    assert stages[-1].startswith("[100%] Imported ")
+    assert main(["import", str(out_file), "--db", demo_db, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["ok"] is True and captured.err == ""

@@ -173,3 +173,76 @@ def test_upgrade_of_a_populated_sqlite_database_keeps_foreign_keys(tmp_path):
         assert conn.execute(text("SELECT count(*) FROM post")).scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_insert_rows_writes_what_sqlalchemy_writes(engine):
+    """insert_rows (the driver's executemany) against conn.execute(insert(...)): the same
+    values of the same types, dates and NULLs included (issue 16)."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from planner.core.db import insert_rows
+    from planner.core.models import Person
+
+    t = Person.__table__
+
+    def rows(prefix: str) -> list[dict]:
+        return [{"employee_ref": f"{prefix}{i}", "name": f"Name {i}", "contract": "permanent",
+                 "scp": i if i % 3 else None, "annual_salary_pence": 2_500_050 + i,
+                 "day_rate_pence": None, "start_date": dt.date(2000 + i % 20, 1 + i % 12, 1),
+                 "continuous_service_date": None if i % 2 else dt.date(1999, 12, 31),
+                 "date_of_birth": dt.date(1970, 2, 28), "origin": "Brent" if i % 4 else "",
+                 "tupe_transfer_date": None} for i in range(50)]
+
+    columns = [c for c in t.c if c.name not in ("id", "employee_ref")]
+    shown = [*(f"typeof({c.name})" for c in columns)] if engine.dialect.name == "sqlite" else []
+    with engine.begin() as conn:
+        conn.execute(insert(t), rows("A"))
+        insert_rows(conn, t, rows("B"))
+        insert_rows(conn, t, [])
+
+        def read(prefix: str) -> list:
+            q = text(f"SELECT {', '.join([c.name for c in columns] + shown)} FROM person "
+                     f"WHERE employee_ref LIKE '{prefix}%' ORDER BY id")
+            return [tuple(r) for r in conn.execute(q)]
+
+        assert read("B") == read("A") and len(read("A")) == 50
+
+
+def test_script_heads_are_alembics_heads():
+    """The quick reading of migrations/versions agrees with Alembic's own (issue 16)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from planner.core.config import ROOT
+    from planner.core.db import script_heads
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    assert script_heads() == set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def test_migrate_at_head_does_not_run_alembic(database_url, monkeypatch):
+    from alembic import command
+
+    from planner.core.db import at_head
+
+    engine = make_engine(database_url)
+    try:
+        assert not at_head(engine)
+        migrate(engine)
+        assert at_head(engine)
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("alembic ran at head")
+
+        monkeypatch.setattr(command, "upgrade", refuse)
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+        assert not at_head(engine)
+        with pytest.raises(AssertionError, match="alembic ran"):
+            migrate(engine)
+    finally:
+        engine.dispose()

@@ -139,3 +139,24 @@ def test_export_then_import_gives_back_the_same_partners(session, fmt):
     import_establishment(session=session, actor=SYSTEM, files=upload, today=TODAY)
     assert _tables(session) == first and partners() == before
     assert cost_structure(session=session, actor=SYSTEM).full_year_total == cost
+
+
+@pytest.mark.parametrize("export", [export_xlsx, export_csv_zip])
+def test_an_export_reports_its_stages_up_to_done(session, export):
+    """Issue 16: the page and the command line say what a long export is doing."""
+    import_establishment(session=session, actor=SYSTEM, files=files(), today=TODAY)
+    heard: list[tuple[float, str]] = []
+    plain = export(session=session, actor=SYSTEM)
+    told = export(session=session, actor=SYSTEM, progress=lambda f, m: heard.append((f, m)))
+    fractions = [f for f, _ in heard]
+    assert len(heard) >= 4 and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
+    assert heard[0][1] == "Reading the establishment…"
+    assert heard[-1][1] == "Exported 4 posts and 5 people."
+    if export is export_csv_zip:  # the same files, told or not
+
+        def members(data: bytes) -> dict[str, bytes]:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                return {n: zf.read(n) for n in zf.namelist()}
+
+        assert members(told) == members(plain)

@@ -1038,3 +1038,42 @@ def test_the_import_audit_keeps_the_rows_it_replaced(loaded):
     assert sorted(r["employee_id"] for r in replaced["people"]) == sorted(
         r["employee_id"] for r in PEOPLE if r["post_id"] == "P4")
     assert replaced["people"][0]["date_of_birth"]  # the whole row, as exported
+
+
+# --- progress (issue 16) ---------------------------------------------------------------------
+
+
+def test_progress_is_heard_stage_by_stage_up_to_done(session):
+    heard: list[tuple[float, str]] = []
+    import_establishment(session=session, actor=SYSTEM, files=files(), today=TODAY,
+                         progress=lambda f, m: heard.append((f, m)))
+    fractions = [f for f, _ in heard]
+    assert len(heard) >= 6 and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(a < b for a, b in zip(fractions, fractions[1:], strict=False))
+    assert ("Checking 4 posts and 5 people…" in [m for _, m in heard])
+    assert heard[-1][1] == "Imported 4 posts and 5 people."
+
+
+def test_prepare_then_write_each_reach_done(session):
+    from planner.establishment.importer import prepare_import
+
+    checked: list[tuple[float, str]] = []
+    written: list[tuple[float, str]] = []
+    prepared = prepare_import(session=session, actor=SYSTEM, files=files(), today=TODAY,
+                              progress=lambda f, m: checked.append((f, m)))
+    import_establishment(session=session, actor=SYSTEM, prepared=prepared,
+                         progress=lambda f, m: written.append((f, m)))
+    for heard in (checked, written):
+        fractions = [f for f, _ in heard]
+        assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert checked[0][1] == "Reading posts.csv, people.csv…"
+    assert checked[-1][1] == "Checked 4 posts and 5 people: no problems found."
+
+
+def test_a_refused_import_never_says_done(session):
+    heard: list[tuple[float, str]] = []
+    with pytest.raises(ValidationFailed):
+        import_establishment(session=session, actor=SYSTEM, today=TODAY,
+                             files=files(edit(POSTS, 1, grade="XX")),
+                             progress=lambda f, m: heard.append((f, m)))
+    assert heard and max(f for f, _ in heard) < 1.0
