@@ -246,9 +246,7 @@ def headline_metrics(*, session: Session, actor: Actor, structure_id: int | None
 
 def _post_figures(session: Session, sid: int) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per post of `sid`, in post order: establishment_frame's `fte_value`, `staff_fte` and
-    `status`, from the posts' FTE and each occupant's FTE, whether they are an employee and
-    whether they are named (the frame leaves a blank name out of `incumbents` and `interim`,
-    so here too). Numbers only: no text crosses from the database."""
+    `status`, read as numbers only (a blank name holds no post there, so here neither)."""
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     conn = session.connection()
     posts = pd.read_sql(sa_select(p.c.id, type_coerce(p.c.fte, Float).label("fte"))
@@ -275,9 +273,8 @@ def _post_figures(session: Session, sid: int) -> tuple[pd.Series, pd.Series, pd.
 
 
 def _stored_fte(values: pd.Series) -> pd.Series:
-    """FTEs read as floats, as the NUMERIC(6,4) column gives them (a Decimal of four places,
-    then float), worked out once per distinct value: SQLite hands back its stored float,
-    which the column type would round to four places first."""
+    """FTEs as the NUMERIC(6,4) column gives them (SQLite's stored float rounded to four
+    places, then float), worked out once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     exact = np.array([float(f"{u:.4f}") for u in uniques], dtype=float)
     return pd.Series(exact[codes], index=values.index, name=values.name)

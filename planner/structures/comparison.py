@@ -88,16 +88,26 @@ def lineage_frame(session: Session, structure_id: int) -> pd.DataFrame:
     """
     frame = posts_frame(session, structure_id)
     s = session.get(Structure, structure_id)
-    p = Post.__table__
-    q = sa_select(p.c.id, p.c.baseline_post_id).where(p.c.structure_id == structure_id)
-    links = dict(session.connection().execute(q).all())
     if s is not None and s.kind == "baseline":
-        origin = frame["id"].tolist()
+        origin = frame["id"].to_numpy(dtype=np.int64)
+        has = np.ones(len(frame), dtype=bool)
     else:
-        origin = [links.get(i) for i in frame["id"].tolist()]
-    frame["lineage"] = [f"b{o}" if o is not None else f"r{ref}"
-                        for o, ref in zip(origin, frame["post_id"].tolist(), strict=True)]
-    frame["baseline_pk"] = pd.Series(origin, index=frame.index, dtype=object)
+        p = Post.__table__
+        links = pd.read_sql(sa_select(p.c.id, p.c.baseline_post_id)
+                            .where(p.c.structure_id == structure_id), session.connection())
+        linked = links["baseline_post_id"].notna().to_numpy()
+        of = pd.Series(links["baseline_post_id"].to_numpy(dtype=float)[linked],
+                       index=links["id"].to_numpy()[linked])
+        looked = of.reindex(frame["id"].to_numpy()).to_numpy()
+        has = ~np.isnan(looked)
+        origin = np.where(has, looked, 0).astype(np.int64)
+    texts = origin.astype(str).astype(object)
+    refs = frame["post_id"].to_numpy(dtype=object)
+    frame["lineage"] = pd.Series(np.where(has, "b" + texts, "r" + refs), index=frame.index,
+                                 dtype="str")
+    pks = np.array(origin.tolist(), dtype=object)  # Python ints, as the ORM gives them
+    pks[~has] = None
+    frame["baseline_pk"] = pd.Series(pks, index=frame.index, dtype=object)
     return frame
 
 
