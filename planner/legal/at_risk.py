@@ -94,7 +94,7 @@ def baseline_people(session: Session) -> pd.DataFrame:
                    o.c.fte, p.c.id, p.c.post_ref, p.c.title, p.c.grade, p.c.division, p.c.team)
          .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
          .where(p.c.structure_id == sid).order_by(pe.c.employee_ref, p.c.post_ref))
-    rows = [tuple(r) for r in session.connection().execute(q)]
+    rows = [tuple(r) for r in session.connection().execute(q).all()]
     return pd.DataFrame(rows, columns=cols)
 
 

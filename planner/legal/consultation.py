@@ -372,7 +372,8 @@ def _exposure_total(counted: pd.DataFrame, pools: dict[str, tuple[frozenset[int]
     """The protective award's cap over the proposed dismissals: each person proposed for
     dismissal, and for each ring-fenced pool its best-paid members up to its excess (which
     members will go is not known, so the cap assumes the dearest)."""
-    ref_of = dict(zip(everyone["person_id"], everyone["employee_id"], strict=True))
+    ref_of = dict(zip(everyone["person_id"].tolist(), everyone["employee_id"].tolist(),
+                      strict=True))
     in_pool = {ref_of[p]: name for name, (members, _) in pools.items() for p in members
                if p in ref_of}
     total = 0
