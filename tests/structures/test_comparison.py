@@ -35,3 +35,30 @@ def test_lineage_frame_equals_the_straightforward_reading(session):
         assert frame["baseline_pk"].dtype == object
         assert [(type(x), x) for x in frame["baseline_pk"]] == [(type(x), x) for x in pks]
     assert "rN1" in comparison.lineage_frame(session, b.id)["lineage"].tolist()
+
+
+def test_compare_structures_reads_what_the_whole_lineage_frames_would_give(session):
+    """Catches: the narrow read of compare_structures (issue 16) comparing other values than
+    the whole lineage frames hold (a manager, an FTE's text, a new post's lineage)."""
+    import pandas as pd
+
+    actors = make_actors(session)
+    establish(session)
+    a = options.create_option(session=session, actor=actors["hr"], name="Option A",
+                              source="baseline")
+    options.edit_option_posts(session=session, actor=actors["hr"], structure=a, edits=PostEdits(
+        added=[{"post_id": "N1", "title": "New Officer", "grade": "PO2", "reports_to": "M1",
+                "fte": "0.25"}],
+        updated={"M2": {"post_id": "M9", "grade": "PO4", "reports_to": "M1", "fte": "0.6"}},
+        deleted=["O1"]))
+    b = options.create_option(session=session, actor=actors["hr"], name="Option B",
+                              source="Option A")
+    session.commit()
+    for base, other in (("baseline", a), (a, b), (b, "baseline")):
+        got = comparison.compare_structures(session=session, actor=actors["hr"], base=base,
+                                            other=other)
+        frames = [comparison.lineage_frame(session, x.id if isinstance(x, Structure) else
+                                           options.resolve_structure(session, x).id)
+                  for x in (base, other)]
+        pd.testing.assert_frame_equal(got.frame, comparison.lineage_difference(*frames),
+                                      check_exact=True)
