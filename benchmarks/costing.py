@@ -38,6 +38,7 @@ from planner.structures.costing import cost_structure
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 YEAR = "2025/26"
+DIFF_TARGET_SECONDS = 0.3  # the difference of two 10,000-post structures (issue 16)
 PLANNER = Actor(id=None, username="benchmark", role="hr", display_name="Benchmark")  # edits options
 
 
@@ -182,16 +183,21 @@ def main(argv: list[str] | None = None) -> int:
                     diffs, comparison = timed(lambda s=s, name=name: compare_structures(
                         session=s, actor=SYSTEM, base="baseline", other=name), args.repeat)
                 counts = comparison.counts()  # type: ignore[union-attr]
-                diff_line = (f"| 10,000 | {statistics.median(diffs):.3f} | "
+                seconds = statistics.median(diffs)
+                verdict = "PASS" if seconds < DIFF_TARGET_SECONDS else "MISS"
+                diff_line = (f"| 10,000 | {seconds:.3f} | < {DIFF_TARGET_SECONDS} s | {verdict} | "
                              + " | ".join(f"{counts[k]:,}" for k in (
                                  "new", "deleted", "regraded", "resized", "moved"))
                              + f" | {samples_text(diffs)} |")
             engine.dispose()
     lines += ["", "### Difference of two structures", "",
               "`compare_structures(base='baseline', other=option)` with people in deleted posts; "
-              "the option deletes 5% of posts, regrades 5%, resizes 2%, moves 2% and adds 300.",
-              "", "| posts | seconds | new | deleted | regraded | resized | moved | samples |",
-              "|---:|---:|---:|---:|---:|---:|---:|---|", diff_line, "",
+              "the option deletes 5% of posts, regrades 5%, resizes 2%, moves 2% and adds 300. "
+              f"Target (issue 16): under {DIFF_TARGET_SECONDS} s at 10,000 posts, where it took "
+              "0.46 s before (the lineage read twice per structure, object-array compares).",
+              "", "| posts | seconds | target | result | new | deleted | regraded | resized | "
+              "moved | samples |",
+              "|---:|---:|---|---|---:|---:|---:|---:|---:|---|", diff_line, "",
               footer(started)]
     update_section(args.out, "costing", "\n".join(lines))
     log(f"wrote the costing section of {args.out}")

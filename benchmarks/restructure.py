@@ -11,7 +11,8 @@ every employee's equality answers imported from one equality.csv:
 - `eto.tupe_changes`: the option's changes to transferees' posts.
 
 Target (DESIGN.md "Scale": 10,000 posts routine): each page read under 2 s at 10,000 posts,
-so the Consultation, Equality and TUPE pages stay responsive; 50,000 is recorded. Writes its
+so the Consultation, Equality and TUPE pages stay responsive; and (issue 16) the consultation
+and equality reads under 1 s at 50,000 posts. Writes its
 section of benchmarks/results.md. Run: `.venv/bin/python -m benchmarks.restructure`.
 """
 
@@ -41,6 +42,11 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 SIZES = (1_000, 10_000, 50_000)
 TARGET_SECONDS = 2.0  # per page read at 10,000 posts
+# Issue 16: the consultation and equality reads under 1 s at 50,000 posts (before: 2.3 s and
+# 3.5 s there, the establishment's lineage frames and ORM rows read whole).
+LARGE_SIZE, LARGE_TARGET_SECONDS = 50_000, 1.0
+LARGE_READS = ("consultation (hr)", "consultation (manager)", "equality suppressed",
+               "equality unsuppressed")
 MANAGER = Actor(id=None, username="benchmark-manager", role="manager")
 ANSWERS = {
     "sex": ["Female", "Male", "prefer not to say", ""],
@@ -129,16 +135,24 @@ def main(argv: list[str] | None = None) -> int:
              "`generate(n, seed=2)` with an option deleting 5% of posts, regrading 5%, resizing "
              "2%, moving 2% and adding 300, and every employee's equality answers. Medians of "
              f"{args.repeat} samples (seconds).", "",
-             f"Target: every page read under {TARGET_SECONDS:.0f} s at 10,000 posts.", "",
+             f"Targets: every page read under {TARGET_SECONDS:.0f} s at 10,000 posts (result); "
+             f"issue 16: the consultation and equality reads under {LARGE_TARGET_SECONDS:.0f} s "
+             f"at {LARGE_SIZE:,} posts, where they took 2.3 s (consultation) and "
+             "3.5 s (equality) before.", "",
              "| posts | people | proposed dismissals | employees analysed | "
-             + " | ".join(names) + " | result |",
-             "|---:|---:|---:|---:|" + "---:|" * len(names) + "---|"]
+             + " | ".join(names) + " | result | issue 16 |",
+             "|---:|---:|---:|---:|" + "---:|" * len(names) + "---|---|"]
     for n, people_n, proposed, analysed, figures in rows:
         medians = {k: statistics.median(v) for k, v in figures.items()}
         reads = [medians[k] for k in names if k != "import equality"]
         result = ("PASS" if max(reads) < TARGET_SECONDS else "FAIL") if n == 10_000 else "—"
+        large = "—"
+        if n == LARGE_SIZE:
+            slow = [k for k in LARGE_READS if medians[k] >= LARGE_TARGET_SECONDS]
+            large = "PASS" if not slow else "MISS: " + ", ".join(slow)
         lines.append(f"| {n:,} | {people_n:,} | {proposed:,} | {analysed:,} | "
-                     + " | ".join(f"{medians[k]:.3f}" for k in names) + f" | {result} |")
+                     + " | ".join(f"{medians[k]:.3f}" for k in names)
+                     + f" | {result} | {large} |")
     lines += ["", "Samples:", ""]
     for n, *_, figures in rows:
         lines.append(f"- {n:,} posts: " + "; ".join(

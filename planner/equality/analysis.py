@@ -54,9 +54,9 @@ from planner.core.models import (
     Structure,
 )
 from planner.equality.records import (
+    answers_by_employee,
     baseline_people_frame,
     baseline_structure,
-    records_by_employee,
 )
 from planner.equality.rules import (
     CHARACTERISTICS,
@@ -91,7 +91,7 @@ from planner.people.mapping import (
 )
 from planner.structures.options import (
     readable_option,
-    readable_options,
+    readable_option_ids,
 )
 
 ANALYSIS_COLUMNS = ["characteristic", "label", "category", "service", "at_risk", "share_service",
@@ -193,8 +193,8 @@ def _population(session: Session, option: Structure, today: dt.date,
     for each of `others` a column (`_column`): at risk in that option."""
     people = baseline_people_frame(session)
     people = people[people["contract"].isin(EMPLOYEE_CONTRACTS)].reset_index(drop=True)
-    records = records_by_employee(session, people["employee_id"].tolist())
-    keep = [not (records.get(ref) and records[ref].withdrawn) for ref in people["employee_id"]]
+    records = answers_by_employee(session)
+    keep = [not (ref in records and records[ref][0]) for ref in people["employee_id"]]
     people = people[keep].reset_index(drop=True)
     out = pd.DataFrame({"employee_id": people["employee_id"]})
     for column, structure in [("at_risk", option), *((_column(o), o) for o in others)]:
@@ -205,12 +205,13 @@ def _population(session: Session, option: Structure, today: dt.date,
         changed = displaced_posts(session, structure)
         out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
                                 dtype=bool)
-    for f in EQUALITY_FIELDS:
-        raw = pd.Series([getattr(records[r], f) if r in records else ""
-                         for r in people["employee_id"]], dtype=object)
-        out[f] = category_series(raw)
+    blank = ("",) * len(EQUALITY_FIELDS)
+    answers = [records[r][1] if r in records else blank for r in people["employee_id"]]
+    for j, f in enumerate(EQUALITY_FIELDS):
+        out[f] = category_series(pd.Series([a[j] for a in answers], dtype=object))
     out["age"] = [age_band(b, today) for b in people["date_of_birth"]]
-    out["working_pattern"] = [working_pattern(f) for f in people["fte"]]
+    patterns = {f: working_pattern(f) for f in set(people["fte"])}  # a handful of totals
+    out["working_pattern"] = [patterns[f] for f in people["fte"]]
     return out
 
 
@@ -259,10 +260,9 @@ def _grade_mix(session: Session, option: Structure) -> pd.DataFrame:
     conn = session.connection()
 
     def count(sid: int | None) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for (g,) in conn.execute(sa_select(p.c.grade).where(p.c.structure_id == sid)):
-            out[g] = out.get(g, 0) + 1
-        return out
+        return {g: int(n) for g, n in conn.execute(
+            sa_select(p.c.grade, func.count()).where(p.c.structure_id == sid)
+            .group_by(p.c.grade))}
 
     before, after = count(base.id), count(option.id)
     order = {g: i for i, g in enumerate(grade_table(session))}
@@ -406,8 +406,8 @@ def _suppressed_with(session: Session, actor: Actor, structure: Structure,
     a role with options.read, the published ones for a union rep), against which a suppressed
     view of `structure` is suppressed, so no view read beside another gives anything away."""
     # Archived options too: they stay readable by name, so a view must not differ from them.
-    ids = [int(i) for i in readable_options(session=session, actor=actor,
-                                            action=action, include_archived=True)["id"]]
+    ids = readable_option_ids(session=session, actor=actor, action=action,
+                              include_archived=True)
     return [o for o in (session.get(Structure, i) for i in ids if i != structure.id)
             if o is not None]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Float, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -56,24 +57,46 @@ def baseline_structure(session: Session) -> Structure:
 
 def baseline_people_frame(session: Session) -> pd.DataFrame:
     """Everyone in a baseline post: person id, employee_id, name, contract, date of birth,
-    total FTE, and the baseline post ids they occupy."""
+    total FTE, and the baseline post ids they occupy.
+
+    The FTE is summed exactly in whole ten-thousandths, then made a Fraction, once per
+    distinct total (issue 16: a Fraction per row was most of the equality read)."""
+    from planner.structures.pay import FTE_SCALE, fte_units_each
+
     base = baseline_structure(session)
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.date_of_birth,
-                   o.c.fte, o.c.post_id)
+                   type_coerce(o.c.fte, Float), o.c.post_id)  # made exact by fte_units_each
          .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
          .where(p.c.structure_id == base.id).order_by(pe.c.employee_ref, o.c.id))
     rows = session.connection().execute(q).all()
-    people: dict[int, dict[str, Any]] = {}
-    for pid, ref, name, contract, born, fte, post in rows:
-        rec = people.setdefault(pid, {"person_id": pid, "employee_id": ref, "name": name,
-                                      "contract": contract, "date_of_birth": born,
-                                      "fte": Fraction(0), "posts": []})
-        rec["fte"] += Fraction(str(fte))
-        rec["posts"].append(int(post))
-    return pd.DataFrame(list(people.values()),
-                        columns=["person_id", "employee_id", "name", "contract", "date_of_birth",
-                                 "fte", "posts"])
+    columns = ["person_id", "employee_id", "name", "contract", "date_of_birth", "fte", "posts"]
+    if not rows:
+        return pd.DataFrame([], columns=columns)
+    data = list(zip(*rows, strict=True))
+    codes, _ = pd.factorize(np.asarray(data[0], dtype=np.int64))  # people in order of rows
+    first = np.unique(codes, return_index=True)[1].tolist()
+    units = np.zeros(len(first), dtype=np.int64)
+    np.add.at(units, codes, fte_units_each(data[5]))
+    posts: list[list[int]] = [[] for _ in first]
+    for k, post in zip(codes.tolist(), data[6], strict=True):
+        posts[k].append(int(post))
+    fractions = {u: Fraction(u, FTE_SCALE) for u in set(units.tolist())}
+    single = len(first) == len(rows)  # nobody in two posts: every row is a person's first
+    out = {c: list(data[j]) if single else [data[j][i] for i in first]
+           for j, c in enumerate(columns[:5])}
+    out["fte"] = [fractions[u] for u in units.tolist()]
+    out["posts"] = posts
+    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in out.items()}).infer_objects()
+
+
+def answers_by_employee(session: Session) -> dict[str, tuple[bool, tuple[Any, ...]]]:
+    """employee_ref → (withdrawn, the EQUALITY_FIELDS answers in order), read as plain rows
+    (issue 16: 36,000 ORM objects were seconds at 50,000 posts)."""
+    r = EqualityRecord.__table__
+    q = sa_select(r.c.employee_ref, r.c.withdrawn, *(r.c[f] for f in EQUALITY_FIELDS))
+    return {row[0]: (bool(row[1]), tuple(row[2:])) for row in
+            session.connection().execute(q).all()}
 
 
 def records_by_employee(session: Session, refs: Iterable[str] | None = None) -> dict[str, EqualityRecord]:

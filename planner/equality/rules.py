@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 CHARACTERISTICS: tuple[tuple[str, str], ...] = (
@@ -115,8 +116,13 @@ def _category_key(value: str) -> str:
 
 def category_series(values: pd.Series) -> pd.Series:
     """Answers grouped ignoring case and spacing, each group named by its commonest spelling."""
-    clean = values.fillna("").astype(str).map(lambda v: " ".join(v.split()))
-    keys = clean.map(_category_key)
+    text = values.fillna("").astype(str)
+    # Each distinct answer is cleaned and keyed once (a service has a few dozen spellings).
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    tidy = [" ".join(v.split()) for v in uniques]
+    clean = pd.Series(np.array(tidy, dtype=object)[codes], index=text.index).astype(str)
+    keys = pd.Series(np.array([_category_key(v) for v in tidy], dtype=object)[codes],
+                     index=text.index).astype(str)
     spelling: dict[str, str] = {}
     for key, group in clean.groupby(keys):
         spelling[key] = key if key in (UNKNOWN, PREFER_NOT) else group.value_counts().index[0]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import Float, case, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -82,8 +82,16 @@ def _posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     df = pd.read_sql(q, session.connection())
     df["reports_to"] = df["reports_to"].fillna("")
     df["partner"] = df["partner"].fillna("shared")
-    df["fte"] = df["fte"].map(decimal_text)
+    df["fte"] = fte_texts(df["fte"])
     return df
+
+
+def fte_texts(values: pd.Series) -> pd.Series:
+    """`decimal_text` of each value, worked out once per distinct value: 50,000 posts have a
+    handful of FTEs, so this is a lookup, not 50,000 Decimal round trips."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = np.array([decimal_text(u) for u in uniques], dtype=object)
+    return pd.Series(texts[codes], index=values.index, name=values.name).astype(str)
 
 
 def _joined(occ: pd.DataFrame, column: str, name: str, *, unique: bool = False) -> pd.Series:
@@ -223,34 +231,78 @@ def headline_metrics(*, session: Session, actor: Actor, structure_id: int | None
     """The figures HR quotes: posts, FTE, vacancies (with and without interim cover), origins.
 
     A vacancy is a post with no employee in it; interims cover vacancies, they do not fill them.
+    Without `frame`, the figures come from three narrow reads instead of the whole
+    establishment frame (issue 16: 2.9 s at 50,000 posts), with the same arithmetic in the
+    same order, so they are the frame's to the last digit (tests/establishment checks).
     """
     require(actor, "establishment.read", "post")
-    df = frame if frame is not None else establishment_frame(
-        session=session, actor=actor, structure_id=structure_id)
     sid = structure_or_baseline(session, structure_id)
+    if frame is not None:
+        fte_value, staff_fte, status = frame["fte_value"], frame["staff_fte"], frame["status"]
+    else:
+        fte_value, staff_fte, status = _post_figures(session, sid)
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    # People (each once, however many posts they hold) by contract and origin.
     people = pd.read_sql(
-        sa_select(pe.c.id, pe.c.contract, pe.c.origin).distinct()
+        sa_select(pe.c.contract, pe.c.origin, func.count(pe.c.id.distinct()).label("n"))
         .select_from(pe.join(o, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
-        .where(p.c.structure_id == sid),
+        .where(p.c.structure_id == sid).group_by(pe.c.contract, pe.c.origin),
         session.connection(),
     )
-    employees = people[people.contract.isin(EMPLOYEE_CONTRACTS)]
-    origins = employees["origin"].fillna("").replace("", "Unknown").value_counts().sort_index()
-    status = df["status"].value_counts()
-    covered = int(status.get("Covered by interim", 0))
-    vacant = int(status.get("Vacant", 0))
+    is_employee = people["contract"].isin(EMPLOYEE_CONTRACTS)
+    employees = people[is_employee]
+    origins = (employees.assign(origin=employees["origin"].fillna("").replace("", "Unknown"))
+               .groupby("origin")["n"].sum().sort_index())
+    counts = status.value_counts()
+    covered = int(counts.get("Covered by interim", 0))
+    vacant = int(counts.get("Vacant", 0))
     return Metrics(
-        posts=len(df),
-        establishment_fte=round(float(df["fte_value"].sum()), 2),
-        staff_in_post_fte=round(float(df["staff_fte"].sum()), 2),
+        posts=len(status),
+        establishment_fte=round(float(fte_value.sum()), 2),
+        staff_in_post_fte=round(float(staff_fte.sum()), 2),
         vacancies=covered + vacant,
         vacancies_covered_by_interims=covered,
         vacant_uncovered=vacant,
-        interims=int((~people.contract.isin(EMPLOYEE_CONTRACTS)).sum()),
-        employees=len(employees),
+        interims=int(people.loc[~is_employee, "n"].sum()),
+        employees=int(employees["n"].sum()),
         people_by_origin={str(k): int(v) for k, v in origins.items()},
     )
+
+
+def _post_figures(session: Session, sid: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per post of `sid`, in post order: establishment_frame's `fte_value`, `staff_fte` and
+    `status`, read as numbers only (a blank name holds no post there, so here neither)."""
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    conn = session.connection()
+    posts = pd.read_sql(sa_select(p.c.id, type_coerce(p.c.fte, Float).label("fte"))
+                        .where(p.c.structure_id == sid).order_by(p.c.id), conn)
+    occ = pd.read_sql(
+        sa_select(o.c.post_id.label("pk"), type_coerce(o.c.fte, Float).label("occ_fte"),
+                  case((pe.c.contract.in_(EMPLOYEE_CONTRACTS), 1), else_=0).label("employee"),
+                  case((pe.c.name.is_not(None) & (pe.c.name != ""), 1), else_=0).label("named"))
+        .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id))
+        .where(p.c.structure_id == sid)
+        .order_by(o.c.post_id, pe.c.employee_ref),
+        conn)
+    is_employee = occ["employee"].to_numpy() == 1
+    named = occ["named"].to_numpy() == 1
+    staff = (pd.Series(_stored_fte(occ["occ_fte"]).to_numpy()[is_employee],
+                       index=occ["pk"].to_numpy()[is_employee])
+             .groupby(level=0, sort=False).sum())
+    ids = pd.Index(posts["id"])
+    staff_fte = pd.Series(staff.reindex(ids).fillna(0.0).round(4).to_numpy(), index=posts.index)
+    has_emp = ids.isin(occ["pk"].to_numpy()[is_employee & named])
+    has_cover = ids.isin(occ["pk"].to_numpy()[~is_employee & named])
+    status = np.where(has_emp, "Filled", np.where(has_cover, "Covered by interim", "Vacant"))
+    return _stored_fte(posts["fte"]), staff_fte, pd.Series(status, index=posts.index)
+
+
+def _stored_fte(values: pd.Series) -> pd.Series:
+    """FTEs as the NUMERIC(6,4) column gives them (SQLite's stored float rounded to four
+    places, then float), worked out once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    exact = np.array([float(f"{u:.4f}") for u in uniques], dtype=float)
+    return pd.Series(exact[codes], index=values.index, name=values.name)
 
 
 FILTERS = ("division", "team", "grade", "status", "contracts", "origin")

@@ -301,10 +301,16 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
     for pid, fte in zip(held["person_id"], held["fte"], strict=True):
         all_fte[int(pid)] = all_fte.get(int(pid), 0) + fte_units(fte)
     rows = []
-    for pid, group in at_risk.groupby("person_id", sort=False):
-        first = group.iloc[0]
-        counted = first["contract"] in COUNTED_CONTRACTS
-        start = as_date(first["continuous_service_date"]) or as_date(first["start_date"])
+    # Each person's first row (in at_risk's order) and their posts' cells "; "-joined, read
+    # as plain lists: 1,800 people at 50,000 posts were 1,800 slices of a frame (issue 16).
+    first_rows = at_risk.drop_duplicates("person_id")
+    joined = {c: _joined_by_person(at_risk, c) for c in ("post_id", "title", "grade")}
+    for pid, ref, name, contract, service, started in zip(
+            *(first_rows[c].tolist() for c in ("person_id", "employee_id", "name", "contract",
+                                               "continuous_service_date", "start_date")),
+            strict=True):
+        counted = contract in COUNTED_CONTRACTS
+        start = as_date(service) or as_date(started)
         years = weeks = latest = weekly = exposure = None
         if counted:
             if start is not None and planned is not None:
@@ -316,10 +322,10 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
                 if days is not None:
                     exposure = protective_award_exposure(people=1, weekly_pay_pence=weekly,
                                                          days=days)
-        rows.append({"employee_id": first["employee_id"], "name": first["name"],
-                     "contract": first["contract"], "counted": counted,
-                     "post_id": "; ".join(group["post_id"]), "title": "; ".join(group["title"]),
-                     "grade": "; ".join(group["grade"]), "continuous_service_date": start,
+        rows.append({"employee_id": ref, "name": name, "contract": contract,
+                     "counted": counted, "post_id": joined["post_id"][pid],
+                     "title": joined["title"][pid], "grade": joined["grade"][pid],
+                     "continuous_service_date": start,
                      "service_years": years, "notice_weeks": weeks, "latest_notice_date": latest,
                      "weekly_pay_pence": weekly, "exposure_pence": exposure})
     # Object columns keep None (not NaN) where a figure does not apply.
@@ -353,12 +359,21 @@ def consultation_view(*, session: Session, actor: Actor, structure: str | int | 
         unmapped=unmapped)
 
 
+def _joined_by_person(frame: pd.DataFrame, column: str) -> dict[int, str]:
+    """Person id → their rows' `column` values "; "-joined, in the frame's order."""
+    out: dict[int, str] = {}
+    for pid, value in zip(frame["person_id"].tolist(), frame[column].tolist(), strict=True):
+        out[pid] = f"{out[pid]}; {value}" if pid in out else "; ".join([value])
+    return out
+
+
 def _exposure_total(counted: pd.DataFrame, pools: dict[str, tuple[frozenset[int], int]],
                     everyone: pd.DataFrame) -> int:
     """The protective award's cap over the proposed dismissals: each person proposed for
     dismissal, and for each ring-fenced pool its best-paid members up to its excess (which
     members will go is not known, so the cap assumes the dearest)."""
-    ref_of = dict(zip(everyone["person_id"], everyone["employee_id"], strict=True))
+    ref_of = dict(zip(everyone["person_id"].tolist(), everyone["employee_id"].tolist(),
+                      strict=True))
     in_pool = {ref_of[p]: name for name, (members, _) in pools.items() for p in members
                if p in ref_of}
     total = 0

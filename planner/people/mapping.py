@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert
+from sqlalchemy import Integer, cast, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -449,25 +449,30 @@ def displaced_posts(session: Session, option: Structure) -> set[int]:
 
 
 def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> set[int]:
+    """Baseline posts no option post continues, or (unless `deleted_only`) whose continuing
+    posts all have another grade or add up to less FTE, asked of the database so that only
+    those posts' ids come back (issue 16: reading both structures was 1.5 s at 50,000 posts).
+    FTEs are compared exactly, in whole ten-thousandths (the column's four places): SQLite
+    holds them as binary floats, which summed would make 0.7 + 0.1 less than 0.8."""
+    from planner.structures.pay import FTE_SCALE
+
     if option.kind != "option":
         return set()
     sid = baseline_id(session)
-    p = Post.__table__
-    conn = session.connection()
-    before = {int(i): (g, Fraction(str(f))) for i, g, f in conn.execute(
-        sa_select(p.c.id, p.c.grade, p.c.fte).where(p.c.structure_id == sid))}
-    after: dict[int, list[tuple[str, Fraction]]] = {}
-    for b, g, f in conn.execute(sa_select(p.c.baseline_post_id, p.c.grade, p.c.fte)
-                                .where(p.c.structure_id == option.id,
-                                       p.c.baseline_post_id.is_not(None))):
-        after.setdefault(int(b), []).append((g, Fraction(str(f))))
-    out = set()
-    for pid, (grade, fte) in before.items():
-        continued = after.get(pid)
-        if not continued or (not deleted_only and (
-                all(g != grade for g, _ in continued) or sum(f for _, f in continued) < fte)):
-            out.add(pid)
-    return out
+    b, a = Post.__table__.alias("b"), Post.__table__.alias("a")
+    continuing = (a.c.structure_id == option.id) & (a.c.baseline_post_id == b.c.id)
+    if deleted_only:
+        displaced = ~sa_select(a.c.id).where(continuing).exists()
+    else:
+        def units(fte: Any) -> Any:
+            return cast(func.round(fte * FTE_SCALE), Integer)
+
+        same_grade = sa_select(a.c.id).where(continuing, a.c.grade == b.c.grade).exists()
+        total = sa_select(func.coalesce(func.sum(units(a.c.fte)), 0)).where(
+            continuing).scalar_subquery()
+        displaced = ~same_grade | (total < units(b.c.fte))
+    q = sa_select(b.c.id).where(b.c.structure_id == sid, displaced)
+    return {int(i) for (i,) in session.connection().execute(q).all()}
 
 
 # --- saving ----------------------------------------------------------------------------------

@@ -563,39 +563,38 @@ def difference(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     `<column>_before` / `<column>_after` for each compared column present in both frames.
     """
     cols = [c for c in COMPARED if c in base.columns and c in other.columns]
-    b = pd.DataFrame({"post_id": base["post_id"].astype(str)})
-    for c in cols:
-        b[c] = base[c] if c == "fte" else base[c].fillna("").astype(str)
-    o = other.copy()
-    o_ids = o["post_id"].astype(str)
+    # Object arrays, each converted once (issue 16: the string conversions were most of it).
+    b_ids = base["post_id"].astype(str).to_numpy(dtype=object)
+    b = {c: (base[c] if c == "fte" else base[c].fillna("").astype(str)).to_numpy(dtype=object)
+         for c in cols}
+    o, o_ids = other, other["post_id"].astype(str).to_numpy(dtype=object)
     mapped = "baseline_post_id" in o.columns
-    key = (o["baseline_post_id"].fillna("").astype(str) if mapped else o_ids).to_numpy(object)
-    key = np.where(pd.Index(b["post_id"]).get_indexer(key) >= 0, key, "")
-    out = pd.DataFrame({"post_id": o_ids.to_numpy(dtype=object), "baseline_post_id": key})
-    at = pd.Index(b["post_id"]).get_indexer(key)
-    found = at >= 0
+    key = o["baseline_post_id"].fillna("").astype(str).to_numpy(object) if mapped else o_ids
+    base_index = pd.Index(b_ids)
+    key = np.where(base_index.get_indexer(key) >= 0, key, "")
+    out = pd.DataFrame({"post_id": o_ids, "baseline_post_id": key})
+    found = (at := base_index.get_indexer(key)) >= 0
+    before_of, after_of = {}, {}
     for c in cols:
         after = o[c].fillna("").astype(str).to_numpy(dtype=object) if c != "fte" else \
             o[c].to_numpy(dtype=object)
-        before_all = b[c].to_numpy(dtype=object)
-        before = np.where(found, before_all[np.maximum(at, 0)], None)
-        out[f"{c}_before"] = before
-        out[f"{c}_after"] = after
+        before = np.where(found, b[c][np.maximum(at, 0)], None)
+        out[f"{c}_before"] = before_of[c] = before
+        out[f"{c}_after"] = after_of[c] = after
     if "reports_to" in cols:
         # Compare managers in baseline terms: an option's manager is named by its own post_id.
-        mgr_after = out["reports_to_after"].to_numpy(dtype=object)
+        mgr_after = after_of["reports_to"]
         if mapped:
-            to_base = pd.Series(key, index=out["post_id"].to_numpy(dtype=object))
+            to_base = pd.Series(key, index=o_ids)
             to_base = to_base[~to_base.index.duplicated()]
             mgr_after = to_base.reindex(mgr_after).fillna("").to_numpy(dtype=object)
-        moved = found & (mgr_after != out["reports_to_before"].to_numpy(dtype=object))
+        moved = found & (mgr_after != before_of["reports_to"])
     else:
         moved = np.zeros(len(out), dtype=bool)
     for c in ("division", "team"):
         if c in cols:
-            moved |= found & (out[f"{c}_after"].to_numpy(object)
-                              != out[f"{c}_before"].to_numpy(object))
-    regraded = found & (out["grade_after"] != out["grade_before"]).to_numpy() \
+            moved |= found & (after_of[c] != before_of[c])
+    regraded = found & (after_of["grade"] != before_of["grade"]) \
         if "grade" in cols else np.zeros(len(out), dtype=bool)
     if "fte" in cols:
         f_before = pd.to_numeric(out["fte_before"], errors="coerce").to_numpy(dtype=float)
@@ -604,11 +603,12 @@ def difference(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     else:
         resized = np.zeros(len(out), dtype=bool)
 
-    deleted_base = b[~b["post_id"].isin(set(key[found]))]
-    gone = pd.DataFrame({"post_id": deleted_base["post_id"].to_numpy(dtype=object),
-                         "baseline_post_id": deleted_base["post_id"].to_numpy(dtype=object)})
+    # The base posts nobody in `other` continues (post_ids are unique: get_indexer says so).
+    kept = np.ones(len(b_ids), dtype=bool)
+    kept[at[found]] = False
+    gone = pd.DataFrame({"post_id": b_ids[kept], "baseline_post_id": b_ids[kept]})
     for c in cols:
-        gone[f"{c}_before"] = deleted_base[c].to_numpy(dtype=object)
+        gone[f"{c}_before"] = b[c][kept]
         gone[f"{c}_after"] = None
     flags = {
         "new": np.concatenate([~found, np.zeros(len(gone), dtype=bool)]),
@@ -618,18 +618,24 @@ def difference(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
         "resized": np.concatenate([resized, np.zeros(len(gone), dtype=bool)]),
     }
     result = pd.concat([out, gone], ignore_index=True)
-    change = pd.Series("", index=result.index, dtype=object)
-    for name, flag in flags.items():
-        add = pd.Series(flag, index=result.index)
-        change = change.where(~add, np.where(change == "", name, change + "; " + name))
-    unchanged = (change == "").to_numpy()
-    change[unchanged] = "unchanged"
-    result.insert(2, "change", change.to_numpy(dtype=object))
+    result.insert(2, "change", _change_cells(flags))
     result.insert(3, "primary_change", np.select(
         [flags[c] for c in CHANGE_PRIORITY[:-1]], list(CHANGE_PRIORITY[:-1]), "unchanged"))
     if not mapped:
         result = result.drop(columns=["baseline_post_id"])
     return result
+
+
+def _change_cells(flags: dict[str, np.ndarray]) -> np.ndarray:
+    """Each row's `change`: its flags' names in `flags`' order, "; "-joined, or "unchanged";
+    each combination's text is written once and looked up by the row's bits."""
+    names = list(flags)
+    bits = np.zeros(len(next(iter(flags.values()))), dtype=np.int64)
+    for i, flag in enumerate(flags.values()):
+        bits |= np.asarray(flag, dtype=np.int64) << i
+    texts = np.array(["; ".join(n for i, n in enumerate(names) if k >> i & 1) or "unchanged"
+                      for k in range(1 << len(names))], dtype=object)
+    return texts[bits]
 
 
 def changes_of(value: str) -> list[str]:

@@ -165,6 +165,16 @@ def readable_options(*, session: Session, actor: Actor, action: str,
     list_structures' columns: every option for a role with options.read, the published ones
     for a union rep; archived ones only when asked for. Each passes `readable_option`, so a
     picker built from this list can never offer what the services would refuse."""
+    allowed = readable_option_ids(session=session, actor=actor, action=action,
+                                  include_archived=include_archived)
+    frame = _structures_frame(session)
+    return frame[frame["id"].isin(allowed)].reset_index(drop=True)
+
+
+def readable_option_ids(*, session: Session, actor: Actor, action: str,
+                        include_archived: bool = False) -> list[int]:
+    """The ids of `readable_options`, oldest first, without their sizes (which read every
+    post: 0.3 s at 50,000 posts, issue 16)."""
     require(actor, action, "structure")
     q = select(Structure).where(Structure.kind == "option").order_by(Structure.id)  # type: ignore[arg-type]
     if not include_archived:
@@ -177,9 +187,9 @@ def readable_options(*, session: Session, actor: Actor, action: str,
             readable_option(session, actor, s, action)
         except PermissionDenied:
             continue
+        assert s.id is not None
         allowed.append(s.id)
-    frame = _structures_frame(session)
-    return frame[frame["id"].isin(allowed)].reset_index(drop=True)
+    return allowed
 
 
 def _option(session: Session, structure: str | int | Structure, doing: str,

@@ -303,3 +303,128 @@ def test_the_register_is_paged_and_a_page_past_the_end_is_the_last():
     assert all(p.total == 1_234 for p in pages)
     assert register_page(df, 9, size=500).page == 3
     assert register_page(df.iloc[:0], 4).first == 0 and register_page(df.iloc[:0], 4).pages == 1
+
+
+def build_tricky(session: Session) -> int:
+    """The small establishment plus what trips a vectorised read: a post of three holders
+    (two employees in a job share and an interim), an employee with a blank name beside an
+    agency worker, a person in two posts, an employee with no origin, TUPE people, FTEs of
+    four places, and an FTE stored with more places than the column keeps (written by hand)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from planner.core.models import Occupancy, Person
+
+    sid = build_small_establishment(session)
+    posts = {p.post_ref: p for p in session.exec(select(Post).where(Post.structure_id == sid))}
+
+    def post(ref, fte="1", grade="PO3"):
+        p = Post(structure_id=sid, post_ref=ref, title="Officer", grade=grade, fte=Decimal(fte),
+                 reports_to_id=posts["M1"].id, division="Digital", team="Core")
+        session.add(p)
+        session.flush()
+        posts[ref] = p
+        return p
+
+    def person(ref, name, contract, *where, origin="", **kw):
+        pe = Person(employee_ref=ref, name=name, contract=contract, origin=origin, **kw)
+        session.add(pe)
+        session.flush()
+        for p, fte in where:
+            session.add(Occupancy(person_id=pe.id, post_id=p.id, fte=Decimal(fte)))
+
+    three, blank, two_a, two_b = post("T1", "1.2"), post("B1"), post("S1", "0.125"), post(
+        "S2", "0.3333")
+    post("V9", "0.0625")
+    person("E9", "Zed Ash", "fixed_term", (three, "0.3333"), origin="Brent")
+    person("E8", "Yan Bell", "secondment", (three, "0.4667"), origin="Capita",
+           tupe_transfer_date=dt.date(2020, 1, 1))
+    person("I9", "Xia Cole", "interim", (three, "0.4"))
+    person("E7", "", "permanent", (blank, "1"), origin="Brent")
+    person("A9", "Wes Dow", "agency", (blank, "1"))
+    person("E6", "Val Eke", "permanent", (two_a, "0.125"), (two_b, "0.3333"))
+    person("I8", "Uma Fry", "interim", (two_b, "0.5"), origin="Lewisham")
+    session.flush()
+    session.execute(text("UPDATE occupancy SET fte = 0.33333333 WHERE post_id = :p"),
+                    {"p": two_b.id})
+    session.commit()
+    return sid
+
+
+def straightforward_frame(session: Session, sid: int) -> list[dict]:
+    """establishment_frame's rows worked out one post and one person at a time, through the
+    ORM: what the vectorised frame must equal."""
+    from planner.core.models import Occupancy, Partner, Person
+    from planner.core.values import decimal_text
+
+    posts = session.exec(select(Post).where(Post.structure_id == sid).order_by(Post.id)).all()
+    ref_of = {p.id: p.post_ref for p in posts}
+    partner_of = {p.id: p.name for p in session.exec(select(Partner))}
+    rows = []
+    for p in posts:
+        holders = session.exec(select(Person, Occupancy).join(Occupancy)
+                               .where(Occupancy.post_id == p.id)
+                               .order_by(Person.employee_ref)).all()
+        emp = [(pe, oc) for pe, oc in holders if pe.contract in est.EMPLOYEE_CONTRACTS]
+        cover = [(pe, oc) for pe, oc in holders if pe.contract not in est.EMPLOYEE_CONTRACTS]
+
+        def joined(values, unique=False):
+            kept = [v for v in values if v]
+            return "; ".join(dict.fromkeys(kept) if unique else kept)
+
+        incumbents = joined(pe.name for pe, _ in emp)
+        interim = joined(pe.name for pe, _ in cover)
+        fte = decimal_text(p.fte)
+        rows.append({
+            "id": p.id, "post_id": p.post_ref, "title": p.title, "division": p.division,
+            "team": p.team, "reports_to": ref_of.get(p.reports_to_id, ""), "grade": p.grade,
+            "fte": fte, "partner": partner_of.get(p.partner_id, "shared"),
+            "funding": p.funding, "notes": p.notes, "version": p.version,
+            "incumbents": incumbents,
+            "staff_fte": round(sum(float(oc.fte) for _, oc in emp), 4) if emp else 0.0,
+            "contracts": joined((pe.contract for pe, _ in emp), unique=True),
+            "origin": joined((pe.origin for pe, _ in emp), unique=True),
+            "tupe": any(pe.tupe_transfer_date is not None for pe, _ in emp),
+            "interim": interim,
+            "interim_fte": round(sum(float(oc.fte) for _, oc in cover), 4) if cover else 0.0,
+            "interim_contracts": joined((pe.contract for pe, _ in cover), unique=True),
+            "status": "Filled" if incumbents else "Covered by interim" if interim else "Vacant",
+            "fte_value": float(fte)})
+    return rows
+
+
+def test_frame_and_headline_equal_the_straightforward_reading(session, actors):
+    """Catches: the narrow reads of issue 16 (headline figures without the frame, FTE text
+    per distinct value) giving other rows or figures than one post at a time would: a blank
+    name counted as a holder, a person in two posts counted twice, an FTE not rounded to the
+    column's four places, a vacancy miscounted."""
+    sid = build_tricky(session)
+    df = est.establishment_frame(session=session, actor=actors["hr"])
+    expected = straightforward_frame(session, sid)
+    assert list(df.columns) == list(expected[0])
+    assert df.astype(object).to_dict(orient="records") == expected
+    status = [r["status"] for r in expected]
+    people = {"Brent": 3, "Capita": 2, "Lewisham": 2, "Unknown": 1}  # E6 has none
+    figures = {
+        "posts": 11,
+        "establishment_fte": round(sum(r["fte_value"] for r in expected), 2),
+        "staff_in_post_fte": round(sum(r["staff_fte"] for r in expected), 2),
+        "vacancies": status.count("Vacant") + status.count("Covered by interim"),
+        "vacancies_covered_by_interims": status.count("Covered by interim"),
+        "vacant_uncovered": status.count("Vacant"), "interims": 5, "employees": 8,
+        "people_by_origin": people}
+    assert status.count("Covered by interim") == 3  # O1, M2, B1 (its employee is unnamed)
+    for m in (est.headline_metrics(session=session, actor=actors["hr"]),
+              est.headline_metrics(session=session, actor=actors["hr"], structure_id=sid),
+              est.headline_metrics(session=session, actor=actors["hr"], frame=df)):
+        assert m.as_dict() == figures
+
+
+def test_fte_text_is_worked_out_once_per_value_and_reads_as_before():
+    """Catches: the lookup of FTE texts (issue 16) putting a text on the wrong row."""
+    from planner.core.values import decimal_text
+
+    values = pd.Series([1.0, 0.5, 0.6, 1.0, 0.1234, 0.5, 12.0], name="fte")
+    pd.testing.assert_series_equal(est.fte_texts(values), values.map(decimal_text))

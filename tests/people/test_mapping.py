@@ -512,3 +512,63 @@ def test_the_frame_equals_the_person_by_person_reading(world):
     assert e05["post_id"] == "P05; P06" and e05["fte"] == "1"
     assert got.set_index("employee_id").at["E07", "post_pks"] == (
         post["P04"].id, post["P06"].id)
+
+
+def displaced_one_at_a_time(session, option: Structure, *, deleted_only: bool) -> set[int]:
+    """The displaced posts worked out post by post with exact Fractions: what the database
+    query must give."""
+    from fractions import Fraction
+
+    from planner.core.models import Post
+    from planner.establishment.register import baseline_id
+
+    sid = baseline_id(session)
+    before = {p.id: (p.grade, Fraction(str(p.fte))) for p in session.exec(
+        select(Post).where(Post.structure_id == sid))}
+    after: dict[int, list] = {}
+    for p in session.exec(select(Post).where(Post.structure_id == option.id)):
+        if p.baseline_post_id is not None:
+            after.setdefault(p.baseline_post_id, []).append((p.grade, Fraction(str(p.fte))))
+    return {pid for pid, (grade, fte) in before.items()
+            if not after.get(pid) or (not deleted_only and (
+                all(g != grade for g, _ in after[pid]) or sum(f for _, f in after[pid]) < fte))}
+
+
+def test_displaced_posts_equal_the_exact_post_by_post_reading(session):
+    """Catches: the database query for displaced posts (issue 16) summing FTE as binary
+    floats (0.7 + 0.1 < 0.8, 0.7 + 0.1 + 0.2 < 1), missing a regrade that leaves no post of
+    the old grade, or taking a post continued at another grade beside its own as displaced."""
+    from decimal import Decimal
+
+    from planner.core.models import Post
+    from tests.factories import build_flat_establishment
+
+    build_flat_establishment(session, 9)
+    base = {p.post_ref: p for p in session.exec(select(Post))}
+    base["P08"].fte = Decimal("0.8")
+    option = Structure(name="Option X", kind="option")
+    session.add(option)
+    session.flush()
+
+    def post(ref, source, grade="PO3", fte="1"):
+        session.add(Post(structure_id=option.id, post_ref=ref, title="Officer", grade=grade,
+                         fte=Decimal(fte), baseline_post_id=base[source].id if source else None))
+
+    plan = {"P02": [("PO3", "0.7"), ("PO3", "0.1"), ("PO3", "0.2")],  # whole again: kept
+            "P03": [("PO3", "0.5"), ("PO3", "0.4")],  # shrunk
+            "P04": [("PO4", "1")],  # regraded
+            "P05": [("PO4", "0.5"), ("PO3", "0.5")],  # its grade still there: kept
+            "P06": [("PO3", "1.2")], "P07": [("PO3", "1")], "H0": [("SM2", "1")],
+            "P08": [("PO3", "0.7"), ("PO3", "0.1")],  # 0.8 of 0.8: kept
+            "P09": [("PO3", "0.9999")]}  # a ten-thousandth short
+    for source, parts in plan.items():
+        for i, (grade, fte) in enumerate(parts):
+            post(f"{source}-{i}", source, grade, fte)
+    post("N1", None)
+    session.commit()
+    for deleted_only in (False, True):
+        expected = displaced_one_at_a_time(session, option, deleted_only=deleted_only)
+        assert m._displaced(session, option, deleted_only=deleted_only) == expected
+    assert m.displaced_posts(session, option) == {base[r].id for r in
+                                                   ("P01", "P03", "P04", "P09")}
+    assert m.deleted_posts(session, option) == {base["P01"].id}

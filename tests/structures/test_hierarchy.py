@@ -288,6 +288,71 @@ def test_difference_matches_option_posts_through_baseline_post_id():
     assert diff.set_index("post_id").loc["N7", "baseline_post_id"] == "P7"
 
 
+def straightforward_difference(base: pd.DataFrame, other: pd.DataFrame) -> list[tuple]:
+    """difference()'s rows worked out one post at a time: (post_id, change, primary, and each
+    compared column's before and after)."""
+    import math
+
+    cols = ["title", "division", "team", "reports_to", "grade", "fte"]
+    rows_of = {r["post_id"]: r for r in base.to_dict(orient="records")}
+    mapped = "baseline_post_id" in other.columns
+    keys = [k if k in rows_of else "" for k in
+            (other["baseline_post_id"] if mapped else other["post_id"])]
+    to_base: dict[str, str] = {}
+    for ref, key in zip(other["post_id"], keys, strict=True):
+        to_base.setdefault(ref, key)
+    out = []
+    for r, key in zip(other.to_dict(orient="records"), keys, strict=True):
+        was = rows_of.get(key)
+        flags = ["new"] if was is None else []
+        if was is not None:
+            mgr = to_base.get(r["reports_to"], "") if mapped else r["reports_to"]
+            if mgr != was["reports_to"] or any(r[c] != was[c] for c in ("division", "team")):
+                flags.append("moved")
+            if r["grade"] != was["grade"]:
+                flags.append("regraded")
+            if not math.isclose(float(r["fte"]), float(was["fte"]), rel_tol=1e-5, abs_tol=1e-8):
+                flags.append("resized")
+        out.append((r["post_id"], "; ".join(flags) or "unchanged", (flags or ["unchanged"])[0],
+                    *[x for c in cols for x in ((was or {}).get(c), r[c])]))
+    for ref, was in rows_of.items():
+        if ref not in set(keys):
+            out.append((ref, "deleted", "deleted", *[x for c in cols for x in (was[c], None)]))
+    return out
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_difference_equals_the_straightforward_comparison(mapped):
+    """Catches: the vectorised difference (issue 16) flagging a change on the wrong row,
+    missing a deleted post, or putting a before value on the wrong post."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 300
+    base = tree_frame([{"post_id": f"P{i}", "reports_to": f"P{rng.integers(1, i)}" if i > 1
+                        else "", "grade": str(rng.choice(["PO1", "PO2", "SO1"])),
+                        "team": str(rng.choice(["A", "B"])), "fte": str(rng.choice(["1", "0.5"]))}
+                       for i in range(1, n + 1)]).drop_duplicates("post_id", keep="last")
+    other = base[rng.random(len(base)) > 0.1].copy()
+    for col, values in (("grade", ["PO1", "PO3"]), ("team", ["A", "C"]), ("fte", ["1", "0.6"]),
+                        ("reports_to", ["P1", "P2", "P9"])):
+        pick = rng.random(len(other)) < 0.1
+        other.loc[pick, col] = rng.choice(values, pick.sum())
+    other = pd.concat([other, tree_frame([{"post_id": f"X{i}", "reports_to": "P1"}
+                                          for i in range(5)])], ignore_index=True)
+    if mapped:
+        other["baseline_post_id"] = other["post_id"].where(rng.random(len(other)) > 0.05, "")
+        other["post_id"] = "N" + other["post_id"]
+        other["reports_to"] = "N" + other["reports_to"]
+    diff = difference(base, other)
+    cols = ["title", "division", "team", "reports_to", "grade", "fte"]
+    got = [(r["post_id"], r["change"], r["primary_change"],
+            *[None if pd.isna(x) else x for c in cols
+              for x in (r[f"{c}_before"], r[f"{c}_after"])])
+           for r in diff.to_dict(orient="records")]
+    assert got == straightforward_difference(base, other)
+
+
 # --- load ---------------------------------------------------------------------------------------
 
 

@@ -121,3 +121,23 @@ def test_readable_options_lists_what_the_services_would_admit(session, actors, o
     assert set(hr["kind"]) == {"option"}
     with pytest.raises(PermissionDenied):
         readable_options(session=session, actor=actors["manager"], action="equality.personal")
+
+
+def test_readable_option_ids_are_the_readable_options_ids(session, actors, option):
+    """Catches: the id-only list (issue 16: the equality read's other options) admitting
+    another option than the picker offers, or in another order."""
+    from planner.structures.options import readable_option_ids, readable_options
+
+    second = create_option(session=session, actor=actors["manager"], name="Option B")
+    second.status = "published"
+    session.add(second)
+    session.flush()
+    for role, action in (("union", "drafts.read"), ("hr", "equality.read"),
+                         ("manager", "options.read")):
+        for archived in (False, True):
+            ids = readable_option_ids(session=session, actor=actors[role], action=action,
+                                      include_archived=archived)
+            assert ids == readable_options(session=session, actor=actors[role], action=action,
+                                           include_archived=archived)["id"].tolist()
+    with pytest.raises(PermissionDenied):
+        readable_option_ids(session=session, actor=actors["manager"], action="equality.personal")
