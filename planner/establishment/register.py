@@ -2,6 +2,10 @@
 
 Reads go through `pd.read_sql` (ORM reads are ~7x slower at 10k+ posts) and all arithmetic is
 vectorised, so the page stays responsive on a county council's 50,000 posts.
+
+Length: the register's reads (posts, who is in them, the frame the page shows, its headline
+figures, filters, search and pages) and its all-or-nothing edits share the same columns and
+the one rule for who is in a post; split, each part would import the others' private helpers.
 """
 
 from __future__ import annotations
