@@ -592,17 +592,25 @@ def report(results: list[SizeResult], started: float) -> str:
             lines += ["", "Pages that never went idle: " + "; ".join(
                 f"{v.page} ({v.role}, {v.view}): {v.error}" for v in errors)]
         mem = r.memory_mb
-        one = max((v for k, v in mem.items() if k.startswith("after ")), default=float("nan"))
+        one, most = _one_session(mem)
         lines += ["", "Server memory (MB): " + "; ".join(f"{k} {v:.0f}" for k, v in mem.items())]
         if at_target and "two sessions" in mem:
-            extra = mem["two sessions"] - one
-            lines.append(f"One session at most {one:.0f} MB "
+            extra = mem["two sessions"] - most
+            lines.append(f"One session (the first role's pass alone) {one:.0f} MB "
                          f"({'✓' if one <= ONE_SESSION_MB else '✗'}); a second session "
                          f"{extra:+.0f} MB ({'✓' if extra <= SECOND_SESSION_MB else '✗'}).")
         lines.append("")
     lines += targets(results)
     lines.append(footer(started))
     return "\n".join(lines)
+
+
+def _one_session(mem: dict[str, float]) -> tuple[float, float]:
+    """(one session, the most before the two-session pass): one session is the server after
+    the first role's pass alone; each later role adds its own role-keyed caches, so the
+    second session is measured against the most the server held before it."""
+    after = [v for k, v in mem.items() if k.startswith("after ")]
+    return (after[0], max(after)) if after else (float("nan"), float("nan"))
 
 
 def _median(xs: list[float]) -> float:
@@ -640,9 +648,9 @@ def targets(results: list[SizeResult]) -> list[str]:
                      f"({worst.role}, {worst.view}) {worst.seconds:.2f} s; heaviest "
                      f"{heavy.bytes / 1e6:.2f} MB | {'✓' if ok else '✗'} |")
     mem = big.memory_mb
-    one = max((v for k, v in mem.items() if k.startswith("after ")), default=float("nan"))
+    one, most = _one_session(mem)
     if "two sessions" in mem:
-        extra = mem["two sessions"] - one
+        extra = mem["two sessions"] - most
         ok = one <= ONE_SESSION_MB and extra <= SECOND_SESSION_MB
         lines.append(f"| server memory: one session < {ONE_SESSION_MB} MB, a second "
                      f"+< {SECOND_SESSION_MB} MB | {BEFORE_MEMORY} | {one:.0f} MB, "

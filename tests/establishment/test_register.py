@@ -286,6 +286,11 @@ def test_search_keeps_rows_with_every_word_in_any_column_any_case():
     part = df.iloc[[0, 2, 3]]
     for words in ("desk", "DESK analyst", "po(4", "lovelace", ""):
         assert search_frame(part, words, hay=hay).equals(search_frame(part, words))
+    # A missing value reads as blank (joining rows one by one used to raise on it).
+    gaps = df.astype({"team": "str"})
+    gaps.loc[0, "team"] = None
+    assert search_frame(gaps, "analyst")["post_id"].tolist() == ["P0"]
+    assert search_text(gaps).iloc[0].split("\t")[SEARCH_COLUMNS.index("team")] == ""
 
 
 def test_the_register_is_paged_and_a_page_past_the_end_is_the_last():
