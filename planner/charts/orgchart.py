@@ -34,6 +34,8 @@ TIP_TEXT = ("grade", "status", "incumbents", "interim", "origin", "division", "t
 MIN_READABLE_PX = 6  # smaller text is hidden until the user zooms in
 # (field, offset from the box's centre, weight, size), in layout units at full size.
 TEXT_LINES = (("line1", -16, "bold", 11), ("line2", 0, "normal", 10), ("line3", 16, "normal", 10))
+# The least zoom at which every line of text is shown (with a little to spare).
+READABLE_RATIO = 1.1 * MIN_READABLE_PX / min(size for *_, size in TEXT_LINES)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -95,10 +97,12 @@ def view_fit(width: float, height: float, max_width: float = MAX_VIEW_WIDTH,
     """(view width, view height, pixels per layout unit) that show the whole layout at once.
 
     The same ratio on both axes (boxes keep their shape), never above 1 (a small tree is drawn
-    at full size, not blown up), and small enough that the layout plus `pad` fits the box.
+    at full size, not blown up), and small enough that the layout plus `pad` fits the width.
+    A tall layout (a manager's dozen reports stacked) grows the view downwards rather than
+    shrinking its text below MIN_READABLE_PX: a chart of blank boxes tells nobody anything.
     """
     span_w, span_h = width + 2 * pad, height + 2 * pad
-    ratio = min(1.0, max_width / span_w, max_height / span_h)
+    ratio = min(1.0, max_width / span_w, max(max_height / span_h, READABLE_RATIO))
     return span_w * ratio, span_h * ratio, ratio
 
 

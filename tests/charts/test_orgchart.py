@@ -107,9 +107,13 @@ def test_first_draw_shows_every_box_within_the_view(size, depth):
     assert min(x_domain) <= rows["x1"].min() and max(x_domain) >= rows["x2"].max()
     assert min(y_domain) <= rows["y1"].min() and max(y_domain) >= rows["y2"].max()
     assert y_domain[0] > y_domain[1]  # top of the tree at the top
-    assert spec["width"] <= orgchart.MAX_VIEW_WIDTH and spec["height"] <= orgchart.MAX_VIEW_HEIGHT
     x_ratio = spec["width"] / (x_domain[1] - x_domain[0])
     y_ratio = spec["height"] / (y_domain[0] - y_domain[1])
+    # The view fits the page, except that a tall tree grows downwards at the least zoom that
+    # keeps its text readable.
+    assert spec["width"] <= orgchart.MAX_VIEW_WIDTH
+    assert spec["height"] <= orgchart.MAX_VIEW_HEIGHT or x_ratio == pytest.approx(
+        orgchart.READABLE_RATIO, rel=0.01)
     assert x_ratio == pytest.approx(y_ratio, rel=0.01)
     assert x_ratio <= 1.0
 
@@ -129,6 +133,16 @@ def test_view_fit_keeps_small_trees_at_full_size():
     assert orgchart.view_fit(180, 64) == (200, 84, 1.0)
     w, h, ratio = orgchart.view_fit(5_000, 400)
     assert (round(w), ratio) == (orgchart.MAX_VIEW_WIDTH, pytest.approx(960 / 5_020))
+
+
+def test_a_tall_tree_grows_downwards_and_keeps_its_text_readable():
+    """Catches: a column of a dozen stacked reports shrunk to fit 600 px until every label is
+    under the readable size and hidden (50,000 posts: a chart of blank boxes)."""
+    w, h, ratio = orgchart.view_fit(1_100, 1_500)
+    assert ratio == pytest.approx(orgchart.READABLE_RATIO)
+    smallest = min(size for *_, size in orgchart.TEXT_LINES)
+    assert smallest * ratio >= orgchart.MIN_READABLE_PX
+    assert h > orgchart.MAX_VIEW_HEIGHT and w <= orgchart.MAX_VIEW_WIDTH
 
 
 def test_difference_colouring_marks_changed_posts():
