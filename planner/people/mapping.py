@@ -468,12 +468,13 @@ def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> se
     # planner may look the option's posts up by structure rather than by baseline post, and
     # then 50,000 baseline posts each scan 50,000 option posts (minutes, not milliseconds).
     conn = session.connection()
-    base = pd.DataFrame(conn.execute(sa_select(p.c.id, p.c.grade, units(p.c.fte)).where(
-        p.c.structure_id == sid)).all(), columns=["id", "grade", "units"])
-    kept = pd.DataFrame(conn.execute(sa_select(p.c.baseline_post_id, p.c.grade, units(p.c.fte))
-                                     .where(p.c.structure_id == option.id,
-                                            p.c.baseline_post_id.is_not(None))).all(),
-                        columns=["id", "grade", "units"])
+    cols = ["id", "grade", "units"]
+    # Plain tuples: pandas probing each SQLAlchemy Row for `_fields` cost a second at 50,000.
+    base = pd.DataFrame([tuple(r) for r in conn.execute(sa_select(
+        p.c.id, p.c.grade, units(p.c.fte)).where(p.c.structure_id == sid))], columns=cols)
+    kept = pd.DataFrame([tuple(r) for r in conn.execute(sa_select(
+        p.c.baseline_post_id, p.c.grade, units(p.c.fte)).where(
+            p.c.structure_id == option.id, p.c.baseline_post_id.is_not(None)))], columns=cols)
     continued = base["id"].isin(kept["id"])
     if deleted_only:
         return {int(i) for i in base.loc[~continued, "id"]}
