@@ -153,7 +153,8 @@ def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
     return [
         ("People in the service", fmt.count(result.service_total),
          "Employees in the analysis; anyone who withdrew their equality data is left out."),
-        ("People at risk", result.at_risk_text,
+        ("People at risk", fmt.count(int(result.at_risk_text))
+         if result.at_risk_text.isdigit() else result.at_risk_text,
          "Employees in posts the option deletes, regrades or reduces in hours: their holders "
          "must be selected or slotted in again."),
         ("Groups flagged", fmt.count(flagged),

@@ -380,3 +380,20 @@ def test_groups_flagged_counts_groups_not_gaps_in_the_data():
         grade_mix=pd.DataFrame(), part_time=pd.DataFrame(), warnings=[])
     figures = {label: value for label, value, _ in headline(result)}
     assert figures["Groups flagged"] == "2"
+
+
+def test_the_at_risk_headline_is_grouped_like_the_service_total():
+    """Catches: "4009" beside "36,337" (a 50,000-post service), or a suppressed "<10" mangled."""
+    import dataclasses
+
+    import pandas as pd
+
+    base = eq.EqualityAnalysis(
+        structure_id=1, structure_name="Option", suppressed=True, threshold=10,
+        service_total=36_337, at_risk_total=4_009, at_risk_text="4009",
+        table=pd.DataFrame(columns=["flag", "category"]), grade_mix=pd.DataFrame(),
+        part_time=pd.DataFrame(), warnings=[])
+    shown = {label: value for label, value, _ in ui.headline(base)}
+    assert shown["People at risk"] == "4,009" and shown["People in the service"] == "36,337"
+    hidden = dataclasses.replace(base, at_risk_total=None, at_risk_text="<10")
+    assert {label: value for label, value, _ in ui.headline(hidden)}["People at risk"] == "<10"
