@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import Integer, cast, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -50,27 +50,25 @@ from planner.core.errors import (
 from planner.core.models import (
     EQUALITY_FIELDS,
     EqualityRecord,
+    Occupancy,
+    Person,
     Post,
     Structure,
 )
-from planner.equality.records import (
-    answers_by_employee,
-    baseline_people_frame,
-    baseline_structure,
-)
+from planner.equality.records import baseline_structure
 from planner.equality.rules import (
     CHARACTERISTICS,
     EMPLOYEE_CONTRACTS,
     EXTRA_DIMENSIONS,
+    FULL_TIME,
     PART_TIME,
     PREFER_NOT,
     UNKNOWN,
-    age_band,
+    age_bands,
     category_order,
     category_series,
     fisher_p,
     ratio_flag,
-    working_pattern,
 )
 from planner.equality.suppression import (
     SECONDARY,
@@ -187,43 +185,92 @@ def _column(structure: Structure) -> str:
     return f"structure {structure.id:012d}"
 
 
+def _employees(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The employees in the analysis (EMPLOYEE_CONTRACTS, answers not withdrawn), one row each
+    in employee_id order: person_id, employee_id, date_of_birth, units (their FTE in whole
+    ten-thousandths) and their EQUALITY_FIELDS answers ("" without a record); and their
+    occupancies: row (in the first frame) and post_id.
+
+    One read of the occupancies with their people and answers, taken a column at a time
+    (issue 16: the people frame, the answers as a dict and a loop per person were a second
+    and a half at 50,000 posts)."""
+    from planner.structures.pay import FTE_SCALE
+
+    base = baseline_structure(session)
+    o, pe, p, r = (Occupancy.__table__, Person.__table__, Post.__table__,
+                   EqualityRecord.__table__)
+    names = ["person_id", "employee_id", "date_of_birth", "units", "post_id", *EQUALITY_FIELDS]
+    q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.date_of_birth,
+                   cast(func.round(o.c.fte * FTE_SCALE), Integer), o.c.post_id,
+                   *(r.c[f] for f in EQUALITY_FIELDS))
+         .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id)
+                      .outerjoin(r, r.c.employee_ref == pe.c.employee_ref))
+         .where(p.c.structure_id == base.id, pe.c.contract.in_(EMPLOYEE_CONTRACTS),
+                or_(r.c.withdrawn.is_(None), r.c.withdrawn.is_(False))))
+    rows = session.connection().execute(q).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    # Arrays, not a frame, until the end: pandas would infer every text column on the way.
+    person = np.array(columns[0], dtype=np.int64)
+    ref, refs = pd.factorize(np.array(columns[1], dtype=object), sort=True)
+    order = np.lexsort((person, ref))  # by employee id; a person's occupancies side by side
+    person = person[order]
+    new_person = np.r_[True, person[1:] != person[:-1]] if len(person) else np.zeros(0, bool)
+    first = np.flatnonzero(new_person)
+    row = np.cumsum(new_person) - 1
+    units = np.array(columns[3], dtype=np.int64)[order]
+
+    def each(j: int) -> np.ndarray:
+        return np.array(columns[j], dtype=object)[order][first]
+
+    people = pd.DataFrame({
+        "person_id": person[first],
+        "employee_id": pd.Series(np.asarray(refs, dtype=object)[ref[order][first]],
+                                 dtype="str"),
+        "date_of_birth": pd.Series(each(2), dtype=object),
+        "units": np.add.reduceat(units, first) if len(first) else units,
+        **{f: pd.Series(each(5 + j), dtype=object) for j, f in enumerate(EQUALITY_FIELDS)}})
+    return people, pd.DataFrame({"row": row,
+                                 "post_id": np.array(columns[4], dtype=np.int64)[order]})
+
+
 def _population(session: Session, option: Structure, today: dt.date,
                 others: Sequence[Structure] = ()) -> pd.DataFrame:
     """One row per employee in the analysis: at_risk, each characteristic's category, and
     for each of `others` a column (`_column`): at risk in that option."""
-    people = baseline_people_frame(session)
-    people = people[people["contract"].isin(EMPLOYEE_CONTRACTS)].reset_index(drop=True)
-    records = answers_by_employee(session)
-    keep = [not (ref in records and records[ref][0]) for ref in people["employee_id"]]
-    people = people[keep].reset_index(drop=True)
+    from planner.structures.pay import FTE_SCALE
+
+    people, occupancies = _employees(session)
     out = pd.DataFrame({"employee_id": people["employee_id"]})
     for column, structure in [("at_risk", option), *((_column(o), o) for o in others)]:
         mapped = at_risk_people(session, structure.id) if structure.kind == "option" else None
         if mapped is not None:  # the option's people mapping decides (issue 12)
-            out[column] = people["person_id"].isin(mapped).astype(bool)
+            out[column] = people["person_id"].isin(mapped).to_numpy(dtype=bool)
             continue
         changed = displaced_posts(session, structure)
-        out[column] = pd.Series([any(p in changed for p in posts) for posts in people["posts"]],
-                                dtype=bool)
-    blank = ("",) * len(EQUALITY_FIELDS)
-    answers = [records[r][1] if r in records else blank for r in people["employee_id"]]
-    for j, f in enumerate(EQUALITY_FIELDS):
-        out[f] = category_series(pd.Series([a[j] for a in answers], dtype=object))
-    out["age"] = [age_band(b, today) for b in people["date_of_birth"]]
-    patterns = {f: working_pattern(f) for f in set(people["fte"])}  # a handful of totals
-    out["working_pattern"] = [patterns[f] for f in people["fte"]]
+        hit = occupancies["post_id"].isin(changed).to_numpy(dtype=np.int64)
+        out[column] = np.bincount(occupancies["row"].to_numpy(), weights=hit,
+                                  minlength=len(people)) > 0
+    for f in EQUALITY_FIELDS:
+        out[f] = category_series(people[f].astype(object))
+    out["age"] = age_bands(people["date_of_birth"], today)
+    # Part-time when a person's occupancies add up to less than 1 FTE (rules.working_pattern).
+    out["working_pattern"] = np.where(people["units"].to_numpy() < FTE_SCALE, PART_TIME,
+                                      FULL_TIME).astype(object)
     return out
 
 
 def _counts(population: pd.DataFrame) -> pd.DataFrame:
+    at_risk = population["at_risk"].to_numpy(dtype=bool)
     rows = []
     for key, label in CHARACTERISTICS + EXTRA_DIMENSIONS:
-        col = population[key]
-        for cat in category_order(key, col.unique()):
-            mask = col == cat
+        codes, uniques = pd.factorize(population[key].to_numpy(dtype=object))
+        service = np.bincount(codes, minlength=len(uniques))
+        risk = np.bincount(codes, weights=at_risk, minlength=len(uniques)).astype(np.int64)
+        where = {c: i for i, c in enumerate(uniques)}
+        for cat in category_order(key, uniques):
             rows.append({"characteristic": key, "label": label, "category": cat,
-                         "service": int(mask.sum()),
-                         "at_risk": int((mask & population["at_risk"]).sum())})
+                         "service": int(service[where[cat]]),
+                         "at_risk": int(risk[where[cat]])})
     return pd.DataFrame(rows, columns=["characteristic", "label", "category", "service",
                                        "at_risk"])
 
@@ -259,12 +306,16 @@ def _grade_mix(session: Session, option: Structure) -> pd.DataFrame:
     p = Post.__table__
     conn = session.connection()
 
-    def count(sid: int | None) -> dict[str, int]:
-        return {g: int(n) for g, n in conn.execute(
-            sa_select(p.c.grade, func.count()).where(p.c.structure_id == sid)
-            .group_by(p.c.grade))}
-
-    before, after = count(base.id), count(option.id)
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
+    for sid, g, n in conn.execute(
+            sa_select(p.c.structure_id, p.c.grade, func.count())
+            .where(p.c.structure_id.in_([base.id, option.id]))
+            .group_by(p.c.structure_id, p.c.grade)):
+        if sid == base.id:
+            before[g] = int(n)
+        if sid == option.id:
+            after[g] = int(n)
     order = {g: i for i, g in enumerate(grade_table(session))}
     grades = sorted(set(before) | set(after), key=lambda g: (order.get(g, len(order)), g))
     return pd.DataFrame([{"grade": g, "before": before.get(g, 0), "after": after.get(g, 0)}
@@ -451,24 +502,25 @@ def _warnings(table: pd.DataFrame, big_n: int, big_a: int, t: int,
                    "so that a small count cannot be worked out from the totals, or from the "
                    f"other options' figures; {WITHHELD} says nothing about its count. Ratios "
                    "and p-values built on hidden counts are not shown.")
+    # Plain rows, not a frame filtered per characteristic: a few dozen rows, ten groups.
+    records = table.to_dict(orient="records")
     for key, label in CHARACTERISTICS:
-        rows = table[table["characteristic"] == key]
-        if rows.empty:
+        rows = [r for r in records if r["characteristic"] == key]
+        if not rows:
             continue
-        if suppressed and rows["suppressed"].all():
+        if suppressed and all(r["suppressed"] for r in rows):
             out.append(f"{label}: no group's at-risk count can be shown without revealing "
                        "small numbers, so nothing can be concluded about it from these figures.")
             continue
-        blank = rows[rows["category"].isin([UNKNOWN, PREFER_NOT])]
-        if key != "age" and big_n and not blank.empty:
-            n = blank["service"]
-            # Said only when every count behind it is shown, so it reveals nothing hidden.
-            if n.notna().all() and int(n.sum()) * 5 > big_n:
-                out.append(f"{label}: more than a fifth of the service's answers are unknown or "
+        blank = [r["service"] for r in rows if r["category"] in (UNKNOWN, PREFER_NOT)]
+        # Said only when every count behind it is shown, so it reveals nothing hidden.
+        if (key != "age" and big_n and blank and not any(pd.isna(n) for n in blank)
+                and int(sum(blank)) * 5 > big_n):
+            out.append(f"{label}: more than a fifth of the service's answers are unknown or "
                            "'prefer not to say', so the profile may not reflect the service.")
-        flagged = rows[(rows["flag"] != "") & rows["p_value"].notna()
-                       & ~rows["category"].isin([UNKNOWN, PREFER_NOT])]
-        for r in flagged.to_dict(orient="records"):
+        flagged = [r for r in rows if r["flag"] != "" and not pd.isna(r["p_value"])
+                   and r["category"] not in (UNKNOWN, PREFER_NOT)]
+        for r in flagged:
             if r["p_value"] >= 0.05:
                 out.append(f"{label}, {r['category']}: the at-risk rate is {r['flag']} than the "
                            f"rest's (ratio {r['ratio']:.2f}), but with so few people a "

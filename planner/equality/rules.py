@@ -73,6 +73,18 @@ def age_band(born: dt.date | None, today: dt.date) -> str:
     return AGE_BANDS[-1]
 
 
+def age_bands(born: Iterable[dt.date | None], today: dt.date) -> np.ndarray:
+    """`age_band` of each date of birth, a column at a time (issue 16: 43,000 people)."""
+    ymd = np.fromiter((-1 if b is None or pd.isna(b) else b.year * 10_000 + b.month * 100
+                       + b.day for b in born), dtype=np.int64)
+    # Whole years between two yyyymmdd numbers: the birthday this year counts once reached.
+    age = (today.year * 10_000 + today.month * 100 + today.day - ymd) // 10_000
+    out = np.array(AGE_BANDS, dtype=object)[np.searchsorted(
+        np.array([24, 34, 44, 54, 64]), age, side="left")]
+    out[ymd < 0] = UNKNOWN
+    return out
+
+
 def working_pattern(fte: Any) -> str:
     """Part-time when a person's occupancies add up to less than 1 FTE."""
     return PART_TIME if Fraction(str(fte)) < 1 else FULL_TIME
@@ -91,10 +103,21 @@ def ratio_flag(ratio: float | Fraction | None) -> str:
     return ""
 
 
+# Tables whose probability is within this relative distance of the one seen count as being
+# as likely (R's fisher.test uses the same 1e-7): floating point cannot tell two equal
+# probabilities apart more finely than that at a service's size.
+FISHER_TIES = 1e-7
+
+
 def fisher_p(group_at_risk: int, group_size: int, at_risk_total: int, total: int) -> float:
-    """Fisher's exact test, two-sided, on [[a, n-a], [A-a, (N-n)-(A-a)]]; NaN when a margin
-    is empty (no test is possible)."""
-    from scipy.stats import fisher_exact
+    """Fisher's exact test, two-sided, on [[a, n-a], [A-a, (N-n)-(A-a)]]: the probability of
+    every table with these margins no more likely than the one seen (the definition scipy
+    and R use); NaN when a margin is empty (no test is possible).
+
+    Worked out over the whole support at once from log-factorials (issue 16: scipy's
+    `fisher_exact` searched the tails one probability at a time, a tenth of a second per
+    analysis at 50,000 posts)."""
+    from scipy.special import gammaln
 
     a, n, big_a, big_n = group_at_risk, group_size, at_risk_total, total
     table = [[a, n - a], [big_a - a, (big_n - n) - (big_a - a)]]
@@ -102,7 +125,13 @@ def fisher_p(group_at_risk: int, group_size: int, at_risk_total: int, total: int
         raise ValueError(f"inconsistent counts {table}")
     if n == 0 or n == big_n or big_a == 0 or big_a == big_n:
         return float("nan")
-    return float(fisher_exact(table, alternative="two-sided").pvalue)
+    x = np.arange(max(0, n + big_a - big_n), min(n, big_a) + 1, dtype=np.float64)
+    log_p = (-gammaln(x + 1) - gammaln(big_a - x + 1) - gammaln(n - x + 1)
+             - gammaln(big_n - big_a - n + x + 1))
+    log_p += (gammaln(big_a + 1) + gammaln(big_n - big_a + 1) + gammaln(n + 1)
+              + gammaln(big_n - n + 1) - gammaln(big_n + 1))
+    seen = log_p[a - int(x[0])]
+    return float(min(1.0, np.exp(log_p[log_p <= seen + np.log1p(FISHER_TIES)]).sum()))
 
 
 def _category_key(value: str) -> str:
@@ -115,18 +144,27 @@ def _category_key(value: str) -> str:
 
 
 def category_series(values: pd.Series) -> pd.Series:
-    """Answers grouped ignoring case and spacing, each group named by its commonest spelling."""
-    text = values.fillna("").astype(str)
-    # Each distinct answer is cleaned and keyed once (a service has a few dozen spellings).
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    tidy = [" ".join(v.split()) for v in uniques]
-    clean = pd.Series(np.array(tidy, dtype=object)[codes], index=text.index).astype(str)
-    keys = pd.Series(np.array([_category_key(v) for v in tidy], dtype=object)[codes],
-                     index=text.index).astype(str)
-    spelling: dict[str, str] = {}
-    for key, group in clean.groupby(keys):
-        spelling[key] = key if key in (UNKNOWN, PREFER_NOT) else group.value_counts().index[0]
-    return keys.map(spelling)
+    """Answers grouped ignoring case and spacing, each group named by its commonest spelling
+    (the first met among equally common ones)."""
+    raw = values.to_numpy(dtype=object)
+    # Each distinct answer is cleaned and keyed once (a service has a few dozen spellings),
+    # and the people are counted by code, not grouped as text (issue 16: 43,000 answers).
+    codes, uniques = pd.factorize(raw)  # a missing answer is -1: blank, below
+    codes = np.where(codes < 0, len(uniques), codes)
+    tidy = [" ".join(str(v).split()) for v in uniques] + [""]
+    keys = [_category_key(v) for v in tidy]
+    spellings, spelling_of = np.unique(np.array(tidy, dtype=object), return_inverse=True)
+    counts = np.bincount(np.asarray(spelling_of)[codes], minlength=len(spellings))
+    first = np.full(len(spellings), len(raw), dtype=np.int64)
+    np.minimum.at(first, np.asarray(spelling_of)[codes], np.arange(len(raw)))
+    best: dict[str, tuple[int, int, str]] = {}  # key -> (-count, first row, spelling)
+    for j, (v, key) in enumerate(zip(tidy, keys, strict=True)):
+        k = int(spelling_of[j])
+        rank = (-int(counts[k]), int(first[k]), v)
+        if key not in best or rank < best[key]:
+            best[key] = rank
+    name = [key if key in (UNKNOWN, PREFER_NOT) else best[key][2] for key in keys]
+    return pd.Series(np.array(name, dtype=object)[codes], index=values.index, dtype="str")
 
 
 def category_order(characteristic: str, categories: Iterable[str]) -> list[str]:
