@@ -31,7 +31,7 @@ if not chosen:
 
 st.subheader("Side by side")
 table = ui.figures_table(ui.figures(actor, chosen, baseline))
-bills = {ref.name: mapping_ui.bill_of(actor, ref.id) for ref in chosen}
+bills = {ref.name: mapping_ui.bill_of(actor, ref.id, whole=False) for ref in chosen}
 if any(b is not None for b in bills.values()):  # managers and hr: never a union rep
     table = ui.with_rows_after(table, "Saving vs baseline (full year)",
                                mapping_ui.compare_rows(bills))

@@ -150,7 +150,7 @@ if containers["Cost and envelope"].open:
                 help="senior.csv and junior.csv in the government's organogram format, pay "
                      "in £5,000 bands and every name N/D, and senior_salaries.csv (posts paid "
                      "over £50,000, Local Government Transparency Code).")
-        bill = mapping_ui.bill_of(actor, chosen.id) if is_option else None
+        bill = mapping_ui.bill_of(actor, chosen.id, whole=False) if is_option else None
         if bill is not None:
             st.subheader("One-off cost and payback")
             if mapping_ui.mapped_at_all(bill):

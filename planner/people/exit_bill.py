@@ -39,7 +39,7 @@ from planner.core.config import get_settings
 from planner.core.models import ConsultationPlan, Occupancy, Person, Post, Structure
 from planner.establishment.register import baseline_id
 from planner.people.exit_costs import TAX_FREE_PENCE, ExitPolicy, exit_costs_frame
-from planner.people.mapping import costing_frame
+from planner.people.mapping import costing_frame, displaced_posts, has_mapping
 from planner.structures.costing import StructureCost, cost_structure
 from planner.structures.envelope import envelope_position
 from planner.structures.options import readable_option
@@ -206,6 +206,27 @@ def _people(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
     out["continuous_service_date"] = out["continuous"].where(out["continuous"].notna(),
                                                              out["start_date"])
     return out.reset_index()
+
+
+def not_mapped_yet(*, session: Session, actor: Actor, structure: str | int | Structure) -> bool:
+    """Whether the option's exit bill is plainly not known yet, found without building it.
+
+    True when the option has no stored mapping row and someone holds a baseline post it
+    deletes, regrades or cuts: `exit_bill` would then count nobody leaving and nobody pooled,
+    and that person unmapped (the pages say "not mapped" rather than show a nil bill). False
+    says nothing: build the bill. Building it reads the whole mapping, three seconds at
+    50,000 posts, only to learn that nobody is mapped (issue 16). mapping.read."""
+    require(actor, "mapping.read", "person_mapping")
+    option = readable_option(session, actor, structure, "mapping.read")
+    assert option.id is not None
+    if option.kind != "option" or has_mapping(session, option.id):
+        return False
+    changed = displaced_posts(session, option)
+    if not changed:
+        return False
+    o = Occupancy.__table__
+    held = {int(i) for (i,) in session.connection().execute(sa_select(o.c.post_id).distinct())}
+    return not changed.isdisjoint(held)
 
 
 def exit_bill(*, session: Session, actor: Actor, structure: str | int | Structure,

@@ -300,9 +300,20 @@ def _bill(url: str, option_id: int, version: int, base_id: int, baseline_version
                                    today=dt.date.fromisoformat(day), structure_costs=costs)
 
 
-def bill_of(actor: Actor, option_id: int) -> exit_bill.ExitBill | None:
+@dataclass(frozen=True)
+class NotMappedYet:
+    """An option whose exit bill is not known yet (exit_bill.not_mapped_yet), said without
+    building the bill: Structure options and Compare only say so."""
+
+    option_id: int
+
+
+def bill_of(actor: Actor, option_id: int, *, whole: bool = True
+            ) -> exit_bill.ExitBill | NotMappedYet | None:
     """The option's exit bill and payback, or None for a reader without mapping.read (a union
-    rep: with few people leaving, a total is one person's pay)."""
+    rep: with few people leaving, a total is one person's pay). Unless `whole`, NotMappedYet
+    where nobody in the option is mapped yet (asked afresh each run: saving a mapping does
+    not change the option's version)."""
     if not can(actor, "mapping.read"):
         return None
     with reading() as session:
@@ -312,6 +323,9 @@ def bill_of(actor: Actor, option_id: int) -> exit_bill.ExitBill | None:
         if option is None or option.kind != "option" or base is None:
             return None
         version, base_id, base_version = option.version, int(sid), base.version
+        if not whole and exit_bill.not_mapped_yet(session=session, actor=actor,
+                                                  structure=option):
+            return NotMappedYet(option_id)
     return _bill(database_url(), option_id, version, base_id, base_version,
                  dt.date.today().isoformat(), actor.role, actor)
 
@@ -321,9 +335,11 @@ def payback_text(bill: exit_bill.ExitBill) -> str:
     return "never" if months is None else fmt.plural(months, "month")
 
 
-def mapped_at_all(bill: exit_bill.ExitBill) -> bool:
+def mapped_at_all(bill: exit_bill.ExitBill | NotMappedYet) -> bool:
     """False while nobody in the option is mapped to a leaving outcome and some are unmapped:
     its exit bill is then unknown, not nil."""
+    if isinstance(bill, NotMappedYet):
+        return False
     return bool(bill.leaving or bill.pooled or not bill.unmapped)
 
 
@@ -349,7 +365,7 @@ def payback_summary(bill: exit_bill.ExitBill) -> None:
                     width="stretch")
 
 
-def compare_rows(bills: dict[str, exit_bill.ExitBill | None]) -> pd.DataFrame:
+def compare_rows(bills: dict[str, exit_bill.ExitBill | NotMappedYet | None]) -> pd.DataFrame:
     """Compare's side-by-side rows for the exit bill and payback, one column per structure
     ("—" for the establishment; "not mapped" where nobody is mapped yet)."""
     exit_row: dict[str, str] = {"Figure": "Exit bill (one-off)"}

@@ -407,3 +407,41 @@ def test_band_grades_are_said_with_their_costing_point(app_db):
     assert not at.exception, at.exception
     assert "costed at the band's maximum (setting band_cost_point)" in all_text(at).replace(
         "\\", "")
+
+
+def test_an_option_nobody_is_mapped_in_says_so_without_building_its_bill(app_db, monkeypatch):
+    """Catches: Structure options building the whole mapping and exit bill of an option only
+    to say that nobody in it is mapped (three seconds at 50,000 posts, issue 16), or no longer
+    saying it; and, once someone is mapped, the page not building the bill after all."""
+    from planner.core.models import Occupancy
+    from planner.people import exit_bill
+
+    oid = _make_option(app_db)
+    with app_db.session() as s:
+        held = s.exec(select(Post).join(Occupancy, Occupancy.post_id == Post.id)).first()
+        mine = _option_post(app_db, oid, held.post_ref)
+        edit_option_posts(session=s, actor=app_db.actors["manager"], structure=oid,
+                          edits=PostEdits(updated={mine.post_ref: {"grade": "PO7"}},
+                                          versions={mine.post_ref: mine.version}))
+        s.commit()
+    built = []
+    whole = exit_bill.exit_bill
+    monkeypatch.setattr(exit_bill, "exit_bill", lambda **kw: built.append(1) or whole(**kw))
+    at = app_as(app_db.actors["manager"])
+    at.session_state[ui.SELECT_KEY] = oid
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert "Nobody in Option A is mapped yet, so its exit bill is not known" in all_text(at)
+    assert built == []
+    from planner.core.models import Person
+    from tests.people.test_mapping import _save
+
+    with app_db.session() as s:
+        person = s.exec(select(Person).join(Occupancy, Occupancy.person_id == Person.id)
+                        .where(Occupancy.post_id == held.id)).first()
+        _save(s, app_db.actors["hr"], oid, [{"employee_id": person.employee_ref,
+                                             "outcome": "at-risk"}])
+        s.commit()
+    at.run()
+    assert not at.exception, at.exception
+    assert built and "One-off cost and payback" in all_text(at)

@@ -134,3 +134,50 @@ def test_costs_handed_in_give_the_same_bill(mapped):
     assert given.annual_saving_pence == own.annual_saving_pence != 0
     assert given.total_pence == own.total_pence
     assert given.by_partner.equals(own.by_partner)
+
+
+def _shown_as_not_mapped(bill: xb.ExitBill) -> bool:
+    """The pages' test (planner.ui.mapping.mapped_at_all), negated."""
+    return not (bill.leaving or bill.pooled or not bill.unmapped)
+
+
+def test_not_mapped_yet_answers_as_the_whole_bill_would(world):
+    """Catches: Structure options and Compare (which ask `not_mapped_yet` instead of building
+    the bill, issue 16) saying "not mapped" of an option someone has mapped, or of one whose
+    changes touch nobody; or a union rep learning from it what the bill would hide."""
+    session, actors, oid = world
+    hr = actors["hr"]
+    bill = xb.exit_bill(session=session, actor=hr, structure=oid, today=TODAY)
+    assert xb.not_mapped_yet(session=session, actor=hr, structure=oid)
+    assert _shown_as_not_mapped(bill)
+    with pytest.raises(PermissionDenied):
+        xb.not_mapped_yet(session=session, actor=actors["union"], structure=oid)
+    _save(session, hr, oid, [{"employee_id": "E01", "outcome": "slotted",
+                              "option_post_id": "N1"}])
+    session.commit()
+    assert not xb.not_mapped_yet(session=session, actor=hr, structure=oid)  # build the bill
+
+
+def test_an_option_that_changes_nobody_is_not_said_to_be_unmapped(session):
+    """Catches: an option that regrades only a vacant post called "not mapped" (its bill is
+    nil and known: nobody needs mapping)."""
+    from planner.core.models import Post
+    from planner.establishment.register import PostEdits
+    from planner.people.mapping import displaced_posts
+    from planner.structures.options import create_option, edit_option_posts
+    from tests.factories import build_flat_establishment, make_actors
+
+    actors = make_actors(session)
+    build_flat_establishment(session, 3)  # the head post H0 is vacant
+    session.commit()
+    option = create_option(session=session, actor=actors["manager"], name="Option V")
+    head = session.exec(select(Post).where(Post.structure_id == option.id,
+                                           Post.post_ref == "H0")).one()
+    edit_option_posts(session=session, actor=actors["manager"], structure=option.id,
+                      edits=PostEdits(updated={"H0": {"grade": "SM1"}},
+                                      versions={"H0": head.version}))
+    session.commit()
+    assert displaced_posts(session, option)  # something changed: only nobody holds it
+    bill = xb.exit_bill(session=session, actor=actors["hr"], structure=option.id, today=TODAY)
+    assert not _shown_as_not_mapped(bill)
+    assert not xb.not_mapped_yet(session=session, actor=actors["hr"], structure=option.id)
