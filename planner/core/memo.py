@@ -26,10 +26,15 @@ from sqlmodel import Session
 from planner.core.db import READ_ONLY
 from planner.core.models import Structure
 
-MAX_ENTRIES = 12  # a few structures × a few kinds of read; about 10 MB each at 50,000 posts
+MAX_ENTRIES = 12  # a few structures × a few kinds of read
+# What is kept is capped by size as well: at 50,000 posts each read is 5-8 MB, and the pages
+# keep what they build from them in their own caches, so holding every read of every
+# structure doubled the server's memory for a few tenths of a second saved (issue 16).
+MAX_BYTES = 48_000_000
 
 T = TypeVar("T")
 _kept: OrderedDict[Hashable, Any] = OrderedDict()
+_sizes: dict[Hashable, int] = {}
 _lock = threading.Lock()
 
 
@@ -56,11 +61,21 @@ def remembered(session: Session, kind: str, structure_id: int, build: Callable[[
             _kept.move_to_end(key)
             return _copy(_kept[key])
     value = build()
+    size = _size(value)
     with _lock:
         _kept[key] = value
-        while len(_kept) > MAX_ENTRIES:
-            _kept.popitem(last=False)
+        _sizes[key] = size
+        while len(_kept) > MAX_ENTRIES or (len(_kept) > 1 and sum(_sizes.values()) > MAX_BYTES):
+            old, _ = _kept.popitem(last=False)
+            _sizes.pop(old, None)
     return _copy(value)
+
+
+def _size(value: Any) -> int:
+    """Bytes a kept value holds (a frame's columns, strings included); 0 for anything else."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=True).sum())
+    return 0
 
 
 def _copy(value: T) -> T:
@@ -71,3 +86,4 @@ def forget() -> None:
     """Drop everything kept (tests, and a database restored from a backup)."""
     with _lock:
         _kept.clear()
+        _sizes.clear()

@@ -97,3 +97,27 @@ def test_a_new_structure_reusing_a_deleted_ones_id_is_not_served_its_posts(seede
         assert again_id == oid  # the case at issue: the same id, the same version
     with read_session(seeded_engine) as s:
         assert "O1" in set(posts_frame(s, again_id)["post_id"])  # a copy of the baseline
+
+
+def test_what_is_kept_is_capped_by_size_oldest_first(seeded_engine, monkeypatch):
+    """Catches: the memo holding every read of every structure whatever their size (at
+    50,000 posts it doubled the server's memory, issue 16), or dropping the newest read
+    rather than the oldest."""
+    from planner.core import memo
+
+    with write_session(seeded_engine) as s:
+        sid = build_small_establishment(s)
+        actors = make_actors(s)
+        other = create_option(session=s, actor=actors["manager"], name="Option S").id
+    with read_session(seeded_engine) as s:
+        one = memo._size(posts_frame(s, sid))
+    assert one > 0
+    monkeypatch.setattr(memo, "MAX_BYTES", one + one // 2)  # room for one read, not two
+    calls = _counting(monkeypatch)
+    with read_session(seeded_engine) as s:
+        posts_frame(s, sid)  # kept from above
+        posts_frame(s, other)  # read, and the first read makes way
+        posts_frame(s, other)  # kept
+        posts_frame(s, sid)  # read again
+    assert calls == [other, sid]
+    assert sum(memo._sizes.values()) <= memo.MAX_BYTES

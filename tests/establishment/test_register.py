@@ -433,3 +433,28 @@ def test_fte_text_is_worked_out_once_per_value_and_reads_as_before():
 
     values = pd.Series([1.0, 0.5, 0.6, 1.0, 0.1234, 0.5, 12.0], name="fte")
     pd.testing.assert_series_equal(est.fte_texts(values), values.map(decimal_text))
+
+
+def test_an_options_carried_people_keep_their_columns_types(session, sid, actors):
+    """Catches: an option's occupants (all carried from the baseline) joined to an empty frame
+    of direct occupants, every number and text an object: four times the memory at 50,000
+    posts, kept per structure version (issue 16); and the figures changing on the way."""
+    from planner.core.models import Occupancy, Person
+    from planner.structures.costing import _posts  # the posts frame costing hands in
+    from planner.structures.options import create_option
+
+    option = create_option(session=session, actor=actors["manager"], name="Option T")
+    session.commit()
+    o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
+    columns = [p.c.grade.label("source_grade"), o.c.person_id, pe.c.name,
+               pe.c.annual_salary_pence]
+    base = est.occupant_rows(session, sid, _posts(session, sid), columns)
+    carried = est.occupant_rows(session, option.id, _posts(session, option.id), columns)
+    assert len(carried) == len(base) > 0 and carried["carried"].all()
+    for col in ("source_post", "person_id", "post", "annual_salary_pence", "name"):
+        assert carried[col].dtype == base[col].dtype != object, col
+    pd.testing.assert_frame_equal(
+        carried[["person_id", "name", "annual_salary_pence"]].sort_values("person_id")
+        .reset_index(drop=True),
+        base[["person_id", "name", "annual_salary_pence"]].sort_values("person_id")
+        .reset_index(drop=True))
