@@ -30,7 +30,8 @@ MAX_ENTRIES = 12  # a few structures × a few kinds of read
 # What is kept is capped by size as well: at 50,000 posts each read is 5-8 MB, and the pages
 # keep what they build from them in their own caches, so holding every read of every
 # structure doubled the server's memory for a few tenths of a second saved (issue 16).
-MAX_BYTES = 48_000_000
+MAX_BYTES = 96_000_000
+MAX_SMALL = 256  # small values (a structure's size), kept beside the frames
 
 T = TypeVar("T")
 _kept: OrderedDict[Hashable, Any] = OrderedDict()
@@ -65,14 +66,28 @@ def remembered(session: Session, kind: str, structure_id: int, build: Callable[[
     with _lock:
         _kept[key] = value
         _sizes[key] = size
-        while len(_kept) > MAX_ENTRIES or (len(_kept) > 1 and sum(_sizes.values()) > MAX_BYTES):
-            old, _ = _kept.popitem(last=False)
-            _sizes.pop(old, None)
+        _evict()
     return _copy(value)
 
 
+def _evict() -> None:
+    """Oldest first: frames beyond MAX_ENTRIES or MAX_BYTES (the newest always stays), then
+    small values (a structure's size) beyond MAX_SMALL. Call with the lock held."""
+    while True:
+        frames = [k for k in _kept if _sizes.get(k)]
+        if len(frames) > MAX_ENTRIES or (
+                len(frames) > 1 and sum(_sizes[k] for k in frames) > MAX_BYTES):
+            old = frames[0]
+        elif len(_kept) - len(frames) > MAX_SMALL:
+            old = next(k for k in _kept if not _sizes.get(k))
+        else:
+            return
+        del _kept[old]
+        _sizes.pop(old, None)
+
+
 def _size(value: Any) -> int:
-    """Bytes a kept value holds (a frame's columns, strings included); 0 for anything else."""
+    """Bytes a kept frame holds (its columns, strings included); 0 for a small value."""
     if isinstance(value, pd.DataFrame):
         return int(value.memory_usage(index=True, deep=True).sum())
     return 0

@@ -153,6 +153,18 @@ def _stored_rows(session: Session, option_id: int) -> dict[int, tuple[Any, ...]]
     return {int(r[0]): tuple(r) for r in session.connection().execute(q)}
 
 
+def _option_posts_named(session: Session, option_id: int, ids: set[int]
+                        ) -> dict[int, tuple[str, str]]:
+    """Option post id → (post_ref, title), for `ids` only (the option's posts among them)."""
+    if not ids:
+        return {}
+    p = Post.__table__
+    q = sa_select(p.c.id, p.c.post_ref, p.c.title).where(p.c.structure_id == option_id)
+    if len(ids) <= 500:  # a handful mapped: look them up; else read the option's posts
+        q = q.where(p.c.id.in_(sorted(ids)))
+    return {int(i): (r, t) for i, r, t in session.connection().execute(q) if int(i) in ids}
+
+
 def _option_posts(session: Session, option_id: int) -> pd.DataFrame:
     p = Post.__table__
     q = sa_select(p.c.id, p.c.post_ref, p.c.title, p.c.fte).where(p.c.structure_id == option_id)
@@ -177,9 +189,10 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
     base = lineage_frame(session, sid) if sid is not None else None
     kept, _ = _continuing(session, option.id, base)
     stored = _stored_rows(session, option.id)
-    posts = _option_posts(session, option.id)
-    option_post = {int(i): (r, t) for i, r, t in zip(posts["id"], posts["post_ref"],
-                                                      posts["title"], strict=True)}
+    # Only the option posts somebody is mapped into: reading all 50,000 to look up a handful
+    # was a second of the mapping page's first view (issue 16).
+    option_post = _option_posts_named(session, option.id,
+                                      {m[2] for m in stored.values() if m[2] is not None})
     if occ.empty:
         return pd.DataFrame([], columns=MAPPING_COLUMNS, dtype=object).astype(
             {"person_id": "int64", "version": "int64", "on_family_leave": bool,

@@ -42,6 +42,7 @@ from planner.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from planner.core.memo import remembered
 from planner.core.models import (
     STRUCTURE_STATUSES,
     ConsultationPlan,
@@ -230,27 +231,37 @@ def list_structures(*, session: Session, actor: Actor,
 
 
 def _structures_frame(session: Session) -> pd.DataFrame:
-    s, p = Structure.__table__, Post.__table__
+    """Every structure with its size. The size of each (posts, FTE) is counted per structure
+    and kept per structure version (planner.core.memo): one GROUP BY over every post of
+    every structure on every rerun was 0.3 s at 50,000 posts (issue 16)."""
+    s = Structure.__table__
     src = s.alias("src")
     q = (sa_select(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description,
-                   func.count(p.c.id).label("posts"), func.sum(p.c.fte).label("fte"),
                    s.c.envelope_pence, s.c.envelope_months, s.c.assume_recruited,
                    src.c.name.label("copied_from"), s.c.version, s.c.created_at,
                    s.c.archived)
-         .select_from(s.outerjoin(p, p.c.structure_id == s.c.id)
-                      .outerjoin(src, s.c.copied_from_id == src.c.id))
-         .group_by(s.c.id, s.c.name, s.c.kind, s.c.status, s.c.description, s.c.envelope_pence,
-                   s.c.envelope_months, s.c.assume_recruited, src.c.name, s.c.version,
-                   s.c.created_at, s.c.archived)
+         .select_from(s.outerjoin(src, s.c.copied_from_id == src.c.id))
          .order_by((s.c.kind != "baseline"), s.c.id))
-    rows = session.connection().execute(q).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=STRUCTURE_COLUMNS)
+    rows = [r._asdict() for r in session.connection().execute(q)]
+    for r in rows:
+        r["posts"], r["fte"] = remembered(session, "structure_size", int(r["id"]),
+                                          lambda sid=int(r["id"]): _size(session, sid))
+    df = pd.DataFrame(rows, columns=STRUCTURE_COLUMNS)
     df["fte"] = [_fte_text(v) for v in df["fte"]]
     df["copied_from"] = df["copied_from"].fillna("")
     df["posts"] = df["posts"].astype("int64")
     df["assume_recruited"] = df["assume_recruited"].astype(bool)
     df["archived"] = df["archived"].astype(bool)
     return df
+
+
+def _size(session: Session, structure_id: int) -> tuple[int, Any]:
+    """(posts, the sum of their FTE as the database gives it) of one structure."""
+    p = Post.__table__
+    n, fte = session.connection().execute(
+        sa_select(func.count(p.c.id), func.sum(p.c.fte)).where(
+            p.c.structure_id == structure_id)).one()
+    return int(n), fte
 
 
 def _fte_text(value: Any) -> str:

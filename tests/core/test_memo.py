@@ -121,3 +121,23 @@ def test_what_is_kept_is_capped_by_size_oldest_first(seeded_engine, monkeypatch)
         posts_frame(s, sid)  # read again
     assert calls == [other, sid]
     assert sum(memo._sizes.values()) <= memo.MAX_BYTES
+
+
+def test_small_values_do_not_push_frames_out_and_are_capped_apart(seeded_engine, monkeypatch):
+    """Catches: a structure's size (kept for the structures list, issue 16) taking a frame's
+    place among the MAX_ENTRIES, or small values kept without bound."""
+    from planner.core import memo
+
+    with write_session(seeded_engine) as s:
+        sid = build_small_establishment(s)
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 1)
+    monkeypatch.setattr(memo, "MAX_SMALL", 2)
+    calls = _counting(monkeypatch)
+    with read_session(seeded_engine) as s:
+        posts_frame(s, sid)
+        for i in range(3):
+            memo.remembered(s, f"small {i}", sid, lambda i=i: (i, "small"))
+        posts_frame(s, sid)
+        assert memo.remembered(s, "small 2", sid, lambda: "built again") == (2, "small")
+        assert memo.remembered(s, "small 0", sid, lambda: "built again") == "built again"
+    assert calls == [sid]

@@ -572,3 +572,20 @@ def test_displaced_posts_equal_the_exact_post_by_post_reading(session):
     assert m.displaced_posts(session, option) == {base[r].id for r in
                                                    ("P01", "P03", "P04", "P09")}
     assert m.deleted_posts(session, option) == {base["P01"].id}
+
+
+@pytest.mark.parametrize("padding", [0, 600])
+def test_option_posts_are_named_only_for_the_ids_asked_and_only_in_the_option(world, padding):
+    """Catches: the mapped people's option posts looked up in another structure (a baseline
+    post with the same id asked for), or the long list (read whole, then kept to the ids)
+    naming posts nobody asked for."""
+    from planner.core.models import Post
+    from planner.people.mapping import _option_posts_named
+
+    session, _, oid = world
+    mine = session.exec(select(Post).where(Post.structure_id == oid)).all()
+    other = session.exec(select(Post).where(Post.structure_id != oid)).first()
+    asked = {mine[0].id, mine[1].id, other.id, *range(10**6, 10**6 + padding)}
+    assert _option_posts_named(session, oid, asked) == {
+        p.id: (p.post_ref, p.title) for p in mine[:2]}
+    assert _option_posts_named(session, oid, set()) == {}
