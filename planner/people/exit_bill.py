@@ -225,7 +225,7 @@ def not_mapped_yet(*, session: Session, actor: Actor, structure: str | int | Str
     if not changed:
         return False
     o = Occupancy.__table__
-    held = {int(i) for (i,) in session.connection().execute(sa_select(o.c.post_id).distinct())}
+    held = session.connection().execute(sa_select(o.c.post_id).distinct()).scalars().all()
     return not changed.isdisjoint(held)
 
 
