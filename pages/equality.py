@@ -53,6 +53,7 @@ if containers[ui.TAB_ANALYSIS].open:
                                                   strict=True):
             col.metric(label, value, help=help_text, border=True)
         pairs = ec.characteristics(result.table)
+        specs = ui.chart_specs(result.table, result.grade_mix, result.part_time)
         general, notes = ui.sort_warnings(result.warnings, [label for _, label in pairs])
         if general:
             st.warning(ui.warnings_text(general), icon=":material/info:")
@@ -62,7 +63,7 @@ if containers[ui.TAB_ANALYSIS].open:
         for start in range(0, len(pairs), 2):
             for col, (key, label) in zip(st.columns(2, gap="large"), pairs[start:start + 2],
                                          strict=False):
-                col.altair_chart(ec.share_chart(result.table, key), width="stretch")
+                col.vega_lite_chart(specs[key], width="stretch")
                 shown_notes = [md_escape(ui.note_text(n, label)) for n in notes.get(label, [])]
                 if shown_notes and ui.needs_attention(result.table, key):
                     col.warning("\n\n".join(shown_notes), icon=":material/priority_high:")
@@ -72,8 +73,8 @@ if containers[ui.TAB_ANALYSIS].open:
 
         st.subheader("Grade mix and part-time working")
         left, right = st.columns(2, gap="large")
-        left.altair_chart(ec.grade_mix_chart(result.grade_mix), width="stretch")
-        right.altair_chart(ec.part_time_chart(result.part_time), width="stretch")
+        left.vega_lite_chart(specs["grade_mix"], width="stretch")
+        right.vega_lite_chart(specs["part_time"], width="stretch")
 
         st.subheader("The figures")
         method = ui.suppression_method(result)

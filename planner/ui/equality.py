@@ -144,6 +144,22 @@ def _analysis(url: str, structure_id: int, key: tuple[Any, ...], role: str, unsu
                           unsuppressed=unsuppressed)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def chart_specs(table: pd.DataFrame, grade_mix: pd.DataFrame,
+                part_time: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The page's Vega-Lite specs (each characteristic's share chart by its key, then
+    "grade_mix" and "part_time"), built and validated once per analysis: twelve Altair charts
+    took most of a second on every rerun at 50,000 posts (issue 16). Only counts by group
+    are in them, as in the analysis itself."""
+    from planner.charts import equality as ec
+
+    specs = {key: ec.share_chart(table, key).to_dict()
+             for key, _ in ec.characteristics(table)}
+    specs["grade_mix"] = ec.grade_mix_chart(grade_mix).to_dict()
+    specs["part_time"] = ec.part_time_chart(part_time).to_dict()
+    return specs
+
+
 def headline(result: eq.EqualityAnalysis) -> list[tuple[str, str, str]]:
     """(label, value, help) for the metrics above the analysis."""
     table = result.table
