@@ -196,16 +196,24 @@ def grid_config(posts: list[str], pools: list[str]) -> dict[str, Any]:
 
 def changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows whose editable cells differ, as save_mapping takes them."""
+    if len(before) != len(after):
+        raise ValueError("the edited grid has another number of rows")
+    # Compared a column at a time, not row by row through iterrows (a page of 500 people
+    # was a third of a second on every rerun, issue 16).
+    texts = {c: ([_text(v) for v in before[c].to_numpy(dtype=object)],
+                 [_text(v) for v in after[c].to_numpy(dtype=object)]) for c in EDITABLE}
+    cells = {c: after[c].to_numpy(dtype=object) for c in EDITABLE}
+    ids = after["employee_id"].to_numpy(dtype=object)
     rows = []
-    for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
-        diff = {c: _cell(a[c]) for c in EDITABLE if _text(a[c]) != _text(b[c])}
+    for i in range(len(after)):
+        diff = {c: _cell(cells[c][i]) for c in EDITABLE if texts[c][1][i] != texts[c][0][i]}
         if diff:
             if "outcome" in diff and diff["outcome"] == UNMAPPED_LABEL:
                 diff["outcome"] = ""
             for col in ("option_post_id", "pool"):
                 if diff.get(col) == NONE_LABEL:
                     diff[col] = ""
-            rows.append({"employee_id": a["employee_id"], **diff})
+            rows.append({"employee_id": ids[i], **diff})
     return rows
 
 

@@ -251,3 +251,46 @@ def test_a_large_option_has_its_post_typed_not_listed():
     assert few["type_config"]["type"] == "selectbox"
     assert many["option_post_id"]["type_config"]["type"] == "text"
     assert "too many to list" in many["option_post_id"]["help"]
+
+
+def _changed_rows_row_by_row(before: pd.DataFrame, after: pd.DataFrame) -> list[dict]:
+    """changed_rows as first written (iterrows), kept as the reference."""
+    rows = []
+    for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
+        diff = {c: ui._cell(a[c]) for c in ui.EDITABLE if ui._text(a[c]) != ui._text(b[c])}
+        if diff:
+            if "outcome" in diff and diff["outcome"] == ui.UNMAPPED_LABEL:
+                diff["outcome"] = ""
+            for col in ("option_post_id", "pool"):
+                if diff.get(col) == ui.NONE_LABEL:
+                    diff[col] = ""
+            rows.append({"employee_id": a["employee_id"], **diff})
+    return rows
+
+
+def test_changed_rows_equal_the_row_by_row_comparison():
+    """Catches: the column-at-a-time comparison (issue 16) missing an edit, sending an
+    unchanged cell, or a number, a blank or a flag coming out in another form."""
+    import numpy as np
+    import pytest
+
+    rng = np.random.default_rng(16)
+    n = 300
+    before = pd.DataFrame({c: [""] * n for c in ui.GRID_COLUMNS})
+    before["employee_id"] = [f"E{i:04d}" for i in range(n)]
+    before["outcome"] = rng.choice([ui.UNMAPPED_LABEL, "unchanged", "at-risk"], n)
+    before["pool"] = rng.choice([ui.NONE_LABEL, "Pool A"], n)
+    before["duties_match"] = pd.array(rng.choice([np.nan, 50.0, 85.0], n), dtype="Float64")
+    before["on_family_leave"] = rng.random(n) < 0.1
+    after = before.copy()
+    for i in rng.choice(n, 60, replace=False):
+        col = rng.choice(["outcome", "pool", "note", "duties_match", "on_family_leave"])
+        if col == "on_family_leave":
+            after.loc[i, col] = not bool(after.loc[i, col])
+        else:
+            after.loc[i, col] = {"outcome": ui.UNMAPPED_LABEL, "pool": ui.NONE_LABEL,
+                                 "note": "moved", "duties_match": 70.0}[col]
+    expected = _changed_rows_row_by_row(before, after)
+    assert expected and ui.changed_rows(before, after) == expected
+    with pytest.raises(ValueError):
+        ui.changed_rows(before, after.iloc[1:])
