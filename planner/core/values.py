@@ -13,6 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+# An FTE column (NUMERIC(6,4)) read as whole ten-thousandths: 0.5 FTE = 5_000.
+FTE_UNITS = 10_000
+
 
 def is_blank(value: Any) -> bool:
     """None, NaN, NaT, pandas' NA or empty text: a cell with nothing in it."""

@@ -23,6 +23,10 @@ Equality answers are special-category personal data (UK GDPR art. 9). They are r
 this package. No selection, mapping or costing module imports it, and
 tests/equality/test_analysis.py checks those imports. Person-level answers need
 equality.personal (hr, admin). Every other reader gets suppressed aggregates.
+
+Length: the analysis, the basis a published draft keeps beside it, its withheld form and the
+page's cache key all read the one population (`_population`); kept together so that what a
+draft is checked against is exactly what the analysis counted.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, func, or_
+from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -81,6 +85,7 @@ from planner.equality.suppression import (
 from planner.equality.suppression import (
     ShownViewsDiffer as ShownViewsDiffer,
 )
+from planner.establishment.register import fte_units
 from planner.people.mapping import (
     BASIS_MAPPING,
     at_risk_people,
@@ -194,14 +199,13 @@ def _employees(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
     One read of the occupancies with their people and answers, taken a column at a time
     (issue 16: the people frame, the answers as a dict and a loop per person were a second
     and a half at 50,000 posts)."""
-    from planner.structures.pay import FTE_SCALE
 
     base = baseline_structure(session)
     o, pe, p, r = (Occupancy.__table__, Person.__table__, Post.__table__,
                    EqualityRecord.__table__)
     names = ["person_id", "employee_id", "date_of_birth", "units", "post_id", *EQUALITY_FIELDS]
     q = (sa_select(pe.c.id, pe.c.employee_ref, pe.c.date_of_birth,
-                   cast(func.round(o.c.fte * FTE_SCALE), Integer), o.c.post_id,
+                   fte_units(o.c.fte), o.c.post_id,
                    *(r.c[f] for f in EQUALITY_FIELDS))
          .select_from(o.join(pe, o.c.person_id == pe.c.id).join(p, o.c.post_id == p.c.id)
                       .outerjoin(r, r.c.employee_ref == pe.c.employee_ref))

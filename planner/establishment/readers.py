@@ -444,7 +444,8 @@ def _read_xlsx(label: str, data: bytes, settings: Settings,
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
             total = sum(m.file_size for m in members)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            NotImplementedError):  # a damaged header can claim a zip version Python lacks
         return {}, [RowError(label, None, "", "The workbook is damaged (not a valid zip).")]
     if len(members) > settings.max_xlsx_members:
         return {}, [RowError(label, None, "", (

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, case, func, type_coerce
+from sqlalchemy import Float, Integer, case, cast, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -27,7 +27,7 @@ from planner.core.errors import NotFound, RowError, StaleVersion, ValidationFail
 from planner.core.memo import remembered
 from planner.core.memo import stamp as memo_stamp
 from planner.core.models import Occupancy, Partner, Person, Post, Structure
-from planner.core.values import decimal_text
+from planner.core.values import FTE_UNITS, decimal_text
 from planner.establishment.validation import validate_posts
 
 EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")
@@ -75,7 +75,7 @@ def _posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     mgr = p.alias("mgr")
     q = (
         sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,
-                  mgr.c.post_ref.label("reports_to"), p.c.grade, p.c.fte,
+                  mgr.c.post_ref.label("reports_to"), p.c.grade, fte_units(p.c.fte).label("fte"),
                   Partner.__table__.c.name.label("partner"), p.c.funding, p.c.notes,
                   p.c.version)
         .select_from(p.outerjoin(mgr, p.c.reports_to_id == mgr.c.id)
@@ -86,8 +86,22 @@ def _posts_frame(session: Session, structure_id: int) -> pd.DataFrame:
     df = pd.read_sql(q, session.connection())
     df["reports_to"] = df["reports_to"].fillna("")
     df["partner"] = df["partner"].fillna("shared")
-    df["fte"] = fte_texts(df["fte"])
+    df["fte"] = fte_unit_texts(df["fte"])
     return df
+
+
+def fte_units(fte: Any) -> Any:
+    """An FTE column as whole ten-thousandths (the column's four places), in SQL: read as an
+    integer, not a Decimal made per row from SQLite's float (a third of a 50,000-post read)."""
+    return cast(func.round(fte * FTE_UNITS), Integer)
+
+
+def fte_unit_texts(units: pd.Series) -> pd.Series:
+    """`fte_texts` of FTEs read as `fte_units`: the same text, once per distinct value."""
+    codes, uniques = pd.factorize(units, use_na_sentinel=False)
+    texts = np.array([decimal_text(Decimal(int(u)).scaleb(-4)) if pd.notna(u)
+                      else decimal_text(u) for u in uniques], dtype=object)
+    return pd.Series(texts[codes], index=units.index, name=units.name).astype(str)
 
 
 def fte_texts(values: pd.Series) -> pd.Series:

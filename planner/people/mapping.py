@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, case, cast, delete, func, insert, or_
+from sqlalchemy import case, delete, func, insert, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -52,7 +52,7 @@ from planner.core.models import (
     Structure,
 )
 from planner.core.values import decimal_text
-from planner.establishment.register import baseline_id, posts_frame
+from planner.establishment.register import baseline_id, fte_units, posts_frame
 from planner.structures.comparison import lineage_difference, lineage_frame
 from planner.structures.option_history import check_version
 from planner.structures.options import NotAnOption, readable_option, require_not_archived
@@ -467,15 +467,13 @@ def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> se
     those posts' ids come back (issue 16: reading both structures was 1.5 s at 50,000 posts).
     FTEs are compared exactly, in whole ten-thousandths (the column's four places): SQLite
     holds them as binary floats, which summed would make 0.7 + 0.1 less than 0.8."""
-    from planner.structures.pay import FTE_SCALE
 
     if option.kind != "option":
         return set()
     sid = baseline_id(session)
     p = Post.__table__
 
-    def units(fte: Any) -> Any:
-        return cast(func.round(fte * FTE_SCALE), Integer)
+    units = fte_units
 
     # The option's continuing posts summed per baseline post in one derived table, joined to
     # the baseline posts by id: never a correlated subquery per baseline post, which SQLite's

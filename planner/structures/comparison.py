@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -25,8 +23,7 @@ from planner.core.models import (
     Post,
     Structure,
 )
-from planner.core.values import decimal_text
-from planner.establishment.register import posts_frame
+from planner.establishment.register import fte_unit_texts, fte_units, posts_frame
 from planner.structures.hierarchy import difference
 from planner.structures.options import resolve_structure
 
@@ -136,24 +133,19 @@ def _compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
 
 
 def _read_compared(session: Session, structure: Structure) -> pd.DataFrame:
-    from planner.structures.pay import FTE_SCALE
-
     p = Post.__table__
     mgr = p.alias("mgr")
     # FTE as whole ten-thousandths, written once per distinct value: 50,000 Decimals made
     # from SQLite's floats row by row were a third of the read.
     q = (sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,
                    mgr.c.post_ref.label("reports_to"), p.c.grade,
-                   cast(func.round(p.c.fte * FTE_SCALE), Integer).label("fte"),
+                   fte_units(p.c.fte).label("fte"),
                    p.c.baseline_post_id)
          .select_from(p.outerjoin(mgr, p.c.reports_to_id == mgr.c.id))
          .where(p.c.structure_id == structure.id).order_by(p.c.id))
     frame = pd.read_sql(q, session.connection())
     frame["reports_to"] = frame["reports_to"].fillna("")
-    codes, units = pd.factorize(frame["fte"], use_na_sentinel=False)
-    texts = np.array([decimal_text(Decimal(int(u)).scaleb(-4)) if pd.notna(u) else decimal_text(u)
-                      for u in units], dtype=object)
-    frame["fte"] = pd.Series(texts[codes], index=frame.index, name="fte").astype(str)
+    frame["fte"] = fte_unit_texts(frame["fte"])
     links = frame.pop("baseline_post_id")
     return _with_lineage(frame, None if structure.kind == "baseline" else links)
 

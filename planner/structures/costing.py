@@ -45,7 +45,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -55,7 +54,7 @@ from planner.core.errors import NotFound
 from planner.core.memo import remembered
 from planner.core.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.establishment.reference import current_pay_year, grade_table
-from planner.establishment.register import occupant_rows, structure_or_baseline
+from planner.establishment.register import fte_units, occupant_rows, structure_or_baseline
 from planner.structures import pay
 from planner.structures.envelope import CUSTOMER_POSTS as CUSTOMER_POSTS
 from planner.structures.envelope import EnvelopePosition as EnvelopePosition
@@ -192,9 +191,8 @@ def grades_frame(grades: Any) -> pd.DataFrame:
                                  "band_max_pence", "is_band"])
 
 
-def _fte_units(column: Any) -> Any:
-    # NUMERIC(6,4) read as whole ten-thousandths in SQL, so no float ever holds an FTE.
-    return cast(func.round(column * FTE_SCALE), Integer)
+# NUMERIC(6,4) read as whole ten-thousandths in SQL, so no float ever holds an FTE.
+_fte_units = fte_units
 
 
 def _partners(session: Session, charged: pd.Series) -> pd.DataFrame:

@@ -30,12 +30,13 @@ from sqlmodel import Session, select
 from planner.core.config import Settings, get_settings
 from planner.core.errors import NotFound
 from planner.core.models import PaySpinePoint
+from planner.core.values import FTE_UNITS
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-FTE_SCALE = 10_000  # FTE is held as whole ten-thousandths: 0.5 FTE = 5_000
+FTE_SCALE = FTE_UNITS  # FTE is held as whole ten-thousandths: 0.5 FTE = 5_000
 BP_SCALE = 10_000  # basis points: 15% = 1_500
 VACANCY_POINTS = ("top", "mid", "bottom")
 EMPLOYEE_CONTRACTS = ("permanent", "fixed_term", "secondment")

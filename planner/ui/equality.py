@@ -7,11 +7,15 @@ the Published drafts page; only hr and admin may ask for unsuppressed figures; o
 assesses and edits). This module turns widget values into those calls and
 their refusals into messages, keeping what the user typed (STYLE.md habit 10).
 
-Nothing equality-related is cached: the analysis and the checkpoints change without the
-option's version moving (an hr edit of someone's record, a sign-off), so there is no key that
-would make a cached copy safe, and a role's view must never outlive a withdrawal. Session
-state holds UI choices only, plus the checkpoint or records table an editor was opened on, so
-another user's save cannot swap the editor's input under the user and lose their edits.
+The analysis changes without the option's version moving (an hr edit of someone's record,
+a withdrawal), so it is cached only under `equality.analysis_key`, which holds the answers'
+versions too, with the role; its chart specs are cached by the analysis's own table. The
+checkpoints and records are never cached. Session state holds UI choices only, plus the
+checkpoint or records table an editor was opened on, so another user's save cannot swap the
+editor's input under the user and lose their edits.
+
+Length: the page's three tabs share its option picker, its refusals and its flash messages;
+split by tab, each module would import the others' session keys.
 """
 
 from __future__ import annotations

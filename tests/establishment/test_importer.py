@@ -1005,6 +1005,16 @@ def test_fuzz_mutated_xlsx(edits, member):
     _read_and_check([("e.xlsx", data)])
 
 
+def test_a_zip_claiming_a_version_python_cannot_read_is_refused_as_damaged():
+    """Catches: a workbook whose damaged header claims zip version 6.4 crashing the import
+    with NotImplementedError (found by test_fuzz_mutated_xlsx) instead of being refused."""
+    data = bytearray(VALID_XLSX)
+    central = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[central + 6:central + 8] = (64).to_bytes(2, "little")  # version needed: 6.4
+    tables, errors = read_upload([("e.xlsx", bytes(data))])
+    assert [e.message for e in errors] == ["The workbook is damaged (not a valid zip)."]
+
+
 def test_inline_rich_text_reads_as_its_runs_without_phonetics():
     """The reader's quicker inline-string parse gives what openpyxl's `Text.content` gives."""
     rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>post_id</t></is></c>'
