@@ -53,7 +53,7 @@ from planner.core.models import (
 )
 from planner.core.values import decimal_text
 from planner.establishment.register import baseline_id, fte_units, posts_frame
-from planner.structures.comparison import lineage_difference, lineage_frame
+from planner.structures.comparison import compared_frame, lineage_difference, lineage_frame
 from planner.structures.option_history import check_version
 from planner.structures.options import NotAnOption, readable_option, require_not_archived
 
@@ -114,16 +114,15 @@ def _people(session: Session) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in session.connection().execute(q)], columns=cols)
 
 
-def _continuing(session: Session, option_id: int, fa: pd.DataFrame | None = None
-                ) -> tuple[set[int], dict[int, int]]:
+def _continuing(session: Session, option_id: int) -> tuple[set[int], dict[int, int]]:
     """Baseline post ids the option keeps with no change at all, and for each baseline post
-    the option post (lowest id) that continues it. `fa`: the baseline's lineage_frame when
-    the caller has it already."""
+    the option post (lowest id) that continues it. Read from the frames Compare compares
+    (kept per structure version), which hold every column the difference compares."""
     sid = baseline_id(session)
-    if sid is None:
+    base, option = session.get(Structure, sid), session.get(Structure, option_id)
+    if base is None or option is None:
         return set(), {}
-    fa = lineage_frame(session, sid) if fa is None else fa
-    fb = lineage_frame(session, option_id)
+    fa, fb = compared_frame(session, base), compared_frame(session, option)
     frame = lineage_difference(fa, fb)
     pk_of = dict(zip(fa["post_id"], fa["baseline_pk"], strict=True))
     same = frame.loc[frame["change"] == "unchanged", "baseline_post_id"]
@@ -187,7 +186,7 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
     occ = _people(session)
     sid = baseline_id(session)
     base = lineage_frame(session, sid) if sid is not None else None
-    kept, _ = _continuing(session, option.id, base)
+    kept, _ = _continuing(session, option.id)
     stored = _stored_rows(session, option.id)
     # Only the option posts somebody is mapped into: reading all 50,000 to look up a handful
     # was a second of the mapping page's first view (issue 16).

@@ -121,6 +121,12 @@ def _with_lineage(frame: pd.DataFrame, links: pd.Series | None) -> pd.DataFrame:
     return frame
 
 
+def compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
+    """What `compare_structures` compares of one structure (`_compared_frame`), for the
+    services that ask which posts an option keeps unchanged (planner.people.mapping)."""
+    return _compared_frame(session, structure)
+
+
 def _compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
     """lineage_frame's columns that the difference compares (and `id`, `post_id`, `lineage`,
     `baseline_pk`), as one read: the difference of two 10,000-post structures was 0.46 s,
