@@ -46,6 +46,7 @@ from sqlmodel import Session
 
 from planner.core.auth import Actor, can, require
 from planner.core.config import get_settings
+from planner.core.db import driver_rows
 from planner.core.errors import (
     PermissionDenied,
     RowError,
@@ -211,7 +212,7 @@ def _employees(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
                       .outerjoin(r, r.c.employee_ref == pe.c.employee_ref))
          .where(p.c.structure_id == base.id, pe.c.contract.in_(EMPLOYEE_CONTRACTS),
                 or_(r.c.withdrawn.is_(None), r.c.withdrawn.is_(False))))
-    rows = session.connection().execute(q).all()
+    rows = driver_rows(session.connection(), q)  # dates as the driver gives them: age_bands
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     # Arrays, not a frame, until the end: pandas would infer every text column on the way.
     person = np.array(columns[0], dtype=np.int64)

@@ -246,3 +246,22 @@ def test_migrate_at_head_does_not_run_alembic(database_url, monkeypatch):
             migrate(engine)
     finally:
         engine.dispose()
+
+
+def test_driver_rows_are_the_rows_sqlalchemy_gives_before_its_processing(seeded_engine):
+    """Catches: a large read taken at the driver (issue 16) losing a row, a bound parameter
+    (an IN list is expanded at execution) or a column's order."""
+    from sqlalchemy import select as sa_select
+
+    from planner.core.db import driver_rows, read_session, write_session
+    from planner.core.models import Post
+    from tests.factories import build_small_establishment
+
+    with write_session(seeded_engine) as s:
+        sid = build_small_establishment(s)
+    p = Post.__table__
+    q = (sa_select(p.c.id, p.c.post_ref, p.c.grade).where(
+        p.c.structure_id == sid, p.c.grade.in_(["PO1", "PO3", "SM1"])).order_by(p.c.id))
+    with read_session(seeded_engine) as s:
+        expected = [tuple(r) for r in s.connection().execute(q)]
+        assert expected and driver_rows(s.connection(), q) == expected
