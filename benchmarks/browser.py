@@ -395,7 +395,7 @@ def measure_size(browser, n: int, workdir: Path, roles: tuple[str, ...] = ROLES,
     return result
 
 
-def measure_reads(db_url: str, n: int, workdir: Path, repeat: int = 3) -> dict[str, list[float]]:
+def measure_reads(db_url: str, n: int, workdir: Path, repeat: int = 5) -> dict[str, list[float]]:
     """The issue's function-level targets on the same database, in the same run: seconds of
     each read (median of `repeat`, caches cold: each in a fresh session and process memo)."""
     from benchmarks import import_cli
