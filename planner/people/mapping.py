@@ -472,7 +472,6 @@ def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> se
     sid = baseline_id(session)
     p = Post.__table__
 
-    units = fte_units
 
     # The option's continuing posts summed per baseline post in one derived table, joined to
     # the baseline posts by id: never a correlated subquery per baseline post, which SQLite's
@@ -480,13 +479,13 @@ def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> se
     # Only the displaced posts' ids come back.
     k, b = p.alias("k"), p.alias("b")
     same = func.max(case((k.c.grade == b.c.grade, 1), else_=0))
-    kept = (sa_select(k.c.baseline_post_id.label("bid"), func.sum(units(k.c.fte)).label("units"),
+    kept = (sa_select(k.c.baseline_post_id.label("bid"), func.sum(fte_units(k.c.fte)).label("units"),
                       same.label("same"))
             .select_from(k.join(b, b.c.id == k.c.baseline_post_id))
             .where(k.c.structure_id == option.id).group_by(k.c.baseline_post_id)
             .subquery("kept"))
     gone = kept.c.bid.is_(None)
-    test = gone if deleted_only else or_(gone, kept.c.same == 0, kept.c.units < units(p.c.fte))
+    test = gone if deleted_only else or_(gone, kept.c.same == 0, kept.c.units < fte_units(p.c.fte))
     q = (sa_select(p.c.id).select_from(p.outerjoin(kept, kept.c.bid == p.c.id))
          .where(p.c.structure_id == sid, test))
     return {int(i) for (i,) in session.connection().execute(q)}

@@ -122,12 +122,6 @@ def _with_lineage(frame: pd.DataFrame, links: pd.Series | None) -> pd.DataFrame:
 
 
 def compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
-    """What `compare_structures` compares of one structure (`_compared_frame`), for the
-    services that ask which posts an option keeps unchanged (planner.people.mapping)."""
-    return _compared_frame(session, structure)
-
-
-def _compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
     """lineage_frame's columns that the difference compares (and `id`, `post_id`, `lineage`,
     `baseline_pk`), as one read: the difference of two 10,000-post structures was 0.46 s,
     most of it reading what it never compares (issue 16)."""
@@ -168,7 +162,7 @@ def compare_structures(*, session: Session, actor: Actor, base: str | int | Stru
     a = base if isinstance(base, Structure) else resolve_structure(session, base)
     b = other if isinstance(other, Structure) else resolve_structure(session, other)
     assert a.id is not None and b.id is not None
-    fa, fb = _compared_frame(session, a), _compared_frame(session, b)
+    fa, fb = compared_frame(session, a), compared_frame(session, b)
     frame = lineage_difference(fa, fb)
     found = pd.DataFrame(columns=["employee_id", "name", "contract", "post_id"])
     if people:

@@ -191,10 +191,6 @@ def grades_frame(grades: Any) -> pd.DataFrame:
                                  "band_max_pence", "is_band"])
 
 
-# NUMERIC(6,4) read as whole ten-thousandths in SQL, so no float ever holds an FTE.
-_fte_units = fte_units
-
-
 def _partners(session: Session, charged: pd.Series) -> pd.DataFrame:
     """The active partners, and any retired one this structure's posts are still charged to
     (an archived option's history), so every post keeps its partner's name."""
@@ -219,7 +215,7 @@ def _read_posts(session: Session, sid: int) -> pd.DataFrame:
     p = Post.__table__
     df = pd.read_sql(
         sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,
-                  p.c.grade, _fte_units(p.c.fte).label("fte_units"), p.c.partner_id, p.c.funding,
+                  p.c.grade, fte_units(p.c.fte).label("fte_units"), p.c.partner_id, p.c.funding,
                   p.c.baseline_post_id)
         .where(p.c.structure_id == sid).order_by(p.c.id), session.connection())
     for col in ("partner_id", "baseline_post_id"):
@@ -237,7 +233,7 @@ def _lines(session: Session, sid: int, posts: pd.DataFrame, *,
     """
     o, pe, p = Occupancy.__table__, Person.__table__, Post.__table__
     lines = occupant_rows(session, sid, posts, [
-        p.c.grade.label("source_grade"), o.c.person_id, _fte_units(o.c.fte).label("fte_units"),
+        p.c.grade.label("source_grade"), o.c.person_id, fte_units(o.c.fte).label("fte_units"),
         pe.c.employee_ref, pe.c.name, pe.c.contract, pe.c.scp, pe.c.annual_salary_pence,
         pe.c.day_rate_pence])
     if assume_recruited:
