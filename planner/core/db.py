@@ -246,4 +246,8 @@ def driver_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     params = compiled.construct_params()
     args: Any = (tuple(params[k] for k in compiled.positiontup or ())
                  if compiled.positional else params)
-    return [tuple(r) for r in conn.exec_driver_sql(compiled.string, args)]
+    result = conn.exec_driver_sql(compiled.string, args)
+    try:  # the driver's own fetchall: one call, not a fetch per row through SQLAlchemy
+        return [tuple(r) for r in result.cursor.fetchall()] if result.cursor else []
+    finally:
+        result.close()

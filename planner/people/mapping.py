@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 
 from planner.core import audit
 from planner.core.auth import Actor, can, require
+from planner.core.db import driver_rows
 from planner.core.errors import NotFound, PlannerError, RowError, ValidationFailed
 from planner.core.models import (
     MAPPING_OUTCOMES,
@@ -488,7 +489,7 @@ def _displaced(session: Session, option: Structure, *, deleted_only: bool) -> se
     test = gone if deleted_only else or_(gone, kept.c.same == 0, kept.c.units < fte_units(p.c.fte))
     q = (sa_select(p.c.id).select_from(p.outerjoin(kept, kept.c.bid == p.c.id))
          .where(p.c.structure_id == sid, test))
-    return {int(i) for (i,) in session.connection().execute(q)}
+    return {i for (i,) in driver_rows(session.connection(), q)}  # ints from either driver
 
 
 # --- saving ----------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ def test_age_bands_equal_one_person_at_a_time():
     for day in (today, dt.date(2028, 2, 29), dt.date(2026, 12, 31)):
         assert list(rules.age_bands(born, day)) == [rules.age_band(b, day) for b in born]
         assert list(rules.age_bands(as_text, day)) == list(rules.age_bands(born, day))
+        # text and dates in one column (text read as digits, the rest one by one), as a Series
+        mixed = pd.Series([t if i % 2 else b for i, (t, b) in enumerate(
+            zip(as_text, born, strict=True))],
+                          dtype=object)
+        assert list(rules.age_bands(mixed, day)) == list(rules.age_bands(born, day))
     assert len(rules.age_bands([], today)) == 0
 
 
