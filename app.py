@@ -7,6 +7,7 @@ import streamlit as st
 
 from planner.ui.errors import run_page
 from planner.ui.format import md_escape, role_label
+from planner.ui.memory import use_system_arrow_pool
 from planner.ui.navigation import PAGES, streamlit_pages
 from planner.ui.session import (
     current_actor,
@@ -17,6 +18,7 @@ from planner.ui.session import (
 )
 from planner.ui.signin import oidc_sign_in, sign_in_page
 
+use_system_arrow_pool()  # the server returns what pages free (planner.ui.memory)
 st.set_page_config(page_title="Restructure planner", page_icon=":material/account_tree:",
                    layout="wide")
 
