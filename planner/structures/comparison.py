@@ -23,7 +23,7 @@ from planner.core.models import (
     Post,
     Structure,
 )
-from planner.establishment.register import fte_unit_texts, fte_units, posts_frame
+from planner.establishment.register import posts_frame
 from planner.structures.hierarchy import difference
 from planner.structures.options import resolve_structure
 
@@ -133,21 +133,23 @@ def compared_frame(session: Session, structure: Structure) -> pd.DataFrame:
 
 
 def _read_compared(session: Session, structure: Structure) -> pd.DataFrame:
+    """The register's own columns (`posts_frame`, kept per version, so its text is shared, not
+    a third copy of 50,000 posts' text: issue 16) with the posts' links to the baseline."""
+    assert structure.id is not None
     p = Post.__table__
-    mgr = p.alias("mgr")
-    # FTE as whole ten-thousandths, written once per distinct value: 50,000 Decimals made
-    # from SQLite's floats row by row were a third of the read.
-    q = (sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,
-                   mgr.c.post_ref.label("reports_to"), p.c.grade,
-                   fte_units(p.c.fte).label("fte"),
-                   p.c.baseline_post_id)
-         .select_from(p.outerjoin(mgr, p.c.reports_to_id == mgr.c.id))
-         .where(p.c.structure_id == structure.id).order_by(p.c.id))
-    frame = pd.read_sql(q, session.connection())
-    frame["reports_to"] = frame["reports_to"].fillna("")
-    frame["fte"] = fte_unit_texts(frame["fte"])
-    links = frame.pop("baseline_post_id")
-    return _with_lineage(frame, None if structure.kind == "baseline" else links)
+    posts = posts_frame(session, structure.id)
+    frame = posts[["id", "post_id", "title", "division", "team", "reports_to", "grade",
+                   "fte"]].copy(deep=False)
+    links = None
+    if structure.kind != "baseline":
+        read = pd.read_sql(sa_select(p.c.id, p.c.baseline_post_id)
+                           .where(p.c.structure_id == structure.id).order_by(p.c.id),
+                           session.connection())
+        if not np.array_equal(read["id"].to_numpy(dtype=np.int64),
+                              frame["id"].to_numpy(dtype=np.int64)):
+            raise RuntimeError("the structure's posts changed between two reads of one session")
+        links = pd.Series(read["baseline_post_id"].to_numpy(dtype=float), index=frame.index)
+    return _with_lineage(frame, links)
 
 
 def compare_structures(*, session: Session, actor: Actor, base: str | int | Structure,

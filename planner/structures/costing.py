@@ -54,7 +54,12 @@ from planner.core.errors import NotFound
 from planner.core.memo import remembered
 from planner.core.models import EnvelopeShare, Occupancy, Partner, Person, Post, Structure
 from planner.establishment.reference import current_pay_year, grade_table
-from planner.establishment.register import fte_units, occupant_rows, structure_or_baseline
+from planner.establishment.register import (
+    fte_units,
+    occupant_rows,
+    posts_frame,
+    structure_or_baseline,
+)
 from planner.structures import pay
 from planner.structures.envelope import CUSTOMER_POSTS as CUSTOMER_POSTS
 from planner.structures.envelope import EnvelopePosition as EnvelopePosition
@@ -212,15 +217,24 @@ def _posts(session: Session, sid: int) -> pd.DataFrame:
 
 
 def _read_posts(session: Session, sid: int) -> pd.DataFrame:
+    """The posts' text columns are the register's own (`posts_frame`, kept per version), not
+    a second copy: at 50,000 posts each copy of them is 5 MB in every costing kept (issue 16)."""
     p = Post.__table__
-    df = pd.read_sql(
-        sa_select(p.c.id, p.c.post_ref.label("post_id"), p.c.title, p.c.division, p.c.team,
-                  p.c.grade, fte_units(p.c.fte).label("fte_units"), p.c.partner_id, p.c.funding,
+    text = posts_frame(session, sid)
+    numbers = pd.read_sql(
+        sa_select(p.c.id, fte_units(p.c.fte).label("fte_units"), p.c.partner_id,
                   p.c.baseline_post_id)
         .where(p.c.structure_id == sid).order_by(p.c.id), session.connection())
-    for col in ("partner_id", "baseline_post_id"):
-        df[col] = df[col].fillna(-1).astype(np.int64)
-    df["fte_units"] = df["fte_units"].astype(np.int64)
+    if not np.array_equal(numbers["id"].to_numpy(dtype=np.int64),
+                          text["id"].to_numpy(dtype=np.int64)):
+        raise RuntimeError("the structure's posts changed between two reads of one session")
+    df = pd.DataFrame({
+        "id": numbers["id"].to_numpy(dtype=np.int64),
+        **{c: text[c].array for c in ("post_id", "title", "division", "team", "grade")},
+        "fte_units": numbers["fte_units"].to_numpy(dtype=np.int64),
+        "partner_id": numbers["partner_id"].fillna(-1).to_numpy(dtype=np.int64),
+        "funding": text["funding"].array,
+        "baseline_post_id": numbers["baseline_post_id"].fillna(-1).to_numpy(dtype=np.int64)})
     return df
 
 
@@ -354,12 +368,12 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
     status[per_post(cover.astype(np.int64)) > 0] = "Covered by interim"
     status[per_post(emp.astype(np.int64)) > 0] = "Filled"
     names = pd.Series(pid).map(partners["name"]).fillna("shared")
+    # The posts' text columns are shared with `posts` (its arrays, not copies: issue 16).
     by_post = pd.DataFrame({
-        "id": posts["id"].to_numpy(), "post_id": posts["post_id"].to_numpy(),
-        "title": posts["title"].to_numpy(), "division": posts["division"].to_numpy(),
-        "team": posts["team"].to_numpy(), "grade": posts["grade"].to_numpy(),
+        "id": posts["id"].to_numpy(),
+        **{c: _shared(posts[c]) for c in ("post_id", "title", "division", "team", "grade")},
         "fte": post_fte / FTE_SCALE, "partner": names.to_numpy(),
-        "funding": posts["funding"].to_numpy(), "status": status,
+        "funding": _shared(posts["funding"]), "status": status,
         "vacant_fte": vacant / FTE_SCALE,
         "pay": per_post(e_pay), "london_weighting": per_post(e_lw),
         "employer_ni": per_post(e_ni), "pension": per_post(e_pension),
@@ -378,6 +392,12 @@ def cost_frames(*, posts: pd.DataFrame, lines: pd.DataFrame, partners: pd.DataFr
     costed["total"] = costed[["pay", "london_weighting", "employer_ni", "pension",
                               "interim_cost"]].sum(axis=1).astype(np.int64)
     return by_post, costed, warnings
+
+
+def _shared(column: pd.Series) -> Any:
+    """A text column's own array (shared, not copied) when it is text already; else its values
+    by position, for pandas to infer as before."""
+    return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
 
 
 def _vacancy_total(basic: np.ndarray, fte: np.ndarray, lw_rate: np.ndarray, lgps: np.ndarray,
