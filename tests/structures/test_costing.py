@@ -708,3 +708,40 @@ def test_band_cost_point_is_a_setting():
 
     assert PayRules.for_year(YEAR, Settings()).band_point == "max"
     assert PayRules.for_year(YEAR, Settings(band_cost_point="mid")).band_point == "mid"
+
+
+def test_costing_and_the_difference_share_the_registers_text(database_url):
+    """Catches: costing's posts or the compared frame reading (or copying) their own text
+    columns again, a copy of every post's title, team and grade per structure kept in the
+    server (issue 16); and the shared columns not being the same posts in the same order."""
+    from planner.cli.demo import DEMO_AUTHOR, load_demo
+    from planner.core import memo
+    from planner.core.db import make_engine, read_session
+    from planner.establishment.register import baseline_id, posts_frame
+    from planner.structures.comparison import compared_frame
+    from planner.structures.options import list_structures, resolve_structure
+
+    def buffer(column: pd.Series) -> int:
+        return column.array._pa_array.chunks[0].buffers()[2].address
+
+    engine = make_engine(database_url)
+    memo.forget()
+    try:
+        load_demo(engine)
+        with read_session(engine) as s:
+            ids = [int(i) for i in list_structures(session=s, actor=DEMO_AUTHOR)["id"]]
+            assert baseline_id(s) in ids and len(ids) >= 2
+            for sid in ids:
+                posts = posts_frame(s, sid)
+                cost = cost_structure(session=s, actor=DEMO_AUTHOR, structure_id=sid)
+                compared = compared_frame(s, resolve_structure(s, sid))
+                for col in ("post_id", "title", "division", "team", "grade"):
+                    assert buffer(cost.by_post[col]) == buffer(posts[col])
+                    assert buffer(compared[col]) == buffer(posts[col])
+                    assert cost.by_post[col].tolist() == posts[col].tolist()
+                assert buffer(cost.by_post["funding"]) == buffer(posts["funding"])
+                assert cost.by_post["id"].tolist() == posts["id"].tolist()
+                assert compared["fte"].tolist() == posts["fte"].tolist()
+    finally:
+        memo.forget()
+        engine.dispose()
