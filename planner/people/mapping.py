@@ -175,6 +175,17 @@ def _option_posts(session: Session, option_id: int) -> pd.DataFrame:
 _JOINED = ("grade", "team", "division", "partner", "post_id", "title")
 
 
+def _one_object_per_value(column: pd.Series, text: bool = True) -> np.ndarray:
+    """Each value (`str` of it, with `text`) as an object array in which equal values are one
+    Python object: the mapping frame is kept for the page, and 43,000 copies of each grade,
+    team and division were most of its 50 MB (issue 16)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    values = [str(v) for v in uniques] if text else list(uniques)
+    out = np.empty(max(len(values), 1), dtype=object)
+    out[:len(values)] = values
+    return out[codes]
+
+
 def _frame(session: Session, option: Structure) -> pd.DataFrame:
     """mapping_frame without the permission check (the services below share it).
 
@@ -215,7 +226,7 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
 
     columns: dict[str, Any] = {}
     for col in _JOINED:
-        text = np.array([str(v) for v in base[col].tolist()], dtype=object)[at]
+        text = _one_object_per_value(base[col])[at]
         values = text[first]
         for g in several:
             values[g] = "; ".join(dict.fromkeys(text[rows_of(g)]))
@@ -233,7 +244,7 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
         fte[g] = decimal_text(sum((Decimal(fte_texts[i]) for i in rows_of(g)), Decimal(0)))
     not_kept = np.bincount(codes, weights=~np.isin(pks, np.fromiter(kept, np.int64,
                                                                      len(kept))), minlength=n)
-    default = np.where(not_kept == 0, "unchanged", UNMAPPED).astype(object)
+    default = np.array(["unchanged", UNMAPPED], dtype=object)[(not_kept != 0).astype(np.int64)]
     pk_list = pks.tolist()
     post_pks = [(pk_list[i],) for i in first]
     for g in several:
@@ -242,7 +253,7 @@ def _frame(session: Session, option: Structure) -> pd.DataFrame:
         "person_id": person_ids.astype(np.int64),
         "employee_id": occ["employee_id"].to_numpy(object)[first],
         "name": occ["name"].to_numpy(object)[first],
-        "contract": occ["contract"].to_numpy(object)[first], **columns,
+        "contract": _one_object_per_value(occ["contract"], text=False)[first], **columns,
         "fte": fte, "default_outcome": default}
     fields = {k: [v] * n for k, v in _FIELDS.items()}
     fields["outcome"] = list(default)

@@ -589,3 +589,17 @@ def test_option_posts_are_named_only_for_the_ids_asked_and_only_in_the_option(wo
     assert _option_posts_named(session, oid, asked) == {
         p.id: (p.post_ref, p.title) for p in mine[:2]}
     assert _option_posts_named(session, oid, set()) == {}
+
+
+def test_the_kept_frame_holds_one_object_per_repeated_value(world):
+    """Catches: the mapping frame (kept for the page) making a Python string per person for
+    each grade, team, division, contract and default outcome (issue 16: most of its 50 MB at
+    50,000 posts), or the shared values differing from the plain ones."""
+    session, actors, oid = world
+    frame = m.mapping_frame(session=session, actor=actors["manager"], structure=oid)
+    assert len(frame) == 6
+    for col in ("grade", "team", "division", "partner", "contract", "default_outcome"):
+        values = frame[col].tolist()
+        assert all(isinstance(v, str) for v in values)
+        assert len({id(v) for v in values}) == len(set(values)), col
+    assert frame["default_outcome"].tolist() == ["", "", "", "", "unchanged", "unchanged"]
