@@ -359,8 +359,11 @@ def filter_options(df: pd.DataFrame) -> dict[str, list[str]]:
     """The distinct values offered by each filter (blank excluded)."""
     out: dict[str, list[str]] = {}
     for col in FILTERS:
-        vals = df[col].str.split("; ").explode() if col in ("contracts", "origin") else df[col]
-        out[col] = sorted(v for v in vals.dropna().unique() if v)
+        # Each distinct value split once (a few hundred), not 50,000 rows split and exploded.
+        vals = df[col].dropna().unique()
+        if col in ("contracts", "origin"):
+            vals = {part for v in vals for part in str(v).split("; ")}
+        out[col] = sorted({v for v in vals if v})
     return out
 
 

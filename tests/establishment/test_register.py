@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlmodel import Session, select
@@ -458,3 +459,23 @@ def test_an_options_carried_people_keep_their_columns_types(session, sid, actors
         .reset_index(drop=True),
         base[["person_id", "name", "annual_salary_pence"]].sort_values("person_id")
         .reset_index(drop=True))
+
+
+def test_filter_options_equal_the_rows_split_one_by_one():
+    """Catches: the filters' values taken from each distinct value (issue 16: 50,000 rows
+    split and exploded on the sign-in's first view) missing a part of a joined value, keeping
+    a blank or a missing value, or listing a value twice."""
+    rng = np.random.default_rng(11)
+    parts = ["permanent", "fixed-term", "interim", "", "agency"]
+    joined = ["; ".join(rng.choice(parts, size=rng.integers(1, 4))) for _ in range(400)]
+    df = pd.DataFrame({c: pd.Series(rng.choice(["A", "B", "", None, "C; D"], 400), dtype="str")
+                       for c in est.FILTERS})
+    df["contracts"] = pd.Series(joined, dtype="str")
+    df["origin"] = pd.Series([None if i % 7 == 0 else v for i, v in enumerate(joined)],
+                             dtype="str")
+    plain = {}
+    for col in est.FILTERS:
+        vals = df[col].str.split("; ").explode() if col in ("contracts", "origin") else df[col]
+        plain[col] = sorted(v for v in vals.dropna().unique() if v)
+    assert est.filter_options(df) == plain
+    assert est.filter_options(df)["contracts"] == sorted(p for p in parts if p)
