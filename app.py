@@ -8,7 +8,7 @@ import streamlit as st
 from planner.ui.errors import run_page
 from planner.ui.format import md_escape, role_label
 from planner.ui.memory import use_system_arrow_pool
-from planner.ui.navigation import PAGES, streamlit_pages
+from planner.ui.navigation import PAGES, streamlit_pages, warm_page_imports
 from planner.ui.session import (
     current_actor,
     enforce_timeout,
@@ -28,6 +28,7 @@ enforce_timeout()
 actor = current_actor() or resume_from_cookie() or oidc_sign_in()
 
 if actor is None:
+    warm_page_imports()  # while they type: their first page then pays no imports
     # Only the sign-in form is reachable, by menu or by URL, before sign-in. It answers at every
     # page's address too, so a user whose session ended signs in again where they were (not
     # on "page not found" and then the landing page).

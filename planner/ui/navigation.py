@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib
+import importlib.util
+import logging
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from planner.core.auth import Actor, can
+
+log = logging.getLogger("planner.ui")
+ROOT = Path(__file__).resolve().parents[2]  # beside app.py, where the pages' paths start
 
 
 @dataclass(frozen=True)
@@ -65,3 +75,41 @@ def streamlit_pages(actor: Actor) -> list[st.Page]:
     """`pages_for(actor)` as st.Page objects for st.navigation (the first is the default)."""
     return [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=(i == 0))
             for i, p in enumerate(pages_for(actor))]
+
+
+def page_modules() -> list[str]:
+    """The modules the pages import (their top-level `import`s), in first-seen order."""
+    found: dict[str, None] = {}
+    for spec in PAGES:
+        tree = ast.parse((ROOT / spec.path).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found[node.module] = None
+                for alias in node.names:  # `from planner.ui import mapping`: a module too
+                    name = f"{node.module}.{alias.name}"
+                    try:
+                        if importlib.util.find_spec(name) is not None:
+                            found[name] = None
+                    except (ImportError, AttributeError, ValueError):
+                        pass  # a name from a module, not a package's module
+            elif isinstance(node, ast.Import):
+                found.update(dict.fromkeys(a.name for a in node.names))
+    return list(found)
+
+
+def _import_all() -> None:
+    for name in page_modules():
+        try:
+            importlib.import_module(name)
+        except Exception:  # the page itself will report it, with a reference
+            log.warning("could not import %s ahead of its page", name, exc_info=True)
+
+
+@functools.cache
+def warm_page_imports() -> threading.Thread:
+    """Import the pages' modules in the background, once per server process, while the first
+    user signs in: on a fresh server their first page otherwise paid for the imports after
+    the click (issue 16: about a third of a second of the sign-in's first view)."""
+    thread = threading.Thread(target=_import_all, name="planner-warm-imports", daemon=True)
+    thread.start()
+    return thread
