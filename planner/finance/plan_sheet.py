@@ -17,8 +17,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from planner.core.spreadsheets import Cell, Formula, Grid, xlsx_bytes
 from planner.finance.plan import PlanResult
 
@@ -46,6 +44,10 @@ def sheet_name(label: str) -> str:
 
 def plan_workbook(result: PlanResult) -> bytes:
     """The plan's workbook (module docstring); cells in pounds, rates as percentages."""
+    # Here, not at the top: the plan page imports this module, and openpyxl is 12 MB of the
+    # server's memory until someone downloads a workbook (issue 16).
+    from openpyxl.utils import get_column_letter
+
     a, proj = result.assumptions, result.projection
     labels = a.labels()
     partners = list(dict.fromkeys(proj.table["partner"]))

@@ -22,9 +22,8 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from sqlalchemy import select as sa_select
@@ -35,6 +34,9 @@ from planner.core.config import get_settings
 from planner.core.errors import NotFound
 from planner.core.models import Post
 from planner.establishment.register import baseline_id, establishment_frame
+
+if TYPE_CHECKING:  # imported where a graph is built: 12 MB of server memory (issue 16)
+    import networkx as nx
 
 ProblemKind = Literal["cycle", "self_report", "unknown_manager", "other_structure",
                       "several_roots", "no_root"]
@@ -114,6 +116,8 @@ class Hierarchy:
     def graph(self) -> nx.DiGraph:
         """Built on first use: most pages read layers, spans and reports from the arrays, and
         a 50,000-node graph costs a third of a second (issue 16)."""
+        import networkx as nx
+
         graph = nx.DiGraph()
         graph.add_nodes_from(self._ids.tolist())
         reports_to = self.posts["reports_to"].to_numpy(dtype=object)
@@ -269,6 +273,8 @@ class Hierarchy:
         Digital" is the question a deletion or transfer of a whole team asks. `cost_of`, given
         the post_ids (in natural order), returns their cost in pence (the costing module's job).
         """
+        import networkx as nx
+
         self.position(post_id)
         found = nx.descendants(self.graph, post_id)
         if include_self:
@@ -609,7 +615,9 @@ def difference(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     gone = pd.DataFrame({"post_id": b_ids[kept], "baseline_post_id": b_ids[kept]})
     for c in cols:
         gone[f"{c}_before"] = b[c][kept]
-        gone[f"{c}_after"] = None
+        # Missing in the after column's own type: a column of None would make the whole
+        # column Python objects when joined (12 MB of a 50,000-post comparison: issue 16).
+        gone[f"{c}_after"] = pd.Series(None, index=gone.index, dtype=out[f"{c}_after"].dtype)
     flags = {
         "new": np.concatenate([~found, np.zeros(len(gone), dtype=bool)]),
         "deleted": np.concatenate([np.zeros(len(out), dtype=bool), np.ones(len(gone), bool)]),
