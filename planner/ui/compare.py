@@ -17,6 +17,8 @@ import streamlit as st
 
 from planner.charts import compare as cc
 from planner.core.auth import Actor
+from planner.core.errors import NotFound
+from planner.core.models import Structure
 from planner.core.spreadsheets import Sheet, xlsx_bytes
 from planner.establishment.reference import grade_table
 from planner.establishment.register import WITHOUT_EMPLOYEE, without_employee_sentence
@@ -27,6 +29,7 @@ from planner.structures.costing import (
     cost_structure,
     vacancies_and_interims,
 )
+from planner.structures.hierarchy import load as load_hierarchy
 from planner.structures.options import list_structures
 from planner.ui import format as fmt
 from planner.ui import orgchart
@@ -71,12 +74,28 @@ def costing(url: str, structure_id: int, version: int, role: str,
 
 
 def shape(actor: Actor, structure_id: int) -> tuple[int, float | None]:
-    """(layers, median span of control) of one structure, from the hierarchy the Org chart
-    page keeps per structure version (one copy for both pages and every session)."""
-    chartable = orgchart.load_hierarchy(actor, structure_id)
-    if chartable is None:
-        return 0, None
-    tree = chartable.hierarchy
+    """(layers, median span of control) of one structure. The establishment's come from the
+    hierarchy the Org chart page keeps (its landing view); an option's hierarchy is built for
+    these two figures, which are kept, and let go: keeping a whole second hierarchy for them
+    was 20 MB of the server at 50,000 posts (issue 16)."""
+    with reading() as session:
+        structure = session.get(Structure, structure_id)
+        if structure is None:
+            raise NotFound(f"No structure with id {structure_id}.")
+        version, kind = structure.version, structure.kind
+    if kind == "baseline":
+        chartable = orgchart.load_hierarchy(actor, structure_id)
+        if chartable is None:
+            return 0, None
+        return chartable.hierarchy.layers, chartable.hierarchy.span_stats()["median"]
+    return _shape(database_url(), structure_id, version, actor.role, actor)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _shape(url: str, structure_id: int, version: int, role: str,
+           _actor: Actor) -> tuple[int, float | None]:
+    with reading() as session:
+        tree = load_hierarchy(session=session, actor=_actor, structure_id=structure_id)
     return tree.layers, tree.span_stats()["median"]
 
 

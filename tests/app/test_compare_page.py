@@ -250,3 +250,32 @@ def test_long_lists_show_their_first_rows_and_download_them_all(empty_db):
         ui.vacancies_xlsx(report, structure="Current")))["vacancies"]
     values = [r for r in sheet.iter_rows(values_only=True) if r[0] is not None]
     assert len(values) == report.vacancy_count + 2  # the title and the header
+
+
+def test_an_options_shape_is_kept_without_its_whole_hierarchy(app_db, monkeypatch):
+    """Catches: Compare keeping a whole hierarchy per option for its layers and median span
+    (issue 16: 20 MB of the server at 50,000 posts), or the figures kept for the option not
+    being its hierarchy's."""
+    from planner.structures.hierarchy import load
+    from planner.ui import orgchart
+
+    oid = _hand_built_option(app_db)
+    asked: list[int | None] = []
+    real = orgchart.load_hierarchy
+
+    def watched(actor, structure_id=None):
+        asked.append(structure_id)
+        return real(actor, structure_id)
+
+    monkeypatch.setattr(orgchart, "load_hierarchy", watched)
+    at = app_as(app_db.actors["hr"], PAGE)
+    assert not at.exception, at.exception
+    assert oid not in asked and asked  # the establishment's is the Org chart page's own
+    with app_db.session() as s:
+        tree = load(session=s, actor=app_db.actors["hr"], structure_id=oid)
+        base = load(session=s, actor=app_db.actors["hr"])
+    figures = _figures(at)
+    median = tree.span_stats()["median"]
+    assert figures.at["Layers", "Option A"] == str(tree.layers)
+    assert figures.at["Layers", "Current establishment"] == str(base.layers)
+    assert ui.shape(app_db.actors["hr"], oid) == (tree.layers, median)
