@@ -94,9 +94,9 @@ shown = st.selectbox("Structure", [s.id for s in chosen], key="compare_vacancies
                      format_func=lambda i: by_id[i].name)
 report = ui.vacancies_of(actor, by_id.get(shown, chosen[0]))
 st.caption(ui.without_employee_sentence(report.covered_count, report.uncovered_count))
-for col, (label, value, help_text) in zip(st.columns(4), ui.vacancy_headline(report),
-                                          strict=True):
-    col.metric(label, value, help=help_text, border=True)
+for row in fmt.metric_rows(ui.vacancy_headline(report)):
+    for col, (label, value, help_text) in zip(st.columns(len(row)), row, strict=True):
+        col.metric(label, value, help=help_text, border=True)
 vacancy_rows = ui.vacancy_display(report)
 st.dataframe(vacancy_rows.head(ui.LIST_ROWS), hide_index=True, key="compare_vacancies",
              placeholder=fmt.BLANK, column_config=ui.VACANCY_CONFIG,

@@ -126,9 +126,9 @@ if containers["Cost and envelope"].open:
             if editor_role and wanted != cost.assume_recruited and ui.save_assume_recruited(
                     actor, chosen, wanted):
                 st.rerun()
-        for col, (label, value, help_text) in zip(st.columns(4), ui.envelope_metrics(cost),
-                                                  strict=True):
-            col.metric(label, value, help=help_text, border=True)
+        for row in fmt.metric_rows(ui.envelope_metrics(cost)):
+            for col, (label, value, help_text) in zip(st.columns(len(row)), row, strict=True):
+                col.metric(label, value, help=help_text, border=True)
         over = ui.over_headline(cost)
         if over:
             st.error(md_escape(over), icon=":material/trending_down:")

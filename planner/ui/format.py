@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +49,21 @@ def money(pounds: Decimal | int | float | str) -> str:
 
 def money_from_pence(pence: int) -> str:
     return money(Decimal(int(pence)) / 100)
+
+
+# What a bordered st.metric shows whole in a quarter of the wide layout at 1,440 px: a county's
+# £3,282,289,886 came out as "£3,282,289…" (issue 16's screenshots at 50,000 posts).
+METRIC_CHARS = 11
+
+
+def metric_rows(items: Sequence[tuple[str, str, str]], per_row: int = 4,
+                chars: int = METRIC_CHARS) -> list[list[tuple[str, str, str]]]:
+    """Headline cards (label, value, help) in rows: `per_row` to a row while every value fits
+    a card, else two to a row, so that an exact figure is never cut short."""
+    items = list(items)
+    if any(len(value) > chars for _, value, _ in items):
+        per_row = min(per_row, 2)
+    return [items[i:i + per_row] for i in range(0, len(items), per_row)] or [[]]
 
 
 def percent(value: Decimal | int | float | str) -> str:

@@ -123,6 +123,8 @@ def load_listing(actor: Actor, *, include_archived: bool = False) -> Listing:
     table["kind"] = table["kind"].map(lambda k: KIND_LABELS.get(k, k))
     table["status"] = [f"{s}, archived" if a else s
                        for s, a in zip(table["status"], table["archived"], strict=True)]
+    # FTE with thousands separators, as the posts beside it ("47,805.8", not "47805.8").
+    table["fte"] = ["" if pd.isna(v) else fmt.fte(v) for v in table["fte"]]
     # Whole pounds for display; the figures underneath stay pence.
     table["full_year_cost"] = [round(cmp.cost_of(actor, ref).full_year_total / 100)
                                for ref in refs]

@@ -445,3 +445,33 @@ def test_an_option_nobody_is_mapped_in_says_so_without_building_its_bill(app_db,
     at.run()
     assert not at.exception, at.exception
     assert built and "One-off cost and payback" in all_text(at)
+
+
+def test_headline_cards_go_two_to_a_row_when_a_figure_would_be_cut_short():
+    """Catches: a county's £3,282,289,886 drawn four to a row and cut to "£3,282,289…"
+    (issue 16's screenshots), or a short set of cards split for nothing, or a card lost."""
+    from planner.ui.format import METRIC_CHARS, metric_rows
+
+    short = [("Full-year cost", "£6,850,000", ""), ("Spend", "£6,850,000", ""),
+             ("Envelope", "not set", ""), ("Headroom", "—", "")]
+    assert metric_rows(short) == [short]
+    long = [*short[:1], ("Spend for 12 months", "£3,282,289,886", ""), *short[2:]]
+    assert len(long[1][1]) > METRIC_CHARS
+    assert metric_rows(long) == [long[:2], long[2:]]
+    assert metric_rows(long[:3]) == [long[:2], long[2:3]]
+    assert metric_rows([]) == [[]]
+
+
+def test_the_listing_writes_fte_as_the_register_does(app_db, monkeypatch):
+    """Catches: the structures list showing "47805.8" beside "50,000" posts (issue 16's
+    screenshot at 50,000 posts): FTE without its thousands separator, or trailing zeros."""
+    real = ui.list_structures
+
+    def big(**kwargs):
+        frame = real(**kwargs)
+        frame["fte"] = ["47805.80", "5.10"][:len(frame)] + ["1"] * (len(frame) - 2)
+        return frame
+
+    monkeypatch.setattr(ui, "list_structures", big)
+    table = ui.load_listing(app_db.actors["manager"]).table
+    assert table["fte"].iloc[0] == "47,805.8"
