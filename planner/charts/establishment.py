@@ -26,6 +26,8 @@ STATUS_COLOURS: dict[str, str] = {"Filled": TEAL, "Covered by interim": AMBER, "
 CHART_HEIGHT = 200
 # Room above (or beyond) the largest bar for its value label.
 LABEL_HEADROOM = 1.15
+# A bar at least this share of the longest is labelled inside its end, not beyond it.
+INSIDE_FROM = 0.6
 
 
 def _finish(chart: Any, title: str) -> Any:
@@ -105,20 +107,39 @@ def status_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labelled_hbars(data: pd.DataFrame, category: str, value: str, sort: list[str],
-                    value_title: str, colour: alt.Color | alt.ColorValue) -> alt.LayerChart:
-    """Horizontal bars with the value written at the end of each, so a bar of 1 still reads."""
+                    value_title: str, colour: alt.Color | alt.ColorValue,
+                    bar_colour: Mapping[str, str] | str = TEAL) -> alt.LayerChart:
+    """Horizontal bars with the value written on each, so a bar of 1 still reads: beyond the
+    end of a short bar, inside the end of a long one. A label beyond the longest bar was cut
+    off in a narrow column (the origins' "16,414" at 50,000 posts, issue 16), whatever room
+    the axis left, as the chart's width in pixels is the page's to decide."""
     x = alt.X(f"{value}:Q", title=None,
               scale=alt.Scale(domain=[0, _domain_max(data[value])], nice=True),
               axis=alt.Axis(format=",.0f", tickMinStep=1))
     y = alt.Y(f"{category}:N", sort=sort, title=None)
-    base = alt.Chart(data)
+    top = float(data[value].max()) if len(data) else 0.0
+    labelled = data.assign(
+        _inside=(data[value] >= INSIDE_FROM * top) & (data[value] > 0),
+        _ink=[_ink_on(bar_colour if isinstance(bar_colour, str) else bar_colour.get(c, TEAL))
+              for c in data[category]])
+    base = alt.Chart(labelled)
     bars = base.mark_bar(cornerRadiusTopRight=2, cornerRadiusBottomRight=2).encode(
         x=x, y=y, color=colour,
         tooltip=[alt.Tooltip(f"{category}:N", title=category.capitalize()),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=",")])
-    labels = base.mark_text(align="left", baseline="middle", dx=4, fontSize=12,
-                            color=TEXT).encode(x=x, y=y, text=alt.Text(f"{value}:Q", format=","))
-    return alt.layer(bars, labels)
+    text = alt.Text(f"{value}:Q", format=",")
+    outside = base.mark_text(align="left", baseline="middle", dx=4, fontSize=12,
+                             color=TEXT).encode(x=x, y=y, text=text).transform_filter(
+        "!datum._inside")
+    inside = base.mark_text(align="right", baseline="middle", dx=-4, fontSize=12).encode(
+        x=x, y=y, text=text, color=alt.Color("_ink:N", scale=None, legend=None)
+    ).transform_filter("datum._inside")
+    return alt.layer(bars, outside, inside)
+
+
+def _ink_on(fill: str) -> str:
+    """White on the dark teal, the page's text colour on the light amber and grey."""
+    return "#ffffff" if fill == TEAL else TEXT
 
 
 def status_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -127,8 +148,8 @@ def status_chart(frame: pd.DataFrame) -> alt.Chart:
     colour = alt.Color("status:N", legend=None,
                        scale=alt.Scale(domain=list(STATUS_COLOURS),
                                        range=list(STATUS_COLOURS.values())))
-    return _finish(_labelled_hbars(data, "status", "posts", list(STATUSES), "Posts", colour),
-                   "Posts by status")
+    return _finish(_labelled_hbars(data, "status", "posts", list(STATUSES), "Posts", colour,
+                                   STATUS_COLOURS), "Posts by status")
 
 
 def origin_chart(people_by_origin: Mapping[str, int]) -> alt.Chart:

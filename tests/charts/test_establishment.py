@@ -94,8 +94,31 @@ def test_bar_charts_write_each_value_at_the_end_of_its_bar(chart):
     """A bar of 1 beside one of 51 is a sliver; its number must still be readable."""
     spec = chart.to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["bar", "text"]
+    assert marks == ["bar", "text", "text"]
     assert spec["height"] == charts.CHART_HEIGHT
+
+
+def test_long_bars_are_labelled_inside_their_end_and_short_ones_beyond_it():
+    """Catches: the longest bar's label written beyond its end, where a narrow column cuts it
+    off (the origins' "16,414" at 50,000 posts, issue 16); a sliver's label drawn inside a
+    bar too short to hold it; or a label in white on the light grey or amber bars."""
+    spec = charts.origin_chart({"Brent": 16_414, "Lewisham": 9_041, "Capita by TUPE": 4_325,
+                                "Southwark": 3}).to_dict()
+    rows = {r["origin"]: r for r in spec["datasets"][spec["data"]["name"]]} if "datasets" in \
+        spec else {r["origin"]: r for r in spec["data"]["values"]}
+    assert rows["Brent"]["_inside"]
+    assert not any(rows[o]["_inside"] for o in ("Lewisham", "Capita by TUPE", "Southwark"))
+    _, outside, inside = spec["layer"]
+    assert outside["mark"]["align"] == "left" and outside["transform"] == [
+        {"filter": "!datum._inside"}]
+    assert inside["mark"]["align"] == "right" and inside["transform"] == [
+        {"filter": "datum._inside"}]
+    assert {r["_ink"] for r in rows.values()} == {"#ffffff"}  # on teal
+    status = charts.status_chart(REGISTER).to_dict()
+    ink = {r["status"]: r["_ink"] for r in status["datasets"][status["data"]["name"]]} \
+        if "datasets" in status else {r["status"]: r["_ink"] for r in status["data"]["values"]}
+    assert ink == {"Filled": "#ffffff", "Covered by interim": charts.TEXT,
+                   "Vacant": charts.TEXT}
 
 
 def test_charts_of_an_empty_selection_still_build():
