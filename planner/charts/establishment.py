@@ -107,12 +107,12 @@ def status_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labelled_hbars(data: pd.DataFrame, category: str, value: str, sort: list[str],
-                    value_title: str, colour: alt.Color | alt.ColorValue,
-                    bar_colour: Mapping[str, str] | str = TEAL) -> alt.LayerChart:
+                    value_title: str, colours: Mapping[str, str] | str) -> alt.LayerChart:
     """Horizontal bars with the value written on each, so a bar of 1 still reads: beyond the
     end of a short bar, inside the end of a long one. A label beyond the longest bar was cut
     off in a narrow column (the origins' "16,414" at 50,000 posts, issue 16), whatever room
-    the axis left, as the chart's width in pixels is the page's to decide."""
+    the axis left, as the chart's width in pixels is the page's to decide. `colours`: one
+    colour for every bar, or each category's."""
     x = alt.X(f"{value}:Q", title=None,
               scale=alt.Scale(domain=[0, _domain_max(data[value])], nice=True),
               axis=alt.Axis(format=",.0f", tickMinStep=1))
@@ -120,8 +120,11 @@ def _labelled_hbars(data: pd.DataFrame, category: str, value: str, sort: list[st
     top = float(data[value].max()) if len(data) else 0.0
     labelled = data.assign(
         _inside=(data[value] >= INSIDE_FROM * top) & (data[value] > 0),
-        _ink=[_ink_on(bar_colour if isinstance(bar_colour, str) else bar_colour.get(c, TEAL))
+        _ink=[_ink_on(colours if isinstance(colours, str) else colours.get(c, TEAL))
               for c in data[category]])
+    colour = alt.value(colours) if isinstance(colours, str) else alt.Color(
+        f"{category}:N", legend=None,
+        scale=alt.Scale(domain=list(colours), range=list(colours.values())))
     base = alt.Chart(labelled)
     bars = base.mark_bar(cornerRadiusTopRight=2, cornerRadiusBottomRight=2).encode(
         x=x, y=y, color=colour,
@@ -145,10 +148,7 @@ def _ink_on(fill: str) -> str:
 def status_chart(frame: pd.DataFrame) -> alt.Chart:
     """Horizontal bars: filled, covered by interim, vacant, in that order and colours."""
     data = status_counts(frame)
-    colour = alt.Color("status:N", legend=None,
-                       scale=alt.Scale(domain=list(STATUS_COLOURS),
-                                       range=list(STATUS_COLOURS.values())))
-    return _finish(_labelled_hbars(data, "status", "posts", list(STATUSES), "Posts", colour,
+    return _finish(_labelled_hbars(data, "status", "posts", list(STATUSES), "Posts",
                                    STATUS_COLOURS), "Posts by status")
 
 
@@ -159,5 +159,4 @@ def origin_chart(people_by_origin: Mapping[str, int]) -> alt.Chart:
                         columns=["origin", "people"])
     data = data.sort_values(["people", "origin"], ascending=[False, True], ignore_index=True)
     return _finish(_labelled_hbars(data, "origin", "people", list(data["origin"]), "Employees",
-                                   alt.value(TEAL)),
-                   "Employees by origin")
+                                   TEAL), "Employees by origin")

@@ -88,8 +88,7 @@ def age_bands(born: Iterable[dt.date | str | None], today: dt.date) -> np.ndarra
 def _ymd_column(born: Iterable[dt.date | str | None]) -> np.ndarray:
     """`_ymd` of each value; ISO text (all of SQLite's dates) read as digits a column at a
     time, anything else one by one."""
-    values = np.asarray(list(born) if not isinstance(born, pd.Series) else born.to_numpy(),
-                        dtype=object)
+    values = np.asarray(list(born), dtype=object)
     text = np.fromiter((isinstance(b, str) and len(b) >= 10 for b in values), dtype=bool,
                        count=len(values))
     out = np.empty(len(values), dtype=np.int64)

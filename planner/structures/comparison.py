@@ -23,7 +23,7 @@ from planner.core.models import (
     Post,
     Structure,
 )
-from planner.establishment.register import posts_frame
+from planner.establishment.register import posts_columns, posts_frame
 from planner.structures.hierarchy import difference
 from planner.structures.options import resolve_structure
 
@@ -140,15 +140,8 @@ def _read_compared(session: Session, structure: Structure) -> pd.DataFrame:
     posts = posts_frame(session, structure.id)
     frame = posts[["id", "post_id", "title", "division", "team", "reports_to", "grade",
                    "fte"]].copy(deep=False)
-    links = None
-    if structure.kind != "baseline":
-        read = pd.read_sql(sa_select(p.c.id, p.c.baseline_post_id)
-                           .where(p.c.structure_id == structure.id).order_by(p.c.id),
-                           session.connection())
-        if not np.array_equal(read["id"].to_numpy(dtype=np.int64),
-                              frame["id"].to_numpy(dtype=np.int64)):
-            raise RuntimeError("the structure's posts changed between two reads of one session")
-        links = pd.Series(read["baseline_post_id"].to_numpy(dtype=float), index=frame.index)
+    links = None if structure.kind == "baseline" else posts_columns(
+        session, posts, structure.id, p.c.baseline_post_id)["baseline_post_id"]
     return _with_lineage(frame, links)
 
 

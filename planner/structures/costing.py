@@ -57,6 +57,7 @@ from planner.establishment.reference import current_pay_year, grade_table
 from planner.establishment.register import (
     fte_units,
     occupant_rows,
+    posts_columns,
     posts_frame,
     structure_or_baseline,
 )
@@ -221,21 +222,15 @@ def _read_posts(session: Session, sid: int) -> pd.DataFrame:
     a second copy: at 50,000 posts each copy of them is 5 MB in every costing kept (issue 16)."""
     p = Post.__table__
     text = posts_frame(session, sid)
-    numbers = pd.read_sql(
-        sa_select(p.c.id, fte_units(p.c.fte).label("fte_units"), p.c.partner_id,
-                  p.c.baseline_post_id)
-        .where(p.c.structure_id == sid).order_by(p.c.id), session.connection())
-    if not np.array_equal(numbers["id"].to_numpy(dtype=np.int64),
-                          text["id"].to_numpy(dtype=np.int64)):
-        raise RuntimeError("the structure's posts changed between two reads of one session")
-    df = pd.DataFrame({
-        "id": numbers["id"].to_numpy(dtype=np.int64),
+    numbers = posts_columns(session, text, sid, fte_units(p.c.fte).label("fte_units"),
+                            p.c.partner_id, p.c.baseline_post_id)
+    return pd.DataFrame({
+        "id": text["id"].to_numpy(dtype=np.int64),
         **{c: text[c].array for c in ("post_id", "title", "division", "team", "grade")},
         "fte_units": numbers["fte_units"].to_numpy(dtype=np.int64),
         "partner_id": numbers["partner_id"].fillna(-1).to_numpy(dtype=np.int64),
         "funding": text["funding"].array,
         "baseline_post_id": numbers["baseline_post_id"].fillna(-1).to_numpy(dtype=np.int64)})
-    return df
 
 
 def _lines(session: Session, sid: int, posts: pd.DataFrame, *,

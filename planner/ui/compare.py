@@ -17,8 +17,6 @@ import streamlit as st
 
 from planner.charts import compare as cc
 from planner.core.auth import Actor
-from planner.core.errors import NotFound
-from planner.core.models import Structure
 from planner.core.spreadsheets import Sheet, xlsx_bytes
 from planner.establishment.reference import grade_table
 from planner.establishment.register import WITHOUT_EMPLOYEE, without_employee_sentence
@@ -73,22 +71,17 @@ def costing(url: str, structure_id: int, version: int, role: str,
         return cost_structure(session=session, actor=_actor, structure_id=structure_id)
 
 
-def shape(actor: Actor, structure_id: int) -> tuple[int, float | None]:
+def shape(actor: Actor, ref: StructureRef) -> tuple[int, float | None]:
     """(layers, median span of control) of one structure. The establishment's come from the
     hierarchy the Org chart page keeps (its landing view); an option's hierarchy is built for
     these two figures, which are kept, and let go: keeping a whole second hierarchy for them
     was 20 MB of the server at 50,000 posts (issue 16)."""
-    with reading() as session:
-        structure = session.get(Structure, structure_id)
-        if structure is None:
-            raise NotFound(f"No structure with id {structure_id}.")
-        version, kind = structure.version, structure.kind
-    if kind == "baseline":
-        chartable = orgchart.load_hierarchy(actor, structure_id)
+    if ref.kind == "baseline":
+        chartable = orgchart.load_hierarchy(actor, ref.id)
         if chartable is None:
             return 0, None
         return chartable.hierarchy.layers, chartable.hierarchy.span_stats()["median"]
-    return _shape(database_url(), structure_id, version, actor.role, actor)
+    return _shape(database_url(), ref.id, ref.version, actor.role, actor)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -147,7 +140,7 @@ def figures(actor: Actor, chosen: list[StructureRef], baseline: StructureRef
     out = []
     for ref in chosen:  # at most four structures, not posts
         cost = cost_of(actor, ref)
-        layers, median = shape(actor, ref.id)
+        layers, median = shape(actor, ref)
         diff = None if ref.id == baseline.id else comparison_of(actor, baseline, ref).frame
         out.append(cc.structure_figures(
             name=ref.name, kind=ref.kind, by_post=cost.by_post, lines=cost.lines,

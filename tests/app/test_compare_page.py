@@ -278,4 +278,5 @@ def test_an_options_shape_is_kept_without_its_whole_hierarchy(app_db, monkeypatc
     median = tree.span_stats()["median"]
     assert figures.at["Layers", "Option A"] == str(tree.layers)
     assert figures.at["Layers", "Current establishment"] == str(base.layers)
-    assert ui.shape(app_db.actors["hr"], oid) == (tree.layers, median)
+    ref = next(r for r in ui.structures(app_db.actors["hr"]) if r.id == oid)
+    assert ui.shape(app_db.actors["hr"], ref) == (tree.layers, median)

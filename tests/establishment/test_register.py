@@ -479,3 +479,18 @@ def test_filter_options_equal_the_rows_split_one_by_one():
         plain[col] = sorted(v for v in vals.dropna().unique() if v)
     assert est.filter_options(df) == plain
     assert est.filter_options(df)["contracts"] == sorted(p for p in parts if p)
+
+
+def test_posts_columns_sit_beside_the_kept_posts_row_for_row(session, sid):
+    """Catches: a reader's extra columns (costing's FTE units, the comparison's baseline links)
+    landing on the wrong posts, or read for a posts frame they do not match."""
+    from planner.core.models import Post
+
+    posts = est.posts_frame(session, sid).set_axis(range(100, 100 + 6))
+    p = Post.__table__
+    extra = est.posts_columns(session, posts, sid, p.c.post_ref, p.c.title.label("named"))
+    assert list(extra.index) == list(posts.index)
+    assert extra["post_ref"].tolist() == posts["post_id"].tolist()
+    assert extra["named"].tolist() == posts["title"].tolist()
+    with pytest.raises(RuntimeError, match="changed between two reads"):
+        est.posts_columns(session, posts.iloc[1:], sid, p.c.post_ref)
